@@ -1,0 +1,266 @@
+//! The sans-IO process model of valence.
+//!
+//! A protocol is written once as a [`Process`]: a deterministic state machine that receives
+//! inputs (`init`, `on_message`, `on_timer`, `on_restart`) and answers with effects collected in
+//! an [`Effects`] outbox (send, broadcast, set or cancel a timer, persist). It performs no IO and
+//! reads no clock, so the same code runs under the model checker (`valence-check`'s
+//! `ActorModel`), the simulator, and the TCP runtime.
+//!
+//! ```
+//! use valence_core::{Effects, NodeId, Process};
+//!
+//! /// Every node pings its right neighbour once and counts the pings it receives.
+//! struct Ping { nodes: u16 }
+//!
+//! impl Process for Ping {
+//!     type Msg = ();
+//!     type State = u32;
+//!     type Timer = ();
+//!     fn init(&self, me: NodeId, out: &mut Effects<(), ()>) -> u32 {
+//!         out.send(NodeId((me.0 + 1) % self.nodes), ());
+//!         0
+//!     }
+//!     fn on_message(&self, _me: NodeId, s: &mut u32, _from: NodeId, _m: (), _out: &mut Effects<(), ()>) {
+//!         *s += 1;
+//!     }
+//! }
+//!
+//! let mut out = Effects::new();
+//! let s = Ping { nodes: 3 }.init(NodeId(2), &mut out);
+//! assert_eq!(s, 0);
+//! assert_eq!(out.effects().len(), 1);
+//! ```
+
+use std::fmt::{self, Debug, Display};
+use std::hash::Hash;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+mod network;
+pub use network::{CrashMode, Delivery, FaultModel, NetworkSemantics, Ordering, NETWORK_NAMES};
+
+/// The identity of a node: dense, `0..n`, so that symmetry reduction can permute nodes.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize,
+)]
+pub struct NodeId(pub u16);
+
+impl NodeId {
+    /// The node id as an index into per-node tables.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+impl Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "n{}", self.0)
+    }
+}
+
+impl From<usize> for NodeId {
+    fn from(index: usize) -> Self {
+        let id = u16::try_from(index).expect("node index fits in u16");
+        NodeId(id)
+    }
+}
+
+/// A protocol participant written as a deterministic state machine that performs no IO.
+///
+/// A process with several roles (proposer, acceptor, learner) uses one `State` enum and decides
+/// its role from its `NodeId`. Handlers must be deterministic functions of their inputs: the model
+/// checker relies on it to explore every interleaving exactly once.
+pub trait Process: Send + Sync {
+    /// Messages between nodes. `Ord` gives networks a canonical order for hashing.
+    type Msg: Clone + Eq + Ord + Hash + Debug + Send + Sync;
+    /// The state of one node.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// Timer names; at most one timer of each name is pending per node.
+    type Timer: Clone + Eq + Ord + Hash + Debug + Send + Sync;
+
+    /// The initial state of node `me`; may already emit effects (send, set timers).
+    fn init(&self, me: NodeId, out: &mut Effects<Self::Msg, Self::Timer>) -> Self::State;
+
+    /// Handles message `msg` from node `from`.
+    fn on_message(
+        &self,
+        me: NodeId,
+        state: &mut Self::State,
+        from: NodeId,
+        msg: Self::Msg,
+        out: &mut Effects<Self::Msg, Self::Timer>,
+    );
+
+    /// Handles the expiry of timer `timer`. The default ignores timers.
+    fn on_timer(
+        &self,
+        me: NodeId,
+        state: &mut Self::State,
+        timer: Self::Timer,
+        out: &mut Effects<Self::Msg, Self::Timer>,
+    ) {
+        let _ = (me, state, timer, out);
+    }
+
+    /// Rebuilds a node after a crash from the state it last persisted (or its initial state if
+    /// it never persisted). Volatile parts must be reset here. The default keeps nothing: it
+    /// starts over from `init`.
+    fn on_restart(
+        &self,
+        me: NodeId,
+        durable: &Self::State,
+        out: &mut Effects<Self::Msg, Self::Timer>,
+    ) -> Self::State {
+        let _ = durable;
+        self.init(me, out)
+    }
+}
+
+/// One effect requested by a process handler, in the order it was requested.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Effect<M, T> {
+    /// Send `msg` to node `to`.
+    Send {
+        /// The receiver.
+        to: NodeId,
+        /// The message.
+        msg: M,
+    },
+    /// Send `msg` to every node except the sender.
+    Broadcast {
+        /// The message.
+        msg: M,
+    },
+    /// Arm timer `timer`; it expires after a delay drawn from `delay` (drivers without time,
+    /// such as the model checker, let it expire at any moment). Re-arming replaces it.
+    SetTimer {
+        /// The timer's name.
+        timer: T,
+        /// The range the delay is drawn from.
+        delay: std::ops::Range<Duration>,
+    },
+    /// Disarm timer `timer` if it is pending.
+    CancelTimer {
+        /// The timer's name.
+        timer: T,
+    },
+    /// Make the node's state, as it stands when the handler returns, durable. Drivers write it
+    /// before they deliver any message the same handler sent (persist before send).
+    Persist,
+}
+
+/// The outbox a handler writes its effects into; the driver drains it after the handler returns.
+#[derive(Clone, Debug)]
+pub struct Effects<M, T> {
+    effects: Vec<Effect<M, T>>,
+}
+
+impl<M, T> Default for Effects<M, T> {
+    fn default() -> Self {
+        Effects {
+            effects: Vec::new(),
+        }
+    }
+}
+
+impl<M, T> Effects<M, T> {
+    /// An empty outbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sends `msg` to `to`.
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+
+    /// Sends `msg` to each node of `to`.
+    pub fn send_all(&mut self, to: impl IntoIterator<Item = NodeId>, msg: M)
+    where
+        M: Clone,
+    {
+        for node in to {
+            self.send(node, msg.clone());
+        }
+    }
+
+    /// Sends `msg` to every node except the sender.
+    pub fn broadcast(&mut self, msg: M) {
+        self.effects.push(Effect::Broadcast { msg });
+    }
+
+    /// Arms `timer` to expire after a delay within `delay`.
+    pub fn set_timer(&mut self, timer: T, delay: std::ops::Range<Duration>) {
+        self.effects.push(Effect::SetTimer { timer, delay });
+    }
+
+    /// Disarms `timer`.
+    pub fn cancel_timer(&mut self, timer: T) {
+        self.effects.push(Effect::CancelTimer { timer });
+    }
+
+    /// Makes the node's state at the end of this handler durable (written before any send).
+    pub fn persist(&mut self) {
+        self.effects.push(Effect::Persist);
+    }
+
+    /// The effects requested so far, in order.
+    pub fn effects(&self) -> &[Effect<M, T>] {
+        &self.effects
+    }
+
+    /// Whether the handler asked for its state to be persisted.
+    pub fn persisted(&self) -> bool {
+        self.effects.iter().any(|e| matches!(e, Effect::Persist))
+    }
+
+    /// Removes and returns all effects, leaving the outbox empty for reuse.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Effect<M, T>> {
+        self.effects.drain(..)
+    }
+
+    /// Whether no effect was requested.
+    pub fn is_empty(&self) -> bool {
+        self.effects.is_empty()
+    }
+
+    /// Forgets all effects.
+    pub fn clear(&mut self) {
+        self.effects.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_keep_their_order() {
+        let mut out: Effects<u8, u8> = Effects::new();
+        out.persist();
+        out.send(NodeId(1), 7);
+        out.broadcast(8);
+        out.set_timer(1, Duration::from_millis(1)..Duration::from_millis(2));
+        out.cancel_timer(1);
+        assert!(out.persisted());
+        let kinds: Vec<_> = out
+            .drain()
+            .map(|e| match e {
+                Effect::Persist => "persist",
+                Effect::Send { .. } => "send",
+                Effect::Broadcast { .. } => "broadcast",
+                Effect::SetTimer { .. } => "set",
+                Effect::CancelTimer { .. } => "cancel",
+            })
+            .collect();
+        assert_eq!(kinds, ["persist", "send", "broadcast", "set", "cancel"]);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn node_id_displays_and_indexes() {
+        assert_eq!(NodeId(3).to_string(), "n3");
+        assert_eq!(NodeId::from(5usize).index(), 5);
+    }
+}
