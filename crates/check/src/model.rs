@@ -1,0 +1,343 @@
+//! What the checker explores: the [`Model`] trait and its [`Property`]s.
+
+use std::fmt::{self, Debug};
+use std::hash::Hash;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::fingerprint::{fingerprint, Fingerprint};
+
+/// An error raised by a model while the checker explores it (for example, a TLA+ expression
+/// applied a function outside its domain). The checker stops and reports it with a trace.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ModelError {
+    /// What went wrong, naming the expression or action where possible.
+    pub message: String,
+}
+
+impl ModelError {
+    /// A model error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ModelError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// A transition system the checker can explore.
+///
+/// `actions` lists the candidate actions of a state and `next_state` applies one, returning
+/// `None` when the action is not enabled. Every enabled action counts as one generated state,
+/// even when it leads back to an already known state (as TLC counts).
+pub trait Model: Send + Sync + Sized {
+    /// A global state. Equal states must hash equally; the checker keeps only fingerprints.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// A step label, used in traces.
+    type Action: Clone + Debug + Send + Sync;
+
+    /// The initial states.
+    fn init_states(&self) -> Vec<Self::State>;
+
+    /// Appends the candidate actions of `state` to `out`.
+    fn actions(&self, state: &Self::State, out: &mut Vec<Self::Action>);
+
+    /// The state after `action`, or `None` when `action` is not enabled in `state`.
+    fn next_state(&self, state: &Self::State, action: &Self::Action) -> Option<Self::State>;
+
+    /// The properties to check.
+    fn properties(&self) -> Vec<Property<Self>>;
+
+    /// Appends every enabled `(action, successor)` pair to `out`. The default goes through
+    /// `actions` and `next_state`; front ends that compute successors together (or can fail
+    /// while doing so, like a TLA+ evaluator) override it.
+    fn successors(
+        &self,
+        state: &Self::State,
+        out: &mut Vec<(Self::Action, Self::State)>,
+    ) -> Result<(), ModelError> {
+        let mut actions = Vec::new();
+        self.actions(state, &mut actions);
+        for action in actions {
+            if let Some(next) = self.next_state(state, &action) {
+                out.push((action, next));
+            }
+        }
+        Ok(())
+    }
+
+    /// States outside the bounds are counted and checked but not expanded.
+    fn within_bounds(&self, state: &Self::State) -> bool {
+        let _ = state;
+        true
+    }
+
+    /// Whether a state without successors is reported as a deadlock.
+    fn checks_deadlock(&self) -> bool {
+        true
+    }
+
+    /// Whether [`Model::representative`] implements symmetry reduction.
+    fn has_symmetry(&self) -> bool {
+        false
+    }
+
+    /// The canonical member of `state`'s symmetry class: two states that differ only by a
+    /// permutation of interchangeable components must map to equal representatives. Used only
+    /// when [`Model::has_symmetry`] is true and the user asks for `--symmetry`.
+    fn representative(&self, state: &Self::State) -> Self::State {
+        state.clone()
+    }
+
+    /// The fingerprint under which `state` is remembered. Front ends may override it to hash
+    /// only a view of the state (TLA+'s VIEW).
+    fn fingerprint(&self, state: &Self::State) -> Fingerprint {
+        fingerprint(state)
+    }
+
+    /// A readable rendering of one step of a trace: what happened and what changed.
+    fn describe_step(
+        &self,
+        previous: &Self::State,
+        action: &Self::Action,
+        next: &Self::State,
+    ) -> StepDescription {
+        StepDescription {
+            action: format!("{action:?}"),
+            changes: debug_diff(previous, next),
+        }
+    }
+
+    /// A readable rendering of a whole state, for the first state of a trace.
+    fn describe_state(&self, state: &Self::State) -> String {
+        format!("{state:?}")
+    }
+}
+
+/// One step of a trace as text.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct StepDescription {
+    /// What happened, e.g. `n3 receives Prepare(1) from n0`.
+    pub action: String,
+    /// What changed, one line each.
+    pub changes: Vec<String>,
+}
+
+/// The lines of `next`'s pretty `Debug` rendering that differ from `previous`'s, as
+/// `path: old -> new` where the structure lines up, else the whole new state.
+pub fn debug_diff<T: Debug>(previous: &T, next: &T) -> Vec<String> {
+    let before = format!("{previous:#?}");
+    let after = format!("{next:#?}");
+    let before: Vec<&str> = before.lines().collect();
+    let after: Vec<&str> = after.lines().collect();
+    if before.len() != after.len() {
+        return vec![format!("{next:?}")];
+    }
+    let mut changes = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    for (old, new) in before.iter().zip(&after) {
+        let depth = new.len() - new.trim_start().len();
+        let trimmed = new.trim();
+        path.truncate(depth / 4);
+        if old != new {
+            let label = path
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(".");
+            let old = old.trim().trim_end_matches(',');
+            let new = trimmed.trim_end_matches(',');
+            if label.is_empty() {
+                changes.push(format!("{old} -> {new}"));
+            } else {
+                changes.push(format!("{label}: {old} -> {new}"));
+            }
+        }
+        if trimmed.ends_with('{') || trimmed.ends_with('[') || trimmed.ends_with('(') {
+            let name = trimmed
+                .trim_end_matches(['{', '[', '('])
+                .trim()
+                .trim_end_matches(':')
+                .to_string();
+            path.push(name);
+        }
+    }
+    changes
+}
+
+/// Whether a property must hold in every reachable state (or step), or must hold in some.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PropertyKind {
+    /// An invariant: true in every reachable state (or, for a step condition, every step).
+    Always,
+    /// A reachability goal: true in at least one reachable state. Never reaching it is a failure.
+    Sometimes,
+    /// No reachable state is without successors.
+    Deadlock,
+}
+
+impl fmt::Display for PropertyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PropertyKind::Always => "always",
+            PropertyKind::Sometimes => "sometimes",
+            PropertyKind::Deadlock => "deadlock",
+        })
+    }
+}
+
+type StateCondition<M> =
+    dyn Fn(&M, &<M as Model>::State) -> Result<bool, ModelError> + Send + Sync;
+type StepCondition<M> = dyn Fn(
+        &M,
+        &<M as Model>::State,
+        &<M as Model>::Action,
+        &<M as Model>::State,
+    ) -> Result<bool, ModelError>
+    + Send
+    + Sync;
+
+/// What a property evaluates: one state, or one step.
+pub enum Condition<M: Model> {
+    /// A predicate on a state.
+    State(Arc<StateCondition<M>>),
+    /// A predicate on a step `(previous, action, next)`: an action invariant, as TLA+'s
+    /// `[][A]_v`.
+    Step(Arc<StepCondition<M>>),
+}
+
+impl<M: Model> Clone for Condition<M> {
+    fn clone(&self) -> Self {
+        match self {
+            Condition::State(f) => Condition::State(Arc::clone(f)),
+            Condition::Step(f) => Condition::Step(Arc::clone(f)),
+        }
+    }
+}
+
+/// A named property of a model.
+pub struct Property<M: Model> {
+    /// The property's name, unique within its model.
+    pub name: String,
+    /// Always or sometimes.
+    pub kind: PropertyKind,
+    /// What is evaluated.
+    pub condition: Condition<M>,
+}
+
+impl<M: Model> Clone for Property<M> {
+    fn clone(&self) -> Self {
+        Property {
+            name: self.name.clone(),
+            kind: self.kind,
+            condition: self.condition.clone(),
+        }
+    }
+}
+
+impl<M: Model> Debug for Property<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+impl<M: Model> Property<M> {
+    /// An invariant: `condition` holds in every reachable state.
+    pub fn always(
+        name: impl Into<String>,
+        condition: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::Always,
+            condition: Condition::State(Arc::new(move |m, s| Ok(condition(m, s)))),
+        }
+    }
+
+    /// An action invariant: `condition` holds for every step `(previous, action, next)`.
+    pub fn always_step(
+        name: impl Into<String>,
+        condition: impl Fn(&M, &M::State, &M::Action, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::Always,
+            condition: Condition::Step(Arc::new(move |m, p, a, n| Ok(condition(m, p, a, n)))),
+        }
+    }
+
+    /// A reachability goal: `condition` holds in some reachable state; the example is reported.
+    pub fn sometimes(
+        name: impl Into<String>,
+        condition: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::Sometimes,
+            condition: Condition::State(Arc::new(move |m, s| Ok(condition(m, s)))),
+        }
+    }
+
+    /// A property whose evaluation may fail (for front ends such as TLA+).
+    pub fn fallible(kind: PropertyKind, name: impl Into<String>, condition: Condition<M>) -> Self {
+        Property {
+            name: name.into(),
+            kind,
+            condition,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct Node {
+        term: u32,
+        role: &'static str,
+    }
+
+    #[test]
+    fn debug_diff_names_the_changed_field() {
+        let a = vec![
+            Node {
+                term: 1,
+                role: "follower",
+            },
+            Node {
+                term: 1,
+                role: "follower",
+            },
+        ];
+        let b = vec![
+            Node {
+                term: 1,
+                role: "follower",
+            },
+            Node {
+                term: 2,
+                role: "candidate",
+            },
+        ];
+        let changes = debug_diff(&a, &b);
+        assert_eq!(
+            changes,
+            vec![
+                "Node: term: 1 -> term: 2".to_string(),
+                "Node: role: \"follower\" -> role: \"candidate\"".to_string()
+            ]
+        );
+    }
+}

@@ -1,0 +1,827 @@
+//! The search strategies: parallel breadth-first, depth-first, and seeded random walks.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::fingerprint::{Fingerprint, FingerprintSet, ParentMap, Visited};
+use crate::model::{Condition, Model, ModelError, Property, PropertyKind};
+use crate::report::{ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep};
+
+/// How the state space is explored.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Strategy {
+    /// Breadth-first, level by level, on all threads: shortest traces.
+    Bfs,
+    /// Depth-first, on one thread: little memory for the frontier, long traces.
+    Dfs,
+    /// Random walks from the initial states, reproducible from `seed`.
+    Random {
+        /// The seed of the walks' generator (ChaCha8).
+        seed: u64,
+        /// How many walks to run.
+        walks: u64,
+    },
+}
+
+/// The depth of each random walk when no `max_depth` is given.
+pub const RANDOM_WALK_DEPTH_DEFAULT: usize = 1_000;
+
+/// Options of one check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The strategy.
+    pub strategy: Strategy,
+    /// Worker threads for breadth-first search (at least 1).
+    pub threads: usize,
+    /// States deeper than this (an initial state has depth 1) are not expanded.
+    pub max_depth: Option<usize>,
+    /// Stop after this many distinct states.
+    pub max_states: Option<u64>,
+    /// Use the model's symmetry reduction.
+    pub symmetry: bool,
+    /// Keep searching after a violation until every property is decided or the space is
+    /// exhausted.
+    pub keep_going: bool,
+    /// Check for deadlocks; `None` follows the model.
+    pub deadlock: Option<bool>,
+    /// Live counters for a progress display, and a cancellation flag.
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            strategy: Strategy::Bfs,
+            threads: 1,
+            max_depth: None,
+            max_states: None,
+            symmetry: false,
+            keep_going: false,
+            deadlock: None,
+            progress: None,
+        }
+    }
+}
+
+/// Counters a search updates as it goes, for a progress display on another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Distinct states so far.
+    pub distinct: AtomicU64,
+    /// Generated states so far.
+    pub generated: AtomicU64,
+    /// The depth being explored.
+    pub depth: AtomicUsize,
+    /// States waiting to be expanded.
+    pub queued: AtomicU64,
+    /// Set to stop the search early; it then reports `StopReason::Cancelled`.
+    pub cancel: AtomicBool,
+    /// Set while a trace is being rebuilt after the main search.
+    pub rebuilding_traces: AtomicBool,
+}
+
+/// Checks `model` with `options`.
+pub fn check<M: Model>(model: &M, options: &CheckOptions) -> Report {
+    assert!(
+        !options.symmetry || model.has_symmetry(),
+        "symmetry requested for a model without symmetry"
+    );
+    let progress = options.progress.clone().unwrap_or_default();
+    let search = Search::new(model, options, &progress);
+    match options.strategy {
+        Strategy::Bfs => search.bfs(),
+        Strategy::Dfs => search.dfs(),
+        Strategy::Random { seed, walks } => search.random(seed, walks),
+    }
+}
+
+/// Where a property was decided, so that its trace can be rebuilt.
+#[derive(Clone, Debug)]
+enum Target {
+    /// The state with this fingerprint, found at this depth by breadth-first search.
+    State { fp: Fingerprint, depth: usize },
+    /// The `index`-th successor of the state with fingerprint `fp`.
+    Step {
+        fp: Fingerprint,
+        depth: usize,
+        index: usize,
+    },
+    /// A trace already known (depth-first search and random walks keep their path).
+    Known(Trace),
+}
+
+struct Discovery {
+    target: Target,
+}
+
+/// What one worker has learned, merged into the search at the end of a chunk.
+#[derive(Default)]
+struct Tally {
+    generated: u64,
+}
+
+struct Search<'a, M: Model> {
+    model: &'a M,
+    options: &'a CheckOptions,
+    progress: &'a Progress,
+    properties: Vec<Property<M>>,
+    deadlock: bool,
+    /// Per property, plus one slot for deadlock freedom at the end.
+    decided: Vec<AtomicBool>,
+    discoveries: Mutex<Vec<Option<Discovery>>>,
+    error: Mutex<Option<(ModelError, Target)>>,
+    stop: AtomicBool,
+    stop_reason: Mutex<Option<StopReason>>,
+    bounded: AtomicBool,
+    generated: AtomicU64,
+}
+
+const CHUNK: usize = 256;
+
+impl<'a, M: Model> Search<'a, M> {
+    fn new(model: &'a M, options: &'a CheckOptions, progress: &'a Progress) -> Self {
+        let properties = model.properties();
+        let deadlock = options.deadlock.unwrap_or_else(|| model.checks_deadlock());
+        let slots = properties.len() + 1;
+        Search {
+            model,
+            options,
+            progress,
+            properties,
+            deadlock,
+            decided: (0..slots).map(|_| AtomicBool::new(false)).collect(),
+            discoveries: Mutex::new((0..slots).map(|_| None).collect()),
+            error: Mutex::new(None),
+            stop: AtomicBool::new(false),
+            stop_reason: Mutex::new(None),
+            bounded: AtomicBool::new(false),
+            generated: AtomicU64::new(0),
+        }
+    }
+
+    fn deadlock_slot(&self) -> usize {
+        self.properties.len()
+    }
+
+    fn fingerprint(&self, state: &M::State) -> Fingerprint {
+        if self.options.symmetry {
+            self.model.fingerprint(&self.model.representative(state))
+        } else {
+            self.model.fingerprint(state)
+        }
+    }
+
+    fn should_stop(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.progress.cancel.load(Ordering::Relaxed)
+    }
+
+    fn halt(&self, reason: StopReason) {
+        let mut current = self.stop_reason.lock();
+        if current.is_none() {
+            *current = Some(reason);
+        }
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Records the first discovery for property `slot`; stops the search when that settles
+    /// everything or when a failure ends it.
+    fn decide(&self, slot: usize, target: impl FnOnce() -> Target) {
+        if self.decided[slot].swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.discoveries.lock()[slot] = Some(Discovery { target: target() });
+        let failure = slot == self.deadlock_slot()
+            || self.properties[slot].kind == PropertyKind::Always;
+        if failure && !self.options.keep_going {
+            self.halt(StopReason::Violation);
+        } else if self.all_decided() {
+            self.halt(StopReason::AllDecided);
+        }
+    }
+
+    fn all_decided(&self) -> bool {
+        let properties = self.properties.len();
+        (0..properties).all(|i| self.decided[i].load(Ordering::Acquire))
+            && (!self.deadlock || self.decided[properties].load(Ordering::Acquire))
+    }
+
+    fn fail(&self, error: ModelError, target: Target) {
+        let mut slot = self.error.lock();
+        if slot.is_none() {
+            *slot = Some((error, target));
+        }
+        drop(slot);
+        self.halt(StopReason::Violation);
+    }
+
+    /// Evaluates the state properties of a newly seen state. `target` says how to find it again.
+    fn check_state(&self, state: &M::State, target: &dyn Fn() -> Target) {
+        for (slot, property) in self.properties.iter().enumerate() {
+            let Condition::State(condition) = &property.condition else {
+                continue;
+            };
+            if self.decided[slot].load(Ordering::Relaxed) {
+                continue;
+            }
+            match condition(self.model, state) {
+                Ok(holds) => {
+                    let decided = match property.kind {
+                        PropertyKind::Always => !holds,
+                        PropertyKind::Sometimes => holds,
+                        PropertyKind::Deadlock => false,
+                    };
+                    if decided {
+                        self.decide(slot, target);
+                    }
+                }
+                Err(error) => {
+                    let error = ModelError::new(format!(
+                        "evaluating property `{}`: {}",
+                        property.name, error.message
+                    ));
+                    self.fail(error, target());
+                }
+            }
+        }
+    }
+
+    /// Evaluates the step properties of one step. `target` says how to find the step again.
+    fn check_step(
+        &self,
+        previous: &M::State,
+        action: &M::Action,
+        next: &M::State,
+        target: &dyn Fn() -> Target,
+    ) {
+        for (slot, property) in self.properties.iter().enumerate() {
+            let Condition::Step(condition) = &property.condition else {
+                continue;
+            };
+            if self.decided[slot].load(Ordering::Relaxed) {
+                continue;
+            }
+            match condition(self.model, previous, action, next) {
+                Ok(true) => {}
+                Ok(false) => self.decide(slot, target),
+                Err(error) => {
+                    let error = ModelError::new(format!(
+                        "evaluating property `{}`: {}",
+                        property.name, error.message
+                    ));
+                    self.fail(error, target());
+                }
+            }
+        }
+    }
+
+    fn has_step_properties(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| matches!(p.condition, Condition::Step(_)))
+    }
+
+    /// Whether a state at `depth` may be expanded.
+    fn expandable(&self, state: &M::State, depth: usize) -> bool {
+        let within = self.options.max_depth.is_none_or(|max| depth < max)
+            && self.model.within_bounds(state);
+        if !within {
+            self.bounded.store(true, Ordering::Relaxed);
+        }
+        within
+    }
+
+    fn note_distinct(&self, distinct: u64) {
+        if let Some(max) = self.options.max_states {
+            if distinct >= max {
+                self.halt(StopReason::StateBound);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- breadth-first search
+
+    fn bfs(&self) -> Report {
+        let visited = FingerprintSet::new(self.options.threads);
+        let depth = self.bfs_levels(&visited, None);
+        let complete = self.stop_reason.lock().is_none() && !self.should_stop();
+        self.finish(visited.len(), depth, complete, visited.bytes())
+    }
+
+    /// Runs the level-synchronous search. In rebuild mode (`rebuild` is `Some`), properties are
+    /// not evaluated; the search records parents and stops once every target fingerprint is
+    /// known or the deepest target's level is done. Returns the depth reached.
+    fn bfs_levels<V: Visited>(
+        &self,
+        visited: &V,
+        rebuild: Option<(&HashSet<Fingerprint>, usize)>,
+    ) -> usize {
+        let mut level: Vec<Vec<(M::State, Fingerprint)>> = vec![Vec::new()];
+        let mut generated = 0;
+        for state in self.model.init_states() {
+            generated += 1;
+            let fp = self.fingerprint(&state);
+            if visited.insert(fp, 0) {
+                if rebuild.is_none() {
+                    self.check_state(&state, &|| Target::State { fp, depth: 1 });
+                }
+                level[0].push((state, fp));
+            }
+        }
+        self.generated.fetch_add(generated, Ordering::Relaxed);
+        self.progress
+            .generated
+            .fetch_add(generated, Ordering::Relaxed);
+        self.progress.distinct.store(visited.len(), Ordering::Relaxed);
+        self.note_distinct(visited.len());
+
+        let mut depth = if level[0].is_empty() { 0 } else { 1 };
+        let threads = self.options.threads.max(1);
+        loop {
+            let total: usize = level.iter().map(Vec::len).sum();
+            if total == 0 || self.should_stop() {
+                break;
+            }
+            if let Some((targets, max_depth)) = rebuild {
+                if depth >= max_depth || targets.iter().all(|fp| visited.contains(*fp)) {
+                    break;
+                }
+            }
+            self.progress.depth.store(depth, Ordering::Relaxed);
+            self.progress.queued.store(total as u64, Ordering::Relaxed);
+            let starts: Vec<usize> = level
+                .iter()
+                .scan(0, |sum, segment| {
+                    let start = *sum;
+                    *sum += segment.len();
+                    Some(start)
+                })
+                .collect();
+            let cursor = AtomicUsize::new(0);
+            let next: Mutex<Vec<Vec<(M::State, Fingerprint)>>> = Mutex::new(Vec::new());
+            let work = || {
+                let mut out = Vec::new();
+                let mut successors = Vec::new();
+                loop {
+                    let begin = cursor.fetch_add(CHUNK, Ordering::Relaxed);
+                    if begin >= total || self.should_stop() {
+                        break;
+                    }
+                    let end = (begin + CHUNK).min(total);
+                    let mut tally = Tally::default();
+                    let mut segment = starts.partition_point(|&s| s <= begin) - 1;
+                    let mut index = begin;
+                    while index < end {
+                        while index >= starts[segment] + level[segment].len() {
+                            segment += 1;
+                        }
+                        let (state, fp) = &level[segment][index - starts[segment]];
+                        self.expand_bfs(
+                            visited,
+                            rebuild.is_some(),
+                            state,
+                            *fp,
+                            depth,
+                            &mut successors,
+                            &mut out,
+                            &mut tally,
+                        );
+                        index += 1;
+                        if self.should_stop() {
+                            break;
+                        }
+                    }
+                    self.generated.fetch_add(tally.generated, Ordering::Relaxed);
+                    self.progress
+                        .generated
+                        .fetch_add(tally.generated, Ordering::Relaxed);
+                    let distinct = visited.len();
+                    self.progress.distinct.store(distinct, Ordering::Relaxed);
+                    self.note_distinct(distinct);
+                }
+                if !out.is_empty() {
+                    next.lock().push(out);
+                }
+            };
+            if threads == 1 || total < 2 * CHUNK {
+                work();
+            } else {
+                std::thread::scope(|scope| {
+                    for _ in 1..threads {
+                        scope.spawn(work);
+                    }
+                    work();
+                });
+            }
+            level = next.into_inner();
+            if level.iter().any(|segment| !segment.is_empty()) {
+                depth += 1;
+            }
+        }
+        depth
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn expand_bfs<V: Visited>(
+        &self,
+        visited: &V,
+        rebuilding: bool,
+        state: &M::State,
+        fp: Fingerprint,
+        depth: usize,
+        successors: &mut Vec<(M::Action, M::State)>,
+        out: &mut Vec<(M::State, Fingerprint)>,
+        tally: &mut Tally,
+    ) {
+        if !self.expandable(state, depth) {
+            return;
+        }
+        successors.clear();
+        if let Err(error) = self.model.successors(state, successors) {
+            self.fail(error, Target::State { fp, depth });
+            return;
+        }
+        if successors.is_empty() && self.deadlock && !rebuilding {
+            self.decide(self.deadlock_slot(), || Target::State { fp, depth });
+        }
+        let check_steps = !rebuilding && self.has_step_properties();
+        for (index, (action, next)) in successors.drain(..).enumerate() {
+            tally.generated += 1;
+            if check_steps {
+                self.check_step(state, &action, &next, &|| Target::Step { fp, depth, index });
+            }
+            let next_fp = self.fingerprint(&next);
+            if visited.insert(next_fp, fp) {
+                if !rebuilding {
+                    self.check_state(&next, &|| Target::State {
+                        fp: next_fp,
+                        depth: depth + 1,
+                    });
+                }
+                out.push((next, next_fp));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- depth-first search
+
+    fn dfs(&self) -> Report {
+        let visited = FingerprintSet::new(1);
+        let mut max_depth = 0;
+        let mut generated = 0u64;
+        let step_properties = self.has_step_properties();
+        'walk: for init in self.model.init_states() {
+            generated += 1;
+            if !visited.insert(self.fingerprint(&init)) {
+                continue;
+            }
+            let mut stack: Vec<DfsFrame<M>> = vec![DfsFrame::new(None, init)];
+            self.check_state(&stack[0].state, &|| Target::Known(self.render_stack(&stack, None)));
+            while !stack.is_empty() {
+                if self.should_stop() {
+                    break 'walk;
+                }
+                let depth = stack.len();
+                let top = depth - 1;
+                if !stack[top].expanded {
+                    stack[top].expanded = true;
+                    max_depth = max_depth.max(depth);
+                    self.progress.depth.store(depth, Ordering::Relaxed);
+                    if !self.expandable(&stack[top].state, depth) {
+                        continue;
+                    }
+                    let mut successors = Vec::new();
+                    if let Err(error) = self.model.successors(&stack[top].state, &mut successors) {
+                        self.fail(error, Target::Known(self.render_stack(&stack, None)));
+                        break 'walk;
+                    }
+                    generated += successors.len() as u64;
+                    self.progress.generated.store(generated, Ordering::Relaxed);
+                    if successors.is_empty() && self.deadlock {
+                        self.decide(self.deadlock_slot(), || {
+                            Target::Known(self.render_stack(&stack, None))
+                        });
+                    }
+                    // Popped from the back, so reverse to visit in the model's order.
+                    successors.reverse();
+                    stack[top].successors = successors;
+                    continue;
+                }
+                let Some((action, next)) = stack[top].successors.pop() else {
+                    stack.pop();
+                    continue;
+                };
+                if step_properties {
+                    self.check_step(&stack[top].state, &action, &next, &|| {
+                        Target::Known(self.render_stack(&stack, Some((&action, &next))))
+                    });
+                }
+                if visited.insert(self.fingerprint(&next)) {
+                    let distinct = visited.len();
+                    self.progress.distinct.store(distinct, Ordering::Relaxed);
+                    self.note_distinct(distinct);
+                    stack.push(DfsFrame::new(Some(action), next));
+                    let state = &stack[stack.len() - 1].state;
+                    self.check_state(state, &|| Target::Known(self.render_stack(&stack, None)));
+                }
+            }
+        }
+        self.generated.store(generated, Ordering::Relaxed);
+        let complete = self.stop_reason.lock().is_none() && !self.should_stop();
+        self.finish(visited.len(), max_depth, complete, visited.bytes())
+    }
+
+    fn render_stack(
+        &self,
+        stack: &[DfsFrame<M>],
+        extra: Option<(&M::Action, &M::State)>,
+    ) -> Trace {
+        let mut states: Vec<(Option<&M::Action>, &M::State)> = stack
+            .iter()
+            .map(|frame| (frame.action.as_ref(), &frame.state))
+            .collect();
+        if let Some((action, state)) = extra {
+            states.push((Some(action), state));
+        }
+        self.render(&states)
+    }
+
+    // ---------------------------------------------------------------- random walks
+
+    fn random(&self, seed: u64, walks: u64) -> Report {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let visited = FingerprintSet::new(1);
+        let init = self.model.init_states();
+        let max_walk = self.options.max_depth.unwrap_or(RANDOM_WALK_DEPTH_DEFAULT);
+        let mut generated = init.len() as u64;
+        let mut max_depth = 0;
+        let mut successors = Vec::new();
+        for _ in 0..walks {
+            if init.is_empty() || self.should_stop() {
+                break;
+            }
+            let start = init[rng.random_range(0..init.len())].clone();
+            let mut path: Vec<(Option<M::Action>, M::State)> = vec![(None, start)];
+            loop {
+                let (_, state) = path.last().expect("path");
+                if visited.insert(self.fingerprint(state)) {
+                    let distinct = visited.len();
+                    self.progress.distinct.store(distinct, Ordering::Relaxed);
+                    self.note_distinct(distinct);
+                }
+                let render = |path: &[(Option<M::Action>, M::State)]| {
+                    let states: Vec<_> = path.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+                    self.render(&states)
+                };
+                self.check_state(state, &|| Target::Known(render(&path)));
+                max_depth = max_depth.max(path.len());
+                if self.should_stop() || path.len() >= max_walk {
+                    break;
+                }
+                if !self.model.within_bounds(state) {
+                    self.bounded.store(true, Ordering::Relaxed);
+                    break;
+                }
+                successors.clear();
+                if let Err(error) = self.model.successors(state, &mut successors) {
+                    self.fail(error, Target::Known(render(&path)));
+                    break;
+                }
+                generated += successors.len() as u64;
+                self.progress.generated.store(generated, Ordering::Relaxed);
+                if successors.is_empty() {
+                    if self.deadlock {
+                        self.decide(self.deadlock_slot(), || Target::Known(render(&path)));
+                    }
+                    break;
+                }
+                let (action, next) = successors.swap_remove(rng.random_range(0..successors.len()));
+                self.check_step(state, &action, &next, &|| {
+                    let mut states: Vec<_> = path.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+                    states.push((Some(&action), &next));
+                    Target::Known(self.render(&states))
+                });
+                path.push((Some(action), next));
+            }
+        }
+        self.generated.store(generated, Ordering::Relaxed);
+        self.finish(visited.len(), max_depth, false, visited.bytes())
+    }
+
+    // ---------------------------------------------------------------- reports and traces
+
+    fn render(&self, states: &[(Option<&M::Action>, &M::State)]) -> Trace {
+        let mut steps = Vec::with_capacity(states.len());
+        for (i, (action, state)) in states.iter().enumerate() {
+            match action {
+                None => steps.push(TraceStep {
+                    action: None,
+                    changes: Vec::new(),
+                    state: self.model.describe_state(state),
+                }),
+                Some(action) => {
+                    let previous = states[i - 1].1;
+                    let step = self.model.describe_step(previous, action, state);
+                    steps.push(TraceStep {
+                        action: Some(step.action),
+                        changes: step.changes,
+                        state: self.model.describe_state(state),
+                    });
+                }
+            }
+        }
+        Trace { steps }
+    }
+
+    fn finish(&self, distinct: u64, depth: usize, complete: bool, bytes: usize) -> Report {
+        self.progress.distinct.store(distinct, Ordering::Relaxed);
+        let stopped = *self.stop_reason.lock();
+        let stopped = stopped.or_else(|| {
+            self.progress
+                .cancel
+                .load(Ordering::Relaxed)
+                .then_some(StopReason::Cancelled)
+        });
+        let bounded = self.bounded.load(Ordering::Relaxed);
+        let exhaustive = complete && stopped.is_none();
+        let mut discoveries = std::mem::take(&mut *self.discoveries.lock());
+        let error = self.error.lock().take();
+
+        // Rebuild the traces that breadth-first search only knows by fingerprint.
+        let mut targets: Vec<&Target> = discoveries
+            .iter()
+            .flatten()
+            .map(|d| &d.target)
+            .collect();
+        if let Some((_, target)) = &error {
+            targets.push(target);
+        }
+        let rebuilt = self.rebuild(&targets);
+
+        let mut properties = Vec::new();
+        for (slot, property) in self.properties.iter().enumerate() {
+            let discovery = discoveries[slot].take();
+            let status = match (property.kind, &discovery) {
+                (PropertyKind::Always, Some(_)) => Status::Violated,
+                (PropertyKind::Sometimes, Some(_)) => Status::Found,
+                (PropertyKind::Always, None) if stopped.is_none() => Status::Holds,
+                (PropertyKind::Sometimes, None) if exhaustive => Status::NotFound,
+                _ => Status::Unknown,
+            };
+            properties.push(PropertyReport {
+                name: property.name.clone(),
+                kind: property.kind,
+                status,
+                trace: discovery.map(|d| rebuilt.trace(&d.target)),
+            });
+        }
+        if self.deadlock {
+            let discovery = discoveries[self.deadlock_slot()].take();
+            let status = match &discovery {
+                Some(_) => Status::Violated,
+                None if stopped.is_none() => Status::Holds,
+                None => Status::Unknown,
+            };
+            properties.push(PropertyReport {
+                name: "deadlock-free".to_string(),
+                kind: PropertyKind::Deadlock,
+                status,
+                trace: discovery.map(|d| rebuilt.trace(&d.target)),
+            });
+        }
+        let error = error.map(|(error, target)| ErrorReport {
+            message: error.message,
+            trace: Some(rebuilt.trace(&target)),
+        });
+        Report {
+            distinct_states: distinct,
+            generated_states: self.generated.load(Ordering::Relaxed),
+            depth,
+            complete: exhaustive,
+            stopped,
+            bounded,
+            properties,
+            error,
+            fingerprint_bytes: bytes,
+        }
+    }
+
+    /// Re-explores breadth-first up to the deepest target, recording parents, and turns every
+    /// target into a trace.
+    fn rebuild(&self, targets: &[&Target]) -> Rebuilt<'_, 'a, M> {
+        let mut wanted = HashSet::new();
+        let mut max_depth = 0;
+        for target in targets {
+            match target {
+                Target::State { fp, depth } | Target::Step { fp, depth, .. } => {
+                    wanted.insert(*fp);
+                    max_depth = max_depth.max(*depth);
+                }
+                Target::Known(_) => {}
+            }
+        }
+        let parents = ParentMap::new(self.options.threads);
+        if !wanted.is_empty() {
+            self.progress.rebuilding_traces.store(true, Ordering::Relaxed);
+            let rebuild = Search::new(self.model, self.options, self.progress);
+            let depth = rebuild.bfs_levels(&parents, Some((&wanted, max_depth)));
+            assert!(
+                depth <= max_depth,
+                "trace rebuild went deeper ({depth}) than its deepest target ({max_depth})"
+            );
+        }
+        Rebuilt {
+            search: self,
+            parents,
+        }
+    }
+
+    /// The states along a chain of fingerprints from an initial state.
+    fn replay(&self, path: &[Fingerprint]) -> Vec<(Option<M::Action>, M::State)> {
+        let first = self
+            .model
+            .init_states()
+            .into_iter()
+            .find(|s| self.fingerprint(s) == path[0])
+            .expect("the first fingerprint of a trace is an initial state");
+        let mut states = vec![(None, first)];
+        let mut successors = Vec::new();
+        for &fp in &path[1..] {
+            let (_, state) = states.last().expect("path");
+            successors.clear();
+            self.model
+                .successors(state, &mut successors)
+                .expect("successors computed once are computed again without error");
+            let position = successors
+                .iter()
+                .position(|(_, s)| self.fingerprint(s) == fp)
+                .expect("a recorded parent link leads to a successor");
+            let (action, state) = successors.swap_remove(position);
+            states.push((Some(action), state));
+        }
+        states
+    }
+}
+
+struct Rebuilt<'s, 'a, M: Model> {
+    search: &'s Search<'a, M>,
+    parents: ParentMap,
+}
+
+impl<M: Model> Rebuilt<'_, '_, M> {
+    fn trace(&self, target: &Target) -> Trace {
+        let search = self.search;
+        match target {
+            Target::Known(trace) => trace.clone(),
+            Target::State { fp, .. } => {
+                let path = self
+                    .parents
+                    .path_to(*fp)
+                    .expect("a target found by the search is found again");
+                let states = search.replay(&path);
+                let refs: Vec<_> = states.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+                search.render(&refs)
+            }
+            Target::Step { fp, index, .. } => {
+                let path = self
+                    .parents
+                    .path_to(*fp)
+                    .expect("a target found by the search is found again");
+                let mut states = search.replay(&path);
+                let mut successors = Vec::new();
+                let (_, last) = states.last().expect("path");
+                search
+                    .model
+                    .successors(last, &mut successors)
+                    .expect("successors computed once are computed again without error");
+                let (action, next) = successors.swap_remove(*index);
+                states.push((Some(action), next));
+                let refs: Vec<_> = states.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+                search.render(&refs)
+            }
+        }
+    }
+}
+
+/// One state on the depth-first stack, with the successors still to visit.
+struct DfsFrame<M: Model> {
+    action: Option<M::Action>,
+    state: M::State,
+    successors: Vec<(M::Action, M::State)>,
+    expanded: bool,
+}
+
+impl<M: Model> DfsFrame<M> {
+    fn new(action: Option<M::Action>, state: M::State) -> Self {
+        DfsFrame {
+            action,
+            state,
+            successors: Vec::new(),
+            expanded: false,
+        }
+    }
+}
