@@ -1,0 +1,434 @@
+//! The built-in models by name, with their parameters, properties and mutants: what
+//! `valence list` shows and `valence check MODEL` builds.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+use valence_check::{check, CheckOptions, Model, PropertyKind, Report};
+use valence_core::{NetworkSemantics, NETWORK_NAMES};
+
+use crate::paxos::{self, Paxos, PaxosMutant};
+use crate::twophase::{TwoPhase, TwoPhaseMutant, RMS_MAX};
+
+/// A parameter of a model.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    /// The name, used as `--NAME VALUE`.
+    pub name: &'static str,
+    /// The default value.
+    pub default: &'static str,
+    /// What it sets.
+    pub help: &'static str,
+}
+
+/// A seeded bug of a model.
+#[derive(Clone, Copy, Debug)]
+pub struct MutantSpec {
+    /// The name, used as `--mutant NAME`.
+    pub name: &'static str,
+    /// What is wrong with it.
+    pub help: &'static str,
+    /// The properties the checker must find violated.
+    pub violates: &'static [&'static str],
+}
+
+/// A model the CLI can build.
+pub struct ModelSpec {
+    /// The name, used as `valence check NAME`.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its parameters.
+    pub params: &'static [ParamSpec],
+    /// Its mutants.
+    pub mutants: &'static [MutantSpec],
+    build: fn(&Params, Option<&str>) -> Result<Box<dyn Checkable>, CatalogError>,
+}
+
+/// Bad input when building a model by name.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CatalogError {
+    /// No model has this name.
+    #[error("unknown model `{name}`; valid models: {valid}")]
+    UnknownModel {
+        /// The name given.
+        name: String,
+        /// The valid names.
+        valid: String,
+    },
+    /// The model has no such parameter.
+    #[error("model `{model}` has no parameter `--{param}`; valid parameters: {valid}")]
+    UnknownParam {
+        /// The model.
+        model: String,
+        /// The parameter given.
+        param: String,
+        /// The valid parameters.
+        valid: String,
+    },
+    /// A parameter's value is not acceptable.
+    #[error("bad value `{value}` for `--{param}`: {reason}")]
+    BadValue {
+        /// The parameter.
+        param: String,
+        /// The value given.
+        value: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// The model has no such mutant.
+    #[error("model `{model}` has no mutant `{mutant}`; valid mutants: {valid}")]
+    UnknownMutant {
+        /// The model.
+        model: String,
+        /// The mutant given.
+        mutant: String,
+        /// The valid mutants.
+        valid: String,
+    },
+}
+
+/// A model behind a trait object, so the CLI can check any of them.
+pub trait Checkable: Send + Sync {
+    /// Runs the checker.
+    fn check(&self, options: &CheckOptions) -> Report;
+    /// Whether `--symmetry` is supported.
+    fn has_symmetry(&self) -> bool;
+    /// Properties by name and kind, deadlock freedom included when checked.
+    fn property_kinds(&self) -> Vec<(String, PropertyKind)>;
+}
+
+impl<M: Model> Checkable for M {
+    fn check(&self, options: &CheckOptions) -> Report {
+        check(self, options)
+    }
+
+    fn has_symmetry(&self) -> bool {
+        Model::has_symmetry(self)
+    }
+
+    fn property_kinds(&self) -> Vec<(String, PropertyKind)> {
+        let mut kinds: Vec<_> = self
+            .properties()
+            .into_iter()
+            .map(|p| (p.name, p.kind))
+            .collect();
+        if self.checks_deadlock() {
+            kinds.push(("deadlock-free".to_string(), PropertyKind::Deadlock));
+        }
+        kinds
+    }
+}
+
+/// Parameter values by name, with the defaults filled in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Params {
+    values: BTreeMap<String, String>,
+}
+
+impl Params {
+    /// The values as given, then completed with `spec`'s defaults. Unknown names are errors.
+    pub fn resolve(spec: &ModelSpec, given: &[(String, String)]) -> Result<Self, CatalogError> {
+        let mut values = BTreeMap::new();
+        for (name, value) in given {
+            if !spec.params.iter().any(|p| p.name == name) {
+                return Err(CatalogError::UnknownParam {
+                    model: spec.name.to_string(),
+                    param: name.clone(),
+                    valid: if spec.params.is_empty() {
+                        "none".to_string()
+                    } else {
+                        spec.params
+                            .iter()
+                            .map(|p| format!("--{}", p.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                });
+            }
+            values.insert(name.clone(), value.clone());
+        }
+        for param in spec.params {
+            values
+                .entry(param.name.to_string())
+                .or_insert_with(|| param.default.to_string());
+        }
+        Ok(Params { values })
+    }
+
+    /// All values, by name.
+    pub fn values(&self) -> &BTreeMap<String, String> {
+        &self.values
+    }
+
+    fn raw(&self, name: &str) -> &str {
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .expect("resolved parameters include every declared one")
+    }
+
+    /// The value of `name` as an integer within `range`.
+    pub fn int(&self, name: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, CatalogError> {
+        let raw = self.raw(name);
+        let bad = |reason: String| CatalogError::BadValue {
+            param: name.to_string(),
+            value: raw.to_string(),
+            reason,
+        };
+        let value: u64 = raw
+            .parse()
+            .map_err(|_| bad("expected a non-negative integer".to_string()))?;
+        if !range.contains(&value) {
+            return Err(bad(format!(
+                "must be within {}..={}",
+                range.start(),
+                range.end()
+            )));
+        }
+        Ok(value)
+    }
+
+    /// The value of `name` parsed with `FromStr`.
+    pub fn parse<T: std::str::FromStr<Err = String>>(&self, name: &str) -> Result<T, CatalogError> {
+        let raw = self.raw(name);
+        raw.parse().map_err(|reason| CatalogError::BadValue {
+            param: name.to_string(),
+            value: raw.to_string(),
+            reason,
+        })
+    }
+}
+
+fn mutant_named<T: Copy>(
+    model: &str,
+    specs: &[MutantSpec],
+    table: &[(&str, T)],
+    name: Option<&str>,
+) -> Result<Option<T>, CatalogError> {
+    debug_assert_eq!(specs.len(), table.len());
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, m)| Some(*m))
+        .ok_or_else(|| CatalogError::UnknownMutant {
+            model: model.to_string(),
+            mutant: name.to_string(),
+            valid: if specs.is_empty() {
+                "none".to_string()
+            } else {
+                specs.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+            },
+        })
+}
+
+const TWOPHASE_MUTANTS: &[MutantSpec] = &[MutantSpec {
+    name: "commit-early",
+    help: "the TM commits before every RM is prepared",
+    violates: &["consistent"],
+}];
+
+const PAXOS_MUTANTS: &[MutantSpec] = &[
+    MutantSpec {
+        name: "accept-despite-promise",
+        help: "an acceptor accepts a lower-numbered proposal after promising a higher one",
+        violates: &["P1", "agreement"],
+    },
+    MutantSpec {
+        name: "ignore-promised-value",
+        help: "a proposer picks its own value although a promise reported an accepted one",
+        violates: &["P2", "agreement"],
+    },
+    MutantSpec {
+        name: "promise-uninitialized-value",
+        help: "an acceptor that accepted nothing reports an uninitialised proposal (0, 0), \
+               and its value 0, which nobody proposed, gets chosen",
+        violates: &["validity"],
+    },
+];
+
+fn build_twophase(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
+    let rms = params.int("rms", 1..=RMS_MAX as u64)? as usize;
+    let mutant = mutant_named(
+        "twophase",
+        TWOPHASE_MUTANTS,
+        &[("commit-early", TwoPhaseMutant::CommitEarly)],
+        mutant,
+    )?;
+    Ok(Box::new(TwoPhase::new(rms).with_mutant(mutant)))
+}
+
+fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
+    let proposers = params.int("proposers", 1..=8)? as usize;
+    let acceptors = params.int("acceptors", 1..=32)? as usize;
+    let learners = params.int("learners", 1..=8)? as usize;
+    let rounds = params.int("rounds", 1..=16)? as u32;
+    let network: NetworkSemantics = params.parse("network")?;
+    let mutant = mutant_named(
+        "paxos",
+        PAXOS_MUTANTS,
+        &[
+            ("accept-despite-promise", PaxosMutant::AcceptDespitePromise),
+            ("ignore-promised-value", PaxosMutant::IgnorePromisedValue),
+            (
+                "promise-uninitialized-value",
+                PaxosMutant::PromiseUninitializedValue,
+            ),
+        ],
+        mutant,
+    )?;
+    let process = Paxos {
+        proposers,
+        acceptors,
+        learners,
+        rounds,
+        mutant,
+    };
+    Ok(Box::new(paxos::model(process, network)))
+}
+
+const PAXOS_NETWORK_HELP: &str = "network semantics: unordered, unordered-lossy, \
+     unordered-duplicating, fifo, fifo-lossy";
+
+static MODELS: &[ModelSpec] = &[
+    ModelSpec {
+        name: "paxos",
+        summary: "single-decree Basic Paxos (proposers, acceptors, learners; phases 1a-2b)",
+        params: &[
+            ParamSpec {
+                name: "proposers",
+                default: "2",
+                help: "number of proposers (proposer p proposes value p+1)",
+            },
+            ParamSpec {
+                name: "acceptors",
+                default: "3",
+                help: "number of acceptors",
+            },
+            ParamSpec {
+                name: "learners",
+                default: "1",
+                help: "number of learners",
+            },
+            ParamSpec {
+                name: "rounds",
+                default: "1",
+                help: "ballots each proposer may start",
+            },
+            ParamSpec {
+                name: "network",
+                default: "unordered",
+                help: PAXOS_NETWORK_HELP,
+            },
+        ],
+        mutants: PAXOS_MUTANTS,
+        build: build_paxos,
+    },
+    ModelSpec {
+        name: "twophase",
+        summary: "two-phase commit, exactly Lamport and Gray's TwoPhase TLA+ spec",
+        params: &[ParamSpec {
+            name: "rms",
+            default: "3",
+            help: "number of resource managers (1 to 32)",
+        }],
+        mutants: TWOPHASE_MUTANTS,
+        build: build_twophase,
+    },
+];
+
+/// Every built-in model, sorted by name.
+pub fn models() -> &'static [ModelSpec] {
+    MODELS
+}
+
+/// The model called `name`.
+pub fn find(name: &str) -> Result<&'static ModelSpec, CatalogError> {
+    MODELS
+        .iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| CatalogError::UnknownModel {
+            name: name.to_string(),
+            valid: MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "),
+        })
+}
+
+impl ModelSpec {
+    /// Builds the model with resolved `params` and an optional mutant.
+    pub fn build(
+        &self,
+        params: &Params,
+        mutant: Option<&str>,
+    ) -> Result<Box<dyn Checkable>, CatalogError> {
+        (self.build)(params, mutant)
+    }
+
+    /// The model with default parameters and no mutant.
+    pub fn build_default(&self) -> Box<dyn Checkable> {
+        let params = Params::resolve(self, &[]).expect("defaults resolve");
+        self.build(&params, None).expect("defaults are valid")
+    }
+}
+
+/// The names of the network semantics a `--network` parameter accepts.
+pub fn network_names() -> &'static [&'static str] {
+    NETWORK_NAMES
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_builds_with_defaults() {
+        for spec in models() {
+            let model = spec.build_default();
+            assert!(!model.property_kinds().is_empty(), "{} has properties", spec.name);
+        }
+    }
+
+    #[test]
+    fn models_are_sorted_by_name() {
+        let names: Vec<_> = models().iter().map(|m| m.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn bad_input_names_the_valid_choices() {
+        let err = find("raft2").err().unwrap();
+        assert!(err.to_string().contains("valid models: paxos, twophase"));
+        let spec = find("twophase").unwrap();
+        let err = Params::resolve(spec, &[("rm".into(), "3".into())]).unwrap_err();
+        assert!(err.to_string().contains("--rms"));
+        let params = Params::resolve(spec, &[("rms".into(), "x".into())]).unwrap();
+        let err = spec.build(&params, None).err().unwrap();
+        assert!(matches!(err, CatalogError::BadValue { .. }));
+        let params = Params::resolve(spec, &[("rms".into(), "33".into())]).unwrap();
+        assert!(spec.build(&params, None).is_err());
+        let params = Params::resolve(spec, &[]).unwrap();
+        let err = spec.build(&params, Some("nope")).err().unwrap();
+        assert!(err.to_string().contains("commit-early"));
+    }
+
+    #[test]
+    fn every_mutant_names_properties_the_model_has() {
+        for spec in models() {
+            let names: Vec<String> = spec
+                .build_default()
+                .property_kinds()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            for mutant in spec.mutants {
+                for violated in mutant.violates {
+                    assert!(names.iter().any(|n| n == violated), "{} {}", spec.name, violated);
+                }
+            }
+        }
+    }
+}
