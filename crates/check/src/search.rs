@@ -138,6 +138,8 @@ struct Search<'a, M: Model> {
     stop: AtomicBool,
     stop_reason: Mutex<Option<StopReason>>,
     bounded: AtomicBool,
+    /// Whether `max_depth` (a bound of the search, not of the model) cut anything off.
+    depth_limited: AtomicBool,
     generated: AtomicU64,
 }
 
@@ -160,6 +162,7 @@ impl<'a, M: Model> Search<'a, M> {
             stop: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
             bounded: AtomicBool::new(false),
+            depth_limited: AtomicBool::new(false),
             generated: AtomicU64::new(0),
         }
     }
@@ -287,8 +290,12 @@ impl<'a, M: Model> Search<'a, M> {
 
     /// Whether a state at `depth` may be expanded.
     fn expandable(&self, state: &M::State, depth: usize) -> bool {
-        let within = self.options.max_depth.is_none_or(|max| depth < max)
-            && self.model.within_bounds(state);
+        if self.options.max_depth.is_some_and(|max| depth >= max) {
+            self.bounded.store(true, Ordering::Relaxed);
+            self.depth_limited.store(true, Ordering::Relaxed);
+            return false;
+        }
+        let within = self.model.within_bounds(state);
         if !within {
             self.bounded.store(true, Ordering::Relaxed);
         }
@@ -648,6 +655,9 @@ impl<'a, M: Model> Search<'a, M> {
         });
         let bounded = self.bounded.load(Ordering::Relaxed);
         let exhaustive = complete && stopped.is_none();
+        // A sometimes-property missed by a search cut short by --max-depth is undecided; the
+        // model's own bounds, by contrast, define the system being checked.
+        let decisive = exhaustive && !self.depth_limited.load(Ordering::Relaxed);
         let mut discoveries = std::mem::take(&mut *self.discoveries.lock());
         let error = self.error.lock().take();
 
@@ -669,7 +679,7 @@ impl<'a, M: Model> Search<'a, M> {
                 (PropertyKind::Always, Some(_)) => Status::Violated,
                 (PropertyKind::Sometimes, Some(_)) => Status::Found,
                 (PropertyKind::Always, None) if stopped.is_none() => Status::Holds,
-                (PropertyKind::Sometimes, None) if exhaustive => Status::NotFound,
+                (PropertyKind::Sometimes, None) if decisive => Status::NotFound,
                 _ => Status::Unknown,
             };
             properties.push(PropertyReport {

@@ -235,7 +235,7 @@ const PAXOS_MUTANTS: &[MutantSpec] = &[
     MutantSpec {
         name: "accept-despite-promise",
         help: "an acceptor accepts a lower-numbered proposal after promising a higher one",
-        violates: &["P1", "agreement"],
+        violates: &["P1", "P2", "agreement"],
     },
     MutantSpec {
         name: "ignore-promised-value",

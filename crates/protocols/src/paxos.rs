@@ -494,29 +494,48 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
         .symmetry(acceptor_symmetry)
 }
 
-/// Acceptors are interchangeable: renumber them in the order of their states and rewrite every
-/// acceptor index (promise sets, learner tallies, message endpoints) to match.
+/// Acceptors are interchangeable: renumber them in the order of everything that tells them
+/// apart (their state, the messages they sent and receive, their membership in proposers'
+/// promise sets and learners' tallies) and rewrite every acceptor index to match. Acceptors
+/// that tie on all of that are identical, so the representative is canonical.
 fn acceptor_symmetry(model: &PaxosModel, s: &ActorState<Paxos>) -> ActorState<Paxos> {
     let paxos = &model.process;
     let first = paxos.proposers;
     let count = paxos.acceptors;
+    let key = |i: usize| {
+        let id = first + i;
+        let mut traffic: Vec<(bool, usize, PaxosMsg)> = s
+            .network
+            .iter()
+            .filter(|e| e.from.index() == id || e.to.index() == id)
+            .map(|e| {
+                if e.from.index() == id {
+                    (true, e.to.index(), e.msg)
+                } else {
+                    (false, e.from.index(), e.msg)
+                }
+            })
+            .collect();
+        traffic.sort_unstable();
+        let memberships: Vec<bool> = s
+            .nodes
+            .iter()
+            .flat_map(|node| match node {
+                PaxosNode::Proposer(p) => vec![p.promises & (1 << i) != 0],
+                PaxosNode::Learner(l) => l.tallies.iter().map(|(_, bits)| bits & (1 << i) != 0).collect(),
+                PaxosNode::Acceptor(_) => Vec::new(),
+            })
+            .collect();
+        let PaxosNode::Acceptor(a) = &s.nodes[id] else {
+            unreachable!("acceptor slots hold acceptors")
+        };
+        let durable = s.durable.get(id).map(|d| format!("{d:?}"));
+        (a.promised, a.accepted, a.votes.clone(), traffic, memberships, s.crashed[id], durable)
+    };
+    let keys: Vec<_> = (0..count).map(key).collect();
     // order[new] = old
     let mut order: Vec<usize> = (0..count).collect();
-    order.sort_by(|&x, &y| {
-        let key = |i: usize| {
-            let PaxosNode::Acceptor(a) = &s.nodes[first + i] else {
-                unreachable!("acceptor slots hold acceptors")
-            };
-            let sent: Vec<_> = s
-                .network
-                .iter()
-                .filter(|e| e.from.index() == first + i || e.to.index() == first + i)
-                .map(|e| (e.from.index() == first + i, e.msg))
-                .collect();
-            (a.promised, a.accepted, a.votes.clone(), sent)
-        };
-        key(x).cmp(&key(y))
-    });
+    order.sort_by(|&x, &y| keys[x].cmp(&keys[y]));
     let mut new_index = vec![0; count];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
