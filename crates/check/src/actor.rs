@@ -85,12 +85,14 @@ impl<P: Process> Hash for ActorState<P> {
 impl<P: Process> Debug for ActorState<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("ActorState");
-        s.field("nodes", &self.nodes).field("network", &self.network);
+        s.field("nodes", &self.nodes)
+            .field("network", &self.network);
         if self.timers.iter().any(|t| !t.is_empty()) {
             s.field("timers", &self.timers);
         }
         if self.crashes > 0 {
-            s.field("crashed", &self.crashed).field("crashes", &self.crashes);
+            s.field("crashed", &self.crashed)
+                .field("crashes", &self.crashes);
         }
         s.finish()
     }
@@ -432,8 +434,12 @@ impl<P: Process> ActorModel<P> {
                     return None;
                 }
                 timers.remove(at);
-                self.process
-                    .on_timer(*node, &mut next.nodes[node.index()], timer.clone(), &mut out);
+                self.process.on_timer(
+                    *node,
+                    &mut next.nodes[node.index()],
+                    timer.clone(),
+                    &mut out,
+                );
                 self.apply_effects(&mut next, *node, &mut out, sent);
             }
             ActorAction::Crash { node } => {
@@ -561,7 +567,9 @@ impl<P: Process> Model for ActorModel<P> {
     }
 
     fn within_bounds(&self, state: &Self::State) -> bool {
-        self.bounds.as_ref().is_none_or(|bounds| bounds(self, state))
+        self.bounds
+            .as_ref()
+            .is_none_or(|bounds| bounds(self, state))
     }
 
     fn checks_deadlock(&self) -> bool {
@@ -590,7 +598,11 @@ impl<P: Process> Model for ActorModel<P> {
         debug_assert!(replayed.as_ref() == Some(next), "steps are deterministic");
         let action_text = match action {
             ActorAction::Deliver { from, to, msg, .. } => {
-                format!("{} receives {msg:?} from {}", self.name(*to), self.name(*from))
+                format!(
+                    "{} receives {msg:?} from {}",
+                    self.name(*to),
+                    self.name(*from)
+                )
             }
             ActorAction::Drop { from, to, msg, .. } => format!(
                 "the network loses {msg:?} from {} to {}",
@@ -741,7 +753,15 @@ mod tests {
             (0, 0)
         }
 
-        fn on_message(&self, _: NodeId, _: &mut (u8, u8), _: NodeId, _: (), _: &mut Effects<(), ()>) {}
+        fn on_message(
+            &self,
+            _: NodeId,
+            _: &mut (u8, u8),
+            _: NodeId,
+            _: (),
+            _: &mut Effects<(), ()>,
+        ) {
+        }
 
         fn on_timer(&self, _: NodeId, state: &mut (u8, u8), _: (), out: &mut Effects<(), ()>) {
             state.1 += 1;
@@ -763,14 +783,19 @@ mod tests {
                 crash: CrashMode::Recover,
                 max_crashes: 2,
             })
-            .property(Property::always("restarts-bounded", |_, s: &ActorState<Restarter>| {
-                s.nodes[0].0 <= 2
-            }))
-            .property(Property::sometimes("restarted-twice", |_, s: &ActorState<Restarter>| {
-                s.nodes[0].0 == 2 && !s.crashed[0]
-            }));
+            .property(Property::always(
+                "restarts-bounded",
+                |_, s: &ActorState<Restarter>| s.nodes[0].0 <= 2,
+            ))
+            .property(Property::sometimes(
+                "restarted-twice",
+                |_, s: &ActorState<Restarter>| s.nodes[0].0 == 2 && !s.crashed[0],
+            ));
         let report = check(&model, &CheckOptions::default());
-        assert_eq!(report.property("restarts-bounded").unwrap().status, Status::Holds);
+        assert_eq!(
+            report.property("restarts-bounded").unwrap().status,
+            Status::Holds
+        );
         let example = report.property("restarted-twice").unwrap();
         assert_eq!(example.status, Status::Found);
         // crash, restart, crash, restart.

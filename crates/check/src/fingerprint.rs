@@ -35,6 +35,13 @@ pub trait Visited: Sync {
     fn contains(&self, fp: Fingerprint) -> bool;
     /// The number of distinct fingerprints recorded.
     fn len(&self) -> u64;
+    /// The number of independently locked shards.
+    fn shard_count(&self) -> usize;
+    /// The shard that holds `fp`.
+    fn shard_of(&self, fp: Fingerprint) -> usize;
+    /// Records every `(fp, parent)` of `items`, all of shard `shard`, under one lock; sets
+    /// `new[i]` to whether `items[i]` was new.
+    fn insert_batch(&self, shard: usize, items: &[(Fingerprint, Fingerprint)], new: &mut [bool]);
     /// Whether nothing was recorded.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -89,6 +96,14 @@ impl Table {
         }
     }
 
+    /// Hints the processor to fetch `fp`'s home slot: the table is far larger than the caches,
+    /// so nearly every insert misses, and a batch can overlap those misses.
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        let home = Self::home(fp, self.slots.len());
+        prefetch_read(&self.slots[home]);
+    }
+
     fn grow(&mut self) {
         let capacity = self.slots.len() + self.slots.len() / 2;
         let old = std::mem::replace(&mut self.slots, vec![0; capacity]);
@@ -113,6 +128,23 @@ impl Table {
             }
         }
     }
+}
+
+/// Prefetches the cache line holding `value`. A prefetch is only a hint: it reads nothing the
+/// program can observe and cannot fault, so this is sound for any reference.
+#[inline]
+#[allow(unsafe_code)]
+fn prefetch_read<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `_mm_prefetch` needs SSE, which every x86_64 processor has (it is part of the
+    // baseline target), and it does not dereference the pointer in the language's sense.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (value as *const T).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// A concurrent set of fingerprints: sharded open-addressing tables, 8 bytes a slot.
@@ -177,6 +209,28 @@ impl Visited for FingerprintSet {
         FingerprintSet::contains(self, fp)
     }
 
+    fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    fn shard_of(&self, fp: Fingerprint) -> usize {
+        (fp & self.shard_mask) as usize
+    }
+
+    fn insert_batch(&self, shard: usize, items: &[(Fingerprint, Fingerprint)], new: &mut [bool]) {
+        /// How many inserts ahead the home slot is prefetched.
+        const AHEAD: usize = 8;
+        let mut table = self.shards[shard].lock();
+        for (i, (&(fp, _), new)) in items.iter().zip(new).enumerate() {
+            debug_assert_eq!(self.shard_of(fp), shard);
+            assert_ne!(fp, 0, "fingerprint 0 is reserved for empty slots");
+            if let Some(&(ahead, _)) = items.get(i + AHEAD) {
+                table.prefetch(ahead);
+            }
+            *new = table.insert(fp);
+        }
+    }
+
     fn len(&self) -> u64 {
         FingerprintSet::len(self)
     }
@@ -216,7 +270,9 @@ impl ParentMap {
     pub fn new(threads: usize) -> Self {
         let shards = (threads.max(1) * 16).next_power_of_two();
         ParentMap {
-            shards: (0..shards).map(|_| Mutex::new(HashMap::default())).collect(),
+            shards: (0..shards)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
             shard_mask: shards as u64 - 1,
         }
     }
@@ -265,6 +321,27 @@ impl Visited for ParentMap {
 
     fn contains(&self, fp: Fingerprint) -> bool {
         self.shard(fp).lock().contains_key(&fp)
+    }
+
+    fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    fn shard_of(&self, fp: Fingerprint) -> usize {
+        (fp & self.shard_mask) as usize
+    }
+
+    fn insert_batch(&self, shard: usize, items: &[(Fingerprint, Fingerprint)], new: &mut [bool]) {
+        let mut map = self.shards[shard].lock();
+        for (&(fp, parent), new) in items.iter().zip(new) {
+            *new = match map.entry(fp) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(parent);
+                    true
+                }
+            };
+        }
     }
 
     fn len(&self) -> u64 {

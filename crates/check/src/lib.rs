@@ -40,7 +40,9 @@ mod search;
 
 pub use actor::{ActorAction, ActorModel, ActorState, Envelope};
 pub use fingerprint::{fingerprint, Fingerprint, FingerprintSet, ParentMap, Visited};
-pub use model::{debug_diff, Condition, Model, ModelError, Property, PropertyKind, StepDescription};
+pub use model::{
+    debug_diff, Condition, Model, ModelError, Property, PropertyKind, StepDescription,
+};
 pub use report::{
     ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep, Verdict,
 };

@@ -57,16 +57,18 @@ pub trait Model: Send + Sync + Sized {
     fn properties(&self) -> Vec<Property<Self>>;
 
     /// Appends every enabled `(action, successor)` pair to `out`. The default goes through
-    /// `actions` and `next_state`; front ends that compute successors together (or can fail
-    /// while doing so, like a TLA+ evaluator) override it.
+    /// `actions` and `next_state`, listing candidate actions into `scratch` (which arrives empty,
+    /// a buffer the caller reuses so that no state costs an allocation). Front ends that compute
+    /// successors together (or can fail while doing so, like a TLA+ evaluator) override it.
     fn successors(
         &self,
         state: &Self::State,
+        scratch: &mut Vec<Self::Action>,
         out: &mut Vec<(Self::Action, Self::State)>,
     ) -> Result<(), ModelError> {
-        let mut actions = Vec::new();
-        self.actions(state, &mut actions);
-        for action in actions {
+        scratch.clear();
+        self.actions(state, scratch);
+        for action in scratch.drain(..) {
             if let Some(next) = self.next_state(state, &action) {
                 out.push((action, next));
             }
@@ -196,8 +198,7 @@ impl fmt::Display for PropertyKind {
     }
 }
 
-type StateCondition<M> =
-    dyn Fn(&M, &<M as Model>::State) -> Result<bool, ModelError> + Send + Sync;
+type StateCondition<M> = dyn Fn(&M, &<M as Model>::State) -> Result<bool, ModelError> + Send + Sync;
 type StepCondition<M> = dyn Fn(
         &M,
         &<M as Model>::State,

@@ -123,6 +123,7 @@ struct Discovery {
 #[derive(Default)]
 struct Tally {
     generated: u64,
+    inserted: u64,
 }
 
 struct Search<'a, M: Model> {
@@ -141,15 +142,57 @@ struct Search<'a, M: Model> {
     /// Whether `max_depth` (a bound of the search, not of the model) cut anything off.
     depth_limited: AtomicBool,
     generated: AtomicU64,
+    /// Distinct states inserted by breadth-first search, kept apart from the set so that
+    /// reading it costs no lock.
+    distinct: AtomicU64,
+    /// Whether any property is evaluated on steps.
+    step_properties: bool,
 }
 
+/// States a worker takes from the level at a time.
 const CHUNK: usize = 256;
+/// States a worker gathers before handing a segment of the next level over.
+const SEGMENT: usize = 1 << 16;
+
+/// A breadth-first worker's reusable buffers.
+struct Buffers<M: Model> {
+    actions: Vec<M::Action>,
+    successors: Vec<(M::Action, M::State)>,
+    /// Successors waiting for their batch insert, with their fingerprints ...
+    pending: Vec<(M::State, Fingerprint)>,
+    /// ... and the fingerprints of the states they came from.
+    parents: Vec<Fingerprint>,
+    shard: Vec<u32>,
+    offsets: Vec<usize>,
+    sorted: Vec<(Fingerprint, Fingerprint)>,
+    position: Vec<usize>,
+    new: Vec<bool>,
+}
+
+impl<M: Model> Default for Buffers<M> {
+    fn default() -> Self {
+        Buffers {
+            actions: Vec::new(),
+            successors: Vec::new(),
+            pending: Vec::new(),
+            parents: Vec::new(),
+            shard: Vec::new(),
+            offsets: Vec::new(),
+            sorted: Vec::new(),
+            position: Vec::new(),
+            new: Vec::new(),
+        }
+    }
+}
 
 impl<'a, M: Model> Search<'a, M> {
     fn new(model: &'a M, options: &'a CheckOptions, progress: &'a Progress) -> Self {
-        let properties = model.properties();
+        let properties: Vec<Property<M>> = model.properties();
         let deadlock = options.deadlock.unwrap_or_else(|| model.checks_deadlock());
         let slots = properties.len() + 1;
+        let step_properties = properties
+            .iter()
+            .any(|p| matches!(p.condition, Condition::Step(_)));
         Search {
             model,
             options,
@@ -164,6 +207,8 @@ impl<'a, M: Model> Search<'a, M> {
             bounded: AtomicBool::new(false),
             depth_limited: AtomicBool::new(false),
             generated: AtomicU64::new(0),
+            distinct: AtomicU64::new(0),
+            step_properties,
         }
     }
 
@@ -198,8 +243,8 @@ impl<'a, M: Model> Search<'a, M> {
             return;
         }
         self.discoveries.lock()[slot] = Some(Discovery { target: target() });
-        let failure = slot == self.deadlock_slot()
-            || self.properties[slot].kind == PropertyKind::Always;
+        let failure =
+            slot == self.deadlock_slot() || self.properties[slot].kind == PropertyKind::Always;
         if failure && !self.options.keep_going {
             self.halt(StopReason::Violation);
         } else if self.all_decided() {
@@ -283,9 +328,7 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     fn has_step_properties(&self) -> bool {
-        self.properties
-            .iter()
-            .any(|p| matches!(p.condition, Condition::Step(_)))
+        self.step_properties
     }
 
     /// Whether a state at `depth` may be expanded.
@@ -333,6 +376,7 @@ impl<'a, M: Model> Search<'a, M> {
             generated += 1;
             let fp = self.fingerprint(&state);
             if visited.insert(fp, 0) {
+                self.distinct.fetch_add(1, Ordering::Relaxed);
                 if rebuild.is_none() {
                     self.check_state(&state, &|| Target::State { fp, depth: 1 });
                 }
@@ -343,8 +387,9 @@ impl<'a, M: Model> Search<'a, M> {
         self.progress
             .generated
             .fetch_add(generated, Ordering::Relaxed);
-        self.progress.distinct.store(visited.len(), Ordering::Relaxed);
-        self.note_distinct(visited.len());
+        let distinct = self.distinct.load(Ordering::Relaxed);
+        self.progress.distinct.store(distinct, Ordering::Relaxed);
+        self.note_distinct(distinct);
 
         let mut depth = if level[0].is_empty() { 0 } else { 1 };
         let threads = self.options.threads.max(1);
@@ -371,8 +416,8 @@ impl<'a, M: Model> Search<'a, M> {
             let cursor = AtomicUsize::new(0);
             let next: Mutex<Vec<Vec<(M::State, Fingerprint)>>> = Mutex::new(Vec::new());
             let work = || {
+                let mut buffers = Buffers::default();
                 let mut out = Vec::new();
-                let mut successors = Vec::new();
                 loop {
                     let begin = cursor.fetch_add(CHUNK, Ordering::Relaxed);
                     if begin >= total || self.should_stop() {
@@ -381,32 +426,41 @@ impl<'a, M: Model> Search<'a, M> {
                     let end = (begin + CHUNK).min(total);
                     let mut tally = Tally::default();
                     let mut segment = starts.partition_point(|&s| s <= begin) - 1;
-                    let mut index = begin;
-                    while index < end {
+                    for index in begin..end {
                         while index >= starts[segment] + level[segment].len() {
                             segment += 1;
                         }
                         let (state, fp) = &level[segment][index - starts[segment]];
                         self.expand_bfs(
-                            visited,
                             rebuild.is_some(),
                             state,
                             *fp,
                             depth,
-                            &mut successors,
-                            &mut out,
+                            &mut buffers,
                             &mut tally,
                         );
-                        index += 1;
                         if self.should_stop() {
                             break;
                         }
+                    }
+                    self.insert_pending(
+                        visited,
+                        rebuild.is_some(),
+                        depth + 1,
+                        &mut buffers,
+                        &mut out,
+                        &mut tally,
+                    );
+                    if out.len() >= SEGMENT {
+                        next.lock()
+                            .push(std::mem::replace(&mut out, Vec::with_capacity(SEGMENT)));
                     }
                     self.generated.fetch_add(tally.generated, Ordering::Relaxed);
                     self.progress
                         .generated
                         .fetch_add(tally.generated, Ordering::Relaxed);
-                    let distinct = visited.len();
+                    let distinct =
+                        self.distinct.fetch_add(tally.inserted, Ordering::Relaxed) + tally.inserted;
                     self.progress.distinct.store(distinct, Ordering::Relaxed);
                     self.note_distinct(distinct);
                 }
@@ -432,46 +486,109 @@ impl<'a, M: Model> Search<'a, M> {
         depth
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn expand_bfs<V: Visited>(
+    /// Expands one state: evaluates step properties and queues every successor that is not a
+    /// step back to the same state for [`Search::insert_pending`].
+    fn expand_bfs(
         &self,
-        visited: &V,
         rebuilding: bool,
         state: &M::State,
         fp: Fingerprint,
         depth: usize,
-        successors: &mut Vec<(M::Action, M::State)>,
-        out: &mut Vec<(M::State, Fingerprint)>,
+        buffers: &mut Buffers<M>,
         tally: &mut Tally,
     ) {
         if !self.expandable(state, depth) {
             return;
         }
+        let successors = &mut buffers.successors;
         successors.clear();
-        if let Err(error) = self.model.successors(state, successors) {
+        if let Err(error) = self
+            .model
+            .successors(state, &mut buffers.actions, successors)
+        {
             self.fail(error, Target::State { fp, depth });
             return;
         }
         if successors.is_empty() && self.deadlock && !rebuilding {
             self.decide(self.deadlock_slot(), || Target::State { fp, depth });
         }
-        let check_steps = !rebuilding && self.has_step_properties();
+        let check_steps = !rebuilding && self.step_properties;
         for (index, (action, next)) in successors.drain(..).enumerate() {
             tally.generated += 1;
             if check_steps {
                 self.check_step(state, &action, &next, &|| Target::Step { fp, depth, index });
             }
             let next_fp = self.fingerprint(&next);
-            if visited.insert(next_fp, fp) {
-                if !rebuilding {
-                    self.check_state(&next, &|| Target::State {
-                        fp: next_fp,
-                        depth: depth + 1,
-                    });
-                }
-                out.push((next, next_fp));
+            // A step back to the same state needs no lookup: that state is known.
+            if next_fp != fp {
+                buffers.pending.push((next, next_fp));
+                buffers.parents.push(fp);
             }
         }
+    }
+
+    /// Inserts the queued successors into `visited`, one lock per shard for the whole batch,
+    /// and moves the new ones (after evaluating their state properties) to `out`.
+    fn insert_pending<V: Visited>(
+        &self,
+        visited: &V,
+        rebuilding: bool,
+        depth: usize,
+        buffers: &mut Buffers<M>,
+        out: &mut Vec<(M::State, Fingerprint)>,
+        tally: &mut Tally,
+    ) {
+        let count = buffers.pending.len();
+        if count == 0 {
+            return;
+        }
+        // Counting sort of the queued fingerprints by shard.
+        let shards = visited.shard_count();
+        buffers.offsets.clear();
+        buffers.offsets.resize(shards + 1, 0);
+        buffers.shard.clear();
+        for (_, fp) in &buffers.pending {
+            let shard = visited.shard_of(*fp);
+            buffers.shard.push(shard as u32);
+            buffers.offsets[shard + 1] += 1;
+        }
+        for shard in 0..shards {
+            buffers.offsets[shard + 1] += buffers.offsets[shard];
+        }
+        buffers.sorted.clear();
+        buffers.sorted.resize(count, (0, 0));
+        buffers.position.clear();
+        buffers.position.resize(count, 0);
+        let mut fill = buffers.offsets.clone();
+        for (i, ((_, fp), &shard)) in buffers.pending.iter().zip(&buffers.shard).enumerate() {
+            let at = fill[shard as usize];
+            fill[shard as usize] += 1;
+            buffers.sorted[at] = (*fp, buffers.parents[i]);
+            buffers.position[i] = at;
+        }
+        buffers.new.clear();
+        buffers.new.resize(count, false);
+        for shard in 0..shards {
+            let range = buffers.offsets[shard]..buffers.offsets[shard + 1];
+            if !range.is_empty() {
+                visited.insert_batch(
+                    shard,
+                    &buffers.sorted[range.clone()],
+                    &mut buffers.new[range],
+                );
+            }
+        }
+        for (i, (next, next_fp)) in buffers.pending.drain(..).enumerate() {
+            if !buffers.new[buffers.position[i]] {
+                continue;
+            }
+            tally.inserted += 1;
+            if !rebuilding {
+                self.check_state(&next, &|| Target::State { fp: next_fp, depth });
+            }
+            out.push((next, next_fp));
+        }
+        buffers.parents.clear();
     }
 
     // ---------------------------------------------------------------- depth-first search
@@ -481,13 +598,16 @@ impl<'a, M: Model> Search<'a, M> {
         let mut max_depth = 0;
         let mut generated = 0u64;
         let step_properties = self.has_step_properties();
+        let mut scratch = Vec::new();
         'walk: for init in self.model.init_states() {
             generated += 1;
             if !visited.insert(self.fingerprint(&init)) {
                 continue;
             }
             let mut stack: Vec<DfsFrame<M>> = vec![DfsFrame::new(None, init)];
-            self.check_state(&stack[0].state, &|| Target::Known(self.render_stack(&stack, None)));
+            self.check_state(&stack[0].state, &|| {
+                Target::Known(self.render_stack(&stack, None))
+            });
             while !stack.is_empty() {
                 if self.should_stop() {
                     break 'walk;
@@ -502,7 +622,10 @@ impl<'a, M: Model> Search<'a, M> {
                         continue;
                     }
                     let mut successors = Vec::new();
-                    if let Err(error) = self.model.successors(&stack[top].state, &mut successors) {
+                    let result =
+                        self.model
+                            .successors(&stack[top].state, &mut scratch, &mut successors);
+                    if let Err(error) = result {
                         self.fail(error, Target::Known(self.render_stack(&stack, None)));
                         break 'walk;
                     }
@@ -542,11 +665,7 @@ impl<'a, M: Model> Search<'a, M> {
         self.finish(visited.len(), max_depth, complete, visited.bytes())
     }
 
-    fn render_stack(
-        &self,
-        stack: &[DfsFrame<M>],
-        extra: Option<(&M::Action, &M::State)>,
-    ) -> Trace {
+    fn render_stack(&self, stack: &[DfsFrame<M>], extra: Option<(&M::Action, &M::State)>) -> Trace {
         let mut states: Vec<(Option<&M::Action>, &M::State)> = stack
             .iter()
             .map(|frame| (frame.action.as_ref(), &frame.state))
@@ -567,6 +686,7 @@ impl<'a, M: Model> Search<'a, M> {
         let mut generated = init.len() as u64;
         let mut max_depth = 0;
         let mut successors = Vec::new();
+        let mut scratch = Vec::new();
         for _ in 0..walks {
             if init.is_empty() || self.should_stop() {
                 break;
@@ -594,7 +714,7 @@ impl<'a, M: Model> Search<'a, M> {
                     break;
                 }
                 successors.clear();
-                if let Err(error) = self.model.successors(state, &mut successors) {
+                if let Err(error) = self.model.successors(state, &mut scratch, &mut successors) {
                     self.fail(error, Target::Known(render(&path)));
                     break;
                 }
@@ -662,11 +782,7 @@ impl<'a, M: Model> Search<'a, M> {
         let error = self.error.lock().take();
 
         // Rebuild the traces that breadth-first search only knows by fingerprint.
-        let mut targets: Vec<&Target> = discoveries
-            .iter()
-            .flatten()
-            .map(|d| &d.target)
-            .collect();
+        let mut targets: Vec<&Target> = discoveries.iter().flatten().map(|d| &d.target).collect();
         if let Some((_, target)) = &error {
             targets.push(target);
         }
@@ -736,7 +852,9 @@ impl<'a, M: Model> Search<'a, M> {
         }
         let parents = ParentMap::new(self.options.threads);
         if !wanted.is_empty() {
-            self.progress.rebuilding_traces.store(true, Ordering::Relaxed);
+            self.progress
+                .rebuilding_traces
+                .store(true, Ordering::Relaxed);
             let rebuild = Search::new(self.model, self.options, self.progress);
             let depth = rebuild.bfs_levels(&parents, Some((&wanted, max_depth)));
             assert!(
@@ -760,11 +878,12 @@ impl<'a, M: Model> Search<'a, M> {
             .expect("the first fingerprint of a trace is an initial state");
         let mut states = vec![(None, first)];
         let mut successors = Vec::new();
+        let mut scratch = Vec::new();
         for &fp in &path[1..] {
             let (_, state) = states.last().expect("path");
             successors.clear();
             self.model
-                .successors(state, &mut successors)
+                .successors(state, &mut scratch, &mut successors)
                 .expect("successors computed once are computed again without error");
             let position = successors
                 .iter()
@@ -806,7 +925,7 @@ impl<M: Model> Rebuilt<'_, '_, M> {
                 let (_, last) = states.last().expect("path");
                 search
                     .model
-                    .successors(last, &mut successors)
+                    .successors(last, &mut Vec::new(), &mut successors)
                     .expect("successors computed once are computed again without error");
                 let (action, next) = successors.swap_remove(*index);
                 states.push((Some(action), next));

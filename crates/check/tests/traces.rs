@@ -64,20 +64,24 @@ fn distances(graph: &Graph) -> Vec<Option<usize>> {
 
 /// The trace's states as node numbers, checked to be a path of the graph from node 0.
 fn path(graph: &Graph, trace: &Trace) -> Vec<u16> {
-    let nodes: Vec<u16> = trace.steps.iter().map(|s| s.state.parse().unwrap()).collect();
+    let nodes: Vec<u16> = trace
+        .steps
+        .iter()
+        .map(|s| s.state.parse().unwrap())
+        .collect();
     assert_eq!(nodes[0], 0);
     for pair in nodes.windows(2) {
-        assert!(graph.edges[pair[0] as usize].contains(&pair[1]), "{pair:?} is an edge");
+        assert!(
+            graph.edges[pair[0] as usize].contains(&pair[1]),
+            "{pair:?} is an edge"
+        );
     }
     nodes
 }
 
 fn graphs() -> impl proptest::strategy::Strategy<Value = Graph> {
     (2usize..400).prop_flat_map(|n| {
-        let edges = proptest::collection::vec(
-            proptest::collection::vec(0..n as u16, 0..4),
-            n,
-        );
+        let edges = proptest::collection::vec(proptest::collection::vec(0..n as u16, 0..4), n);
         (edges, 0..n as u16).prop_map(|(edges, target)| Graph { edges, target })
     })
 }
@@ -144,7 +148,9 @@ proptest! {
 #[test]
 fn random_walks_are_reproducible_from_their_seed() {
     let graph = Graph {
-        edges: (0..100u16).map(|n| vec![(n * 7 + 1) % 100, (n * 13 + 5) % 100]).collect(),
+        edges: (0..100u16)
+            .map(|n| vec![(n * 7 + 1) % 100, (n * 13 + 5) % 100])
+            .collect(),
         target: 99,
     };
     let run = |seed| {
@@ -168,12 +174,30 @@ fn max_depth_and_max_states_bound_the_search() {
         edges: (0..100u16).map(|n| vec![(n + 1).min(99)]).collect(),
         target: 99,
     };
-    let bounded = check(&chain, &CheckOptions { max_depth: Some(10), ..CheckOptions::default() });
+    let bounded = check(
+        &chain,
+        &CheckOptions {
+            max_depth: Some(10),
+            ..CheckOptions::default()
+        },
+    );
     assert_eq!(bounded.distinct_states, 10);
     assert!(bounded.bounded);
-    assert_eq!(bounded.property("avoids-target").unwrap().status, Status::Holds);
-    assert_eq!(bounded.property("reaches-target").unwrap().status, Status::Unknown);
-    let capped = check(&chain, &CheckOptions { max_states: Some(20), ..CheckOptions::default() });
+    assert_eq!(
+        bounded.property("avoids-target").unwrap().status,
+        Status::Holds
+    );
+    assert_eq!(
+        bounded.property("reaches-target").unwrap().status,
+        Status::Unknown
+    );
+    let capped = check(
+        &chain,
+        &CheckOptions {
+            max_states: Some(20),
+            ..CheckOptions::default()
+        },
+    );
     assert!(!capped.complete);
     assert_eq!(capped.stopped, Some(valence_check::StopReason::StateBound));
 }
@@ -203,14 +227,29 @@ fn parallel_bfs_agrees_with_the_oracle_on_a_large_graph() {
     };
     let dist = distances(&graph);
     let reachable = dist.iter().filter(|d| d.is_some()).count() as u64;
-    let unreachable = Graph { target: u16::MAX, ..graph.clone() };
+    let unreachable = Graph {
+        target: u16::MAX,
+        ..graph.clone()
+    };
     for threads in [1, 2, 4] {
-        let options = CheckOptions { threads, keep_going: true, ..CheckOptions::default() };
+        let options = CheckOptions {
+            threads,
+            keep_going: true,
+            ..CheckOptions::default()
+        };
         let full = check(&unreachable, &options);
         assert_eq!(full.distinct_states, reachable, "threads {threads}");
         assert!(full.complete);
         let report = check(&graph, &options);
-        let trace = report.property("avoids-target").unwrap().trace.clone().unwrap();
-        assert_eq!(path(&graph, &trace).len() - 1, dist[graph.target as usize].unwrap());
+        let trace = report
+            .property("avoids-target")
+            .unwrap()
+            .trace
+            .clone()
+            .unwrap();
+        assert_eq!(
+            path(&graph, &trace).len() - 1,
+            dist[graph.target as usize].unwrap()
+        );
     }
 }

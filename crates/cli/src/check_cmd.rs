@@ -94,7 +94,9 @@ pub struct CheckArgs {
 /// Splits `valence check` arguments into those clap knows and the model's `--NAME VALUE`
 /// parameters. Any long flag that `check` does not define is taken as a model parameter;
 /// the model then rejects the ones it does not have, naming the valid ones.
-pub fn split_model_params(args: Vec<String>) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+pub fn split_model_params(
+    args: Vec<String>,
+) -> Result<(Vec<String>, Vec<(String, String)>), String> {
     let Some(position) = args.iter().skip(1).position(|a| !a.starts_with('-')) else {
         return Ok((args, Vec::new()));
     };
@@ -194,7 +196,13 @@ pub fn list(args: &ListArgs) -> Result<u8> {
         }
         writeln!(out, "  mutants:")?;
         for m in spec.mutants {
-            writeln!(out, "    {:<28} {} (violates {})", m.name, m.help, m.violates.join(", "))?;
+            writeln!(
+                out,
+                "    {:<28} {} (violates {})",
+                m.name,
+                m.help,
+                m.violates.join(", ")
+            )?;
         }
         if model.has_symmetry() {
             writeln!(out, "  symmetry: supported (--symmetry)")?;
@@ -235,7 +243,11 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
     let progress = Arc::new(Progress::default());
     let options = CheckOptions {
         strategy,
-        threads: if args.strategy == StrategyArg::Bfs { threads } else { 1 },
+        threads: if args.strategy == StrategyArg::Bfs {
+            threads
+        } else {
+            1
+        },
         max_depth: args.max_depth,
         max_states: args.max_states,
         symmetry: args.symmetry,
@@ -442,7 +454,11 @@ fn print_report(summary: &Summary<'_>, report: &Report) -> Result<()> {
             property.status
         )?;
     }
-    let mut traced: Vec<_> = report.properties.iter().filter(|p| p.trace.is_some()).collect();
+    let mut traced: Vec<_> = report
+        .properties
+        .iter()
+        .filter(|p| p.trace.is_some())
+        .collect();
     traced.sort_by_key(|p| !p.status.is_failure());
     for property in traced {
         let trace = property.trace.as_ref().expect("filtered");
@@ -484,21 +500,36 @@ mod tests {
     #[test]
     fn model_params_are_split_from_checker_flags() {
         let (kept, params) = split_model_params(strings(&[
-            "valence", "check", "twophase", "--rms", "5", "--threads", "2", "--json",
+            "valence",
+            "check",
+            "twophase",
+            "--rms",
+            "5",
+            "--threads",
+            "2",
+            "--json",
             "--mutant=commit-early",
         ]))
         .unwrap();
         assert_eq!(
             kept,
-            strings(&["valence", "check", "twophase", "--threads", "2", "--json", "--mutant=commit-early"])
+            strings(&[
+                "valence",
+                "check",
+                "twophase",
+                "--threads",
+                "2",
+                "--json",
+                "--mutant=commit-early"
+            ])
         );
         assert_eq!(params, vec![("rms".to_string(), "5".to_string())]);
     }
 
     #[test]
     fn a_param_without_value_is_an_error() {
-        let err = split_model_params(strings(&["valence", "check", "paxos", "--acceptors"]))
-            .unwrap_err();
+        let err =
+            split_model_params(strings(&["valence", "check", "paxos", "--acceptors"])).unwrap_err();
         assert!(err.contains("--acceptors"));
     }
 

@@ -55,7 +55,11 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) => {
-            let code = if err.use_stderr() { EXIT_USAGE } else { EXIT_HOLDS };
+            let code = if err.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_HOLDS
+            };
             let _ = err.print();
             return ExitCode::from(code);
         }

@@ -34,7 +34,9 @@ fn twophase_3_has_tlc_counts_and_holds() {
     assert_eq!(report["depth"], 11);
     assert!(report["seconds"].as_f64().is_some());
     let properties = report["properties"].as_array().unwrap();
-    assert!(properties.iter().any(|p| p["name"] == "consistent" && p["kind"] == "always" && p["status"] == "holds"));
+    assert!(properties
+        .iter()
+        .any(|p| p["name"] == "consistent" && p["kind"] == "always" && p["status"] == "holds"));
 }
 
 #[test]
@@ -46,10 +48,20 @@ fn twophase_5_has_8832_states() {
 
 #[test]
 fn commit_early_exits_1_with_a_trace() {
-    let output = valence(&["check", "twophase", "--rms", "3", "--mutant", "commit-early"]);
+    let output = valence(&[
+        "check",
+        "twophase",
+        "--rms",
+        "3",
+        "--mutant",
+        "commit-early",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("counterexample to `consistent` (always), 3 steps"), "{text}");
+    assert!(
+        text.contains("counterexample to `consistent` (always), 3 steps"),
+        "{text}"
+    );
     assert!(text.contains("TMCommit"), "{text}");
     assert!(text.contains("verdict: violated"), "{text}");
     let output = valence(&["check", "twophase", "--mutant", "commit-early", "--json"]);
@@ -67,12 +79,19 @@ fn paxos_holds_and_its_mutants_exit_1_with_traces() {
     let report = json(&output);
     assert_eq!(report["verdict"], "holds");
     assert_eq!(report["distinct_states"], 158_458);
-    for mutant in ["accept-despite-promise", "ignore-promised-value", "promise-uninitialized-value"] {
+    for mutant in [
+        "accept-despite-promise",
+        "ignore-promised-value",
+        "promise-uninitialized-value",
+    ] {
         let output = valence(&["check", "paxos", "--mutant", mutant, "--json"]);
         assert_eq!(output.status.code(), Some(1), "{mutant}");
         let report = json(&output);
         assert_eq!(report["verdict"], "violated");
-        assert!(report["trace"]["steps"].as_array().unwrap().len() > 1, "{mutant}");
+        assert!(
+            report["trace"]["steps"].as_array().unwrap().len() > 1,
+            "{mutant}"
+        );
     }
 }
 
@@ -80,12 +99,27 @@ fn paxos_holds_and_its_mutants_exit_1_with_traces() {
 fn strategies_and_symmetry_are_selectable() {
     for args in [
         &["check", "twophase", "--strategy", "dfs", "--json"][..],
-        &["check", "twophase", "--strategy", "random", "--seed", "3", "--walks", "50", "--json"],
+        &[
+            "check",
+            "twophase",
+            "--strategy",
+            "random",
+            "--seed",
+            "3",
+            "--walks",
+            "50",
+            "--json",
+        ],
         &["check", "twophase", "--symmetry", "--json"],
         &["check", "paxos", "--symmetry", "--json", "--quiet"],
     ] {
         let output = valence(args);
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert_eq!(json(&output)["verdict"], "holds", "{args:?}");
     }
     let report = json(&valence(&["check", "twophase", "--symmetry", "--json"]));
@@ -96,20 +130,42 @@ fn strategies_and_symmetry_are_selectable() {
 fn bad_input_exits_2_naming_the_valid_choices() {
     let cases: &[(&[&str], &str)] = &[
         (&["check", "raft9"], "valid models: paxos, twophase"),
-        (&["check", "twophase", "--rm", "3"], "valid parameters: --rms"),
-        (&["check", "twophase", "--rms", "many"], "bad value `many` for `--rms`"),
-        (&["check", "twophase", "--rms", "0"], "must be within 1..=32"),
-        (&["check", "twophase", "--mutant", "x"], "valid mutants: commit-early"),
-        (&["check", "paxos", "--network", "pigeon"], "unordered, unordered-lossy"),
+        (
+            &["check", "twophase", "--rm", "3"],
+            "valid parameters: --rms",
+        ),
+        (
+            &["check", "twophase", "--rms", "many"],
+            "bad value `many` for `--rms`",
+        ),
+        (
+            &["check", "twophase", "--rms", "0"],
+            "must be within 1..=32",
+        ),
+        (
+            &["check", "twophase", "--mutant", "x"],
+            "valid mutants: commit-early",
+        ),
+        (
+            &["check", "paxos", "--network", "pigeon"],
+            "unordered, unordered-lossy",
+        ),
         (&["check", "paxos", "--acceptors"], "needs a value"),
-        (&["check", "twophase", "--strategy", "sideways"], "possible values: bfs, dfs, random"),
+        (
+            &["check", "twophase", "--strategy", "sideways"],
+            "possible values: bfs, dfs, random",
+        ),
         (&["check", "twophase", "--threads", "0"], "at least 1"),
         (&["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, message) in cases {
         let output = valence(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
@@ -119,7 +175,21 @@ fn list_shows_models_params_properties_and_mutants() {
     let output = valence(&["list"]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
-    for needle in ["twophase", "--rms", "consistent", "commit-early", "paxos", "--acceptors", "P1", "P2", "agreement", "validity", "value-chosen", "accept-despite-promise", "ignore-promised-value"] {
+    for needle in [
+        "twophase",
+        "--rms",
+        "consistent",
+        "commit-early",
+        "paxos",
+        "--acceptors",
+        "P1",
+        "P2",
+        "agreement",
+        "validity",
+        "value-chosen",
+        "accept-despite-promise",
+        "ignore-promised-value",
+    ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
     let listing = json(&valence(&["list", "--json"]));

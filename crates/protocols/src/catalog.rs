@@ -169,7 +169,11 @@ impl Params {
     }
 
     /// The value of `name` as an integer within `range`.
-    pub fn int(&self, name: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, CatalogError> {
+    pub fn int(
+        &self,
+        name: &str,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, CatalogError> {
         let raw = self.raw(name);
         let bad = |reason: String| CatalogError::BadValue {
             param: name.to_string(),
@@ -250,7 +254,10 @@ const PAXOS_MUTANTS: &[MutantSpec] = &[
     },
 ];
 
-fn build_twophase(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
+fn build_twophase(
+    params: &Params,
+    mutant: Option<&str>,
+) -> Result<Box<dyn Checkable>, CatalogError> {
     let rms = params.int("rms", 1..=RMS_MAX as u64)? as usize;
     let mutant = mutant_named(
         "twophase",
@@ -386,7 +393,11 @@ mod tests {
     fn every_model_builds_with_defaults() {
         for spec in models() {
             let model = spec.build_default();
-            assert!(!model.property_kinds().is_empty(), "{} has properties", spec.name);
+            assert!(
+                !model.property_kinds().is_empty(),
+                "{} has properties",
+                spec.name
+            );
         }
     }
 
@@ -426,7 +437,12 @@ mod tests {
                 .collect();
             for mutant in spec.mutants {
                 for violated in mutant.violates {
-                    assert!(names.iter().any(|n| n == violated), "{} {}", spec.name, violated);
+                    assert!(
+                        names.iter().any(|n| n == violated),
+                        "{} {}",
+                        spec.name,
+                        violated
+                    );
                 }
             }
         }

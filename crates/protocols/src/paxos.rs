@@ -350,8 +350,8 @@ impl Process for Paxos {
             }
             // Phase 2b.
             (PaxosNode::Acceptor(a), PaxosMsg::Accept { ballot, value }) => {
-                let allowed = ballot >= a.promised
-                    || self.mutant == Some(PaxosMutant::AcceptDespitePromise);
+                let allowed =
+                    ballot >= a.promised || self.mutant == Some(PaxosMutant::AcceptDespitePromise);
                 if allowed {
                     a.promised = a.promised.max(ballot);
                     a.accepted = Some((ballot, value));
@@ -408,24 +408,29 @@ fn acceptors(s: &ActorState<Paxos>) -> impl Iterator<Item = &Acceptor> {
 }
 
 fn proposals(s: &ActorState<Paxos>) -> impl Iterator<Item = (Ballot, Value)> + '_ {
-    s.nodes.iter().flat_map(|n| match n {
-        PaxosNode::Proposer(p) => p.proposals.as_slice(),
-        _ => &[],
-    })
-    .copied()
+    s.nodes
+        .iter()
+        .flat_map(|n| match n {
+            PaxosNode::Proposer(p) => p.proposals.as_slice(),
+            _ => &[],
+        })
+        .copied()
 }
 
 fn learned(s: &ActorState<Paxos>) -> impl Iterator<Item = (Ballot, Value)> + '_ {
-    s.nodes.iter().flat_map(|n| match n {
-        PaxosNode::Learner(l) => l.learned.as_slice(),
-        _ => &[],
-    })
-    .copied()
+    s.nodes
+        .iter()
+        .flat_map(|n| match n {
+            PaxosNode::Learner(l) => l.learned.as_slice(),
+            _ => &[],
+        })
+        .copied()
 }
 
 /// The proposals accepted by a majority of acceptors: the chosen ones, as the paper defines it.
 pub fn chosen(paxos: &Paxos, s: &ActorState<Paxos>) -> Vec<(Ballot, Value)> {
-    let mut votes: Vec<(Ballot, Value)> = acceptors(s).flat_map(|a| a.votes.iter().copied()).collect();
+    let mut votes: Vec<(Ballot, Value)> =
+        acceptors(s).flat_map(|a| a.votes.iter().copied()).collect();
     votes.sort_unstable();
     let mut chosen = Vec::new();
     for group in votes.chunk_by(|a, b| a == b) {
@@ -484,9 +489,9 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
         ))
         .property(Property::always("P2", |m: &PaxosModel, s| {
             // If (n, v) is chosen, every proposal (m, v') with m > n has v' = v.
-            chosen(&m.process, s).iter().all(|&(n, v)| {
-                proposals(s).all(|(m, w)| m <= n || w == v)
-            })
+            chosen(&m.process, s)
+                .iter()
+                .all(|&(n, v)| proposals(s).all(|(m, w)| m <= n || w == v))
         }))
         .property(Property::sometimes("value-chosen", |_m: &PaxosModel, s| {
             learned(s).next().is_some()
@@ -522,7 +527,11 @@ fn acceptor_symmetry(model: &PaxosModel, s: &ActorState<Paxos>) -> ActorState<Pa
             .iter()
             .flat_map(|node| match node {
                 PaxosNode::Proposer(p) => vec![p.promises & (1 << i) != 0],
-                PaxosNode::Learner(l) => l.tallies.iter().map(|(_, bits)| bits & (1 << i) != 0).collect(),
+                PaxosNode::Learner(l) => l
+                    .tallies
+                    .iter()
+                    .map(|(_, bits)| bits & (1 << i) != 0)
+                    .collect(),
                 PaxosNode::Acceptor(_) => Vec::new(),
             })
             .collect();
@@ -530,7 +539,15 @@ fn acceptor_symmetry(model: &PaxosModel, s: &ActorState<Paxos>) -> ActorState<Pa
             unreachable!("acceptor slots hold acceptors")
         };
         let durable = s.durable.get(id).map(|d| format!("{d:?}"));
-        (a.promised, a.accepted, a.votes.clone(), traffic, memberships, s.crashed[id], durable)
+        (
+            a.promised,
+            a.accepted,
+            a.votes.clone(),
+            traffic,
+            memberships,
+            s.crashed[id],
+            durable,
+        )
     };
     let keys: Vec<_> = (0..count).map(key).collect();
     // order[new] = old

@@ -6,18 +6,33 @@ use valence_protocols::catalog;
 use valence_protocols::paxos::{self, Paxos, PaxosMutant};
 
 fn paxos(proposers: usize, acceptors: usize, mutant: Option<PaxosMutant>) -> Paxos {
-    Paxos { proposers, acceptors, learners: 1, rounds: 1, mutant }
+    Paxos {
+        proposers,
+        acceptors,
+        learners: 1,
+        rounds: 1,
+        mutant,
+    }
 }
 
 fn run(process: Paxos, network: NetworkSemantics, symmetry: bool, keep_going: bool) -> Report {
     let model = paxos::model(process, network);
-    let options = CheckOptions { threads: 2, symmetry, keep_going, ..CheckOptions::default() };
+    let options = CheckOptions {
+        threads: 2,
+        symmetry,
+        keep_going,
+        ..CheckOptions::default()
+    };
     check(&model, &options)
 }
 
 fn assert_all_hold(report: &Report) {
     for property in &report.properties {
-        let expected = if property.name == "value-chosen" { Status::Found } else { Status::Holds };
+        let expected = if property.name == "value-chosen" {
+            Status::Found
+        } else {
+            Status::Holds
+        };
         assert_eq!(property.status, expected, "{}", property.name);
     }
     assert_eq!(report.verdict(), Verdict::Holds);
@@ -48,17 +63,30 @@ fn every_mutant_violates_what_the_catalog_says() {
     let mutants = [
         ("accept-despite-promise", PaxosMutant::AcceptDespitePromise),
         ("ignore-promised-value", PaxosMutant::IgnorePromisedValue),
-        ("promise-uninitialized-value", PaxosMutant::PromiseUninitializedValue),
+        (
+            "promise-uninitialized-value",
+            PaxosMutant::PromiseUninitializedValue,
+        ),
     ];
     assert_eq!(spec.mutants.len(), mutants.len());
     for (name, mutant) in mutants {
-        let expected = spec.mutants.iter().find(|m| m.name == name).unwrap().violates;
+        let expected = spec
+            .mutants
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap()
+            .violates;
         for network in [NetworkSemantics::UNORDERED, NetworkSemantics::DUPLICATING] {
             let report = run(paxos(2, 3, Some(mutant)), network, false, true);
             assert_eq!(report.verdict(), Verdict::Violated, "{name}");
             for property in &report.properties {
                 let violated = property.status == Status::Violated;
-                assert_eq!(violated, expected.contains(&property.name.as_str()), "{name}: {}", property.name);
+                assert_eq!(
+                    violated,
+                    expected.contains(&property.name.as_str()),
+                    "{name}: {}",
+                    property.name
+                );
                 if violated {
                     assert!(!property.trace.as_ref().unwrap().is_empty());
                 }
@@ -69,19 +97,40 @@ fn every_mutant_violates_what_the_catalog_says() {
 
 #[test]
 fn p1_counterexample_ends_with_the_bad_accept() {
-    let report = run(paxos(2, 3, Some(PaxosMutant::AcceptDespitePromise)), NetworkSemantics::UNORDERED, false, false);
+    let report = run(
+        paxos(2, 3, Some(PaxosMutant::AcceptDespitePromise)),
+        NetworkSemantics::UNORDERED,
+        false,
+        false,
+    );
     let p1 = report.property("P1").unwrap();
     let trace = p1.trace.as_ref().unwrap();
     let last = trace.steps.last().unwrap();
     assert_eq!(trace.len(), 8);
-    assert!(last.action.as_deref().unwrap().contains("receives Accept(1, 1)"), "{last:?}");
+    assert!(
+        last.action
+            .as_deref()
+            .unwrap()
+            .contains("receives Accept(1, 1)"),
+        "{last:?}"
+    );
     assert!(last.changes[0].contains("promised 2"), "{last:?}");
 }
 
 #[test]
 fn acceptor_symmetry_keeps_verdicts() {
-    for mutant in [None, Some(PaxosMutant::AcceptDespitePromise), Some(PaxosMutant::IgnorePromisedValue), Some(PaxosMutant::PromiseUninitializedValue)] {
-        let full = run(paxos(2, 3, mutant), NetworkSemantics::UNORDERED, false, true);
+    for mutant in [
+        None,
+        Some(PaxosMutant::AcceptDespitePromise),
+        Some(PaxosMutant::IgnorePromisedValue),
+        Some(PaxosMutant::PromiseUninitializedValue),
+    ] {
+        let full = run(
+            paxos(2, 3, mutant),
+            NetworkSemantics::UNORDERED,
+            false,
+            true,
+        );
         let sym = run(paxos(2, 3, mutant), NetworkSemantics::UNORDERED, true, true);
         let statuses = |r: &Report| r.properties.iter().map(|p| p.status).collect::<Vec<_>>();
         assert_eq!(statuses(&sym), statuses(&full), "{mutant:?}");

@@ -4,7 +4,11 @@ use valence_check::{check, CheckOptions, Report, Status, Strategy, Verdict};
 use valence_protocols::twophase::{TwoPhase, TwoPhaseMutant};
 
 fn bfs(model: &TwoPhase, threads: usize, symmetry: bool) -> Report {
-    let options = CheckOptions { threads, symmetry, ..CheckOptions::default() };
+    let options = CheckOptions {
+        threads,
+        symmetry,
+        ..CheckOptions::default()
+    };
     check(model, &options)
 }
 
@@ -22,8 +26,14 @@ fn state_counts_equal_tlc_for_3_to_7_rms() {
     for &(rms, distinct, generated) in TLC_COUNTS {
         for threads in [1, 2] {
             let report = bfs(&TwoPhase::new(rms), threads, false);
-            assert_eq!(report.distinct_states, distinct, "rms {rms}, threads {threads}");
-            assert_eq!(report.generated_states, generated, "rms {rms}, threads {threads}");
+            assert_eq!(
+                report.distinct_states, distinct,
+                "rms {rms}, threads {threads}"
+            );
+            assert_eq!(
+                report.generated_states, generated,
+                "rms {rms}, threads {threads}"
+            );
             assert!(report.complete);
             assert_eq!(report.verdict(), Verdict::Holds, "rms {rms}");
         }
@@ -34,7 +44,10 @@ fn state_counts_equal_tlc_for_3_to_7_rms() {
 fn depth_first_search_sees_the_same_states() {
     let report = check(
         &TwoPhase::new(5),
-        &CheckOptions { strategy: Strategy::Dfs, ..CheckOptions::default() },
+        &CheckOptions {
+            strategy: Strategy::Dfs,
+            ..CheckOptions::default()
+        },
     );
     assert_eq!(report.distinct_states, 8_832);
     assert_eq!(report.generated_states, 58_146);
@@ -49,17 +62,37 @@ fn commit_early_is_caught_with_a_shortest_trace() {
     let consistent = report.property("consistent").unwrap();
     assert_eq!(consistent.status, Status::Violated);
     let trace = consistent.trace.as_ref().unwrap();
-    let actions: Vec<&str> = trace.steps.iter().filter_map(|s| s.action.as_deref()).collect();
-    assert_eq!(actions, ["TMCommit", "RMChooseToAbort(rm0)", "RMRcvCommitMsg(rm1)"]);
+    let actions: Vec<&str> = trace
+        .steps
+        .iter()
+        .filter_map(|s| s.action.as_deref())
+        .collect();
+    assert_eq!(
+        actions,
+        ["TMCommit", "RMChooseToAbort(rm0)", "RMRcvCommitMsg(rm1)"]
+    );
     assert_eq!(
         trace.steps[3].state,
         "rmState = [aborted, committed, working], tmState = committed, tmPrepared = {}, \
          msgs = {Commit}"
     );
-    for strategy in [Strategy::Dfs, Strategy::Random { seed: 1, walks: 1_000 }] {
-        let options = CheckOptions { strategy, ..CheckOptions::default() };
+    for strategy in [
+        Strategy::Dfs,
+        Strategy::Random {
+            seed: 1,
+            walks: 1_000,
+        },
+    ] {
+        let options = CheckOptions {
+            strategy,
+            ..CheckOptions::default()
+        };
         let report = check(&model, &options);
-        assert_eq!(report.property("consistent").unwrap().status, Status::Violated, "{strategy:?}");
+        assert_eq!(
+            report.property("consistent").unwrap().status,
+            Status::Violated,
+            "{strategy:?}"
+        );
     }
 }
 
@@ -77,7 +110,14 @@ fn symmetry_reduces_states_and_keeps_verdicts() {
         let sym = bfs(&mutant, 2, true);
         assert_eq!(sym.verdict(), Verdict::Violated);
         // Symmetry does not lengthen the shortest counterexample.
-        let len = |r: &Report| r.property("consistent").unwrap().trace.as_ref().unwrap().len();
+        let len = |r: &Report| {
+            r.property("consistent")
+                .unwrap()
+                .trace
+                .as_ref()
+                .unwrap()
+                .len()
+        };
         assert_eq!(len(&sym), len(&full));
     }
 }
