@@ -19,9 +19,7 @@ const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// The fingerprint of a hashable value: a fixed-seed, high-quality 64-bit hash, never zero.
 pub fn fingerprint<T: Hash + ?Sized>(value: &T) -> Fingerprint {
-    let mut hasher = foldhash::quality::FixedState::with_seed(SEED).build_hasher();
-    value.hash(&mut hasher);
-    match hasher.finish() {
+    match foldhash::quality::FixedState::with_seed(SEED).hash_one(value) {
         0 => 1,
         fp => fp,
     }

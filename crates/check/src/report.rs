@@ -50,7 +50,9 @@ pub enum Verdict {
     Holds,
     /// Some property failed, or the model raised an error.
     Violated,
-    /// Nothing failed, but some `sometimes` property was not reached by an incomplete search.
+    /// Nothing failed, but some property was left undecided: the search was stopped (state
+    /// bound, cancellation) or could not be exhaustive (random walks, `--max-depth` for a
+    /// `sometimes` property).
     Unknown,
 }
 
@@ -179,11 +181,7 @@ impl Report {
     pub fn verdict(&self) -> Verdict {
         if self.error.is_some() || self.properties.iter().any(|p| p.status.is_failure()) {
             Verdict::Violated
-        } else if self
-            .properties
-            .iter()
-            .any(|p| p.status == Status::Unknown && p.kind == PropertyKind::Sometimes)
-        {
+        } else if self.properties.iter().any(|p| p.status == Status::Unknown) {
             Verdict::Unknown
         } else {
             Verdict::Holds

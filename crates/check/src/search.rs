@@ -149,6 +149,11 @@ struct Search<'a, M: Model> {
     step_properties: bool,
 }
 
+/// One breadth-first level: segments of states with their fingerprints.
+type Level<M> = Vec<Vec<(<M as Model>::State, Fingerprint)>>;
+/// A path of states, each with the action that led to it.
+type Path<M> = Vec<(Option<<M as Model>::Action>, <M as Model>::State)>;
+
 /// States a worker takes from the level at a time.
 const CHUNK: usize = 256;
 /// States a worker gathers before handing a segment of the next level over.
@@ -370,7 +375,7 @@ impl<'a, M: Model> Search<'a, M> {
         visited: &V,
         rebuild: Option<(&HashSet<Fingerprint>, usize)>,
     ) -> usize {
-        let mut level: Vec<Vec<(M::State, Fingerprint)>> = vec![Vec::new()];
+        let mut level: Level<M> = vec![Vec::new()];
         let mut generated = 0;
         for state in self.model.init_states() {
             generated += 1;
@@ -414,7 +419,7 @@ impl<'a, M: Model> Search<'a, M> {
                 })
                 .collect();
             let cursor = AtomicUsize::new(0);
-            let next: Mutex<Vec<Vec<(M::State, Fingerprint)>>> = Mutex::new(Vec::new());
+            let next: Mutex<Level<M>> = Mutex::new(Vec::new());
             let work = || {
                 let mut buffers = Buffers::default();
                 let mut out = Vec::new();
@@ -802,7 +807,7 @@ impl<'a, M: Model> Search<'a, M> {
                 name: property.name.clone(),
                 kind: property.kind,
                 status,
-                trace: discovery.map(|d| rebuilt.trace(&d.target)),
+                trace: discovery.and_then(|d| rebuilt.trace(&d.target)),
             });
         }
         if self.deadlock {
@@ -816,12 +821,12 @@ impl<'a, M: Model> Search<'a, M> {
                 name: "deadlock-free".to_string(),
                 kind: PropertyKind::Deadlock,
                 status,
-                trace: discovery.map(|d| rebuilt.trace(&d.target)),
+                trace: discovery.and_then(|d| rebuilt.trace(&d.target)),
             });
         }
         let error = error.map(|(error, target)| ErrorReport {
             message: error.message,
-            trace: Some(rebuilt.trace(&target)),
+            trace: rebuilt.trace(&target),
         });
         Report {
             distinct_states: distinct,
@@ -855,7 +860,15 @@ impl<'a, M: Model> Search<'a, M> {
             self.progress
                 .rebuilding_traces
                 .store(true, Ordering::Relaxed);
-            let rebuild = Search::new(self.model, self.options, self.progress);
+            // The rebuild answers to no bound and no cancellation of the main search: it goes
+            // no deeper than a target the main search already reached.
+            let options = CheckOptions {
+                max_states: None,
+                progress: None,
+                ..self.options.clone()
+            };
+            let progress = Progress::default();
+            let rebuild = Search::new(self.model, &options, &progress);
             let depth = rebuild.bfs_levels(&parents, Some((&wanted, max_depth)));
             assert!(
                 depth <= max_depth,
@@ -868,14 +881,14 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
-    /// The states along a chain of fingerprints from an initial state.
-    fn replay(&self, path: &[Fingerprint]) -> Vec<(Option<M::Action>, M::State)> {
+    /// The states along a chain of fingerprints from an initial state, or `None` if the chain
+    /// does not replay (a model whose steps are not deterministic).
+    fn replay(&self, path: &[Fingerprint]) -> Option<Path<M>> {
         let first = self
             .model
             .init_states()
             .into_iter()
-            .find(|s| self.fingerprint(s) == path[0])
-            .expect("the first fingerprint of a trace is an initial state");
+            .find(|s| self.fingerprint(s) == path[0])?;
         let mut states = vec![(None, first)];
         let mut successors = Vec::new();
         let mut scratch = Vec::new();
@@ -884,15 +897,14 @@ impl<'a, M: Model> Search<'a, M> {
             successors.clear();
             self.model
                 .successors(state, &mut scratch, &mut successors)
-                .expect("successors computed once are computed again without error");
+                .ok()?;
             let position = successors
                 .iter()
-                .position(|(_, s)| self.fingerprint(s) == fp)
-                .expect("a recorded parent link leads to a successor");
+                .position(|(_, s)| self.fingerprint(s) == fp)?;
             let (action, state) = successors.swap_remove(position);
             states.push((Some(action), state));
         }
-        states
+        Some(states)
     }
 }
 
@@ -902,37 +914,32 @@ struct Rebuilt<'s, 'a, M: Model> {
 }
 
 impl<M: Model> Rebuilt<'_, '_, M> {
-    fn trace(&self, target: &Target) -> Trace {
+    /// The trace to `target`, or `None` if the rebuild did not reach it (which the level-by-level
+    /// search guarantees it does, unless the model is not deterministic).
+    fn trace(&self, target: &Target) -> Option<Trace> {
         let search = self.search;
-        match target {
-            Target::Known(trace) => trace.clone(),
-            Target::State { fp, .. } => {
-                let path = self
-                    .parents
-                    .path_to(*fp)
-                    .expect("a target found by the search is found again");
-                let states = search.replay(&path);
-                let refs: Vec<_> = states.iter().map(|(a, s)| (a.as_ref(), s)).collect();
-                search.render(&refs)
+        let (fp, step) = match target {
+            Target::Known(trace) => return Some(trace.clone()),
+            Target::State { fp, .. } => (*fp, None),
+            Target::Step { fp, index, .. } => (*fp, Some(*index)),
+        };
+        let path = self.parents.path_to(fp)?;
+        let mut states = search.replay(&path)?;
+        if let Some(index) = step {
+            let mut successors = Vec::new();
+            let (_, last) = states.last()?;
+            search
+                .model
+                .successors(last, &mut Vec::new(), &mut successors)
+                .ok()?;
+            if index >= successors.len() {
+                return None;
             }
-            Target::Step { fp, index, .. } => {
-                let path = self
-                    .parents
-                    .path_to(*fp)
-                    .expect("a target found by the search is found again");
-                let mut states = search.replay(&path);
-                let mut successors = Vec::new();
-                let (_, last) = states.last().expect("path");
-                search
-                    .model
-                    .successors(last, &mut Vec::new(), &mut successors)
-                    .expect("successors computed once are computed again without error");
-                let (action, next) = successors.swap_remove(*index);
-                states.push((Some(action), next));
-                let refs: Vec<_> = states.iter().map(|(a, s)| (a.as_ref(), s)).collect();
-                search.render(&refs)
-            }
+            let (action, next) = successors.swap_remove(index);
+            states.push((Some(action), next));
         }
+        let refs: Vec<_> = states.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+        Some(search.render(&refs))
     }
 }
 

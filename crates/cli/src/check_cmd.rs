@@ -83,6 +83,10 @@ pub struct CheckArgs {
     /// Do not report states without successors as deadlocks.
     #[arg(long)]
     no_deadlock: bool,
+    /// Stop (verdict unknown) when the process's resident memory exceeds this size, e.g.
+    /// `512M` or `16G` [default: 80% of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
     /// Print one JSON object (the last line of stdout) instead of text.
     #[arg(long)]
     json: bool,
@@ -91,12 +95,13 @@ pub struct CheckArgs {
     quiet: bool,
 }
 
+/// Model parameters as `(name, value)` pairs, in the order given.
+pub type ModelParams = Vec<(String, String)>;
+
 /// Splits `valence check` arguments into those clap knows and the model's `--NAME VALUE`
 /// parameters. Any long flag that `check` does not define is taken as a model parameter;
 /// the model then rejects the ones it does not have, naming the valid ones.
-pub fn split_model_params(
-    args: Vec<String>,
-) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+pub fn split_model_params(args: Vec<String>) -> Result<(Vec<String>, ModelParams), String> {
     let Some(position) = args.iter().skip(1).position(|a| !a.starts_with('-')) else {
         return Ok((args, Vec::new()));
     };
@@ -256,21 +261,32 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         progress: Some(Arc::clone(&progress)),
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let memory_limit = args.max_memory.or_else(default_memory_limit);
     let started = Instant::now();
     let done = std::sync::atomic::AtomicBool::new(false);
+    let out_of_memory = std::sync::atomic::AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
         let display = show_progress.then(|| {
             let progress = Arc::clone(&progress);
             let done = &done;
             scope.spawn(move || draw_progress(&progress, done, started))
         });
+        let guard = memory_limit.map(|limit| {
+            let progress = Arc::clone(&progress);
+            let (done, out_of_memory) = (&done, &out_of_memory);
+            scope.spawn(move || guard_memory(&progress, done, out_of_memory, limit))
+        });
         let report = model.check(&options);
         done.store(true, Ordering::Relaxed);
-        if let Some(handle) = display {
+        for handle in display.into_iter().chain(guard) {
             let _ = handle.join();
         }
         report
     });
+    let memory_stop = out_of_memory
+        .load(Ordering::Relaxed)
+        .then_some(memory_limit)
+        .flatten();
     let seconds = started.elapsed().as_secs_f64();
     let peak = peak_memory_bytes();
     let summary = Summary {
@@ -283,6 +299,7 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         symmetry: args.symmetry,
         seconds,
         peak,
+        memory_stop,
     };
     if args.json {
         let value = report_json(&summary, &report);
@@ -326,6 +343,79 @@ fn draw_progress(progress: &Progress, done: &std::sync::atomic::AtomicBool, star
     bar.finish_and_clear();
 }
 
+/// Parses `512M`, `16G`, `1.5G`, `4096K` or a plain number of bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let scale: u64 = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("unknown unit `{unit}` (use K, M, G or T)")),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 512M or 16G"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("`{text}` must be a positive size"));
+    }
+    Ok((value * scale as f64) as u64)
+}
+
+/// 80% of the machine's memory (`MemTotal` in `/proc/meminfo`), if the kernel reports it.
+fn default_memory_limit() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024 / 10 * 8)
+}
+
+/// The resident memory of this process (`VmRSS`), in bytes.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// Cancels the search when resident memory passes `limit`, so that a state space too large
+/// for the machine ends with a verdict of "unknown" instead of the kernel's OOM killer.
+fn guard_memory(
+    progress: &Progress,
+    done: &std::sync::atomic::AtomicBool,
+    out_of_memory: &std::sync::atomic::AtomicBool,
+    limit: u64,
+) {
+    while !done.load(Ordering::Relaxed) {
+        if resident_bytes().is_some_and(|rss| rss > limit) {
+            out_of_memory.store(true, Ordering::Relaxed);
+            progress.cancel.store(true, Ordering::Relaxed);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 struct Summary<'a> {
     model: &'a str,
     params: &'a Params,
@@ -336,6 +426,8 @@ struct Summary<'a> {
     symmetry: bool,
     seconds: f64,
     peak: Option<u64>,
+    /// The memory limit, if the search was stopped for reaching it.
+    memory_stop: Option<u64>,
 }
 
 fn strategy_name(strategy: StrategyArg) -> &'static str {
@@ -381,6 +473,10 @@ fn report_json(summary: &Summary<'_>, report: &Report) -> Value {
     if let Some(stopped) = report.stopped {
         value["stopped"] = json!(stopped);
     }
+    if let Some(limit) = summary.memory_stop {
+        value["stopped"] = json!("memory-limit");
+        value["memory_limit_bytes"] = json!(limit);
+    }
     if let Some(error) = &report.error {
         value["error"] = json!(error);
     }
@@ -400,7 +496,7 @@ fn print_report(summary: &Summary<'_>, report: &Report) -> Result<()> {
         write!(out, " --mutant {mutant}")?;
     }
     writeln!(out)?;
-    let mut search = format!("{}", strategy_name(summary.strategy));
+    let mut search = strategy_name(summary.strategy).to_string();
     if summary.strategy == StrategyArg::Bfs {
         search.push_str(&format!(", {} threads", summary.threads));
     }
@@ -422,6 +518,10 @@ fn print_report(summary: &Summary<'_>, report: &Report) -> Result<()> {
             Some(valence_check::StopReason::Violation) => "stopped at the first violation",
             Some(valence_check::StopReason::AllDecided) => "stopped: every property decided",
             Some(valence_check::StopReason::StateBound) => "stopped at --max-states",
+            Some(valence_check::StopReason::Cancelled) if summary.memory_stop.is_some() => {
+                "stopped at the memory limit (--max-memory; try --symmetry or a smaller \
+                 configuration)"
+            }
             Some(valence_check::StopReason::Cancelled) => "cancelled",
             None => "incomplete (random walks)",
         }
@@ -537,6 +637,17 @@ mod tests {
     fn other_subcommands_are_untouched() {
         let args = strings(&["valence", "list", "--json"]);
         assert_eq!(split_model_params(args.clone()).unwrap(), (args, vec![]));
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("16G"), Ok(16 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
     }
 
     #[test]

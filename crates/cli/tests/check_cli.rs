@@ -197,3 +197,45 @@ fn list_shows_models_params_properties_and_mutants() {
     assert_eq!(models.len(), 2);
     assert_eq!(models[1]["params"][0]["default"], "3");
 }
+
+#[test]
+fn bounds_on_states_and_memory_end_with_unknown() {
+    let output = valence(&[
+        "check",
+        "twophase",
+        "--rms",
+        "6",
+        "--max-states",
+        "1000",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let report = json(&output);
+    assert_eq!(report["verdict"], "unknown");
+    assert_eq!(report["stopped"], "state-bound");
+    // A configuration far larger than 150 MiB of memory allows.
+    let output = valence(&[
+        "check",
+        "paxos",
+        "--rounds",
+        "2",
+        "--max-memory",
+        "150M",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["stopped"], "memory-limit");
+    assert_eq!(report["verdict"], "unknown");
+    let output = valence(&["check", "twophase", "--max-memory", "lots"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn max_depth_bounds_the_search() {
+    let output = valence(&["check", "twophase", "--max-depth", "4", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let report = json(&output);
+    assert_eq!(report["depth"], 4);
+    assert_eq!(report["bounded"], true);
+}

@@ -32,6 +32,9 @@ pub struct MutantSpec {
     pub violates: &'static [&'static str],
 }
 
+/// Builds a model from resolved parameters and an optional mutant name.
+type Builder = fn(&Params, Option<&str>) -> Result<Box<dyn Checkable>, CatalogError>;
+
 /// A model the CLI can build.
 pub struct ModelSpec {
     /// The name, used as `valence check NAME`.
@@ -42,7 +45,7 @@ pub struct ModelSpec {
     pub params: &'static [ParamSpec],
     /// Its mutants.
     pub mutants: &'static [MutantSpec],
-    build: fn(&Params, Option<&str>) -> Result<Box<dyn Checkable>, CatalogError>,
+    build: Builder,
 }
 
 /// Bad input when building a model by name.

@@ -316,15 +316,13 @@ impl Process for Paxos {
     ) {
         match (state, msg) {
             // Phase 1b.
-            (PaxosNode::Acceptor(a), PaxosMsg::Prepare { ballot }) => {
-                if ballot > a.promised {
-                    a.promised = ballot;
-                    let accepted = match (a.accepted, self.mutant) {
-                        (None, Some(PaxosMutant::PromiseUninitializedValue)) => Some((0, 0)),
-                        (accepted, _) => accepted,
-                    };
-                    out.send(from, PaxosMsg::Promise { ballot, accepted });
-                }
+            (PaxosNode::Acceptor(a), PaxosMsg::Prepare { ballot }) if ballot > a.promised => {
+                a.promised = ballot;
+                let accepted = match (a.accepted, self.mutant) {
+                    (None, Some(PaxosMutant::PromiseUninitializedValue)) => Some((0, 0)),
+                    (accepted, _) => accepted,
+                };
+                out.send(from, PaxosMsg::Promise { ballot, accepted });
             }
             // Phase 2a.
             (PaxosNode::Proposer(p), PaxosMsg::Promise { ballot, accepted }) => {
