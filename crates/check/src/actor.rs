@@ -21,10 +21,14 @@ pub struct Envelope<M> {
 }
 
 /// The global state of an actor system.
+///
+/// Node states are shared (`Arc`) between a state and its successors: a step clones only the
+/// node it changes, so a successor costs a few small allocations, and the frontier stores each
+/// distinct node state once however many global states contain it.
 pub struct ActorState<P: Process> {
     /// Each node's state, indexed by `NodeId`. A crashed node keeps what it last persisted
     /// (crash-recovery) or its state at the crash (crash-stop).
-    pub nodes: Vec<P::State>,
+    pub nodes: Vec<Arc<P::State>>,
     /// Messages in flight, in a canonical order: sorted for unordered networks (a multiset, or a
     /// set when duplicating), grouped by channel in send order for FIFO networks.
     pub network: Vec<Envelope<P::Msg>>,
@@ -35,7 +39,7 @@ pub struct ActorState<P: Process> {
     /// Crashes so far (bounded by the fault model).
     pub crashes: u8,
     /// Each node's persisted state; empty unless crashes are recoverable.
-    pub durable: Vec<P::State>,
+    pub durable: Vec<Arc<P::State>>,
 }
 
 impl<P: Process> ActorState<P> {
@@ -382,7 +386,7 @@ impl<P: Process> ActorModel<P> {
             }
         }
         if persist && self.recoverable() {
-            state.durable[node.index()] = state.nodes[node.index()].clone();
+            state.durable[node.index()] = Arc::clone(&state.nodes[node.index()]);
         }
     }
 
@@ -414,7 +418,7 @@ impl<P: Process> ActorModel<P> {
                 }
                 self.process.on_message(
                     *to,
-                    &mut next.nodes[to.index()],
+                    Arc::make_mut(&mut next.nodes[to.index()]),
                     *from,
                     msg.clone(),
                     &mut out,
@@ -436,7 +440,7 @@ impl<P: Process> ActorModel<P> {
                 timers.remove(at);
                 self.process.on_timer(
                     *node,
-                    &mut next.nodes[node.index()],
+                    Arc::make_mut(&mut next.nodes[node.index()]),
                     timer.clone(),
                     &mut out,
                 );
@@ -457,7 +461,7 @@ impl<P: Process> ActorModel<P> {
                     next.network.retain(|e| e.to != *node);
                 }
                 if self.recoverable() {
-                    next.nodes[i] = next.durable[i].clone();
+                    next.nodes[i] = Arc::clone(&next.durable[i]);
                 }
             }
             ActorAction::Restart { node } => {
@@ -466,7 +470,8 @@ impl<P: Process> ActorModel<P> {
                 }
                 let i = node.index();
                 next.crashed[i] = false;
-                next.nodes[i] = self.process.on_restart(*node, &state.durable[i], &mut out);
+                next.nodes[i] =
+                    Arc::new(self.process.on_restart(*node, &state.durable[i], &mut out));
                 self.apply_effects(&mut next, *node, &mut out, sent);
             }
         }
@@ -490,7 +495,7 @@ impl<P: Process> Model for ActorModel<P> {
         let mut outs = Vec::with_capacity(self.node_count);
         for id in (0..self.node_count).map(NodeId::from) {
             let mut out = Effects::new();
-            state.nodes.push(self.process.init(id, &mut out));
+            state.nodes.push(Arc::new(self.process.init(id, &mut out)));
             outs.push(out);
         }
         if self.recoverable() {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 use valence_check::{check, CheckOptions, Model, PropertyKind, Report};
-use valence_core::{NetworkSemantics, NETWORK_NAMES};
+use valence_core::{CrashMode, FaultModel, NetworkSemantics, NETWORK_NAMES};
 
 use crate::paxos::{self, Paxos, PaxosMutant};
 use crate::twophase::{TwoPhase, TwoPhaseMutant, RMS_MAX};
@@ -255,6 +255,12 @@ const PAXOS_MUTANTS: &[MutantSpec] = &[
                and its value 0, which nobody proposed, gets chosen",
         violates: &["validity"],
     },
+    MutantSpec {
+        name: "forget-promise",
+        help: "an acceptor answers Prepare without persisting its promise, so after a crash \
+               it accepts a lower-numbered proposal (caught with --crashes 1)",
+        violates: &["P2", "agreement"],
+    },
 ];
 
 fn build_twophase(
@@ -277,6 +283,7 @@ fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkabl
     let learners = params.int("learners", 1..=8)? as usize;
     let rounds = params.int("rounds", 1..=16)? as u32;
     let network: NetworkSemantics = params.parse("network")?;
+    let crashes = params.int("crashes", 0..=8)? as u8;
     let mutant = mutant_named(
         "paxos",
         PAXOS_MUTANTS,
@@ -287,6 +294,7 @@ fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkabl
                 "promise-uninitialized-value",
                 PaxosMutant::PromiseUninitializedValue,
             ),
+            ("forget-promise", PaxosMutant::ForgetPromise),
         ],
         mutant,
     )?;
@@ -297,7 +305,15 @@ fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkabl
         rounds,
         mutant,
     };
-    Ok(Box::new(paxos::model(process, network)))
+    let faults = FaultModel {
+        crash: if crashes > 0 {
+            CrashMode::Recover
+        } else {
+            CrashMode::None
+        },
+        max_crashes: crashes,
+    };
+    Ok(Box::new(paxos::model(process, network).faults(faults)))
 }
 
 const PAXOS_NETWORK_HELP: &str = "network semantics: unordered, unordered-lossy, \
@@ -332,6 +348,11 @@ static MODELS: &[ModelSpec] = &[
                 name: "network",
                 default: "unordered",
                 help: PAXOS_NETWORK_HELP,
+            },
+            ParamSpec {
+                name: "crashes",
+                default: "0",
+                help: "crash-recovery faults (nodes restart from what they persisted)",
             },
         ],
         mutants: PAXOS_MUTANTS,

@@ -21,6 +21,7 @@
 //! majority of acceptors accepted the same proposal) whatever the network does with messages.
 
 use std::fmt;
+use std::sync::Arc;
 
 use valence_check::{ActorModel, ActorState, Property};
 use valence_core::{Effects, NetworkSemantics, NodeId, Process};
@@ -214,6 +215,9 @@ pub enum PaxosMutant {
     /// An acceptor that has accepted nothing reports an uninitialised proposal `(0, 0)` in its
     /// promise, and the proposer adopts the value 0 that nobody proposed.
     PromiseUninitializedValue,
+    /// An acceptor answers `Prepare` without persisting its promise first, so after a crash it
+    /// accepts a proposal numbered below the one it promised (needs crashes to show).
+    ForgetPromise,
 }
 
 /// The Paxos process: roles by node id.
@@ -264,6 +268,8 @@ impl Paxos {
         p.promises = 0;
         p.highest = None;
         p.proposed = None;
+        // A restarted proposer must not reuse a ballot.
+        out.persist();
         out.send_all(self.acceptor_ids(), PaxosMsg::Prepare { ballot: p.ballot });
         if p.rounds < self.rounds {
             out.set_timer(PaxosTimer::Propose, retry_delay());
@@ -318,6 +324,9 @@ impl Process for Paxos {
             // Phase 1b.
             (PaxosNode::Acceptor(a), PaxosMsg::Prepare { ballot }) if ballot > a.promised => {
                 a.promised = ballot;
+                if self.mutant != Some(PaxosMutant::ForgetPromise) {
+                    out.persist();
+                }
                 let accepted = match (a.accepted, self.mutant) {
                     (None, Some(PaxosMutant::PromiseUninitializedValue)) => Some((0, 0)),
                     (accepted, _) => accepted,
@@ -343,6 +352,8 @@ impl Process for Paxos {
                     };
                     p.proposed = Some(value);
                     p.proposals.push((ballot, value));
+                    // A restarted proposer must not propose a second value in this ballot.
+                    out.persist();
                     out.send_all(self.acceptor_ids(), PaxosMsg::Accept { ballot, value });
                 }
             }
@@ -356,6 +367,7 @@ impl Process for Paxos {
                     if let Err(at) = a.votes.binary_search(&(ballot, value)) {
                         a.votes.insert(at, (ballot, value));
                     }
+                    out.persist();
                     out.send_all(self.learner_ids(), PaxosMsg::Accepted { ballot, value });
                 }
             }
@@ -393,13 +405,33 @@ impl Process for Paxos {
             self.start_ballot(me, p, out);
         }
     }
+
+    /// Proposers and acceptors come back with what they persisted (a proposer also re-arms its
+    /// timer if it has ballots left); learners keep nothing and relearn from new `Accepted`s.
+    fn on_restart(
+        &self,
+        me: NodeId,
+        durable: &PaxosNode,
+        out: &mut Effects<PaxosMsg, PaxosTimer>,
+    ) -> PaxosNode {
+        match durable {
+            PaxosNode::Proposer(p) => {
+                if p.rounds < self.rounds {
+                    out.set_timer(PaxosTimer::Propose, retry_delay());
+                }
+                durable.clone()
+            }
+            PaxosNode::Acceptor(_) => durable.clone(),
+            PaxosNode::Learner(_) => self.init(me, &mut Effects::new()),
+        }
+    }
 }
 
 /// The Paxos model as checked by `valence check paxos`.
 pub type PaxosModel = ActorModel<Paxos>;
 
 fn acceptors(s: &ActorState<Paxos>) -> impl Iterator<Item = &Acceptor> {
-    s.nodes.iter().filter_map(|n| match n {
+    s.nodes.iter().filter_map(|n| match &**n {
         PaxosNode::Acceptor(a) => Some(a),
         _ => None,
     })
@@ -408,7 +440,7 @@ fn acceptors(s: &ActorState<Paxos>) -> impl Iterator<Item = &Acceptor> {
 fn proposals(s: &ActorState<Paxos>) -> impl Iterator<Item = (Ballot, Value)> + '_ {
     s.nodes
         .iter()
-        .flat_map(|n| match n {
+        .flat_map(|n| match &**n {
             PaxosNode::Proposer(p) => p.proposals.as_slice(),
             _ => &[],
         })
@@ -418,7 +450,7 @@ fn proposals(s: &ActorState<Paxos>) -> impl Iterator<Item = (Ballot, Value)> + '
 fn learned(s: &ActorState<Paxos>) -> impl Iterator<Item = (Ballot, Value)> + '_ {
     s.nodes
         .iter()
-        .flat_map(|n| match n {
+        .flat_map(|n| match &**n {
             PaxosNode::Learner(l) => l.learned.as_slice(),
             _ => &[],
         })
@@ -523,7 +555,7 @@ fn acceptor_symmetry(model: &PaxosModel, s: &ActorState<Paxos>) -> ActorState<Pa
         let memberships: Vec<bool> = s
             .nodes
             .iter()
-            .flat_map(|node| match node {
+            .flat_map(|node| match &**node {
                 PaxosNode::Proposer(p) => vec![p.promises & (1 << i) != 0],
                 PaxosNode::Learner(l) => l
                     .tallies
@@ -533,7 +565,7 @@ fn acceptor_symmetry(model: &PaxosModel, s: &ActorState<Paxos>) -> ActorState<Pa
                 PaxosNode::Acceptor(_) => Vec::new(),
             })
             .collect();
-        let PaxosNode::Acceptor(a) = &s.nodes[id] else {
+        let PaxosNode::Acceptor(a) = &*s.nodes[id] else {
             unreachable!("acceptor slots hold acceptors")
         };
         let durable = s.durable.get(id).map(|d| format!("{d:?}"));
@@ -577,15 +609,22 @@ fn acceptor_symmetry(model: &PaxosModel, s: &ActorState<Paxos>) -> ActorState<Pa
             out.durable[first + new] = s.durable[first + old].clone();
         }
     }
-    for node in out.nodes.iter_mut().chain(out.durable.iter_mut()) {
-        match node {
-            PaxosNode::Proposer(p) => p.promises = map_bits(p.promises),
-            PaxosNode::Learner(l) => {
-                for (_, bits) in &mut l.tallies {
-                    *bits = map_bits(*bits);
-                }
+    let identity = order.iter().enumerate().all(|(new, &old)| new == old);
+    if !identity {
+        for node in out.nodes.iter_mut().chain(out.durable.iter_mut()) {
+            // Acceptor states hold no acceptor index: only copy what changes.
+            if matches!(**node, PaxosNode::Acceptor(_)) {
+                continue;
             }
-            PaxosNode::Acceptor(_) => {}
+            match Arc::make_mut(node) {
+                PaxosNode::Proposer(p) => p.promises = map_bits(p.promises),
+                PaxosNode::Learner(l) => {
+                    for (_, bits) in &mut l.tallies {
+                        *bits = map_bits(*bits);
+                    }
+                }
+                PaxosNode::Acceptor(_) => {}
+            }
         }
     }
     for envelope in &mut out.network {
