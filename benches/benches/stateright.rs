@@ -35,15 +35,7 @@ impl SrModel for SameModel {
     }
 
     fn actions(&self, state: &TwoPhaseState, actions: &mut Vec<TwoPhaseAction>) {
-        // valence lists candidate actions and lets next_state reject disabled ones; Stateright
-        // counts every listed action, so list only the enabled ones (same guards, same code).
-        let mut candidates = Vec::new();
-        Model::actions(&self.0, state, &mut candidates);
-        actions.extend(
-            candidates
-                .into_iter()
-                .filter(|a| Model::next_state(&self.0, state, a).is_some()),
-        );
+        Model::actions(&self.0, state, actions);
     }
 
     fn next_state(&self, state: &TwoPhaseState, action: TwoPhaseAction) -> Option<TwoPhaseState> {

@@ -246,15 +246,31 @@ impl Model for TwoPhase {
         }]
     }
 
-    fn actions(&self, _state: &TwoPhaseState, out: &mut Vec<TwoPhaseAction>) {
-        out.push(TwoPhaseAction::TmCommit);
-        out.push(TwoPhaseAction::TmAbort);
+    /// Lists the enabled actions only (the guards are cheap bit tests); `next_state` checks
+    /// the same guards again, so it also rejects an action that is not enabled.
+    fn actions(&self, s: &TwoPhaseState, out: &mut Vec<TwoPhaseAction>) {
+        let all_prepared = s.tm_prepared == self.all_rms();
+        let early = self.mutant == Some(TwoPhaseMutant::CommitEarly);
+        if s.tm == TmState::Init {
+            if all_prepared || early {
+                out.push(TwoPhaseAction::TmCommit);
+            }
+            out.push(TwoPhaseAction::TmAbort);
+        }
         for rm in 0..self.rms {
-            out.push(TwoPhaseAction::TmRcvPrepared(rm));
-            out.push(TwoPhaseAction::RmPrepare(rm));
-            out.push(TwoPhaseAction::RmChooseToAbort(rm));
-            out.push(TwoPhaseAction::RmRcvCommitMsg(rm));
-            out.push(TwoPhaseAction::RmRcvAbortMsg(rm));
+            if s.tm == TmState::Init && s.prepared_msg(rm) {
+                out.push(TwoPhaseAction::TmRcvPrepared(rm));
+            }
+            if s.rm(rm) == RmState::Working {
+                out.push(TwoPhaseAction::RmPrepare(rm));
+                out.push(TwoPhaseAction::RmChooseToAbort(rm));
+            }
+            if s.commit_msg {
+                out.push(TwoPhaseAction::RmRcvCommitMsg(rm));
+            }
+            if s.abort_msg {
+                out.push(TwoPhaseAction::RmRcvAbortMsg(rm));
+            }
         }
     }
 
