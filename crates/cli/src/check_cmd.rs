@@ -26,7 +26,8 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-fn usage(message: impl Into<String>) -> anyhow::Error {
+/// A usage error as an `anyhow::Error` the CLI reports with exit code 2.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
     UsageError(message.into()).into()
 }
 
@@ -98,17 +99,21 @@ pub struct CheckArgs {
 /// Model parameters as `(name, value)` pairs, in the order given.
 pub type ModelParams = Vec<(String, String)>;
 
-/// Splits `valence check` arguments into those clap knows and the model's `--NAME VALUE`
-/// parameters. Any long flag that `check` does not define is taken as a model parameter;
+/// Splits `valence check` and `valence simulate` arguments into those clap knows and the
+/// model's `--NAME VALUE` parameters. Any long flag the subcommand does not define is taken as a
+/// model parameter;
 /// the model then rejects the ones it does not have, naming the valid ones.
 pub fn split_model_params(args: Vec<String>) -> Result<(Vec<String>, ModelParams), String> {
     let Some(position) = args.iter().skip(1).position(|a| !a.starts_with('-')) else {
         return Ok((args, Vec::new()));
     };
-    if args[position + 1] != "check" {
-        return Ok((args, Vec::new()));
-    }
-    let command = CheckArgs::augment_args(clap::Command::new("check"));
+    let command = match args[position + 1].as_str() {
+        "check" => CheckArgs::augment_args(clap::Command::new("check")),
+        "simulate" => {
+            crate::simulate_cmd::SimulateArgs::augment_args(clap::Command::new("simulate"))
+        }
+        _ => return Ok((args, Vec::new())),
+    };
     let known: Vec<(String, bool)> = command
         .get_arguments()
         .filter_map(|a| {

@@ -1,7 +1,7 @@
 //! The `valence` command line.
 //!
 //! `valence list` shows the built-in models; `valence check MODEL [--PARAM VALUE ...]` model
-//! checks one. Exit codes: 0 every property holds, 1 a property is violated, 2 usage or input
+//! checks one; `valence simulate MODEL` runs it in the deterministic simulator with faults. Exit codes: 0 every property holds, 1 a property is violated, 2 usage or input
 //! error, 3 unknown (an incomplete search left something undecided).
 
 use std::io::Write;
@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod check_cmd;
 mod output;
+mod simulate_cmd;
 
 /// Exit code: every property holds.
 pub const EXIT_HOLDS: u8 = 0;
@@ -37,6 +38,9 @@ enum Command {
     ///
     /// Model parameters (for example `--rms 5` for twophase) are listed by `valence list`.
     Check(check_cmd::CheckArgs),
+    /// Simulate an actor model with faults, from a seed or a swarm of seeds:
+    /// `valence simulate MODEL [--PARAM VALUE ...] [--seed S | --seeds A..B] [OPTIONS]`.
+    Simulate(simulate_cmd::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List(args) => check_cmd::list(&args),
         Command::Check(args) => check_cmd::check(&args, &model_params),
+        Command::Simulate(args) => simulate_cmd::simulate_cmd(&args, &model_params),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -132,16 +132,25 @@ pub struct Params {
 impl Params {
     /// The values as given, then completed with `spec`'s defaults. Unknown names are errors.
     pub fn resolve(spec: &ModelSpec, given: &[(String, String)]) -> Result<Self, CatalogError> {
+        Self::resolve_with(spec.name, spec.params, given)
+    }
+
+    /// The values as given, then completed with the defaults of `params`, for model `model`.
+    pub fn resolve_with(
+        model: &str,
+        params: &[ParamSpec],
+        given: &[(String, String)],
+    ) -> Result<Self, CatalogError> {
         let mut values = BTreeMap::new();
         for (name, value) in given {
-            if !spec.params.iter().any(|p| p.name == name) {
+            if !params.iter().any(|p| p.name == name) {
                 return Err(CatalogError::UnknownParam {
-                    model: spec.name.to_string(),
+                    model: model.to_string(),
                     param: name.clone(),
-                    valid: if spec.params.is_empty() {
+                    valid: if params.is_empty() {
                         "none".to_string()
                     } else {
-                        spec.params
+                        params
                             .iter()
                             .map(|p| format!("--{}", p.name))
                             .collect::<Vec<_>>()
@@ -151,7 +160,7 @@ impl Params {
             }
             values.insert(name.clone(), value.clone());
         }
-        for param in spec.params {
+        for param in params {
             values
                 .entry(param.name.to_string())
                 .or_insert_with(|| param.default.to_string());
@@ -238,7 +247,8 @@ const TWOPHASE_MUTANTS: &[MutantSpec] = &[MutantSpec {
     violates: &["consistent"],
 }];
 
-const PAXOS_MUTANTS: &[MutantSpec] = &[
+/// The seeded bugs of Paxos.
+pub const PAXOS_MUTANTS: &[MutantSpec] = &[
     MutantSpec {
         name: "accept-despite-promise",
         help: "an acceptor accepts a lower-numbered proposal after promising a higher one",
@@ -277,14 +287,9 @@ fn build_twophase(
     Ok(Box::new(TwoPhase::new(rms).with_mutant(mutant)))
 }
 
-fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
-    let proposers = params.int("proposers", 1..=8)? as usize;
-    let acceptors = params.int("acceptors", 1..=32)? as usize;
-    let learners = params.int("learners", 1..=8)? as usize;
-    let rounds = params.int("rounds", 1..=16)? as u32;
-    let network: NetworkSemantics = params.parse("network")?;
-    let crashes = params.int("crashes", 0..=8)? as u8;
-    let mutant = mutant_named(
+/// The Paxos mutant called `name`, if any; an unknown name is an error listing the valid ones.
+pub fn paxos_mutant(name: Option<&str>) -> Result<Option<PaxosMutant>, CatalogError> {
+    mutant_named(
         "paxos",
         PAXOS_MUTANTS,
         &[
@@ -296,8 +301,18 @@ fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkabl
             ),
             ("forget-promise", PaxosMutant::ForgetPromise),
         ],
-        mutant,
-    )?;
+        name,
+    )
+}
+
+fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
+    let proposers = params.int("proposers", 1..=8)? as usize;
+    let acceptors = params.int("acceptors", 1..=32)? as usize;
+    let learners = params.int("learners", 1..=8)? as usize;
+    let rounds = params.int("rounds", 1..=16)? as u32;
+    let network: NetworkSemantics = params.parse("network")?;
+    let crashes = params.int("crashes", 0..=8)? as u8;
+    let mutant = paxos_mutant(mutant)?;
     let process = Paxos {
         proposers,
         acceptors,

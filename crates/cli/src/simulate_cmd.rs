@@ -1,0 +1,331 @@
+//! `valence simulate`: one seeded run, or a swarm of seeds.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use clap::Args;
+use serde_json::json;
+use valence_check::ActorModel;
+use valence_core::{NetworkSemantics, Process};
+use valence_protocols::catalog::{self, ParamSpec, Params};
+use valence_protocols::paxos::{self, Paxos};
+use valence_sim::{render, simulate, swarm, FaultMix, SimOptions, SimReport, SwarmReport};
+
+use crate::check_cmd::{usage, ModelParams};
+use crate::output::thousands;
+use crate::{EXIT_HOLDS, EXIT_VIOLATED};
+
+/// Arguments of `valence simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// The model to simulate (see `valence list`; actor models only).
+    model: String,
+    /// Simulate a seeded bug of the model.
+    #[arg(long, value_name = "NAME")]
+    mutant: Option<String>,
+    /// The seed of a single run [default: 0].
+    #[arg(long, conflicts_with = "seeds")]
+    seed: Option<u64>,
+    /// A swarm: every seed of the range `A..B` (B excluded), in parallel.
+    #[arg(long, value_name = "A..B", value_parser = parse_range)]
+    seeds: Option<std::ops::Range<u64>>,
+    /// Worker threads for a swarm [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Length of the safety phase (faults on), in virtual ms.
+    #[arg(long, default_value_t = 1_000, value_name = "MS")]
+    safety_ms: u64,
+    /// Liveness bound: after the faults stop, goals must be reached within this many virtual ms.
+    #[arg(long, default_value_t = 5_000, value_name = "MS")]
+    liveness_ms: u64,
+    /// Message latency range in virtual ms, `LOW..HIGH`.
+    #[arg(long, default_value = "1..10", value_name = "LOW..HIGH", value_parser = parse_range)]
+    latency_ms: std::ops::Range<u64>,
+    /// No faults: no crashes, partitions, loss, duplication or drift.
+    #[arg(long)]
+    no_faults: bool,
+    /// Print every event of a single run.
+    #[arg(long)]
+    trace: bool,
+    /// Keep running a swarm after the first failing seed.
+    #[arg(long)]
+    keep_going: bool,
+    /// Print one JSON object (the last line of stdout) instead of text.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// Parses `A..B`.
+fn parse_range(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let (low, high) = text
+        .split_once("..")
+        .ok_or_else(|| format!("`{text}` is not a range such as 0..10000"))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{s}` in `{text}` is not a non-negative integer"))
+    };
+    let (low, high) = (parse(low)?, parse(high)?);
+    if high <= low {
+        return Err(format!("the range `{text}` is empty"));
+    }
+    Ok(low..high)
+}
+
+/// A model the simulator can run, behind a trait object.
+trait Simulated: Sync {
+    fn run(&self, options: &SimOptions) -> SimReport;
+    fn render(&self, report: &SimReport) -> String;
+    fn swarm(
+        &self,
+        seeds: std::ops::Range<u64>,
+        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
+        threads: usize,
+        stop_at_first_failure: bool,
+        done: &AtomicU64,
+    ) -> SwarmReport;
+}
+
+impl<P: Process> Simulated for ActorModel<P> {
+    fn run(&self, options: &SimOptions) -> SimReport {
+        simulate(self, options)
+    }
+
+    fn render(&self, report: &SimReport) -> String {
+        render(self, report)
+    }
+
+    fn swarm(
+        &self,
+        seeds: std::ops::Range<u64>,
+        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
+        threads: usize,
+        stop_at_first_failure: bool,
+        done: &AtomicU64,
+    ) -> SwarmReport {
+        swarm(
+            self,
+            seeds,
+            options_for,
+            threads,
+            stop_at_first_failure,
+            done,
+        )
+    }
+}
+
+/// The simulation parameters of Paxos: as for checking, but proposers retry many times, since
+/// a simulated run must make progress after the faults stop.
+const PAXOS_SIM_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "proposers",
+        default: "2",
+        help: "number of proposers",
+    },
+    ParamSpec {
+        name: "acceptors",
+        default: "3",
+        help: "number of acceptors",
+    },
+    ParamSpec {
+        name: "learners",
+        default: "1",
+        help: "number of learners",
+    },
+    ParamSpec {
+        name: "rounds",
+        default: "20",
+        help: "ballots each proposer may start",
+    },
+];
+
+fn build(
+    model: &str,
+    given: &ModelParams,
+    mutant: Option<&str>,
+) -> Result<(Params, Box<dyn Simulated>)> {
+    match model {
+        "paxos" => {
+            let params = Params::resolve_with("paxos", PAXOS_SIM_PARAMS, given)
+                .map_err(|e| usage(e.to_string()))?;
+            let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
+            let process = Paxos {
+                proposers: int("proposers", 1..=8)? as usize,
+                acceptors: int("acceptors", 1..=32)? as usize,
+                learners: int("learners", 1..=8)? as usize,
+                rounds: int("rounds", 1..=1_000)? as u32,
+                mutant: catalog::paxos_mutant(mutant).map_err(|e| usage(e.to_string()))?,
+            };
+            let model = paxos::model(process, NetworkSemantics::UNORDERED);
+            Ok((params, Box::new(model)))
+        }
+        other => {
+            let known = catalog::find(other).is_ok();
+            Err(usage(if known {
+                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: paxos")
+            } else {
+                format!("unknown model `{other}`; simulated models: paxos")
+            }))
+        }
+    }
+}
+
+/// `valence simulate`.
+pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u8> {
+    let (params, model) = build(&args.model, model_params, args.mutant.as_deref())?;
+    if args.latency_ms.start == 0 {
+        return Err(usage("--latency-ms must start at 1 ms or more"));
+    }
+    let threads = match args.threads {
+        Some(0) => return Err(usage("--threads must be at least 1")),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let options_for = |seed: u64| {
+        let mut options = SimOptions::new(seed);
+        options.latency_ms = (args.latency_ms.start, args.latency_ms.end);
+        options.safety_ms = args.safety_ms;
+        options.liveness_ms = args.liveness_ms;
+        if args.no_faults {
+            options.faults = FaultMix::NONE;
+        }
+        options
+    };
+    let mut out = std::io::stdout().lock();
+    let Some(seeds) = args.seeds.clone() else {
+        let seed = args.seed.unwrap_or(0);
+        let mut options = options_for(seed);
+        options.record_trace = args.trace;
+        let report = model.run(&options);
+        if args.json {
+            let mut value = json!(report);
+            value["type"] = json!("simulation-report");
+            value["model"] = json!(args.model);
+            value["params"] = json!(params.values());
+            value["mutant"] = json!(args.mutant);
+            value["verdict"] = json!(if report.passed() { "holds" } else { "violated" });
+            writeln!(out, "{value}")?;
+        } else {
+            write!(out, "{}", model.render(&report))?;
+        }
+        return Ok(if report.passed() {
+            EXIT_HOLDS
+        } else {
+            EXIT_VIOLATED
+        });
+    };
+
+    let done = AtomicU64::new(0);
+    let finished = AtomicBool::new(false);
+    let started = Instant::now();
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let total = seeds.end - seeds.start;
+    let report = std::thread::scope(|scope| {
+        let bar = show.then(|| {
+            scope.spawn(|| {
+                let bar = indicatif::ProgressBar::new(total);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} seeds {per_sec} {eta} {msg}",
+                    )
+                    .expect("valid template"),
+                );
+                while !finished.load(Ordering::Relaxed) {
+                    bar.set_position(done.load(Ordering::Relaxed));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            })
+        });
+        let report = model.swarm(
+            seeds.clone(),
+            &options_for,
+            threads,
+            !args.keep_going,
+            &done,
+        );
+        finished.store(true, Ordering::Relaxed);
+        if let Some(bar) = bar {
+            let _ = bar.join();
+        }
+        report
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let reproduce = |seed: u64| {
+        let mut command = format!("valence simulate {}", args.model);
+        for (name, value) in model_params {
+            command.push_str(&format!(" --{name} {value}"));
+        }
+        if let Some(mutant) = &args.mutant {
+            command.push_str(&format!(" --mutant {mutant}"));
+        }
+        command.push_str(&format!(" --seed {seed} --trace"));
+        command
+    };
+    if args.json {
+        let value = json!({
+            "type": "swarm-report",
+            "model": args.model,
+            "params": params.values(),
+            "mutant": args.mutant,
+            "seeds": [seeds.start, seeds.end],
+            "runs": report.runs,
+            "failures": report.failures.iter().map(|(seed, why)| json!({"seed": seed, "failure": why})).collect::<Vec<_>>(),
+            "events": report.events,
+            "delivered": report.delivered,
+            "messages_to_first_goal_mean": report.messages_to_first_goal_mean,
+            "first_goal_ms": report.first_goal_ms.map(|(p50, p99, max)| json!({"p50": p50, "p99": p99, "max": max})),
+            "seconds": seconds,
+            "verdict": if report.failures.is_empty() { "holds" } else { "violated" },
+        });
+        writeln!(out, "{value}")?;
+    } else {
+        writeln!(
+            out,
+            "swarm      {} seeds of {}..{} in {:.2} s on {threads} threads ({} events, {} messages delivered, {}/s)",
+            thousands(report.runs),
+            seeds.start,
+            seeds.end,
+            seconds,
+            thousands(report.events),
+            thousands(report.delivered),
+            thousands((report.delivered as f64 / seconds.max(1e-9)) as u64),
+        )?;
+        if let Some(mean) = report.messages_to_first_goal_mean {
+            writeln!(
+                out,
+                "messages   {mean:.1} sent before the first decision, on average"
+            )?;
+        }
+        if let Some((p50, p99, max)) = report.first_goal_ms {
+            writeln!(
+                out,
+                "latency    first decision at p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms of virtual time"
+            )?;
+        }
+        if report.failures.is_empty() {
+            writeln!(out, "verdict    holds on every seed")?;
+        } else {
+            writeln!(out, "failing seeds ({}):", report.failures.len())?;
+            for (seed, why) in report.failures.iter().take(20) {
+                writeln!(out, "  seed {seed}: {why}")?;
+            }
+            if report.failures.len() > 20 {
+                writeln!(out, "  ... and {} more", report.failures.len() - 20)?;
+            }
+            let first = report.failures[0].0;
+            writeln!(out, "reproduce  {}", reproduce(first))?;
+            writeln!(out, "verdict    violated")?;
+        }
+    }
+    Ok(if report.failures.is_empty() {
+        EXIT_HOLDS
+    } else {
+        EXIT_VIOLATED
+    })
+}

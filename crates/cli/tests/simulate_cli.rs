@@ -1,0 +1,109 @@
+//! `valence simulate` end to end.
+
+use std::process::{Command, Output};
+
+fn valence(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_valence"))
+        .args(args)
+        .output()
+        .expect("the valence binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_seed_prints_schedule_metrics_and_verdict_and_repeats_byte_for_byte() {
+    let first = valence(&["simulate", "paxos", "--seed", "7"]);
+    assert_eq!(first.status.code(), Some(0));
+    let text = stdout(&first);
+    assert!(text.starts_with("seed       7\n"), "{text}");
+    for needle in [
+        "schedule",
+        "faults stop",
+        "metrics",
+        "verdict    holds",
+        "value-chosen",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let second = valence(&["simulate", "paxos", "--seed", "7"]);
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn a_swarm_names_a_failing_seed_that_reproduces_alone() {
+    let output = valence(&[
+        "simulate",
+        "paxos",
+        "--mutant",
+        "accept-despite-promise",
+        "--seeds",
+        "0..10000",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("reproduce"))
+        .expect("a reproduce line");
+    let seed = line
+        .split("--seed ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let alone = valence(&[
+        "simulate",
+        "paxos",
+        "--mutant",
+        "accept-despite-promise",
+        "--seed",
+        seed,
+    ]);
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(stdout(&alone).contains("verdict    violated"));
+}
+
+#[test]
+fn a_correct_swarm_holds_with_json() {
+    let output = valence(&["simulate", "paxos", "--seeds", "0..200", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    let value: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(value["runs"], 200);
+    assert_eq!(value["verdict"], "holds");
+    let single = valence(&["simulate", "paxos", "--seed", "3", "--json", "--no-faults"]);
+    let value: serde_json::Value =
+        serde_json::from_str(stdout(&single).lines().last().unwrap()).unwrap();
+    assert_eq!(value["type"], "simulation-report");
+    assert_eq!(value["dropped"], 0);
+}
+
+#[test]
+fn bad_simulate_input_exits_2() {
+    for (args, message) in [
+        (&["simulate", "twophase"][..], "not an actor model"),
+        (&["simulate", "nope"], "simulated models: paxos"),
+        (&["simulate", "paxos", "--seeds", "5..5"], "empty"),
+        (
+            &["simulate", "paxos", "--seeds", "x..9"],
+            "not a non-negative integer",
+        ),
+        (&["simulate", "paxos", "--mutant", "zzz"], "valid mutants"),
+        (&["simulate", "paxos", "--rounds", "0"], "must be within"),
+        (
+            &["simulate", "paxos", "--seed", "1", "--seeds", "0..4"],
+            "cannot be used with",
+        ),
+    ] {
+        let output = valence(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
