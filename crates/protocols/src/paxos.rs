@@ -459,16 +459,34 @@ fn learned(s: &ActorState<Paxos>) -> impl Iterator<Item = (Ballot, Value)> + '_ 
 
 /// The proposals accepted by a majority of acceptors: the chosen ones, as the paper defines it.
 pub fn chosen(paxos: &Paxos, s: &ActorState<Paxos>) -> Vec<(Ballot, Value)> {
-    let mut votes: Vec<(Ballot, Value)> =
-        acceptors(s).flat_map(|a| a.votes.iter().copied()).collect();
-    votes.sort_unstable();
     let mut chosen = Vec::new();
-    for group in votes.chunk_by(|a, b| a == b) {
-        if group.len() >= paxos.majority() {
-            chosen.push(group[0]);
+    for_each_chosen(paxos, s, |proposal| chosen.push(proposal));
+    chosen.sort_unstable();
+    chosen
+}
+
+/// Calls `f` once per chosen proposal, without allocating: properties run after every event of
+/// a simulation and on every state of a model check.
+fn for_each_chosen(paxos: &Paxos, s: &ActorState<Paxos>, mut f: impl FnMut((Ballot, Value))) {
+    let first = paxos.proposers;
+    let acceptor = |i: usize| match &*s.nodes[first + i] {
+        PaxosNode::Acceptor(a) => a,
+        _ => unreachable!("acceptor slots hold acceptors"),
+    };
+    for i in 0..paxos.acceptors {
+        for vote in &acceptor(i).votes {
+            // Count each proposal once, at the first acceptor that voted for it.
+            if (0..i).any(|j| acceptor(j).votes.binary_search(vote).is_ok()) {
+                continue;
+            }
+            let voters = (i..paxos.acceptors)
+                .filter(|&j| acceptor(j).votes.binary_search(vote).is_ok())
+                .count();
+            if voters >= paxos.majority() {
+                f(*vote);
+            }
         }
     }
-    chosen
 }
 
 /// Builds the checkable model: the process, its network, and the seed's properties.
@@ -489,21 +507,21 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
         .network(network)
         .node_names(names)
         .property(Property::always("agreement", |m: &PaxosModel, s| {
-            let mut values: Vec<Value> = chosen(&m.process, s)
-                .into_iter()
-                .chain(learned(s))
-                .map(|(_, v)| v)
-                .collect();
-            values.sort_unstable();
-            values.dedup();
-            values.len() <= 1
+            let mut value = None;
+            let mut agree = true;
+            let mut see = |(_, v): (Ballot, Value)| match value {
+                None => value = Some(v),
+                Some(w) => agree &= w == v,
+            };
+            for_each_chosen(&m.process, s, &mut see);
+            learned(s).for_each(see);
+            agree
         }))
         .property(Property::always("validity", |m: &PaxosModel, s| {
             let proposed = |v: Value| (0..m.process.proposers).any(|p| Paxos::input(p) == v);
-            chosen(&m.process, s)
-                .into_iter()
-                .chain(learned(s))
-                .all(|(_, v)| proposed(v))
+            let mut valid = true;
+            for_each_chosen(&m.process, s, |(_, v)| valid &= proposed(v));
+            valid && learned(s).all(|(_, v)| proposed(v))
         }))
         .property(Property::always_step(
             "P1",
@@ -519,9 +537,11 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
         ))
         .property(Property::always("P2", |m: &PaxosModel, s| {
             // If (n, v) is chosen, every proposal (m, v') with m > n has v' = v.
-            chosen(&m.process, s)
-                .iter()
-                .all(|&(n, v)| proposals(s).all(|(m, w)| m <= n || w == v))
+            let mut holds = true;
+            for_each_chosen(&m.process, s, |(n, v)| {
+                holds &= proposals(s).all(|(m, w)| m <= n || w == v);
+            });
+            holds
         }))
         .property(Property::sometimes("value-chosen", |_m: &PaxosModel, s| {
             learned(s).next().is_some()

@@ -720,6 +720,7 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
         .iter()
         .any(|p| matches!(p.condition, Condition::Step(_)));
     evaluate(&mut world, &properties, None);
+    let mut previous = step_properties.then(|| world.state.clone());
     while world.report.failure.is_none() {
         let Some(Reverse(next)) = world.queue.pop() else {
             break;
@@ -733,14 +734,31 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
         }
         world.now = next.at;
         world.report.events += 1;
-        // Step properties see the state before the event and the event as an actor action.
-        let before = if step_properties {
-            step_action::<P>(&next.event).map(|action| (world.state.clone(), action))
-        } else {
-            None
-        };
+        // Step properties see the state before the event (kept in `previous`, which differs from
+        // the current state only at the node an event touches) and the event as an action.
+        let action = step_properties
+            .then(|| step_action::<P>(&next.event))
+            .flatten();
+        let touched = touched_node(&next.event);
         world.handle(next.event);
-        evaluate(&mut world, &properties, before.as_ref());
+        let step = match (&previous, action) {
+            (Some(previous), Some(action)) => Some((previous, action)),
+            _ => None,
+        };
+        evaluate(&mut world, &properties, step);
+        if let Some(previous) = &mut previous {
+            match touched {
+                Some(node) => {
+                    let i = node.index();
+                    previous.nodes[i] = Arc::clone(&world.state.nodes[i]);
+                    previous.timers[i].clone_from(&world.state.timers[i]);
+                    previous.crashed[i] = world.state.crashed[i];
+                    previous.durable[i] = Arc::clone(&world.state.durable[i]);
+                    previous.crashes = world.state.crashes;
+                }
+                None => *previous = world.state.clone(),
+            }
+        }
         if world.report.events >= options.max_events {
             world.report.failure = Some(format!(
                 "the run exceeded {} events (a protocol that never quiesces?)",
@@ -792,19 +810,30 @@ fn step_action<P: Process>(event: &Event<P::Msg, P::Timer>) -> Option<ActorActio
     }
 }
 
+/// The one node an event can change, or `None` when it may change several (faults stopping
+/// restarts every node) or none.
+fn touched_node<M, T>(event: &Event<M, T>) -> Option<NodeId> {
+    match event {
+        Event::Deliver(envelope) => Some(envelope.to),
+        Event::Timer { node, .. } => Some(*node),
+        Event::Fault(Fault::Crash { node } | Fault::Restart { node }) => Some(NodeId(*node)),
+        Event::Fault(_) | Event::FaultsStop => None,
+    }
+}
+
 /// Evaluates every property on the current state (and step properties on the step from
 /// `before`, when given).
 fn evaluate<P: Process>(
     world: &mut World<'_, P>,
     properties: &[valence_check::Property<ActorModel<P>>],
-    before: Option<&(ActorState<P>, ActorAction<P>)>,
+    before: Option<(&ActorState<P>, ActorAction<P>)>,
 ) {
     let mut violated = false;
     for (i, property) in properties.iter().enumerate() {
         if world.report.properties[i].at.is_some() {
             continue;
         }
-        let result = match (&property.condition, before) {
+        let result = match (&property.condition, &before) {
             (Condition::State(condition), _) => condition(world.model, &world.state),
             (Condition::Step(condition), Some((previous, action))) => {
                 condition(world.model, previous, action, &world.state)
