@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod check_cmd;
+mod history_cmd;
 mod output;
 mod simulate_cmd;
 
@@ -41,6 +42,9 @@ enum Command {
     /// Simulate an actor model with faults, from a seed or a swarm of seeds:
     /// `valence simulate MODEL [--PARAM VALUE ...] [--seed S | --seeds A..B] [OPTIONS]`.
     Simulate(simulate_cmd::SimulateArgs),
+    /// Check recorded histories (Jepsen EDN, Porcupine, JSON Lines) for linearizability,
+    /// sequential, causal or eventual consistency: `valence history check FILE --model M`.
+    History(history_cmd::HistoryArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::List(args) => check_cmd::list(&args),
         Command::Check(args) => check_cmd::check(&args, &model_params),
         Command::Simulate(args) => simulate_cmd::simulate_cmd(&args, &model_params),
+        Command::History(args) => history_cmd::run(&args)
+            .map(|code| u8::try_from(code).expect("history exit codes are 0 to 3")),
     };
     match result {
         Ok(code) => ExitCode::from(code),

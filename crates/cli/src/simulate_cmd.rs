@@ -8,10 +8,15 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use valence_check::ActorModel;
-use valence_core::{NetworkSemantics, Process};
+use valence_core::{NetworkSemantics, Process, RegisterOp, RegisterOutput, Service};
+use valence_history::History;
+use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
-use valence_sim::{render, simulate, swarm, FaultMix, SimOptions, SimReport, SwarmReport};
+use valence_sim::{
+    render, simulate, simulate_register, swarm, swarm_with, FaultMix, RegisterWorkload, SimOptions,
+    SimReport, SwarmReport,
+};
 
 use crate::check_cmd::{usage, ModelParams};
 use crate::output::thousands;
@@ -49,6 +54,9 @@ pub struct SimulateArgs {
     /// Print every event of a single run.
     #[arg(long)]
     trace: bool,
+    /// Write the clients' history of a single run as JSON Lines (models with a workload).
+    #[arg(long, value_name = "FILE")]
+    history: Option<std::path::PathBuf>,
     /// Keep running a swarm after the first failing seed.
     #[arg(long)]
     keep_going: bool,
@@ -79,7 +87,8 @@ fn parse_range(text: &str) -> Result<std::ops::Range<u64>, String> {
 
 /// A model the simulator can run, behind a trait object.
 trait Simulated: Sync {
-    fn run(&self, options: &SimOptions) -> SimReport;
+    /// A run, with the clients' history when the model has a workload.
+    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>);
     fn render(&self, report: &SimReport) -> String;
     fn swarm(
         &self,
@@ -92,8 +101,8 @@ trait Simulated: Sync {
 }
 
 impl<P: Process> Simulated for ActorModel<P> {
-    fn run(&self, options: &SimOptions) -> SimReport {
-        simulate(self, options)
+    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
+        (simulate(self, options), None)
     }
 
     fn render(&self, report: &SimReport) -> String {
@@ -118,6 +127,56 @@ impl<P: Process> Simulated for ActorModel<P> {
         )
     }
 }
+
+/// A register service with its client workload: each run records and checks a history.
+struct WithWorkload<P: Process> {
+    model: ActorModel<P>,
+    workload: RegisterWorkload,
+}
+
+impl<P> Simulated for WithWorkload<P>
+where
+    P: Service<Op = RegisterOp, Output = RegisterOutput>,
+{
+    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
+        let report = simulate_register(&self.model, options, &self.workload);
+        (report.sim, Some(report.history))
+    }
+
+    fn render(&self, report: &SimReport) -> String {
+        render(&self.model, report)
+    }
+
+    fn swarm(
+        &self,
+        seeds: std::ops::Range<u64>,
+        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
+        threads: usize,
+        stop_at_first_failure: bool,
+        done: &AtomicU64,
+    ) -> SwarmReport {
+        let run = |seed| simulate_register(&self.model, &options_for(seed), &self.workload).sim;
+        swarm_with(seeds, &run, threads, stop_at_first_failure, done)
+    }
+}
+
+const ABD_SIM_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "servers",
+        default: "3",
+        help: "number of servers (replicas)",
+    },
+    ParamSpec {
+        name: "clients",
+        default: "3",
+        help: "number of clients",
+    },
+    ParamSpec {
+        name: "ops",
+        default: "10",
+        help: "operations per client",
+    },
+];
 
 /// The simulation parameters of Paxos: as for checking, but proposers retry many times, since
 /// a simulated run must make progress after the faults stop.
@@ -164,12 +223,42 @@ fn build(
             let model = paxos::model(process, NetworkSemantics::UNORDERED);
             Ok((params, Box::new(model)))
         }
+        "abd" => {
+            let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
+                .map_err(|e| usage(e.to_string()))?;
+            let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
+            let mutant = match mutant {
+                None => None,
+                Some("read-without-write-back") => Some(AbdMutant::ReadWithoutWriteBack),
+                Some(other) => {
+                    return Err(usage(format!(
+                    "model `abd` has no mutant `{other}`; valid mutants: read-without-write-back"
+                )))
+                }
+            };
+            let process = Abd {
+                servers: int("servers", 1..=32)? as usize,
+                clients: int("clients", 1..=16)? as usize,
+                mutant,
+            };
+            let workload = RegisterWorkload {
+                ops_per_client: int("ops", 1..=10_000)? as u32,
+                ..RegisterWorkload::default()
+            };
+            Ok((
+                params,
+                Box::new(WithWorkload {
+                    model: abd::model(process),
+                    workload,
+                }),
+            ))
+        }
         other => {
             let known = catalog::find(other).is_ok();
             Err(usage(if known {
-                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: paxos")
+                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos")
             } else {
-                format!("unknown model `{other}`; simulated models: paxos")
+                format!("unknown model `{other}`; simulated models: abd, paxos")
             }))
         }
     }
@@ -201,7 +290,18 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
         let seed = args.seed.unwrap_or(0);
         let mut options = options_for(seed);
         options.record_trace = args.trace;
-        let report = model.run(&options);
+        let (report, history) = model.run_recording(&options);
+        if let Some(path) = &args.history {
+            let Some(history) = &history else {
+                return Err(usage(format!(
+                    "model `{}` has no client workload, so no history to write",
+                    args.model
+                )));
+            };
+            let text = valence_history::to_json_lines(history);
+            std::fs::write(path, text)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        }
         if args.json {
             let mut value = json!(report);
             value["type"] = json!("simulation-report");

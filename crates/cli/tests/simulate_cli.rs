@@ -88,7 +88,7 @@ fn a_correct_swarm_holds_with_json() {
 fn bad_simulate_input_exits_2() {
     for (args, message) in [
         (&["simulate", "twophase"][..], "not an actor model"),
-        (&["simulate", "nope"], "simulated models: paxos"),
+        (&["simulate", "nope"], "simulated models: abd, paxos"),
         (&["simulate", "paxos", "--seeds", "5..5"], "empty"),
         (
             &["simulate", "paxos", "--seeds", "x..9"],
@@ -106,4 +106,39 @@ fn bad_simulate_input_exits_2() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn abd_workload_histories_are_written_and_checked() {
+    let dir = std::env::temp_dir().join(format!("valence-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("history.jsonl");
+    let output = valence(&[
+        "simulate",
+        "abd",
+        "--seed",
+        "3",
+        "--history",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("linearizable             holds"));
+    let history = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        history.lines().filter(|l| l.contains("\"invoke\"")).count(),
+        30
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let output = valence(&[
+        "simulate",
+        "abd",
+        "--mutant",
+        "read-without-write-back",
+        "--seeds",
+        "0..10000",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("not linearizable"));
+    let output = valence(&["simulate", "paxos", "--seed", "1", "--history", "/tmp/x"]);
+    assert_eq!(output.status.code(), Some(2));
 }

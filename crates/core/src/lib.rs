@@ -264,3 +264,48 @@ mod tests {
         assert_eq!(NodeId::from(5usize).index(), 5);
     }
 }
+
+/// A register operation a client invokes, for protocols that implement a replicated register.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum RegisterOp {
+    /// Read the register.
+    Read,
+    /// Write a value.
+    Write(u64),
+}
+
+/// The result of a completed register operation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum RegisterOutput {
+    /// A read returned this value.
+    Read(u64),
+    /// A write took effect.
+    Written,
+}
+
+/// A process with a client interface: some nodes are clients, which invoke operations and, some
+/// time later, complete them. Drivers (the simulator's workloads, later the runtime's clients)
+/// call [`Service::on_invoke`] to start an operation at a client node and
+/// [`Service::poll_completion`] after each of its handlers to collect the result.
+pub trait Service: Process {
+    /// What a client invokes.
+    type Op: Clone + std::fmt::Debug + Send + Sync;
+    /// What a completed operation returns.
+    type Output: Clone + std::fmt::Debug + Send + Sync;
+
+    /// Whether `node` is a client (clients are not crashed by fault injection).
+    fn is_client(&self, node: NodeId) -> bool;
+
+    /// Client `me` starts `op`; a client runs one operation at a time.
+    fn on_invoke(
+        &self,
+        me: NodeId,
+        state: &mut Self::State,
+        op: Self::Op,
+        out: &mut Effects<Self::Msg, Self::Timer>,
+    );
+
+    /// The result of the client's operation, once it has completed (taken, so it is returned
+    /// once).
+    fn poll_completion(&self, state: &mut Self::State) -> Option<Self::Output>;
+}

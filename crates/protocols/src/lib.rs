@@ -10,6 +10,7 @@
 //! assert!(report.properties.iter().all(|p| p.status == Status::Holds));
 //! ```
 
+pub mod abd;
 pub mod catalog;
 pub mod paxos;
 pub mod twophase;

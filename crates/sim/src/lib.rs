@@ -54,6 +54,9 @@ use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+mod workload;
+pub use workload::{simulate_register, RegisterWorkload, WorkloadReport};
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -226,6 +229,8 @@ pub struct SimReport {
     pub properties: Vec<PropertyOutcome>,
     /// Why the run failed, if it did.
     pub failure: Option<String>,
+    /// With a client workload: the history checker's verdict on the clients' history.
+    pub history: Option<String>,
     /// One line per event, when recorded.
     pub trace: Vec<String>,
 }
@@ -239,6 +244,8 @@ impl SimReport {
 
 #[derive(Clone, Debug)]
 enum Event<M, T> {
+    /// A workload's client starts its next operation.
+    Invoke(NodeId),
     Deliver(Envelope<M>),
     Timer {
         node: NodeId,
@@ -275,6 +282,15 @@ impl<M, T> Ord for Queued<M, T> {
 /// Draws the nemesis's schedule for the safety phase from its own generator, so that the
 /// schedule depends only on the seed and can be printed before the run.
 pub fn schedule<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> Vec<ScheduledFault> {
+    schedule_for(model, options, &|_| true)
+}
+
+/// The schedule, crashing only the nodes `crashable` allows (workloads keep clients up).
+fn schedule_for<P: Process>(
+    model: &ActorModel<P>,
+    options: &SimOptions,
+    crashable: &dyn Fn(NodeId) -> bool,
+) -> Vec<ScheduledFault> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0xbb67_ae85_84ca_a73b);
     let n = model.node_count;
     let end = options.safety_ms * MICROS_PER_MS;
@@ -294,7 +310,7 @@ pub fn schedule<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> Vec<
                 continue;
             }
             let node = rng.random_range(0..n);
-            if down_until[node] > t {
+            if down_until[node] > t || !crashable(NodeId::from(node)) {
                 continue;
             }
             let restart = t + rng.random_range(MICROS_PER_MS..=200 * MICROS_PER_MS);
@@ -522,6 +538,7 @@ impl<'m, P: Process> World<'m, P> {
 
     fn handle(&mut self, event: Event<P::Msg, P::Timer>) {
         match event {
+            Event::Invoke(_) => unreachable!("the run loop hands invocations to the driver"),
             Event::Deliver(envelope) => {
                 let to = envelope.to;
                 if self.state.crashed[to.index()] {
@@ -624,9 +641,47 @@ pub fn describe_fault<P: Process>(model: &ActorModel<P>, fault: &Fault) -> Strin
     }
 }
 
+/// What drives clients during a run (nothing, for protocols without a client interface).
+trait Driver<P: Process> {
+    /// Whether the nemesis may crash `node`.
+    fn crashable(&self, node: NodeId) -> bool;
+    /// Schedules the first operations.
+    fn start(&mut self, world: &mut World<'_, P>);
+    /// Client `client` starts its next operation.
+    fn invoke(&mut self, world: &mut World<'_, P>, client: NodeId);
+    /// A handler ran on `node`: collect a completed operation.
+    fn after(&mut self, world: &mut World<'_, P>, node: NodeId);
+    /// Operations not completed yet (including those not yet invoked).
+    fn unfinished(&self) -> u64;
+}
+
+/// No clients.
+struct NoClients;
+
+impl<P: Process> Driver<P> for NoClients {
+    fn crashable(&self, _node: NodeId) -> bool {
+        true
+    }
+    fn start(&mut self, _world: &mut World<'_, P>) {}
+    fn invoke(&mut self, _world: &mut World<'_, P>, _client: NodeId) {}
+    fn after(&mut self, _world: &mut World<'_, P>, _node: NodeId) {}
+    fn unfinished(&self) -> u64 {
+        0
+    }
+}
+
 /// Runs `model` once under `options`.
 pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimReport {
-    let schedule = schedule(model, options);
+    run(model, options, &mut NoClients).report
+}
+
+/// Runs `model` once under `options` with `driver`'s clients.
+fn run<'m, P: Process, D: Driver<P>>(
+    model: &'m ActorModel<P>,
+    options: &'m SimOptions,
+    driver: &mut D,
+) -> World<'m, P> {
+    let schedule = schedule_for(model, options, &|node| driver.crashable(node));
     let n = model.node_count;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let drift = options.faults.drift.clamp(0.0, 0.9);
@@ -686,6 +741,7 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
                 })
                 .collect(),
             failure: None,
+            history: None,
             trace: Vec::new(),
         },
     };
@@ -708,6 +764,7 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
     let faults_stop = options.safety_ms * MICROS_PER_MS;
     world.push(faults_stop, Event::FaultsStop);
     let deadline = faults_stop + options.liveness_ms * MICROS_PER_MS;
+    driver.start(&mut world);
 
     let goals_left = |report: &SimReport| {
         report
@@ -728,8 +785,9 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
         if next.at > deadline {
             break;
         }
-        // Once the faults have stopped and every goal is reached, the run has shown what it can.
-        if next.at > faults_stop && goals_left(&world.report) == 0 {
+        // Once the faults have stopped, every goal is reached and every client operation has
+        // completed, the run has shown what it can.
+        if next.at > faults_stop && goals_left(&world.report) == 0 && driver.unfinished() == 0 {
             break;
         }
         world.now = next.at;
@@ -740,7 +798,18 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
             .then(|| step_action::<P>(&next.event))
             .flatten();
         let touched = touched_node(&next.event);
-        world.handle(next.event);
+        match next.event {
+            Event::Invoke(client) => driver.invoke(&mut world, client),
+            event => world.handle(event),
+        }
+        match touched {
+            Some(node) => driver.after(&mut world, node),
+            None => {
+                for i in 0..n {
+                    driver.after(&mut world, NodeId::from(i));
+                }
+            }
+        }
         let step = match (&previous, action) {
             (Some(previous), Some(action)) => Some((previous, action)),
             _ => None,
@@ -781,9 +850,16 @@ pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimR
                 missing.join(", "),
                 options.liveness_ms
             ));
+        } else if driver.unfinished() > 0 {
+            world.report.failure = Some(format!(
+                "liveness: {} client operations did not complete within {} ms after the faults \
+                 stopped",
+                driver.unfinished(),
+                options.liveness_ms
+            ));
         }
     }
-    world.report
+    world
 }
 
 /// The actor action an event amounts to, for step properties (faults that touch no single node
@@ -817,6 +893,7 @@ fn touched_node<M, T>(event: &Event<M, T>) -> Option<NodeId> {
         Event::Deliver(envelope) => Some(envelope.to),
         Event::Timer { node, .. } => Some(*node),
         Event::Fault(Fault::Crash { node } | Fault::Restart { node }) => Some(NodeId(*node)),
+        Event::Invoke(client) => Some(*client),
         Event::Fault(_) | Event::FaultsStop => None,
     }
 }
@@ -923,6 +1000,9 @@ pub fn render<P: Process>(model: &ActorModel<P>, report: &SimReport) -> String {
             p.status
         );
     }
+    if let Some(history) = &report.history {
+        let _ = writeln!(text, "  {:<10} {:<24} {history}", "history", "linearizable");
+    }
     let _ = writeln!(
         text,
         "metrics    {} events, {} messages sent, {} delivered, {} lost, {} duplicated, {} timers, {:.3} ms of virtual time",
@@ -1009,6 +1089,18 @@ pub fn swarm<P: Process>(
     stop_at_first_failure: bool,
     done: &std::sync::atomic::AtomicU64,
 ) -> SwarmReport {
+    let run = |seed| simulate(model, &options_for(seed));
+    swarm_with(seeds, &run, threads, stop_at_first_failure, done)
+}
+
+/// [`swarm`] over any run function, e.g. runs with a client workload.
+pub fn swarm_with(
+    seeds: std::ops::Range<u64>,
+    run: &(dyn Fn(u64) -> SimReport + Sync),
+    threads: usize,
+    stop_at_first_failure: bool,
+    done: &std::sync::atomic::AtomicU64,
+) -> SwarmReport {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     let next = AtomicU64::new(seeds.start);
     let stop = AtomicBool::new(false);
@@ -1025,7 +1117,7 @@ pub fn swarm<P: Process>(
                     if seed >= seeds.end {
                         break;
                     }
-                    let report = simulate(model, &options_for(seed));
+                    let report = run(seed);
                     if !report.passed() && stop_at_first_failure {
                         stop.store(true, Ordering::Relaxed);
                     }

@@ -1,0 +1,235 @@
+//! Client workloads: virtual clients that drive a protocol's client interface, with the history
+//! of their operations recorded and checked by valence-history.
+
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use valence_check::ActorModel;
+use valence_core::{Effects, NodeId, RegisterOp, RegisterOutput, Service};
+use valence_history::{
+    check, CheckOptions, Consistency, History, HistoryBuilder, ModelKind, ModelOptions, Value,
+    Verdict,
+};
+
+use crate::{run, Driver, Event, SimOptions, SimReport, World, MICROS_PER_MS};
+
+/// A register workload: every client runs `ops_per_client` operations one after another, each
+/// after a think time, reading or writing (a fresh value each write, so values are unique).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RegisterWorkload {
+    /// Operations each client runs.
+    pub ops_per_client: u32,
+    /// Think time before each operation, drawn uniformly from this range, in ms.
+    pub think_ms: (u64, u64),
+    /// The share of writes.
+    pub write_ratio: f64,
+}
+
+impl Default for RegisterWorkload {
+    fn default() -> Self {
+        RegisterWorkload {
+            ops_per_client: 10,
+            think_ms: (0, 50),
+            write_ratio: 0.5,
+        }
+    }
+}
+
+/// A run with a workload: the simulation's report, the recorded history, and the history's
+/// linearizability verdict.
+#[derive(Debug)]
+pub struct WorkloadReport {
+    /// The simulation (its `failure` includes a non-linearizable history).
+    pub sim: SimReport,
+    /// The operations as the clients saw them, times in virtual microseconds.
+    pub history: History,
+    /// The history checker's verdict (linearizability against a register starting at 0).
+    pub verdict: Verdict,
+}
+
+struct Client {
+    node: NodeId,
+    /// The operation in flight: its function name, for the history.
+    pending: Option<&'static str>,
+    issued: u32,
+}
+
+struct RegisterDriver<'w> {
+    workload: &'w RegisterWorkload,
+    rng: ChaCha8Rng,
+    clients: Vec<Client>,
+    history: HistoryBuilder,
+    next_value: u64,
+    unfinished: u64,
+}
+
+impl<'w> RegisterDriver<'w> {
+    fn client(&mut self, node: NodeId) -> Option<usize> {
+        self.clients.iter().position(|c| c.node == node)
+    }
+
+    fn schedule_next<P: Service>(&mut self, world: &mut World<'_, P>, index: usize) {
+        if self.clients[index].issued >= self.workload.ops_per_client {
+            return;
+        }
+        let (low, high) = self.workload.think_ms;
+        let think = self
+            .rng
+            .random_range(low * MICROS_PER_MS..=high.max(low) * MICROS_PER_MS);
+        let at = world.now + think;
+        world.push(at, Event::Invoke(self.clients[index].node));
+    }
+}
+
+impl<P> Driver<P> for RegisterDriver<'_>
+where
+    P: Service<Op = RegisterOp, Output = RegisterOutput>,
+{
+    fn crashable(&self, node: NodeId) -> bool {
+        !self.clients.iter().any(|c| c.node == node)
+    }
+
+    fn start(&mut self, world: &mut World<'_, P>) {
+        for index in 0..self.clients.len() {
+            self.schedule_next(world, index);
+        }
+    }
+
+    fn invoke(&mut self, world: &mut World<'_, P>, node: NodeId) {
+        let Some(index) = self.client(node) else {
+            return;
+        };
+        let write = self
+            .rng
+            .random_bool(self.workload.write_ratio.clamp(0.0, 1.0));
+        let (op, f, input) = if write {
+            self.next_value += 1;
+            let value = self.next_value;
+            (RegisterOp::Write(value), "write", Value::Int(value as i64))
+        } else {
+            (RegisterOp::Read, "read", Value::Nil)
+        };
+        let client = &mut self.clients[index];
+        client.pending = Some(f);
+        client.issued += 1;
+        self.history
+            .invoke(index as u64, f, None, input, Some(world.now as i64));
+        let name = world.model.name(node).to_string();
+        world.log(|_| format!("{name} invokes {op:?}"));
+        let mut out = Effects::new();
+        let state = Arc::make_mut(&mut world.state.nodes[node.index()]);
+        world.model.process.on_invoke(node, state, op, &mut out);
+        world.apply(node, &mut out);
+        // An operation may complete at once (a protocol that answers locally).
+        self.after(world, node);
+    }
+
+    fn after(&mut self, world: &mut World<'_, P>, node: NodeId) {
+        let Some(index) = self.client(node) else {
+            return;
+        };
+        if self.clients[index].pending.is_none() {
+            return;
+        }
+        let state = Arc::make_mut(&mut world.state.nodes[node.index()]);
+        let Some(output) = world.model.process.poll_completion(state) else {
+            return;
+        };
+        let f = self.clients[index].pending.take().expect("checked above");
+        let value = match output {
+            RegisterOutput::Read(value) => Value::Int(value as i64),
+            RegisterOutput::Written => Value::Nil,
+        };
+        let name = world.model.name(node).to_string();
+        world.log(|_| format!("{name} completes {f}: {output:?}"));
+        self.history
+            .ok(index as u64, f, value, Some(world.now as i64));
+        self.unfinished -= 1;
+        self.schedule_next(world, index);
+    }
+
+    fn unfinished(&self) -> u64 {
+        self.unfinished
+    }
+}
+
+/// Runs `model` once with `workload`'s clients (every client node of the service), records
+/// their history and checks it for linearizability. A history that is not linearizable makes
+/// the run fail, like a violated invariant.
+pub fn simulate_register<P>(
+    model: &ActorModel<P>,
+    options: &SimOptions,
+    workload: &RegisterWorkload,
+) -> WorkloadReport
+where
+    P: Service<Op = RegisterOp, Output = RegisterOutput>,
+{
+    let clients: Vec<Client> = (0..model.node_count)
+        .map(NodeId::from)
+        .filter(|&node| model.process.is_client(node))
+        .map(|node| Client {
+            node,
+            pending: None,
+            issued: 0,
+        })
+        .collect();
+    let mut driver = RegisterDriver {
+        workload,
+        rng: ChaCha8Rng::seed_from_u64(options.seed ^ 0x3c6e_f372_fe94_f82b),
+        unfinished: clients.len() as u64 * u64::from(workload.ops_per_client),
+        clients,
+        history: HistoryBuilder::new(),
+        next_value: 0,
+    };
+    let world = run(model, options, &mut driver);
+    let end = world.now as i64;
+    let mut sim = world.report;
+    // Operations still in flight have an unknown outcome.
+    for (index, client) in driver.clients.iter().enumerate() {
+        if let Some(f) = client.pending {
+            driver.history.info(index as u64, f, Some(end));
+        }
+    }
+    let history = driver
+        .history
+        .finish()
+        .expect("the driver records well-formed histories");
+    let model_options = ModelOptions {
+        initial: Some(Value::Int(0)),
+    };
+    let verdict = match check(
+        &history,
+        ModelKind::Register,
+        Consistency::Linearizable,
+        &model_options,
+        &CheckOptions::default(),
+    ) {
+        Ok(report) => report.verdict,
+        Err(error) => {
+            sim.failure
+                .get_or_insert(format!("checking the history: {error}"));
+            Verdict::Unknown
+        }
+    };
+    sim.history = Some(
+        match verdict {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Unknown => "unknown",
+        }
+        .to_string(),
+    );
+    if verdict == Verdict::Violated && sim.failure.is_none() {
+        sim.failure = Some(format!(
+            "the clients' history ({} operations) is not linearizable",
+            history.operations.len()
+        ));
+    }
+    WorkloadReport {
+        sim,
+        history,
+        verdict,
+    }
+}
