@@ -54,7 +54,8 @@ pub struct SimulateArgs {
     /// Print every event of a single run.
     #[arg(long)]
     trace: bool,
-    /// Write the clients' history of a single run as JSON Lines (models with a workload).
+    /// Write the clients' history of a single run as JSON Lines, or as Jepsen EDN if FILE ends
+    /// in `.edn` (models with a workload).
     #[arg(long, value_name = "FILE")]
     history: Option<std::path::PathBuf>,
     /// Keep running a swarm after the first failing seed.
@@ -298,7 +299,12 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
                     args.model
                 )));
             };
-            let text = valence_history::to_json_lines(history);
+            let edn = path.extension().is_some_and(|e| e == "edn");
+            let text = if edn {
+                valence_history::to_jepsen_edn(history)
+            } else {
+                valence_history::to_json_lines(history)
+            };
             std::fs::write(path, text)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
         }

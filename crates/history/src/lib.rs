@@ -69,8 +69,9 @@ pub use model::{
     MultiRegister, Mutex, MutexOp, Queue, QueueOp, Register, RegisterOp, Set, SetOp,
 };
 pub use read::{
-    detect_format, event_to_json_line, read_history, read_history_from, read_jepsen_edn,
-    read_jepsen_log, read_json_lines, to_json_lines, write_json_lines,
+    detect_format, event_to_edn, event_to_json_line, read_history, read_history_from,
+    read_jepsen_edn, read_jepsen_log, read_json_lines, to_jepsen_edn, to_json_lines,
+    write_jepsen_edn, write_json_lines,
 };
 pub use value::Value;
 pub use viz::render_html;
