@@ -86,11 +86,13 @@ pub fn render_html(history: &History, report: &Report, title: &str) -> String {
     }
     points.sort_unstable();
     points.dedup();
+    // Spread the events over about 1000 pixels, but never closer than 14 apart.
+    let step = (1000 / points.len().max(1)).clamp(14, 90);
     let x_of = |p: usize| -> usize {
         let rank = points.partition_point(|&q| q < p);
-        120 + rank * 14
+        120 + rank * step
     };
-    let end_x = 120 + (points.len() + 2) * 14;
+    let end_x = 120 + (points.len() + 2) * step;
     let row_height = 34;
     let height = 40 + rows.len() * row_height + 20;
     let fail_point = stuck
@@ -135,15 +137,26 @@ pub fn render_html(history: &History, report: &Report, title: &str) -> String {
             } else {
                 ""
             };
-            let label = match position.get(&i) {
+            let width = (x2.saturating_sub(x1)).max(6);
+            let full = match position.get(&i) {
                 Some(p) => format!("{p}. {}", op.f),
                 None => op.f.clone(),
+            };
+            // About 7 pixels a character: a label that does not fit shrinks to the operation's
+            // place in the order, or to nothing (the tooltip always has the whole operation).
+            let label = if full.len() * 7 + 6 <= width {
+                full
+            } else {
+                match position.get(&i) {
+                    Some(p) if p.to_string().len() * 7 + 6 <= width => p.to_string(),
+                    _ => String::new(),
+                }
             };
             let _ = write!(
                 svg,
                 "<g><title>{}</title><rect x=\"{x1}\" y=\"{y}\" width=\"{}\" height=\"24\" rx=\"3\" fill=\"{fill}\" stroke=\"#5f6368\"{dash}/><text x=\"{}\" y=\"{}\">{}</text></g>",
                 escape(&format!("#{i} {op}")),
-                (x2.saturating_sub(x1)).max(6),
+                width,
                 x1 + 3,
                 y + 16,
                 escape(&label)
