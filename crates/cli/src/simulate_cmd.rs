@@ -8,14 +8,16 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use valence_check::ActorModel;
-use valence_core::{NetworkSemantics, Process, RegisterOp, RegisterOutput, Service};
+use valence_core::{
+    Adversary, NetworkSemantics, NodeId, Process, RegisterOp, RegisterOutput, Service,
+};
 use valence_history::History;
 use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
 use valence_sim::{
-    render, simulate, simulate_register, swarm, swarm_with, FaultMix, RegisterWorkload, SimOptions,
-    SimReport, SwarmReport,
+    render, simulate, simulate_byzantine, simulate_register, swarm, swarm_with, FaultMix,
+    RegisterWorkload, SimOptions, SimReport, SwarmReport,
 };
 
 use crate::check_cmd::{usage, ModelParams};
@@ -48,6 +50,10 @@ pub struct SimulateArgs {
     /// Message latency range in virtual ms, `LOW..HIGH`.
     #[arg(long, default_value = "1..10", value_name = "LOW..HIGH", value_parser = parse_range)]
     latency_ms: std::ops::Range<u64>,
+    /// Replace this many acceptors by Byzantine adversaries (paxos: equivocating acceptors that
+    /// promise while hiding what they accepted and report every proposal as accepted).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    byzantine: usize,
     /// No faults: no crashes, partitions, loss, duplication or drift.
     #[arg(long)]
     no_faults: bool,
@@ -126,6 +132,43 @@ impl<P: Process> Simulated for ActorModel<P> {
             stop_at_first_failure,
             done,
         )
+    }
+}
+
+/// A model some of whose nodes an adversary replaces.
+struct WithAdversary<P: Process, A: Adversary<P>> {
+    model: ActorModel<P>,
+    nodes: Vec<NodeId>,
+    adversary: A,
+}
+
+impl<P: Process, A: Adversary<P>> Simulated for WithAdversary<P, A> {
+    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
+        let report = simulate_byzantine(&self.model, options, &self.nodes, &self.adversary);
+        (report, None)
+    }
+
+    fn render(&self, report: &SimReport) -> String {
+        render(&self.model, report)
+    }
+
+    fn swarm(
+        &self,
+        seeds: std::ops::Range<u64>,
+        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
+        threads: usize,
+        stop_at_first_failure: bool,
+        done: &AtomicU64,
+    ) -> SwarmReport {
+        let run = |seed| {
+            simulate_byzantine(
+                &self.model,
+                &options_for(seed),
+                &self.nodes,
+                &self.adversary,
+            )
+        };
+        swarm_with(seeds, &run, threads, stop_at_first_failure, done)
     }
 }
 
@@ -208,7 +251,13 @@ fn build(
     model: &str,
     given: &ModelParams,
     mutant: Option<&str>,
+    byzantine: usize,
 ) -> Result<(Params, Box<dyn Simulated>)> {
+    if byzantine > 0 && model != "paxos" {
+        return Err(usage(format!(
+            "--byzantine is supported for paxos only, not `{model}`"
+        )));
+    }
     match model {
         "paxos" => {
             let params = Params::resolve_with("paxos", PAXOS_SIM_PARAMS, given)
@@ -221,8 +270,26 @@ fn build(
                 rounds: int("rounds", 1..=1_000)? as u32,
                 mutant: catalog::paxos_mutant(mutant).map_err(|e| usage(e.to_string()))?,
             };
+            if byzantine > process.acceptors {
+                return Err(usage(format!(
+                    "--byzantine {byzantine} exceeds the {} acceptors",
+                    process.acceptors
+                )));
+            }
+            let nodes: Vec<NodeId> = (0..byzantine).map(|i| process.acceptor(i)).collect();
+            let adversary = process.equivocating_acceptor();
             let model = paxos::model(process, NetworkSemantics::UNORDERED);
-            Ok((params, Box::new(model)))
+            if nodes.is_empty() {
+                return Ok((params, Box::new(model)));
+            }
+            Ok((
+                params,
+                Box::new(WithAdversary {
+                    model,
+                    nodes,
+                    adversary,
+                }),
+            ))
         }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
@@ -267,7 +334,12 @@ fn build(
 
 /// `valence simulate`.
 pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u8> {
-    let (params, model) = build(&args.model, model_params, args.mutant.as_deref())?;
+    let (params, model) = build(
+        &args.model,
+        model_params,
+        args.mutant.as_deref(),
+        args.byzantine,
+    )?;
     if args.latency_ms.start == 0 {
         return Err(usage("--latency-ms must start at 1 ms or more"));
     }
@@ -369,6 +441,9 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
         }
         if let Some(mutant) = &args.mutant {
             command.push_str(&format!(" --mutant {mutant}"));
+        }
+        if args.byzantine > 0 {
+            command.push_str(&format!(" --byzantine {}", args.byzantine));
         }
         command.push_str(&format!(" --seed {seed} --trace"));
         command

@@ -142,3 +142,32 @@ fn abd_workload_histories_are_written_and_checked() {
     let output = valence(&["simulate", "paxos", "--seed", "1", "--history", "/tmp/x"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_byzantine_acceptor_breaks_paxos_and_is_named_in_the_report() {
+    let output = valence(&[
+        "simulate",
+        "paxos",
+        "--byzantine",
+        "1",
+        "--seeds",
+        "0..10000",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("reproduce"))
+        .expect("a reproduce line");
+    assert!(line.contains("--byzantine 1"), "{line}");
+    let seed = line
+        .split("--seed ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let alone = valence(&["simulate", "paxos", "--byzantine", "1", "--seed", seed]);
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(stdout(&alone).contains("byzantine  acceptor0 (equivocating acceptor)"));
+}

@@ -309,3 +309,23 @@ pub trait Service: Process {
     /// once).
     fn poll_completion(&self, state: &mut Self::State) -> Option<Self::Output>;
 }
+
+/// A Byzantine node: an adversary that replaces a node's protocol and may drop, alter, replay or
+/// invent messages. Drivers hand it every message sent to that node; what it returns is sent in
+/// the node's name. `choose(n)` draws a number below `n` from the driver's seeded generator, so
+/// runs stay reproducible.
+pub trait Adversary<P: Process>: Send + Sync {
+    /// A name for reports, e.g. `equivocating acceptor`.
+    fn name(&self) -> &str;
+
+    /// Node `me`, under the adversary's control, receives `msg` from `from`; it appends the
+    /// messages it sends to `out` as `(receiver, message)`.
+    fn on_message(
+        &self,
+        me: NodeId,
+        from: NodeId,
+        msg: &P::Msg,
+        choose: &mut dyn FnMut(u64) -> u64,
+        out: &mut Vec<(NodeId, P::Msg)>,
+    );
+}

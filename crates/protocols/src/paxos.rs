@@ -24,7 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use valence_check::{ActorModel, ActorState, Property};
-use valence_core::{Effects, NetworkSemantics, NodeId, Process};
+use valence_core::{Adversary, Effects, NetworkSemantics, NodeId, Process};
 
 /// A proposal number.
 pub type Ballot = u32;
@@ -423,6 +423,66 @@ impl Process for Paxos {
             }
             PaxosNode::Acceptor(_) => durable.clone(),
             PaxosNode::Learner(_) => self.init(me, &mut Effects::new()),
+        }
+    }
+}
+
+/// A Byzantine acceptor that lies in both phases: it promises every ballot while claiming to
+/// have accepted nothing (so a new proposer may pick a fresh value), and it reports every
+/// proposal it is sent as accepted. Paxos tolerates crashes, not lies: with one such acceptor
+/// among three, two values get chosen.
+#[derive(Clone, Debug)]
+pub struct EquivocatingAcceptor {
+    /// The learners it reports to.
+    pub learners: Vec<NodeId>,
+}
+
+impl Paxos {
+    /// The equivocating adversary for this configuration.
+    pub fn equivocating_acceptor(&self) -> EquivocatingAcceptor {
+        EquivocatingAcceptor {
+            learners: self.learner_ids().collect(),
+        }
+    }
+
+    /// The node id of acceptor `index`.
+    pub fn acceptor(&self, index: usize) -> NodeId {
+        assert!(
+            index < self.acceptors,
+            "acceptor {index} of {}",
+            self.acceptors
+        );
+        NodeId::from(self.proposers + index)
+    }
+}
+
+impl Adversary<Paxos> for EquivocatingAcceptor {
+    fn name(&self) -> &str {
+        "equivocating acceptor"
+    }
+
+    fn on_message(
+        &self,
+        _me: NodeId,
+        from: NodeId,
+        msg: &PaxosMsg,
+        _choose: &mut dyn FnMut(u64) -> u64,
+        out: &mut Vec<(NodeId, PaxosMsg)>,
+    ) {
+        match *msg {
+            PaxosMsg::Prepare { ballot } => out.push((
+                from,
+                PaxosMsg::Promise {
+                    ballot,
+                    accepted: None,
+                },
+            )),
+            PaxosMsg::Accept { ballot, value } => {
+                for &to in &self.learners {
+                    out.push((to, PaxosMsg::Accepted { ballot, value }));
+                }
+            }
+            _ => {}
         }
     }
 }

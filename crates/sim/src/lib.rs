@@ -63,7 +63,7 @@ use serde::Serialize;
 use valence_check::{
     ActorAction, ActorModel, ActorState, Condition, Envelope, Model, PropertyKind,
 };
-use valence_core::{Effect, Effects, NodeId, Process};
+use valence_core::{Adversary, Effect, Effects, NodeId, Process};
 
 /// Virtual time, in microseconds.
 pub type Micros = u64;
@@ -231,6 +231,8 @@ pub struct SimReport {
     pub failure: Option<String>,
     /// With a client workload: the history checker's verdict on the clients' history.
     pub history: Option<String>,
+    /// The nodes an adversary replaced, with the adversary's name.
+    pub byzantine: Vec<String>,
     /// One line per event, when recorded.
     pub trace: Vec<String>,
 }
@@ -385,6 +387,9 @@ struct World<'m, P: Process> {
     /// The side of the current partition, if any.
     partition: Option<Vec<bool>>,
     faults_on: bool,
+    /// Nodes replaced by the adversary.
+    byzantine: Vec<bool>,
+    adversary: Option<&'m dyn Adversary<P>>,
     report: SimReport,
 }
 
@@ -554,6 +559,30 @@ impl<'m, P: Process> World<'m, P> {
                     return;
                 }
                 self.report.delivered += 1;
+                if let (true, Some(adversary)) = (self.byzantine[to.index()], self.adversary) {
+                    self.log(|w| {
+                        format!(
+                            "{} (byzantine) receives {:?} from {}",
+                            w.name(to),
+                            envelope.msg,
+                            w.name(envelope.from)
+                        )
+                    });
+                    let mut sends = Vec::new();
+                    let rng = &mut self.rng;
+                    let mut choose = |n: u64| rng.random_range(0..n.max(1));
+                    adversary.on_message(to, envelope.from, &envelope.msg, &mut choose, &mut sends);
+                    for (dest, msg) in sends {
+                        if dest.index() < self.model.node_count {
+                            self.send(Envelope {
+                                from: to,
+                                to: dest,
+                                msg,
+                            });
+                        }
+                    }
+                    return;
+                }
                 self.log(|w| {
                     format!(
                         "{} receives {:?} from {}",
@@ -577,7 +606,7 @@ impl<'m, P: Process> World<'m, P> {
                 let current = self.generations[node.index()]
                     .iter()
                     .any(|(t, g)| *t == timer && *g == generation);
-                if !current || self.state.crashed[node.index()] {
+                if !current || self.state.crashed[node.index()] || self.byzantine[node.index()] {
                     return;
                 }
                 self.generations[node.index()].retain(|(t, _)| *t != timer);
@@ -672,16 +701,39 @@ impl<P: Process> Driver<P> for NoClients {
 
 /// Runs `model` once under `options`.
 pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimReport {
-    run(model, options, &mut NoClients).report
+    run(model, options, &mut NoClients, None).report
 }
 
-/// Runs `model` once under `options` with `driver`'s clients.
+/// Runs `model` once with the nodes of `byzantine` replaced by `adversary`, which receives what
+/// is sent to them and sends what it likes in their name. Byzantine nodes are neither crashed
+/// nor restarted, and their timers do not fire.
+pub fn simulate_byzantine<P: Process>(
+    model: &ActorModel<P>,
+    options: &SimOptions,
+    byzantine: &[NodeId],
+    adversary: &dyn Adversary<P>,
+) -> SimReport {
+    run(model, options, &mut NoClients, Some((byzantine, adversary))).report
+}
+
+/// Runs `model` once under `options` with `driver`'s clients and, optionally, Byzantine nodes.
 fn run<'m, P: Process, D: Driver<P>>(
     model: &'m ActorModel<P>,
     options: &'m SimOptions,
     driver: &mut D,
+    adversary: Option<(&[NodeId], &'m dyn Adversary<P>)>,
 ) -> World<'m, P> {
-    let schedule = schedule_for(model, options, &|node| driver.crashable(node));
+    let mut byzantine = vec![false; model.node_count];
+    for node in adversary.map_or(&[][..], |(nodes, _)| nodes) {
+        assert!(
+            node.index() < model.node_count,
+            "byzantine node {node} does not exist"
+        );
+        byzantine[node.index()] = true;
+    }
+    let schedule = schedule_for(model, options, &|node| {
+        driver.crashable(node) && !byzantine[node.index()]
+    });
     let n = model.node_count;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let drift = options.faults.drift.clamp(0.0, 0.9);
@@ -714,6 +766,8 @@ fn run<'m, P: Process, D: Driver<P>>(
         rates,
         partition: None,
         faults_on: true,
+        byzantine,
+        adversary: adversary.map(|(_, a)| a),
         report: SimReport {
             seed: options.seed,
             faults: options.faults,
@@ -742,6 +796,7 @@ fn run<'m, P: Process, D: Driver<P>>(
                 .collect(),
             failure: None,
             history: None,
+            byzantine: Vec::new(),
             trace: Vec::new(),
         },
     };
@@ -756,7 +811,16 @@ fn run<'m, P: Process, D: Driver<P>>(
     }
     world.state.durable = world.state.nodes.clone();
     for (i, mut out) in outs.into_iter().enumerate() {
-        world.apply(NodeId::from(i), &mut out);
+        if world.byzantine[i] {
+            let name = model.name(NodeId::from(i)).to_string();
+            let adversary = world
+                .adversary
+                .map_or("adversary", |a| a.name())
+                .to_string();
+            world.report.byzantine.push(format!("{name} ({adversary})"));
+        } else {
+            world.apply(NodeId::from(i), &mut out);
+        }
     }
     for fault in schedule {
         world.push(fault.at, Event::Fault(fault.fault));
@@ -968,6 +1032,9 @@ pub fn render<P: Process>(model: &ActorModel<P>, report: &SimReport) -> String {
         f.partition_every_ms.map_or("none".to_string(), |ms| format!("every ~{ms} ms")),
         f.drift * 100.0
     );
+    if !report.byzantine.is_empty() {
+        let _ = writeln!(text, "byzantine  {}", report.byzantine.join(", "));
+    }
     let _ = writeln!(text, "schedule");
     for fault in &report.schedule {
         let _ = writeln!(

@@ -183,7 +183,7 @@ where
         history: HistoryBuilder::new(),
         next_value: 0,
     };
-    let world = run(model, options, &mut driver);
+    let world = run(model, options, &mut driver, None);
     let end = world.now as i64;
     let mut sim = world.report;
     // Operations still in flight have an unknown outcome.

@@ -131,3 +131,30 @@ fn an_unreached_goal_is_a_liveness_failure() {
         "{failure}"
     );
 }
+
+#[test]
+fn one_equivocating_acceptor_of_three_breaks_agreement() {
+    let process = Paxos {
+        proposers: 2,
+        acceptors: 3,
+        learners: 1,
+        rounds: 20,
+        mutant: None,
+    };
+    let byzantine = [process.acceptor(0)];
+    let adversary = process.equivocating_acceptor();
+    let model = paxos::model(process, NetworkSemantics::UNORDERED);
+    let run = |seed| {
+        valence_sim::simulate_byzantine(&model, &SimOptions::new(seed), &byzantine, &adversary)
+    };
+    let done = AtomicU64::new(0);
+    let report = valence_sim::swarm_with(0..10_000, &run, 2, true, &done);
+    let (seed, why) = report
+        .failures
+        .first()
+        .expect("Paxos does not tolerate a liar");
+    assert!(why.contains("agreement") || why.contains("P2"), "{why}");
+    let alone = run(*seed);
+    assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
+    assert_eq!(alone.byzantine, ["acceptor0 (equivocating acceptor)"]);
+}

@@ -1,0 +1,17 @@
+//! `valence check SPEC.tla [--config FILE]`: loads a TLA+ specification through
+//! `valence-tla` as a checkable model.
+
+use std::path::Path;
+
+use valence_protocols::catalog::Checkable;
+
+/// Loads the TLA+ spec at `path` with its TLC configuration (`config`, by default `SPEC.cfg` next
+/// to the spec). Errors come back as `file:line:column: message`. Temporal properties that are
+/// not checked (liveness) are announced on stderr, so that nobody reads them as holding.
+pub fn load_checkable(path: &Path, config: Option<&Path>) -> Result<Box<dyn Checkable>, String> {
+    let model = valence_tla::load(path, config).map_err(|error| error.to_string())?;
+    for name in model.unchecked_properties() {
+        eprintln!("note: PROPERTY {name} is not checked (liveness is not supported yet)");
+    }
+    Ok(Box::new(model))
+}
