@@ -9,12 +9,13 @@ use clap::Args;
 use serde_json::json;
 use valence_check::ActorModel;
 use valence_core::{
-    Adversary, NetworkSemantics, NodeId, Process, RegisterOp, RegisterOutput, Service,
+    Adversary, FaultModel, NetworkSemantics, NodeId, Process, RegisterOp, RegisterOutput, Service,
 };
 use valence_history::History;
 use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
+use valence_protocols::raft::{self, Raft, RaftMutant};
 use valence_sim::{
     render, simulate, simulate_byzantine, simulate_register, swarm, swarm_with, FaultMix,
     RegisterWorkload, SimOptions, SimReport, SwarmReport,
@@ -204,6 +205,24 @@ where
     }
 }
 
+const RAFT_SIM_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "servers",
+        default: "3",
+        help: "number of servers",
+    },
+    ParamSpec {
+        name: "max-term",
+        default: "200",
+        help: "highest term an election may start",
+    },
+    ParamSpec {
+        name: "max-log",
+        default: "4",
+        help: "client commands a leader appends",
+    },
+];
+
 const ABD_SIM_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "servers",
@@ -291,6 +310,30 @@ fn build(
                 }),
             ))
         }
+        "raft" => {
+            let params = Params::resolve_with("raft", RAFT_SIM_PARAMS, given)
+                .map_err(|e| usage(e.to_string()))?;
+            let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
+            let mutant = match mutant {
+                None => None,
+                Some("vote-without-log-check") => Some(RaftMutant::VoteWithoutLogCheck),
+                Some("forget-vote") => Some(RaftMutant::ForgetVote),
+                Some(other) => {
+                    return Err(usage(format!(
+                        "model `raft` has no mutant `{other}`; valid mutants: \
+                         vote-without-log-check, forget-vote"
+                    )))
+                }
+            };
+            let process = Raft {
+                servers: int("servers", 1..=15)? as usize,
+                max_term: int("max-term", 1..=250)? as u8,
+                max_log: int("max-log", 0..=100)? as u8,
+                mutant,
+            };
+            let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+            Ok((params, Box::new(model)))
+        }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
                 .map_err(|e| usage(e.to_string()))?;
@@ -324,9 +367,9 @@ fn build(
         other => {
             let known = catalog::find(other).is_ok();
             Err(usage(if known {
-                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos")
+                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos, raft")
             } else {
-                format!("unknown model `{other}`; simulated models: abd, paxos")
+                format!("unknown model `{other}`; simulated models: abd, paxos, raft")
             }))
         }
     }

@@ -88,7 +88,7 @@ fn a_correct_swarm_holds_with_json() {
 fn bad_simulate_input_exits_2() {
     for (args, message) in [
         (&["simulate", "twophase"][..], "not an actor model"),
-        (&["simulate", "nope"], "simulated models: abd, paxos"),
+        (&["simulate", "nope"], "simulated models: abd, paxos, raft"),
         (&["simulate", "paxos", "--seeds", "5..5"], "empty"),
         (
             &["simulate", "paxos", "--seeds", "x..9"],
@@ -170,4 +170,17 @@ fn a_byzantine_acceptor_breaks_paxos_and_is_named_in_the_report() {
     let alone = valence(&["simulate", "paxos", "--byzantine", "1", "--seed", seed]);
     assert_eq!(alone.status.code(), Some(1));
     assert!(stdout(&alone).contains("byzantine  acceptor0 (equivocating acceptor)"));
+}
+
+#[test]
+fn raft_simulates_and_its_mutants_are_caught() {
+    let output = valence(&["simulate", "raft", "--seed", "4"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("state-machine-safety     holds"));
+    for mutant in ["vote-without-log-check", "forget-vote"] {
+        let output = valence(&[
+            "simulate", "raft", "--mutant", mutant, "--seeds", "0..10000",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{mutant}");
+    }
 }

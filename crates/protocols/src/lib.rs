@@ -13,4 +13,5 @@
 pub mod abd;
 pub mod catalog;
 pub mod paxos;
+pub mod raft;
 pub mod twophase;

@@ -1,0 +1,52 @@
+//! Raft in the simulator: the seed's five properties hold over a swarm of faulty runs on 3 and 5
+//! servers, a committed entry follows once the faults stop, and each mutant is caught.
+
+use std::sync::atomic::AtomicU64;
+
+use valence_core::{FaultModel, NetworkSemantics};
+use valence_protocols::raft::{self, Raft, RaftMutant};
+use valence_sim::{simulate, swarm, SimOptions};
+
+fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
+    let process = Raft {
+        servers,
+        max_term: 200,
+        max_log: 4,
+        mutant,
+    };
+    raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
+}
+
+#[test]
+fn raft_keeps_its_five_properties_and_commits_under_faults() {
+    for servers in [3, 5] {
+        let model = raft_model(servers, None);
+        let done = AtomicU64::new(0);
+        let report = swarm(&model, 0..1_000, &SimOptions::new, 2, false, &done);
+        assert_eq!(report.runs, 1_000);
+        assert!(
+            report.failures.is_empty(),
+            "{servers} servers: {:?}",
+            report.failures.first()
+        );
+    }
+}
+
+#[test]
+fn every_raft_mutant_is_caught_and_reproduces() {
+    for (mutant, property) in [
+        (RaftMutant::VoteWithoutLogCheck, "leader-completeness"),
+        (RaftMutant::ForgetVote, "election-safety"),
+    ] {
+        let model = raft_model(3, Some(mutant));
+        let done = AtomicU64::new(0);
+        let report = swarm(&model, 0..10_000, &SimOptions::new, 2, true, &done);
+        let (seed, why) = report
+            .failures
+            .first()
+            .unwrap_or_else(|| panic!("{mutant:?} not caught"));
+        assert!(why.contains(property), "{mutant:?}: {why}");
+        let alone = simulate(&model, &SimOptions::new(*seed));
+        assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
+    }
+}
