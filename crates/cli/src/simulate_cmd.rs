@@ -329,6 +329,7 @@ fn build(
                 servers: int("servers", 1..=15)? as usize,
                 max_term: int("max-term", 1..=250)? as u8,
                 max_log: int("max-log", 0..=100)? as u8,
+                max_messages: usize::MAX,
                 mutant,
             };
             let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);

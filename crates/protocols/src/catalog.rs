@@ -8,6 +8,7 @@ use valence_check::{check, CheckOptions, Model, PropertyKind, Report};
 use valence_core::{CrashMode, FaultModel, NetworkSemantics, NETWORK_NAMES};
 
 use crate::paxos::{self, Paxos, PaxosMutant};
+use crate::raft::{self, Raft, RaftMutant};
 use crate::twophase::{TwoPhase, TwoPhaseMutant, RMS_MAX};
 
 /// A parameter of a model.
@@ -331,6 +332,54 @@ fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkabl
     Ok(Box::new(paxos::model(process, network).faults(faults)))
 }
 
+const RAFT_MUTANTS: &[MutantSpec] = &[
+    MutantSpec {
+        name: "vote-without-log-check",
+        help: "a server grants its vote without checking that the candidate's log is up to date",
+        violates: &["leader-completeness"],
+    },
+    MutantSpec {
+        name: "forget-vote",
+        help: "votedFor is not persisted, so a restarted server votes twice in one term \
+               (needs crashes: caught by `valence simulate raft`)",
+        violates: &["election-safety"],
+    },
+];
+
+fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
+    let servers = params.int("servers", 1..=9)? as usize;
+    let max_term = params.int("max-term", 1..=250)? as u8;
+    let max_log = params.int("max-log", 0..=100)? as u8;
+    let max_messages = params.int("max-messages", 1..=10_000)? as usize;
+    let crashes = params.int("crashes", 0..=8)? as u8;
+    let network: NetworkSemantics = params.parse("network")?;
+    let mutant = mutant_named(
+        "raft",
+        RAFT_MUTANTS,
+        &[
+            ("vote-without-log-check", RaftMutant::VoteWithoutLogCheck),
+            ("forget-vote", RaftMutant::ForgetVote),
+        ],
+        mutant,
+    )?;
+    let faults = FaultModel {
+        crash: if crashes > 0 {
+            CrashMode::Recover
+        } else {
+            CrashMode::None
+        },
+        max_crashes: crashes,
+    };
+    let process = Raft {
+        servers,
+        max_term,
+        max_log,
+        max_messages,
+        mutant,
+    };
+    Ok(Box::new(raft::model(process, network, faults)))
+}
+
 const PAXOS_NETWORK_HELP: &str = "network semantics: unordered, unordered-lossy, \
      unordered-duplicating, fifo, fifo-lossy";
 
@@ -372,6 +421,45 @@ static MODELS: &[ModelSpec] = &[
         ],
         mutants: PAXOS_MUTANTS,
         build: build_paxos,
+    },
+    ModelSpec {
+        name: "raft",
+        summary: "Raft's core: elections, log replication, the commit rule, persistence \
+                  (bounded: terms, commands, messages in flight)",
+        params: &[
+            ParamSpec {
+                name: "servers",
+                default: "3",
+                help: "number of servers",
+            },
+            ParamSpec {
+                name: "max-term",
+                default: "2",
+                help: "highest term an election may start",
+            },
+            ParamSpec {
+                name: "max-log",
+                default: "1",
+                help: "client commands a leader appends (besides its no-op)",
+            },
+            ParamSpec {
+                name: "max-messages",
+                default: "12",
+                help: "states with more messages in flight are not expanded",
+            },
+            ParamSpec {
+                name: "crashes",
+                default: "0",
+                help: "crash-recovery faults",
+            },
+            ParamSpec {
+                name: "network",
+                default: "unordered-duplicating",
+                help: PAXOS_NETWORK_HELP,
+            },
+        ],
+        mutants: RAFT_MUTANTS,
+        build: build_raft,
     },
     ModelSpec {
         name: "twophase",
@@ -451,7 +539,9 @@ mod tests {
     #[test]
     fn bad_input_names_the_valid_choices() {
         let err = find("raft2").err().unwrap();
-        assert!(err.to_string().contains("valid models: paxos, twophase"));
+        assert!(err
+            .to_string()
+            .contains("valid models: paxos, raft, twophase"));
         let spec = find("twophase").unwrap();
         let err = Params::resolve(spec, &[("rm".into(), "3".into())]).unwrap_err();
         assert!(err.to_string().contains("--rms"));

@@ -169,8 +169,10 @@ pub struct Raft {
     pub servers: usize,
     /// Highest term an election may start.
     pub max_term: Term,
-    /// Longest log a leader appends to.
+    /// Client commands a leader appends.
     pub max_log: u8,
+    /// States with more messages in flight are not expanded (a bound for model checking).
+    pub max_messages: usize,
     /// A seeded bug, if any.
     pub mutant: Option<RaftMutant>,
 }
@@ -541,7 +543,7 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
         .node_names(names)
         .within(move |m: &RaftModel, s: &ActorState<Raft>| {
             // Bound the network too, so that repeated heartbeats cannot grow it forever.
-            s.network.len() <= 4 * m.node_count && s.nodes.iter().all(|n| n.term <= max_term)
+            s.network.len() <= m.process.max_messages && s.nodes.iter().all(|n| n.term <= max_term)
         })
         .property(Property::always(
             "election-safety",

@@ -12,6 +12,7 @@ fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
         servers,
         max_term: 200,
         max_log: 4,
+        max_messages: usize::MAX,
         mutant,
     };
     raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
@@ -49,4 +50,50 @@ fn every_raft_mutant_is_caught_and_reproduces() {
         let alone = simulate(&model, &SimOptions::new(*seed));
         assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
     }
+}
+
+fn bounded(mutant: Option<RaftMutant>) -> raft::RaftModel {
+    let process = Raft {
+        servers: 3,
+        max_term: 2,
+        max_log: 1,
+        max_messages: 12,
+        mutant,
+    };
+    raft::model(process, NetworkSemantics::DUPLICATING, FaultModel::NONE)
+}
+
+#[test]
+fn the_bounded_configuration_is_checked_exhaustively() {
+    let options = valence_check::CheckOptions {
+        threads: 2,
+        ..Default::default()
+    };
+    let report = valence_check::check(&bounded(None), &options);
+    assert_eq!(
+        (report.distinct_states, report.generated_states),
+        (508_921, 2_489_233)
+    );
+    assert!(report.complete);
+    assert!(report.bounded, "the message bound cuts some states off");
+    for property in &report.properties {
+        let expected = if property.kind == valence_check::PropertyKind::Sometimes {
+            valence_check::Status::Found
+        } else {
+            valence_check::Status::Holds
+        };
+        assert_eq!(property.status, expected, "{}", property.name);
+    }
+}
+
+#[test]
+fn the_checker_catches_a_vote_without_the_log_check() {
+    let options = valence_check::CheckOptions {
+        threads: 2,
+        ..Default::default()
+    };
+    let report = valence_check::check(&bounded(Some(RaftMutant::VoteWithoutLogCheck)), &options);
+    let property = report.property("leader-completeness").unwrap();
+    assert_eq!(property.status, valence_check::Status::Violated);
+    assert!(!property.trace.as_ref().unwrap().is_empty());
 }
