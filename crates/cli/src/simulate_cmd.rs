@@ -17,7 +17,7 @@ use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft, RaftMutant};
 use valence_sim::{
-    render, simulate, simulate_byzantine, simulate_register, swarm, swarm_with, FaultMix,
+    render, simulate, simulate_byzantine, simulate_register, swarm_with, FaultMix,
     RegisterWorkload, SimOptions, SimReport, SwarmReport,
 };
 
@@ -105,7 +105,10 @@ trait Simulated: Sync {
         threads: usize,
         stop_at_first_failure: bool,
         done: &AtomicU64,
-    ) -> SwarmReport;
+    ) -> SwarmReport {
+        let run = |seed| self.run_recording(&options_for(seed)).0;
+        swarm_with(seeds, &run, threads, stop_at_first_failure, done)
+    }
 }
 
 impl<P: Process> Simulated for ActorModel<P> {
@@ -115,24 +118,6 @@ impl<P: Process> Simulated for ActorModel<P> {
 
     fn render(&self, report: &SimReport) -> String {
         render(self, report)
-    }
-
-    fn swarm(
-        &self,
-        seeds: std::ops::Range<u64>,
-        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
-        threads: usize,
-        stop_at_first_failure: bool,
-        done: &AtomicU64,
-    ) -> SwarmReport {
-        swarm(
-            self,
-            seeds,
-            options_for,
-            threads,
-            stop_at_first_failure,
-            done,
-        )
     }
 }
 
@@ -151,25 +136,6 @@ impl<P: Process, A: Adversary<P>> Simulated for WithAdversary<P, A> {
 
     fn render(&self, report: &SimReport) -> String {
         render(&self.model, report)
-    }
-
-    fn swarm(
-        &self,
-        seeds: std::ops::Range<u64>,
-        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
-        threads: usize,
-        stop_at_first_failure: bool,
-        done: &AtomicU64,
-    ) -> SwarmReport {
-        let run = |seed| {
-            simulate_byzantine(
-                &self.model,
-                &options_for(seed),
-                &self.nodes,
-                &self.adversary,
-            )
-        };
-        swarm_with(seeds, &run, threads, stop_at_first_failure, done)
     }
 }
 
@@ -190,18 +156,6 @@ where
 
     fn render(&self, report: &SimReport) -> String {
         render(&self.model, report)
-    }
-
-    fn swarm(
-        &self,
-        seeds: std::ops::Range<u64>,
-        options_for: &(dyn Fn(u64) -> SimOptions + Sync),
-        threads: usize,
-        stop_at_first_failure: bool,
-        done: &AtomicU64,
-    ) -> SwarmReport {
-        let run = |seed| simulate_register(&self.model, &options_for(seed), &self.workload).sim;
-        swarm_with(seeds, &run, threads, stop_at_first_failure, done)
     }
 }
 
