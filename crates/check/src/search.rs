@@ -222,11 +222,13 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     fn fingerprint(&self, state: &M::State) -> Fingerprint {
-        if self.options.symmetry {
+        let fp = if self.options.symmetry {
             self.model.fingerprint(&self.model.representative(state))
         } else {
             self.model.fingerprint(state)
-        }
+        };
+        // 0 marks an empty slot; a model's own fingerprint function may produce it.
+        fp.max(1)
     }
 
     fn should_stop(&self) -> bool {
