@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod bench_cmd;
 mod check_cmd;
 mod history_cmd;
 mod output;
@@ -45,6 +46,8 @@ enum Command {
     /// Check recorded histories (Jepsen EDN, Porcupine, JSON Lines) for linearizability,
     /// sequential, causal or eventual consistency: `valence history check FILE --model M`.
     History(history_cmd::HistoryArgs),
+    /// Measurements: `valence bench complexity` (messages per decision as n grows).
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::List(args) => check_cmd::list(&args),
         Command::Check(args) => check_cmd::check(&args, &model_params),
         Command::Simulate(args) => simulate_cmd::simulate_cmd(&args, &model_params),
+        Command::Bench(args) => bench_cmd::run(&args),
         Command::History(args) => history_cmd::run(&args)
             .map(|code| u8::try_from(code).expect("history exit codes are 0 to 3")),
     };

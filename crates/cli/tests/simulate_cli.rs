@@ -184,3 +184,19 @@ fn raft_simulates_and_its_mutants_are_caught() {
         assert_eq!(output.status.code(), Some(1), "{mutant}");
     }
 }
+
+#[test]
+fn complexity_table_counts_paxos_messages_exactly() {
+    let output = valence(&["bench", "complexity", "--seeds", "3", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value =
+        serde_json::from_str(stdout(&output).lines().last().unwrap()).unwrap();
+    let paxos = &value["protocols"][0];
+    assert_eq!(paxos["protocol"], "paxos");
+    for point in paxos["messages"].as_array().unwrap() {
+        let n = point["n"].as_f64().unwrap();
+        // Prepare, Promise, Accept: n each; Accepted: n acceptors to n learners.
+        assert_eq!(point["messages"].as_f64().unwrap(), n * n + 3.0 * n);
+    }
+    assert!(value["protocols"][1]["exponent"].as_f64().unwrap() < 1.6);
+}
