@@ -251,6 +251,16 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         },
     };
     let progress = Arc::new(Progress::default());
+    // Ctrl-C stops the search cleanly: the report covers what was explored, verdict unknown.
+    // A second Ctrl-C (or a handler that cannot be installed) leaves the default behaviour.
+    {
+        let progress = Arc::clone(&progress);
+        let _ = ctrlc::set_handler(move || {
+            if progress.cancel.swap(true, Ordering::Relaxed) {
+                std::process::exit(130);
+            }
+        });
+    }
     let options = CheckOptions {
         strategy,
         threads: if args.strategy == StrategyArg::Bfs {

@@ -239,3 +239,31 @@ fn max_depth_bounds_the_search() {
     assert_eq!(report["depth"], 4);
     assert_eq!(report["bounded"], true);
 }
+
+#[test]
+fn ctrl_c_ends_a_search_with_a_report_and_verdict_unknown() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_valence"))
+        .args([
+            "check",
+            "paxos",
+            "--rounds",
+            "2",
+            "--max-memory",
+            "2G",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let report = json(&output);
+    assert_eq!(report["verdict"], "unknown");
+    assert_eq!(report["stopped"], "cancelled");
+}
