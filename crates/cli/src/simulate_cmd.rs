@@ -191,7 +191,7 @@ const ABD_SIM_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "ops",
         default: "10",
-        help: "operations per client",
+        help: "operations per client (1 to 50: the workload must fit in the run)",
     },
 ];
 
@@ -308,7 +308,7 @@ fn build(
                 mutant,
             };
             let workload = RegisterWorkload {
-                ops_per_client: int("ops", 1..=10_000)? as u32,
+                ops_per_client: int("ops", 1..=50)? as u32,
                 ..RegisterWorkload::default()
             };
             Ok((
