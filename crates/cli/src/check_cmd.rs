@@ -52,8 +52,11 @@ enum StrategyArg {
 /// Arguments of `valence check`.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The model to check (see `valence list`).
+    /// The model to check (see `valence list`), or a TLA+ specification `SPEC.tla`.
     model: String,
+    /// The TLC configuration file of a TLA+ specification [default: SPEC.cfg next to it].
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     /// Check a seeded bug of the model instead of the model itself.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
@@ -223,17 +226,41 @@ pub fn list(args: &ListArgs) -> Result<u8> {
 
 /// `valence check`.
 pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> {
-    let spec = catalog::find(&args.model).map_err(|e| usage(e.to_string()))?;
-    let params = Params::resolve(spec, model_params).map_err(|e| usage(e.to_string()))?;
-    let model = spec
-        .build(&params, args.mutant.as_deref())
-        .map_err(|e| usage(e.to_string()))?;
+    let (name, params, model) = if args.model.ends_with(".tla") {
+        // A TLA+ specification: its constants come from its configuration file.
+        if let Some((param, _)) = model_params.first() {
+            return Err(usage(format!(
+                "a TLA+ specification takes no `--{param}`: its constants are set in the \
+                 configuration file (--config)"
+            )));
+        }
+        if args.mutant.is_some() {
+            return Err(usage(
+                "--mutant applies to built-in models, not TLA+ specifications",
+            ));
+        }
+        let path = std::path::Path::new(&args.model);
+        let model = crate::tla_glue::load_checkable(path, args.config.as_deref()).map_err(usage)?;
+        (args.model.clone(), Params::default(), model)
+    } else {
+        if args.config.is_some() {
+            return Err(usage(
+                "--config applies to TLA+ specifications (SPEC.tla) only",
+            ));
+        }
+        let spec = catalog::find(&args.model).map_err(|e| usage(e.to_string()))?;
+        let params = Params::resolve(spec, model_params).map_err(|e| usage(e.to_string()))?;
+        let model = spec
+            .build(&params, args.mutant.as_deref())
+            .map_err(|e| usage(e.to_string()))?;
+        (spec.name.to_string(), params, model)
+    };
+    let is_spec = args.model.ends_with(".tla");
     if args.symmetry && !model.has_symmetry() {
-        return Err(usage(format!(
-            "model `{}` does not support --symmetry",
-            spec.name
-        )));
+        return Err(usage(format!("model `{name}` does not support --symmetry")));
     }
+    // A TLA+ configuration that names a SYMMETRY set asks for the reduction, as TLC does.
+    let symmetry = args.symmetry || (is_spec && model.has_symmetry());
     let threads = match args.threads {
         Some(0) => return Err(usage("--threads must be at least 1")),
         Some(n) => n,
@@ -270,7 +297,7 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         },
         max_depth: args.max_depth,
         max_states: args.max_states,
-        symmetry: args.symmetry,
+        symmetry,
         keep_going: args.keep_going,
         deadlock: args.no_deadlock.then_some(false),
         progress: Some(Arc::clone(&progress)),
@@ -305,16 +332,17 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
     let seconds = started.elapsed().as_secs_f64();
     let peak = peak_memory_bytes();
     let summary = Summary {
-        model: spec.name,
+        model: &name,
         params: &params,
         mutant: args.mutant.as_deref(),
         strategy: args.strategy,
         threads: options.threads,
         seed: args.seed,
-        symmetry: args.symmetry,
+        symmetry,
         seconds,
         peak,
         memory_stop,
+        tla: is_spec,
     };
     if args.json {
         let value = report_json(&summary, &report);
@@ -443,6 +471,8 @@ struct Summary<'a> {
     peak: Option<u64>,
     /// The memory limit, if the search was stopped for reaching it.
     memory_stop: Option<u64>,
+    /// A TLA+ specification: traces are printed in TLC's style.
+    tla: bool,
 }
 
 fn strategy_name(strategy: StrategyArg) -> &'static str {
@@ -590,13 +620,21 @@ fn print_report(summary: &Summary<'_>, report: &Report) -> Result<()> {
             property.kind,
             trace.len()
         )?;
-        write!(out, "{trace}")?;
+        if summary.tla {
+            write!(out, "{}", valence_tla::format_trace(trace))?;
+        } else {
+            write!(out, "{trace}")?;
+        }
     }
     if let Some(error) = &report.error {
         writeln!(out, "\nerror: {}", error.message)?;
         if let Some(trace) = &error.trace {
             writeln!(out, "reached by:")?;
-            write!(out, "{trace}")?;
+            if summary.tla {
+                write!(out, "{}", valence_tla::format_trace(trace))?;
+            } else {
+                write!(out, "{trace}")?;
+            }
         }
     }
     writeln!(out, "\nverdict: {}", report.verdict())?;

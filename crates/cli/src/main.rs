@@ -14,6 +14,7 @@ mod check_cmd;
 mod history_cmd;
 mod output;
 mod simulate_cmd;
+mod tla_glue;
 
 /// Exit code: every property holds.
 pub const EXIT_HOLDS: u8 = 0;

@@ -1,0 +1,581 @@
+//! Successor generation with TLC's semantics: every way the action can be satisfied is one
+//! generated state. Conjunctions are processed left to right with an explicit continuation,
+//! disjunctions and existential quantifiers branch, `x' = e` assigns an unassigned variable and
+//! `x' \in S` enumerates `S`; every other conjunct is a guard.
+
+use crate::ast::{Expr, Kind};
+use crate::eval::{bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX};
+use crate::lower::Program;
+use crate::value::{Closure, Value};
+
+/// Which definition an action came from, with its arguments.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum ActionName {
+    /// The next-state relation itself (no named sub-action).
+    Next,
+    /// A module-level definition.
+    Def(u32),
+    /// A LET definition.
+    Let(u32),
+}
+
+/// A step label: the first named sub-action of the next-state relation and its arguments.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct TlaAction {
+    pub(crate) name: ActionName,
+    pub(crate) args: Box<[Value]>,
+}
+
+impl TlaAction {
+    /// The action as TLC names it, e.g. `TMRcvPrepared(r1)`.
+    pub(crate) fn render(&self, prog: &Program) -> String {
+        let name = match &self.name {
+            ActionName::Next => "Next".to_string(),
+            ActionName::Def(id) => prog.defs[*id as usize].name.text().to_string(),
+            ActionName::Let(id) => prog.lets[*id as usize].name.text().to_string(),
+        };
+        if self.args.is_empty() {
+            name
+        } else {
+            let args: Vec<String> = self.args.iter().map(|a| a.to_tlc()).collect();
+            format!("{name}({})", args.join(", "))
+        }
+    }
+}
+
+/// The rest of a conjunction to process after the current conjunct.
+enum Cont<'c> {
+    Done,
+    /// The remaining elements of an `\A` in an action, each one more conjunct.
+    Forall {
+        bounds: &'c [crate::ast::Bound],
+        body: &'c Expr,
+        bindings: &'c [Vec<Value>],
+        frame: (usize, usize),
+        next: &'c Cont<'c>,
+    },
+    Conj {
+        rest: &'c [Expr],
+        frame: (usize, usize),
+        next: &'c Cont<'c>,
+    },
+}
+
+/// Enumerates the states satisfying an action (or the initial predicate).
+pub struct Enumerator<'a> {
+    prog: &'a Program,
+    cur: &'a [Value],
+    next: Vec<Option<Value>>,
+    init: bool,
+    /// The named sub-action being enumerated and where its arguments are on the stack; the
+    /// label is built only for the successors actually emitted.
+    label: Option<(ActionName, usize)>,
+    out: &'a mut Vec<(TlaAction, Box<[Value]>)>,
+}
+
+impl<'a> Enumerator<'a> {
+    /// An enumerator of the successors of `cur` (or, with `init`, of initial states).
+    pub fn new(
+        prog: &'a Program,
+        cur: &'a [Value],
+        init: bool,
+        out: &'a mut Vec<(TlaAction, Box<[Value]>)>,
+    ) -> Self {
+        Enumerator {
+            prog,
+            cur,
+            next: vec![None; prog.vars.len()],
+            init,
+            label: None,
+            out,
+        }
+    }
+
+    /// Enumerates `action`, which needs a frame of `frame_size` slots (pushed here). Definitions
+    /// at the root (`Next` itself) are entered without naming the step after them.
+    pub fn run(&mut self, action: &Expr, frame_size: u32, env: &mut Env) -> EResult<()> {
+        let start = env.stack.len();
+        let previous = (env.base, env.size);
+        let (mut e, mut size) = (action, frame_size as usize);
+        while let Kind::Call(id, args) = &e.kind {
+            let def = &self.prog.defs[*id as usize];
+            if !args.is_empty() || def.function.is_some() || def.cached.is_some() {
+                break;
+            }
+            e = &def.body;
+            size = def.frame_size as usize;
+        }
+        env.push_frame(start, size);
+        let result = self.go(e, (start, size), env, &Cont::Done);
+        env.pop_frame(start, previous);
+        result
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            prog: self.prog,
+            cur: self.cur,
+            next: &self.next,
+            mode: if self.init { Mode::Init } else { Mode::Next },
+        }
+    }
+
+    fn eval(&self, e: &Expr, frame: (usize, usize), env: &mut Env) -> EResult<Value> {
+        env.base = frame.0;
+        env.size = frame.1;
+        self.ctx().eval(e, env)
+    }
+
+    fn eval_bool(&self, e: &Expr, frame: (usize, usize), env: &mut Env) -> EResult<bool> {
+        env.base = frame.0;
+        env.size = frame.1;
+        self.ctx().eval_bool(e, env)
+    }
+
+    /// The variable `e` assigns: `x'` in an action, `x` in the initial predicate.
+    fn target(&self, e: &Expr) -> Option<usize> {
+        match (&e.kind, self.init) {
+            (Kind::Var(i), true) => Some(*i as usize),
+            (Kind::Prime(inner), false) => match inner.kind {
+                Kind::Var(i) => Some(i as usize),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn proceed(&mut self, cont: &Cont, env: &mut Env) -> EResult<()> {
+        match cont {
+            Cont::Done => self.emit(env),
+            Cont::Forall {
+                bounds,
+                body,
+                bindings,
+                frame,
+                next,
+            } => self.forall(bounds, body, bindings, *frame, env, next),
+            Cont::Conj { rest, frame, next } => match rest.split_first() {
+                None => self.proceed(next, env),
+                Some((first, others)) => self.go(
+                    first,
+                    *frame,
+                    env,
+                    &Cont::Conj {
+                        rest: others,
+                        frame: *frame,
+                        next,
+                    },
+                ),
+            },
+        }
+    }
+
+    fn emit(&mut self, env: &Env) -> EResult<()> {
+        let mut state = Vec::with_capacity(self.next.len());
+        for (i, v) in self.next.iter().enumerate() {
+            match v {
+                Some(v) => state.push(v.clone()),
+                None => {
+                    let name = self.prog.vars[i].text();
+                    let what = if self.init {
+                        format!("the initial predicate does not assign variable `{name}`")
+                    } else {
+                        format!("the successor state is not completely specified: `{name}'` is not assigned")
+                    };
+                    return fail(Default::default(), what);
+                }
+            }
+        }
+        let label = match &self.label {
+            None => TlaAction {
+                name: ActionName::Next,
+                args: Box::new([]),
+            },
+            Some((ActionName::Def(id), base)) => {
+                let arity = self.prog.defs[*id as usize].arity;
+                TlaAction {
+                    name: ActionName::Def(*id),
+                    args: env.stack[*base..*base + arity].into(),
+                }
+            }
+            Some((ActionName::Let(id), base)) => TlaAction {
+                name: ActionName::Let(*id),
+                args: self.prog.lets[*id as usize]
+                    .params
+                    .iter()
+                    .map(|slot| env.stack[*base + *slot as usize].clone())
+                    .collect(),
+            },
+            Some((ActionName::Next, _)) => TlaAction {
+                name: ActionName::Next,
+                args: Box::new([]),
+            },
+        };
+        self.out.push((label, state.into_boxed_slice()));
+        Ok(())
+    }
+
+    fn assign(&mut self, index: usize, value: Value, cont: &Cont, env: &mut Env) -> EResult<()> {
+        self.next[index] = Some(value);
+        let result = self.proceed(cont, env);
+        self.next[index] = None;
+        result
+    }
+
+    fn go(&mut self, e: &Expr, frame: (usize, usize), env: &mut Env, cont: &Cont) -> EResult<()> {
+        match &e.kind {
+            Kind::And(items) => self.proceed(
+                &Cont::Conj {
+                    rest: items,
+                    frame,
+                    next: cont,
+                },
+                env,
+            ),
+            Kind::Or(items) => {
+                for item in items {
+                    self.go(item, frame, env, cont)?;
+                }
+                Ok(())
+            }
+            Kind::Let(body) => self.go(body, frame, env, cont),
+            Kind::If(c, t, f) => {
+                if self.eval_bool(c, frame, env)? {
+                    self.go(t, frame, env, cont)
+                } else {
+                    self.go(f, frame, env, cont)
+                }
+            }
+            Kind::Case(arms, other) => {
+                for (guard, action) in arms {
+                    if self.eval_bool(guard, frame, env)? {
+                        return self.go(action, frame, env, cont);
+                    }
+                }
+                match other {
+                    Some(o) => self.go(o, frame, env, cont),
+                    None => fail(
+                        e.span,
+                        "no arm of this CASE is true, and it has no OTHER arm",
+                    ),
+                }
+            }
+            Kind::Exists(bounds, body) => self.exists(bounds, body, frame, env, cont),
+            Kind::ForallAction(bounds, body) => {
+                let mut bindings = Vec::new();
+                env.base = frame.0;
+                env.size = frame.1;
+                self.ctx().for_each(bounds, env, &mut |_, env| {
+                    bindings.push(
+                        bounds
+                            .iter()
+                            .map(|b| match &b.pattern {
+                                crate::ast::Pattern::Slot(s) => {
+                                    env.stack[env.base + *s as usize].clone()
+                                }
+                                crate::ast::Pattern::Tuple(slots) => {
+                                    Value::Seq(crate::value::shared(
+                                        slots
+                                            .iter()
+                                            .map(|s| env.stack[env.base + *s as usize].clone())
+                                            .collect(),
+                                    ))
+                                }
+                            })
+                            .collect(),
+                    );
+                    Ok(true)
+                })?;
+                // The conjuncts come in TLC's order, which decides which one assigns first.
+                bindings.sort_by(|a: &Vec<Value>, b: &Vec<Value>| {
+                    a.iter()
+                        .zip(b)
+                        .map(|(x, y)| crate::value::tlc_cmp(x, y))
+                        .find(|o| o.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                self.forall(bounds, body, &bindings, frame, env, cont)
+            }
+            Kind::Call(id, args)
+                if self.prog.defs[*id as usize].cached.is_none()
+                    && self.prog.defs[*id as usize].function.is_none() =>
+            {
+                let new_base = env.stack.len();
+                env.base = frame.0;
+                env.size = frame.1;
+                for a in args {
+                    let v = self.ctx().eval(a, env)?;
+                    env.stack.push(v);
+                }
+                self.enter_def(*id, new_base, e, env, cont)
+            }
+            Kind::ParamCall(slot, args) => {
+                // An operator argument applied in an action: enter it as if called by name.
+                let closure = env.stack[frame.0 + *slot as usize].clone();
+                env.base = frame.0;
+                env.size = frame.1;
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.ctx().eval(a, env)?);
+                }
+                match &closure {
+                    Value::Op(c) => match &**c {
+                        Closure::Def(id) if self.prog.defs[*id as usize].arity == values.len() => {
+                            let new_base = env.stack.len();
+                            env.stack.extend(values);
+                            self.enter_def(*id, new_base, e, env, cont)
+                        }
+                        Closure::Let(id, captured)
+                            if self.prog.lets[*id as usize].params.len() == values.len()
+                                && self.prog.lets[*id as usize].function.is_none() =>
+                        {
+                            let def = &self.prog.lets[*id as usize];
+                            let new_base = env.stack.len();
+                            env.stack.extend(captured.iter().cloned());
+                            for (slot, v) in def.params.iter().zip(values) {
+                                env.stack[new_base + *slot as usize] = v;
+                            }
+                            let result = self.go(&def.body, (new_base, captured.len()), env, cont);
+                            env.stack.truncate(new_base);
+                            result
+                        }
+                        _ => self.guard(e, frame, env, cont),
+                    },
+                    _ => self.guard(e, frame, env, cont),
+                }
+            }
+            Kind::LetCall(id, args) if self.prog.lets[*id as usize].function.is_none() => {
+                let def = &self.prog.lets[*id as usize];
+                env.base = frame.0;
+                env.size = frame.1;
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.ctx().eval(a, env)?);
+                }
+                // A copy of the frame, so that later conjuncts cannot see this call's bindings.
+                let new_base = env.stack.len();
+                let copy: Vec<Value> = env.stack[frame.0..frame.0 + frame.1].to_vec();
+                env.stack.extend(copy);
+                for (slot, v) in def.params.iter().zip(values) {
+                    env.stack[new_base + *slot as usize] = v;
+                }
+                let labelled = self.label.is_none() && !self.init && !args.is_empty();
+                if labelled {
+                    self.label = Some((ActionName::Let(*id), new_base));
+                }
+                env.depth += 1;
+                let result = if env.depth > CALL_DEPTH_MAX {
+                    fail(
+                        e.span,
+                        format!("recursion deeper than {CALL_DEPTH_MAX} calls"),
+                    )
+                } else {
+                    self.go(&def.body, (new_base, frame.1), env, cont)
+                };
+                env.depth -= 1;
+                if labelled {
+                    self.label = None;
+                }
+                env.stack.truncate(new_base);
+                result
+            }
+            Kind::UnchangedVars(vars) if !self.init => self.unchanged(vars, 0, cont, env),
+            Kind::Unchanged(inner) if !self.init => {
+                let mut vars = Vec::new();
+                if self.unchanged_vars(inner, &mut vars) {
+                    self.unchanged(&vars, 0, cont, env)
+                } else {
+                    self.guard(e, frame, env, cont)
+                }
+            }
+            Kind::StepOrStutter(action, vars) if !self.init => {
+                self.go(action, frame, env, cont)?;
+                let mut list = Vec::new();
+                if self.unchanged_vars(vars, &mut list) {
+                    self.unchanged(&list, 0, cont, env)
+                } else {
+                    fail(
+                        vars.span,
+                        "the subscript of [A]_v must be a variable or a tuple of variables",
+                    )
+                }
+            }
+            Kind::Builtin(crate::ast::Builtin::Eq, args) => {
+                if let [lhs, rhs] = args.as_slice() {
+                    if let Some(index) = self.target(lhs) {
+                        if self.next[index].is_none() {
+                            let value = force(self.eval(rhs, frame, env)?, rhs.span)?;
+                            return self.assign(index, value, cont, env);
+                        }
+                    }
+                }
+                self.guard(e, frame, env, cont)
+            }
+            Kind::Builtin(crate::ast::Builtin::In, args) => {
+                if let [lhs, rhs] = args.as_slice() {
+                    if let Some(index) = self.target(lhs) {
+                        if self.next[index].is_none() {
+                            let set = self.eval(rhs, frame, env)?;
+                            let elements = enumerate(&set, rhs.span)?;
+                            for v in elements.iter() {
+                                self.assign(index, v.clone(), cont, env)?;
+                            }
+                            return Ok(());
+                        }
+                    }
+                }
+                self.guard(e, frame, env, cont)
+            }
+            _ => self.guard(e, frame, env, cont),
+        }
+    }
+
+    /// The first of `bindings` as one conjunct, the others as its continuation. Each element
+    /// gets its own copy of the frame, so that a later element cannot overwrite the bindings
+    /// an earlier one's pending branches still read.
+    fn forall(
+        &mut self,
+        bounds: &[crate::ast::Bound],
+        body: &Expr,
+        bindings: &[Vec<Value>],
+        frame: (usize, usize),
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        let Some((first, rest)) = bindings.split_first() else {
+            return self.proceed(cont, env);
+        };
+        let new_base = env.stack.len();
+        let copy: Vec<Value> = env.stack[frame.0..frame.0 + frame.1].to_vec();
+        env.stack.extend(copy);
+        env.base = new_base;
+        env.size = frame.1;
+        for (bound, value) in bounds.iter().zip(first) {
+            bind(&bound.pattern, value.clone(), body.span, env)?;
+        }
+        let result = self.go(
+            body,
+            (new_base, frame.1),
+            env,
+            &Cont::Forall {
+                bounds,
+                body,
+                bindings: rest,
+                frame,
+                next: cont,
+            },
+        );
+        env.stack.truncate(new_base);
+        result
+    }
+
+    /// Enters definition `id` whose arguments are on the stack from `new_base`.
+    fn enter_def(
+        &mut self,
+        id: u32,
+        new_base: usize,
+        e: &Expr,
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        let def = &self.prog.defs[id as usize];
+        let size = def.frame_size as usize;
+        env.stack
+            .resize(new_base + size.max(def.arity), Value::Bool(false));
+        let labelled = self.label.is_none() && !self.init;
+        if labelled {
+            self.label = Some((ActionName::Def(id), new_base));
+        }
+        env.depth += 1;
+        let result = if env.depth > CALL_DEPTH_MAX {
+            fail(
+                e.span,
+                format!("recursion deeper than {CALL_DEPTH_MAX} calls"),
+            )
+        } else {
+            self.go(&def.body, (new_base, size), env, cont)
+        };
+        env.depth -= 1;
+        if labelled {
+            self.label = None;
+        }
+        env.stack.truncate(new_base);
+        result
+    }
+
+    fn guard(
+        &mut self,
+        e: &Expr,
+        frame: (usize, usize),
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        if self.eval_bool(e, frame, env)? {
+            self.proceed(cont, env)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn exists(
+        &mut self,
+        bounds: &[crate::ast::Bound],
+        body: &Expr,
+        frame: (usize, usize),
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        let Some((first, rest)) = bounds.split_first() else {
+            return self.go(body, frame, env, cont);
+        };
+        let set = self.eval(&first.set, frame, env)?;
+        let elements = enumerate(&set, first.set.span)?;
+        for v in elements.iter() {
+            env.base = frame.0;
+            env.size = frame.1;
+            bind(&first.pattern, v.clone(), first.set.span, env)?;
+            self.exists(rest, body, frame, env, cont)?;
+        }
+        Ok(())
+    }
+
+    /// The variables of `UNCHANGED e` when `e` is a variable, a tuple of them, or a definition
+    /// naming one; false otherwise.
+    fn unchanged_vars(&self, e: &Expr, out: &mut Vec<u32>) -> bool {
+        match &e.kind {
+            Kind::Var(i) => {
+                out.push(*i);
+                true
+            }
+            Kind::Tuple(items) => items.iter().all(|item| self.unchanged_vars(item, out)),
+            Kind::Call(id, args) if args.is_empty() => {
+                let def = &self.prog.defs[*id as usize];
+                def.frame_size == 0 && def.function.is_none() && self.unchanged_vars(&def.body, out)
+            }
+            _ => false,
+        }
+    }
+
+    fn unchanged(&mut self, vars: &[u32], at: usize, cont: &Cont, env: &mut Env) -> EResult<()> {
+        let Some(&index) = vars.get(at) else {
+            return self.proceed(cont, env);
+        };
+        let index = index as usize;
+        let value = self.cur[index].clone();
+        match &self.next[index] {
+            None => {
+                self.next[index] = Some(value);
+                let result = self.unchanged(vars, at + 1, cont, env);
+                self.next[index] = None;
+                result
+            }
+            Some(assigned) => {
+                if equal(assigned, &value, Default::default())? {
+                    self.unchanged(vars, at + 1, cont, env)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}

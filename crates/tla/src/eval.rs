@@ -1,0 +1,1745 @@
+//! The expression evaluator: TLC's semantics over canonical [`Value`]s, with bound variables in
+//! frame slots.
+
+use std::sync::Arc;
+
+use crate::ast::{Bound, Builtin, ExceptUpdate, Expr, Kind, OpRef, PathStep, Pattern, Span};
+use crate::lower::Program;
+use crate::value::{func_parts, needs_tlc_order, shared, tlc_cmp, Closure, LazySet, Value};
+
+/// The most elements a set built by enumeration may have.
+const ENUMERATION_MAX: u64 = 1 << 24;
+
+/// Where variables are read from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// No state: constants only.
+    Const,
+    /// The initial predicate: variables are read from the partial initial state.
+    Init,
+    /// A state predicate or action: unprimed variables from `cur`, primed from `next`.
+    Next,
+    /// Inside a prime: variables from `next`.
+    Primed,
+}
+
+/// An evaluation error: what went wrong and in which expression.
+#[derive(Clone, Debug)]
+pub struct EvalError {
+    /// What went wrong.
+    pub message: String,
+    /// The expression being evaluated.
+    pub span: Span,
+}
+
+/// A result of evaluation.
+pub type EResult<T> = Result<T, Box<EvalError>>;
+
+/// An evaluation error at `span`.
+pub fn fail<T>(span: Span, message: impl Into<String>) -> EResult<T> {
+    Err(Box::new(EvalError {
+        message: message.into(),
+        span,
+    }))
+}
+
+/// The slots of bound variables: a stack of frames.
+#[derive(Debug, Default)]
+pub struct Env {
+    /// All frames.
+    pub stack: Vec<Value>,
+    /// The first slot of the current frame.
+    pub base: usize,
+    /// The size of the current frame.
+    pub size: usize,
+    /// Nested calls of definitions, bounded so that runaway recursion is an error.
+    pub depth: usize,
+}
+
+/// The deepest nesting of definition calls before evaluation reports runaway recursion.
+pub const CALL_DEPTH_MAX: usize = 400;
+
+impl Env {
+    /// An empty environment.
+    pub fn new() -> Self {
+        Env {
+            stack: Vec::with_capacity(64),
+            base: 0,
+            size: 0,
+            depth: 0,
+        }
+    }
+
+    fn set(&mut self, slot: u32, value: Value) {
+        let index = self.base + slot as usize;
+        self.stack[index] = value;
+    }
+
+    /// Pushes a new frame of `size` slots, returning the previous `(base, size)`.
+    pub fn push_frame(&mut self, base: usize, size: usize) -> (usize, usize) {
+        self.depth += 1;
+        self.stack.resize(base + size, Value::Bool(false));
+        let previous = (self.base, self.size);
+        self.base = base;
+        self.size = size;
+        previous
+    }
+
+    /// Pops the frame starting at `base`, restoring `previous`.
+    pub fn pop_frame(&mut self, base: usize, previous: (usize, usize)) {
+        self.depth -= 1;
+        self.stack.truncate(base);
+        self.base = previous.0;
+        self.size = previous.1;
+    }
+}
+
+/// What an evaluation reads: the program and the states.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The program.
+    pub prog: &'a Program,
+    /// The current state.
+    pub cur: &'a [Value],
+    /// The next state (or the initial state being built), partially assigned.
+    pub next: &'a [Option<Value>],
+    /// Where variables are read from.
+    pub mode: Mode,
+}
+
+fn var_name(prog: &Program, index: usize) -> String {
+    prog.vars
+        .get(index)
+        .map(|s| s.text().to_string())
+        .unwrap_or_default()
+}
+
+/// Makes `value` storable inside another value or a state: symbolic sets are enumerated.
+pub fn force(value: Value, span: Span) -> EResult<Value> {
+    match value {
+        Value::Lazy(_) => Ok(Value::Set(enumerate(&value, span)?)),
+        Value::Op(_) => fail(span, "an operator is not a value"),
+        other => Ok(other),
+    }
+}
+
+/// The elements of a set, enumerating symbolic sets when they are finite.
+pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
+    match set {
+        Value::Set(elements) => Ok(Arc::clone(elements)),
+        Value::Lazy(lazy) => match &**lazy {
+            LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => fail(
+                span,
+                format!(
+                    "the set {} is not enumerable (infinite); TLC cannot enumerate it either",
+                    set.to_tlc()
+                ),
+            ),
+            LazySet::Subset(base) => {
+                let base = enumerate(base, span)?;
+                if base.len() > 24 {
+                    return fail(
+                        span,
+                        format!(
+                            "SUBSET of a set of {} elements is too large to enumerate",
+                            base.len()
+                        ),
+                    );
+                }
+                let mut subsets = Vec::with_capacity(1 << base.len());
+                for mask in 0u64..(1u64 << base.len()) {
+                    let subset: Vec<Value> = base
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1 << i) != 0)
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    subsets.push(Value::set_sorted(subset));
+                }
+                subsets.sort_unstable();
+                Ok(shared(subsets))
+            }
+            LazySet::Functions(domain, range) => {
+                let domain = enumerate(domain, span)?;
+                let range = enumerate(range, span)?;
+                let total = (range.len() as u64).checked_pow(domain.len() as u32);
+                if total.is_none_or(|t| t > ENUMERATION_MAX) {
+                    return fail(
+                        span,
+                        format!(
+                            "the set of functions {} is too large to enumerate",
+                            set.to_tlc()
+                        ),
+                    );
+                }
+                let mut out = Vec::new();
+                let mut choice = vec![0usize; domain.len()];
+                if range.is_empty() && !domain.is_empty() {
+                    return Ok(shared(out));
+                }
+                loop {
+                    let values = choice.iter().map(|&c| range[c].clone()).collect();
+                    out.push(Value::function_on(Arc::clone(&domain), values));
+                    let mut i = 0;
+                    loop {
+                        if i == choice.len() {
+                            out.sort_unstable();
+                            return Ok(shared(out));
+                        }
+                        choice[i] += 1;
+                        if choice[i] < range.len() {
+                            break;
+                        }
+                        choice[i] = 0;
+                        i += 1;
+                    }
+                }
+            }
+            LazySet::Records(fields) => {
+                let sets: Vec<Arc<[Value]>> = fields
+                    .iter()
+                    .map(|(_, s)| enumerate(s, span))
+                    .collect::<EResult<_>>()?;
+                let tuples = product(&sets, span)?;
+                let mut out: Vec<Value> = tuples
+                    .into_iter()
+                    .map(|t| Value::record(fields.iter().map(|(f, _)| *f).zip(t).collect()))
+                    .collect();
+                out.sort_unstable();
+                Ok(shared(out))
+            }
+            LazySet::Product(sets) => {
+                let sets: Vec<Arc<[Value]>> = sets
+                    .iter()
+                    .map(|s| enumerate(s, span))
+                    .collect::<EResult<_>>()?;
+                let mut out: Vec<Value> = product(&sets, span)?
+                    .into_iter()
+                    .map(|t| Value::Seq(shared(t)))
+                    .collect();
+                out.sort_unstable();
+                Ok(shared(out))
+            }
+        },
+        other => fail(
+            span,
+            format!("expected a set, found {}: {}", other.kind(), other.to_tlc()),
+        ),
+    }
+}
+
+fn product(sets: &[Arc<[Value]>], span: Span) -> EResult<Vec<Vec<Value>>> {
+    let total = sets
+        .iter()
+        .try_fold(1u64, |acc, s| acc.checked_mul(s.len() as u64));
+    if total.is_none_or(|t| t > ENUMERATION_MAX) {
+        return fail(span, "a product of sets is too large to enumerate");
+    }
+    let mut out = vec![Vec::new()];
+    for set in sets {
+        let mut next = Vec::with_capacity(out.len() * set.len());
+        for prefix in &out {
+            for v in set.iter() {
+                let mut t = prefix.clone();
+                t.push(v.clone());
+                next.push(t);
+            }
+        }
+        out = next;
+    }
+    Ok(out)
+}
+
+/// The number of elements of a set.
+pub fn cardinality(set: &Value, span: Span) -> EResult<i64> {
+    match set {
+        Value::Set(elements) => Ok(elements.len() as i64),
+        Value::Lazy(lazy) => {
+            let n = match &**lazy {
+                LazySet::Subset(base) => {
+                    let n = cardinality(base, span)?;
+                    1i64.checked_shl(n as u32).filter(|_| n < 63)
+                }
+                LazySet::Functions(d, r) => {
+                    let d = cardinality(d, span)?;
+                    let r = cardinality(r, span)?;
+                    r.checked_pow(d as u32)
+                }
+                LazySet::Records(fields) => {
+                    let mut total = Some(1i64);
+                    for (_, s) in fields {
+                        let n = cardinality(s, span)?;
+                        total = total.and_then(|t| t.checked_mul(n));
+                    }
+                    total
+                }
+                LazySet::Product(sets) => {
+                    let mut total = Some(1i64);
+                    for s in sets {
+                        let n = cardinality(s, span)?;
+                        total = total.and_then(|t| t.checked_mul(n));
+                    }
+                    total
+                }
+                _ => {
+                    return fail(
+                        span,
+                        format!("Cardinality of the infinite set {}", set.to_tlc()),
+                    )
+                }
+            };
+            n.map_or_else(|| fail(span, "cardinality overflows 64 bits"), Ok)
+        }
+        other => fail(
+            span,
+            format!("Cardinality of {}, which is not a set", other.kind()),
+        ),
+    }
+}
+
+/// Whether `value` is in `set`.
+pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
+    match set {
+        Value::Set(elements) => {
+            if let Value::Lazy(_) = value {
+                let forced = force(value.clone(), span)?;
+                return Ok(elements.binary_search(&forced).is_ok());
+            }
+            Ok(elements.binary_search_by(|e| fast_cmp(e, value)).is_ok())
+        }
+        Value::Lazy(lazy) => match &**lazy {
+            LazySet::Nat => Ok(matches!(value, Value::Int(n) if *n >= 0)),
+            LazySet::Int => Ok(matches!(value, Value::Int(_))),
+            LazySet::String => Ok(matches!(value, Value::Str(_))),
+            LazySet::Seq(s) => match value {
+                Value::Seq(elements) => {
+                    for e in elements.iter() {
+                        if !member(e, s, span)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                }
+                _ => Ok(false),
+            },
+            LazySet::Subset(base) => match value {
+                Value::Set(elements) => {
+                    for e in elements.iter() {
+                        if !member(e, base, span)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                }
+                Value::Lazy(_) => {
+                    let forced = force(value.clone(), span)?;
+                    member(&forced, set, span)
+                }
+                _ => Ok(false),
+            },
+            LazySet::Functions(domain, range) => {
+                let expected = match domain {
+                    Value::Set(elements) => Arc::clone(elements),
+                    other => enumerate(other, span)?,
+                };
+                let same_domain = match value {
+                    Value::Func(storage) => {
+                        let (domain, _) = func_parts(storage);
+                        domain == &expected[..]
+                    }
+                    Value::Seq(elements) => {
+                        elements.len() == expected.len()
+                            && expected
+                                .iter()
+                                .enumerate()
+                                .all(|(i, d)| *d == Value::Int(i as i64 + 1))
+                    }
+                    Value::Record(fields) => {
+                        fields.len() == expected.len()
+                            && fields
+                                .iter()
+                                .zip(expected.iter())
+                                .all(|((k, _), d)| *d == Value::Str(*k))
+                    }
+                    _ => false,
+                };
+                if !same_domain {
+                    return Ok(false);
+                }
+                match value {
+                    Value::Func(storage) => {
+                        for v in func_parts(storage).1 {
+                            if !member(v, range, span)? {
+                                return Ok(false);
+                            }
+                        }
+                    }
+                    Value::Seq(elements) => {
+                        for v in elements.iter() {
+                            if !member(v, range, span)? {
+                                return Ok(false);
+                            }
+                        }
+                    }
+                    Value::Record(fields) => {
+                        for (_, v) in fields.iter() {
+                            if !member(v, range, span)? {
+                                return Ok(false);
+                            }
+                        }
+                    }
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+            LazySet::Records(fields) => match value {
+                Value::Record(actual) => {
+                    if actual.len() != fields.len() {
+                        return Ok(false);
+                    }
+                    for ((f, v), (g, s)) in actual.iter().zip(fields.iter()) {
+                        if f != g || !member(v, s, span)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                }
+                _ => Ok(false),
+            },
+            LazySet::Product(sets) => match value {
+                Value::Seq(elements) if elements.len() == sets.len() => {
+                    for (e, s) in elements.iter().zip(sets) {
+                        if !member(e, s, span)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                }
+                _ => Ok(false),
+            },
+        },
+        other => fail(
+            span,
+            format!(
+                "`\\in` applied to {}, which is not a set: {}",
+                other.kind(),
+                other.to_tlc()
+            ),
+        ),
+    }
+}
+
+/// TLA+ equality, enumerating symbolic sets when they are compared.
+pub fn equal(a: &Value, b: &Value, span: Span) -> EResult<bool> {
+    match (a, b) {
+        (Value::Lazy(x), Value::Lazy(y)) if x == y => Ok(true),
+        (Value::Lazy(_), _) | (_, Value::Lazy(_)) => {
+            let a = force(a.clone(), span)?;
+            let b = force(b.clone(), span)?;
+            Ok(a == b)
+        }
+        (Value::Op(_), _) | (_, Value::Op(_)) => fail(span, "operators cannot be compared"),
+        _ => Ok(a == b),
+    }
+}
+
+/// The domain of a function value.
+pub fn function_domain(f: &Value) -> Value {
+    match f {
+        Value::Seq(elements) => {
+            Value::set_sorted((1..=elements.len() as i64).map(Value::Int).collect())
+        }
+        Value::Record(fields) => {
+            Value::set_sorted(fields.iter().map(|(k, _)| Value::Str(*k)).collect())
+        }
+        Value::Func(storage) => storage.first().cloned().unwrap_or_else(Value::empty_set),
+        _ => Value::empty_set(),
+    }
+}
+
+fn function_values(f: &Value) -> Vec<Value> {
+    match f {
+        Value::Seq(elements) => elements.to_vec(),
+        Value::Record(fields) => fields.iter().map(|(_, v)| v.clone()).collect(),
+        Value::Func(storage) => func_parts(storage).1.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+fn function_pairs(f: &Value) -> Vec<(Value, Value)> {
+    match f {
+        Value::Seq(elements) => elements
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Value::Int(i as i64 + 1), v.clone()))
+            .collect(),
+        Value::Record(fields) => fields
+            .iter()
+            .map(|(k, v)| (Value::Str(*k), v.clone()))
+            .collect(),
+        Value::Func(storage) => {
+            let (domain, values) = func_parts(storage);
+            domain.iter().cloned().zip(values.iter().cloned()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Compares two values, inline for the scalars that usually key functions and fill sets.
+#[inline]
+fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Model(x), Value::Model(y)) => x.cmp(y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        _ => a.cmp(b),
+    }
+}
+
+/// `f[key]`, or `None` when `key` is outside the domain.
+pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
+    match (f, key) {
+        (Value::Seq(elements), Value::Int(i)) => {
+            if *i >= 1 && (*i as u64) <= elements.len() as u64 {
+                Some(elements[*i as usize - 1].clone())
+            } else {
+                None
+            }
+        }
+        (Value::Record(fields), Value::Str(s)) => {
+            fields.iter().find(|(k, _)| k == s).map(|(_, v)| v.clone())
+        }
+        (Value::Func(storage), key) => {
+            let (domain, values) = func_parts(storage);
+            domain
+                .binary_search_by(|k| fast_cmp(k, key))
+                .ok()
+                .and_then(|i| values.get(i).cloned())
+        }
+        _ => None,
+    }
+}
+
+/// `[f EXCEPT ![key] = value]` when `key` is in the domain; `None` otherwise.
+fn update_function(f: &Value, key: &Value, value: Value) -> Option<Value> {
+    match (f, key) {
+        (Value::Seq(elements), Value::Int(i)) => {
+            if *i >= 1 && (*i as u64) <= elements.len() as u64 {
+                let mut elements = Arc::clone(elements);
+                Arc::make_mut(&mut elements)[*i as usize - 1] = value;
+                Some(Value::Seq(elements))
+            } else {
+                None
+            }
+        }
+        (Value::Record(fields), Value::Str(s)) => {
+            let index = fields.iter().position(|(k, _)| k == s)?;
+            let mut fields = Arc::clone(fields);
+            Arc::make_mut(&mut fields)[index].1 = value;
+            Some(Value::Record(fields))
+        }
+        (Value::Func(storage), key) => {
+            let (domain, _) = func_parts(storage);
+            let index = domain.binary_search_by(|k| fast_cmp(k, key)).ok()?;
+            let mut storage = Arc::clone(storage);
+            Arc::make_mut(&mut storage)[index + 1] = value;
+            Some(Value::Func(storage))
+        }
+        _ => None,
+    }
+}
+
+fn merge_sets(a: &[Value], b: &[Value]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i].clone());
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j].clone());
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i].clone());
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
+    match v {
+        Value::Int(n) => Ok(*n),
+        other => fail(
+            span,
+            format!(
+                "{what} expects an integer, found {}: {}",
+                other.kind(),
+                other.to_tlc()
+            ),
+        ),
+    }
+}
+
+fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v Arc<[Value]>> {
+    match v {
+        Value::Seq(elements) => Ok(elements),
+        other => fail(
+            span,
+            format!(
+                "{what} expects a sequence, found {}: {}",
+                other.kind(),
+                other.to_tlc()
+            ),
+        ),
+    }
+}
+
+fn finite_set(v: &Value, span: Span, what: &str) -> EResult<Arc<[Value]>> {
+    match v {
+        Value::Set(elements) => Ok(Arc::clone(elements)),
+        Value::Lazy(_) => enumerate(v, span),
+        other => fail(
+            span,
+            format!(
+                "{what} expects a set, found {}: {}",
+                other.kind(),
+                other.to_tlc()
+            ),
+        ),
+    }
+}
+
+fn checked(n: Option<i64>, span: Span) -> EResult<Value> {
+    match n {
+        Some(n) => Ok(Value::Int(n)),
+        None => fail(span, "integer overflow"),
+    }
+}
+
+fn bag_count(bag: &Value, key: &Value) -> i64 {
+    match apply_function(bag, key) {
+        Some(Value::Int(n)) => n,
+        _ => 0,
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn with_mode(&self, mode: Mode) -> Ctx<'a> {
+        Ctx { mode, ..*self }
+    }
+
+    /// Evaluates `e` to a Boolean.
+    pub fn eval_bool(&self, e: &Expr, env: &mut Env) -> EResult<bool> {
+        match self.eval(e, env)? {
+            Value::Bool(b) => Ok(b),
+            other => fail(
+                e.span,
+                format!(
+                    "expected a Boolean, found {}: {}",
+                    other.kind(),
+                    other.to_tlc()
+                ),
+            ),
+        }
+    }
+
+    fn var(&self, index: u32, span: Span) -> EResult<Value> {
+        let index = index as usize;
+        let from_next = match self.mode {
+            Mode::Const => {
+                return fail(
+                    span,
+                    format!(
+                        "variable `{}` in a constant expression",
+                        var_name(self.prog, index)
+                    ),
+                )
+            }
+            Mode::Init | Mode::Primed => true,
+            Mode::Next => false,
+        };
+        if from_next {
+            match self.next.get(index) {
+                Some(Some(v)) => Ok(v.clone()),
+                _ => {
+                    let name = var_name(self.prog, index);
+                    if self.mode == Mode::Init {
+                        fail(
+                            span,
+                            format!(
+                                "variable `{name}` is read before the initial predicate assigns it"
+                            ),
+                        )
+                    } else {
+                        fail(
+                            span,
+                            format!("`{name}'` is read before the action assigns it"),
+                        )
+                    }
+                }
+            }
+        } else {
+            match self.cur.get(index) {
+                Some(v) => Ok(v.clone()),
+                None => fail(span, "variable outside the state"),
+            }
+        }
+    }
+
+    /// Whether [`Ctx::peek`] can read `e` without evaluating it.
+    fn peekable(&self, e: &Expr) -> bool {
+        match &e.kind {
+            Kind::Lit(_) | Kind::Local(_) => true,
+            Kind::Var(_) => self.mode != Mode::Const,
+            Kind::Call(id, _) => self.prog.defs[*id as usize].cached.is_some(),
+            _ => false,
+        }
+    }
+
+    /// A reference to the value of a literal, variable, bound variable or constant definition,
+    /// saving the clone (and the reference count traffic) of [`Ctx::eval`].
+    fn peek<'v>(&'v self, e: &'v Expr, env: &'v Env) -> EResult<&'v Value> {
+        match &e.kind {
+            Kind::Lit(v) => Ok(v),
+            Kind::Local(slot) => Ok(&env.stack[env.base + *slot as usize]),
+            Kind::Var(index) => {
+                let i = *index as usize;
+                let found = match self.mode {
+                    Mode::Next => self.cur.get(i),
+                    Mode::Init | Mode::Primed => self.next.get(i).and_then(|v| v.as_ref()),
+                    Mode::Const => None,
+                };
+                match found {
+                    Some(v) => Ok(v),
+                    None => self
+                        .var(*index, e.span)
+                        .and_then(|_| fail(e.span, "unreadable variable")),
+                }
+            }
+            Kind::Call(id, _) => match &self.prog.defs[*id as usize].cached {
+                Some(v) => Ok(v),
+                None => fail(e.span, "not a constant"),
+            },
+            _ => fail(e.span, "not a peekable expression"),
+        }
+    }
+
+    /// Evaluates `e`.
+    pub fn eval(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
+        let span = e.span;
+        if env.depth > CALL_DEPTH_MAX {
+            return fail(
+                span,
+                format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
+            );
+        }
+        match &e.kind {
+            Kind::Lit(v) => Ok(v.clone()),
+            Kind::Local(slot) => Ok(env.stack[env.base + *slot as usize].clone()),
+            Kind::Var(index) => self.var(*index, span),
+            Kind::Prime(inner) => match self.mode {
+                Mode::Next => self.with_mode(Mode::Primed).eval(inner, env),
+                Mode::Primed => fail(span, "a primed expression inside a prime"),
+                _ => fail(span, "a primed expression in a state predicate"),
+            },
+            Kind::UnchangedVars(vars) => match self.mode {
+                Mode::Next => {
+                    for &index in vars {
+                        let before = self.var(index, span)?;
+                        let after = self.with_mode(Mode::Primed).var(index, span)?;
+                        if before != after {
+                            return Ok(Value::Bool(false));
+                        }
+                    }
+                    Ok(Value::Bool(true))
+                }
+                _ => fail(span, "UNCHANGED in a state predicate"),
+            },
+            Kind::Unchanged(inner) => match self.mode {
+                Mode::Next => {
+                    let before = self.eval(inner, env)?;
+                    let after = self.with_mode(Mode::Primed).eval(inner, env)?;
+                    Ok(Value::Bool(equal(&before, &after, span)?))
+                }
+                _ => fail(span, "UNCHANGED in a state predicate"),
+            },
+            Kind::Call(id, args) => self.call_def(*id, args, span, env),
+            Kind::LetCall(id, args) => self.call_let(*id, args, span, env),
+            Kind::ParamCall(slot, args) => {
+                let closure = env.stack[env.base + *slot as usize].clone();
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a, env)?);
+                }
+                match closure {
+                    Value::Op(c) => self.call_closure(&c, values, span, env),
+                    value if args.is_empty() => Ok(value),
+                    _ => fail(span, "applying a value as an operator"),
+                }
+            }
+            Kind::FuncDefApply(id, args) => {
+                let key = self.key(args, env)?;
+                let def = &self.prog.defs[*id as usize];
+                let Some(bounds) = &def.function else {
+                    return fail(span, "not a function definition");
+                };
+                let new_base = env.stack.len();
+                let previous = env.push_frame(new_base, def.frame_size as usize);
+                let result = self
+                    .bind_function_arg(bounds, &key, span, env)
+                    .and_then(|ok| {
+                        if ok {
+                            self.eval(&def.body, env)
+                        } else {
+                            fail(
+                                span,
+                                format!(
+                                    "function `{}` applied to {} outside its domain",
+                                    def.name,
+                                    key.to_tlc()
+                                ),
+                            )
+                        }
+                    });
+                env.pop_frame(new_base, previous);
+                result
+            }
+            Kind::LetFuncDefApply(id, args) => {
+                let key = self.key(args, env)?;
+                let def = &self.prog.lets[*id as usize];
+                let Some(bounds) = &def.function else {
+                    return fail(span, "not a function definition");
+                };
+                let new_base = env.stack.len();
+                let (old_base, size) = (env.base, env.size);
+                let copy: Vec<Value> = env.stack[old_base..old_base + size].to_vec();
+                env.stack.extend(copy);
+                let previous = env.push_frame(new_base, size);
+                let result = self
+                    .bind_function_arg(bounds, &key, span, env)
+                    .and_then(|ok| {
+                        if ok {
+                            self.eval(&def.body, env)
+                        } else {
+                            fail(
+                                span,
+                                format!(
+                                    "function `{}` applied to {} outside its domain",
+                                    def.name,
+                                    key.to_tlc()
+                                ),
+                            )
+                        }
+                    });
+                env.pop_frame(new_base, previous);
+                result
+            }
+            Kind::OpArg(op) => Ok(Value::Op(Arc::new(match op {
+                OpRef::Def(id) => Closure::Def(*id),
+                OpRef::Let(id) => Closure::Let(
+                    *id,
+                    Arc::new(env.stack[env.base..env.base + env.size].to_vec()),
+                ),
+                OpRef::Param(slot) => {
+                    return Ok(env.stack[env.base + *slot as usize].clone());
+                }
+                OpRef::Builtin(b) => Closure::Builtin(*b),
+            }))),
+            Kind::Builtin(op, args) => match args.as_slice() {
+                [a, b] if !matches!(op, Builtin::SelectSeq | Builtin::SortSeq) => {
+                    let a_owned = if self.peekable(a) {
+                        None
+                    } else {
+                        Some(self.eval(a, env)?)
+                    };
+                    let b_owned = if self.peekable(b) {
+                        None
+                    } else {
+                        Some(self.eval(b, env)?)
+                    };
+                    let a_ref = match &a_owned {
+                        Some(v) => v,
+                        None => self.peek(a, env)?,
+                    };
+                    let b_ref = match &b_owned {
+                        Some(v) => v,
+                        None => self.peek(b, env)?,
+                    };
+                    self.binary(*op, a_ref, b_ref, span)
+                }
+                _ => {
+                    let mut values = Vec::with_capacity(args.len());
+                    for a in args {
+                        values.push(self.eval(a, env)?);
+                    }
+                    self.builtin(*op, values, span, env)
+                }
+            },
+            Kind::And(items) => {
+                for item in items {
+                    if !self.eval_bool(item, env)? {
+                        return Ok(Value::Bool(false));
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            Kind::Or(items) => {
+                for item in items {
+                    if self.eval_bool(item, env)? {
+                        return Ok(Value::Bool(true));
+                    }
+                }
+                Ok(Value::Bool(false))
+            }
+            Kind::Not(inner) => Ok(Value::Bool(!self.eval_bool(inner, env)?)),
+            Kind::Implies(a, b) => Ok(Value::Bool(
+                !self.eval_bool(a, env)? || self.eval_bool(b, env)?,
+            )),
+            Kind::Equiv(a, b) => Ok(Value::Bool(
+                self.eval_bool(a, env)? == self.eval_bool(b, env)?,
+            )),
+            Kind::If(c, t, f) => {
+                if self.eval_bool(c, env)? {
+                    self.eval(t, env)
+                } else {
+                    self.eval(f, env)
+                }
+            }
+            Kind::Case(arms, other) => {
+                for (guard, value) in arms {
+                    if self.eval_bool(guard, env)? {
+                        return self.eval(value, env);
+                    }
+                }
+                match other {
+                    Some(o) => self.eval(o, env),
+                    None => fail(span, "no arm of this CASE is true, and it has no OTHER arm"),
+                }
+            }
+            Kind::Let(body) => self.eval(body, env),
+            Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
+                let mut result = true;
+                self.for_each(bounds, env, &mut |ctx, env| {
+                    if !ctx.eval_bool(body, env)? {
+                        result = false;
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })?;
+                Ok(Value::Bool(result))
+            }
+            Kind::Exists(bounds, body) => {
+                let mut result = false;
+                self.for_each(bounds, env, &mut |ctx, env| {
+                    if ctx.eval_bool(body, env)? {
+                        result = true;
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })?;
+                Ok(Value::Bool(result))
+            }
+            Kind::Choose(bound, body) => {
+                // TLC picks the first element in its own order (strings lexicographically).
+                let set = self.eval(&bound.set, env)?;
+                let mut elements: Vec<Value> = enumerate(&set, bound.set.span)?.to_vec();
+                if needs_tlc_order(&elements) {
+                    elements.sort_by(tlc_cmp);
+                }
+                for element in elements {
+                    bind(&bound.pattern, element.clone(), bound.set.span, env)?;
+                    if self.eval_bool(body, env)? {
+                        return Ok(element);
+                    }
+                }
+                fail(span, "CHOOSE found no element satisfying its predicate")
+            }
+            Kind::SetEnum(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(force(self.eval(item, env)?, item.span)?);
+                }
+                Ok(Value::set(values))
+            }
+            Kind::SetFilter(bound, predicate) => {
+                let mut out = Vec::new();
+                let slot_pattern = bound.pattern.clone();
+                self.for_each(std::slice::from_ref(&**bound), env, &mut |ctx, env| {
+                    if ctx.eval_bool(predicate, env)? {
+                        out.push(match &slot_pattern {
+                            Pattern::Slot(s) => env.stack[env.base + *s as usize].clone(),
+                            Pattern::Tuple(slots) => Value::Seq(shared(
+                                slots
+                                    .iter()
+                                    .map(|s| env.stack[env.base + *s as usize].clone())
+                                    .collect(),
+                            )),
+                        });
+                    }
+                    Ok(true)
+                })?;
+                // The filtered elements come in set order, so they are already sorted.
+                Ok(Value::set_sorted(out))
+            }
+            Kind::SetMap(body, bounds) => {
+                let mut out = Vec::new();
+                self.for_each(bounds, env, &mut |ctx, env| {
+                    out.push(force(ctx.eval(body, env)?, body.span)?);
+                    Ok(true)
+                })?;
+                Ok(Value::set(out))
+            }
+            Kind::FuncCons(bounds, body) => {
+                if let [Bound {
+                    pattern: Pattern::Slot(slot),
+                    set,
+                }] = bounds.as_slice()
+                {
+                    // One bound over a set: the function shares the set as its domain.
+                    let domain = self.eval(set, env)?;
+                    if let Value::Set(elements) = &domain {
+                        let mut values = Vec::with_capacity(elements.len());
+                        for element in elements.iter() {
+                            env.set(*slot, element.clone());
+                            values.push(force(self.eval(body, env)?, body.span)?);
+                        }
+                        return Ok(Value::function_on(Arc::clone(elements), values));
+                    }
+                }
+                let mut pairs = Vec::new();
+                self.for_each(bounds, env, &mut |ctx, env| {
+                    let key = bound_key(bounds, env);
+                    pairs.push((key, force(ctx.eval(body, env)?, body.span)?));
+                    Ok(true)
+                })?;
+                Ok(Value::function(pairs))
+            }
+            Kind::Apply(f, args) => {
+                let key = self.key(args, env)?;
+                let f_owned = if self.peekable(f) {
+                    None
+                } else {
+                    Some(self.eval(f, env)?)
+                };
+                let f_value = match &f_owned {
+                    Some(v) => v,
+                    None => self.peek(f, env)?,
+                };
+                match apply_function(f_value, &key) {
+                    Some(v) => Ok(v),
+                    None if f_value.is_function() => fail(
+                        span,
+                        format!(
+                            "function applied to {} outside its domain {}",
+                            key.to_tlc(),
+                            function_domain(f_value).to_tlc()
+                        ),
+                    ),
+                    None => fail(
+                        span,
+                        format!(
+                            "applying {}, which is not a function: {}",
+                            f_value.kind(),
+                            f_value.to_tlc()
+                        ),
+                    ),
+                }
+            }
+            Kind::FuncSet(d, r) => {
+                let d = self.eval(d, env)?;
+                let r = self.eval(r, env)?;
+                Ok(Value::Lazy(Arc::new(LazySet::Functions(d, r))))
+            }
+            Kind::Record(fields) => {
+                // The fields were sorted when the expression was loaded.
+                let mut values = Vec::with_capacity(fields.len());
+                for (name, value) in fields {
+                    values.push((*name, force(self.eval(value, env)?, value.span)?));
+                }
+                if values.is_empty() {
+                    return Ok(Value::record(values));
+                }
+                Ok(Value::Record(shared(values)))
+            }
+            Kind::RecordSet(fields) => {
+                let mut values = Vec::with_capacity(fields.len());
+                for (name, value) in fields {
+                    values.push((*name, self.eval(value, env)?));
+                }
+                values.sort_by_key(|(n, _)| *n);
+                Ok(Value::Lazy(Arc::new(LazySet::Records(values))))
+            }
+            Kind::Field(record, field) => {
+                let r_owned = if self.peekable(record) {
+                    None
+                } else {
+                    Some(self.eval(record, env)?)
+                };
+                let r = match &r_owned {
+                    Some(v) => v,
+                    None => self.peek(record, env)?,
+                };
+                match apply_function(r, &Value::Str(*field)) {
+                    Some(v) => Ok(v),
+                    None => fail(span, format!("{} has no field `{field}`", r.to_tlc())),
+                }
+            }
+            Kind::Except(base, updates) => {
+                let mut value = self.eval(base, env)?;
+                for update in updates {
+                    value = self.except(value, update, 0, env)?;
+                }
+                Ok(value)
+            }
+            Kind::Tuple(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(force(self.eval(item, env)?, item.span)?);
+                }
+                Ok(Value::Seq(shared(values)))
+            }
+            Kind::StepOrStutter(action, vars) => {
+                if self.eval_bool(action, env)? {
+                    return Ok(Value::Bool(true));
+                }
+                let before = self.eval(vars, env)?;
+                let after = self.with_mode(Mode::Primed).eval(vars, env)?;
+                Ok(Value::Bool(equal(&before, &after, span)?))
+            }
+            Kind::Always(_) => fail(
+                span,
+                "the temporal operator [] cannot be evaluated in a state or action",
+            ),
+            Kind::Temporal(what) => fail(
+                span,
+                format!("the temporal operator {what} cannot be evaluated in a state or action"),
+            ),
+        }
+    }
+
+    fn key(&self, args: &[Expr], env: &mut Env) -> EResult<Value> {
+        if let [single] = args {
+            return self.eval(single, env);
+        }
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a, env)?);
+        }
+        Ok(Value::Seq(shared(values)))
+    }
+
+    /// Binds the argument of a recursive function to its bound slots; false when outside the
+    /// domain.
+    fn bind_function_arg(
+        &self,
+        bounds: &[Bound],
+        key: &Value,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<bool> {
+        let parts: Vec<Value> = if bounds.len() == 1 {
+            vec![key.clone()]
+        } else {
+            match key {
+                Value::Seq(items) if items.len() == bounds.len() => items.to_vec(),
+                _ => return Ok(false),
+            }
+        };
+        for (bound, part) in bounds.iter().zip(parts) {
+            let set = self.eval(&bound.set, env)?;
+            if !member(&part, &set, span)? {
+                return Ok(false);
+            }
+            bind(&bound.pattern, part, span, env)?;
+        }
+        Ok(true)
+    }
+
+    fn except(
+        &self,
+        value: Value,
+        update: &ExceptUpdate,
+        depth: usize,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        let Some(step) = update.path.get(depth) else {
+            env.set(update.at_slot, value);
+            let new = self.eval(&update.value, env)?;
+            return force(new, update.value.span);
+        };
+        let key = match step {
+            PathStep::Field(f) => Value::Str(*f),
+            PathStep::Index(args) => self.key(args, env)?,
+        };
+        let Some(inner) = apply_function(&value, &key) else {
+            if value.is_function() {
+                // Updating outside the domain leaves the function unchanged, as in TLC.
+                return Ok(value);
+            }
+            return fail(
+                update.value.span,
+                format!(
+                    "EXCEPT applied to {}, which is not a function",
+                    value.to_tlc()
+                ),
+            );
+        };
+        let new_inner = self.except(inner, update, depth + 1, env)?;
+        Ok(update_function(&value, &key, new_inner).unwrap_or(value))
+    }
+
+    /// Calls `f` with every binding of `bounds` until it returns false.
+    pub fn for_each(
+        &self,
+        bounds: &[Bound],
+        env: &mut Env,
+        f: &mut dyn FnMut(&Ctx<'a>, &mut Env) -> EResult<bool>,
+    ) -> EResult<bool> {
+        let Some((first, rest)) = bounds.split_first() else {
+            return f(self, env);
+        };
+        let set = self.eval(&first.set, env)?;
+        let elements = enumerate(&set, first.set.span)?;
+        for element in elements.iter() {
+            bind(&first.pattern, element.clone(), first.set.span, env)?;
+            if !self.for_each(rest, env, f)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Calls module-level definition `id`.
+    pub fn call_def(&self, id: u32, args: &[Expr], span: Span, env: &mut Env) -> EResult<Value> {
+        let def = &self.prog.defs[id as usize];
+        if let Some(v) = &def.cached {
+            return Ok(v.clone());
+        }
+        if let Some(bounds) = &def.function {
+            // The whole function, built from its definition.
+            let new_base = env.stack.len();
+            let previous = env.push_frame(new_base, def.frame_size as usize);
+            let mut pairs = Vec::new();
+            let result = self.for_each(bounds, env, &mut |ctx, env| {
+                let key = bound_key(bounds, env);
+                pairs.push((key, force(ctx.eval(&def.body, env)?, span)?));
+                Ok(true)
+            });
+            env.pop_frame(new_base, previous);
+            result?;
+            return Ok(Value::function(pairs));
+        }
+        if def.frame_size == 0 {
+            env.depth += 1;
+            let result = self.eval(&def.body, env);
+            env.depth -= 1;
+            return result;
+        }
+        let new_base = env.stack.len();
+        for a in args {
+            let v = self.eval(a, env)?;
+            env.stack.push(v);
+        }
+        let previous = env.push_frame(new_base, def.frame_size as usize);
+        let result = self.eval(&def.body, env);
+        env.pop_frame(new_base, previous);
+        result
+    }
+
+    fn call_let(&self, id: u32, args: &[Expr], span: Span, env: &mut Env) -> EResult<Value> {
+        let def = &self.prog.lets[id as usize];
+        if let Some(bounds) = &def.function {
+            let mut pairs = Vec::new();
+            self.for_each(bounds, env, &mut |ctx, env| {
+                let key = bound_key(bounds, env);
+                pairs.push((key, force(ctx.eval(&def.body, env)?, span)?));
+                Ok(true)
+            })?;
+            return Ok(Value::function(pairs));
+        }
+        if args.is_empty() {
+            env.depth += 1;
+            let result = self.eval(&def.body, env);
+            env.depth -= 1;
+            return result;
+        }
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a, env)?);
+        }
+        if def.recursive {
+            let (base, size) = (env.base, env.size);
+            let new_base = env.stack.len();
+            let copy: Vec<Value> = env.stack[base..base + size].to_vec();
+            env.stack.extend(copy);
+            let previous = env.push_frame(new_base, size);
+            for (slot, v) in def.params.iter().zip(values) {
+                env.set(*slot, v);
+            }
+            let result = self.eval(&def.body, env);
+            env.pop_frame(new_base, previous);
+            result
+        } else {
+            for (slot, v) in def.params.iter().zip(values) {
+                env.set(*slot, v);
+            }
+            env.depth += 1;
+            let result = self.eval(&def.body, env);
+            env.depth -= 1;
+            result
+        }
+    }
+
+    /// Applies an operator argument to values.
+    pub fn call_closure(
+        &self,
+        closure: &Closure,
+        args: Vec<Value>,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        match closure {
+            Closure::Def(id) => {
+                let def = &self.prog.defs[*id as usize];
+                if def.arity != args.len() {
+                    return fail(
+                        span,
+                        format!(
+                            "`{}` takes {} argument(s), given {}",
+                            def.name,
+                            def.arity,
+                            args.len()
+                        ),
+                    );
+                }
+                let new_base = env.stack.len();
+                env.stack.extend(args);
+                let previous = env.push_frame(new_base, def.frame_size as usize);
+                let result = self.eval(&def.body, env);
+                env.pop_frame(new_base, previous);
+                result
+            }
+            Closure::Let(id, frame) => {
+                let def = &self.prog.lets[*id as usize];
+                if def.params.len() != args.len() {
+                    return fail(
+                        span,
+                        format!(
+                            "`{}` takes {} argument(s), given {}",
+                            def.name,
+                            def.params.len(),
+                            args.len()
+                        ),
+                    );
+                }
+                let new_base = env.stack.len();
+                env.stack.extend(frame.iter().cloned());
+                let previous = env.push_frame(new_base, frame.len());
+                for (slot, v) in def.params.iter().zip(args) {
+                    env.set(*slot, v);
+                }
+                let result = self.eval(&def.body, env);
+                env.pop_frame(new_base, previous);
+                result
+            }
+            Closure::Builtin(b) => match <[Value; 2]>::try_from(args) {
+                Ok([a, c]) => self.binary(*b, &a, &c, span),
+                Err(args) => self.builtin(*b, args, span, env),
+            },
+        }
+    }
+
+    fn binary(&self, op: Builtin, a: &Value, b: &Value, span: Span) -> EResult<Value> {
+        let bool = |x| Ok(Value::Bool(x));
+        match op {
+            Builtin::Eq => bool(equal(a, b, span)?),
+            Builtin::Neq => bool(!equal(a, b, span)?),
+            Builtin::In => bool(member(a, b, span)?),
+            Builtin::NotIn => bool(!member(a, b, span)?),
+            Builtin::Lt => bool(int(a, span, "<")? < int(b, span, "<")?),
+            Builtin::Gt => bool(int(a, span, ">")? > int(b, span, ">")?),
+            Builtin::Leq => bool(int(a, span, "<=")? <= int(b, span, "<=")?),
+            Builtin::Geq => bool(int(a, span, ">=")? >= int(b, span, ">=")?),
+            Builtin::Plus => checked(int(a, span, "+")?.checked_add(int(b, span, "+")?), span),
+            Builtin::Minus => checked(int(a, span, "-")?.checked_sub(int(b, span, "-")?), span),
+            Builtin::Times => checked(int(a, span, "*")?.checked_mul(int(b, span, "*")?), span),
+            Builtin::Div => {
+                let (x, y) = (int(a, span, "\\div")?, int(b, span, "\\div")?);
+                if y == 0 {
+                    return fail(span, "division by zero");
+                }
+                let q = x.checked_div(y);
+                checked(
+                    q.map(|q| {
+                        if x % y != 0 && ((x < 0) != (y < 0)) {
+                            q - 1
+                        } else {
+                            q
+                        }
+                    }),
+                    span,
+                )
+            }
+            Builtin::Mod => {
+                let (x, y) = (int(a, span, "%")?, int(b, span, "%")?);
+                if y <= 0 {
+                    return fail(
+                        span,
+                        format!("the second argument of % must be positive, found {y}"),
+                    );
+                }
+                checked(x.checked_rem_euclid(y), span)
+            }
+            Builtin::Pow => {
+                let (x, y) = (int(a, span, "^")?, int(b, span, "^")?);
+                if y < 0 {
+                    return fail(span, "negative exponent");
+                }
+                checked(u32::try_from(y).ok().and_then(|y| x.checked_pow(y)), span)
+            }
+            Builtin::Range => {
+                let (lo, hi) = (int(a, span, "..")?, int(b, span, "..")?);
+                if hi >= lo && (hi - lo) as u64 >= ENUMERATION_MAX {
+                    return fail(span, format!("the interval {lo}..{hi} is too large"));
+                }
+                Ok(Value::set_sorted((lo..=hi).map(Value::Int).collect()))
+            }
+            Builtin::Cup => {
+                let x = finite_set(a, span, "\\cup")?;
+                let y = finite_set(b, span, "\\cup")?;
+                Ok(Value::set_sorted(merge_sets(&x, &y)))
+            }
+            Builtin::Cap => {
+                let x = finite_set(a, span, "\\cap")?;
+                let mut out = Vec::new();
+                for v in x.iter() {
+                    if member(v, b, span)? {
+                        out.push(v.clone());
+                    }
+                }
+                Ok(Value::set_sorted(out))
+            }
+            Builtin::SetMinus => {
+                let x = finite_set(a, span, "\\")?;
+                let mut out = Vec::new();
+                for v in x.iter() {
+                    if !member(v, b, span)? {
+                        out.push(v.clone());
+                    }
+                }
+                Ok(Value::set_sorted(out))
+            }
+            Builtin::SubsetEq | Builtin::Subset | Builtin::SupsetEq | Builtin::Supset => {
+                let (small, big) = match op {
+                    Builtin::SubsetEq | Builtin::Subset => (&a, &b),
+                    _ => (&b, &a),
+                };
+                let x = finite_set(small, span, "\\subseteq")?;
+                for v in x.iter() {
+                    if !member(v, big, span)? {
+                        return bool(false);
+                    }
+                }
+                if matches!(op, Builtin::Subset | Builtin::Supset) {
+                    return bool(!equal(small, big, span)?);
+                }
+                bool(true)
+            }
+            Builtin::Concat => match (&a, &b) {
+                (Value::Str(x), Value::Str(y)) => Ok(Value::string(&format!("{x}{y}"))),
+                _ => {
+                    let x = seq(a, span, "\\o")?;
+                    let y = seq(b, span, "\\o")?;
+                    let mut out = Vec::with_capacity(x.len() + y.len());
+                    out.extend_from_slice(x);
+                    out.extend_from_slice(y);
+                    Ok(Value::Seq(shared(out)))
+                }
+            },
+            Builtin::MapTo => Ok(Value::function(vec![(
+                force(a.clone(), span)?,
+                force(b.clone(), span)?,
+            )])),
+            Builtin::Compose => {
+                if !a.is_function() || !b.is_function() {
+                    return fail(span, "@@ expects two functions");
+                }
+                let mut pairs = function_pairs(a);
+                for (k, v) in function_pairs(b) {
+                    if apply_function(a, &k).is_none() {
+                        pairs.push((k, v));
+                    }
+                }
+                Ok(Value::function(pairs))
+            }
+            Builtin::Append => {
+                let s = seq(a, span, "Append")?;
+                let mut out = Vec::with_capacity(s.len() + 1);
+                out.extend_from_slice(s);
+                out.push(force(b.clone(), span)?);
+                Ok(Value::Seq(shared(out)))
+            }
+            Builtin::Print => {
+                eprintln!("{}  {}", a.to_tlc(), b.to_tlc());
+                Ok(b.clone())
+            }
+            Builtin::Assert => match a {
+                Value::Bool(true) => Ok(Value::Bool(true)),
+                Value::Bool(false) => {
+                    let message = match &b {
+                        Value::Str(s) => s.text().to_string(),
+                        other => other.to_tlc(),
+                    };
+                    fail(span, format!("the assertion failed: {message}"))
+                }
+                other => fail(
+                    span,
+                    format!("Assert expects a Boolean, found {}", other.to_tlc()),
+                ),
+            },
+            Builtin::BagIn => bool(bag_count(b, a) > 0),
+            Builtin::CopiesIn => Ok(Value::Int(bag_count(b, a))),
+            Builtin::BagCup | Builtin::BagDiff => {
+                let mut pairs: Vec<(Value, Value)> = Vec::new();
+                let mut keys = function_pairs(a);
+                keys.extend(function_pairs(b));
+                keys.sort_by(|x, y| x.0.cmp(&y.0));
+                keys.dedup_by(|x, y| x.0 == y.0);
+                for (k, _) in keys {
+                    let n = if op == Builtin::BagCup {
+                        bag_count(a, &k) + bag_count(b, &k)
+                    } else {
+                        bag_count(a, &k) - bag_count(b, &k)
+                    };
+                    if n > 0 {
+                        pairs.push((k, Value::Int(n)));
+                    }
+                }
+                Ok(Value::function(pairs))
+            }
+            _ => self.builtin(op, vec![a.clone(), b.clone()], span, &mut Env::new()),
+        }
+    }
+
+    fn builtin(&self, op: Builtin, args: Vec<Value>, span: Span, env: &mut Env) -> EResult<Value> {
+        let arity_ok = match op {
+            Builtin::SubSeq => args.len() == 3,
+            Builtin::EmptyBag => args.is_empty(),
+            Builtin::SelectSeq | Builtin::SortSeq => args.len() == 2,
+            Builtin::Product => args.len() >= 2,
+            _ => args.len() == 1,
+        };
+        if !arity_ok {
+            return fail(span, format!("wrong number of arguments for {op:?}"));
+        }
+        let a = &args[0..];
+        match op {
+            Builtin::Neg => checked(int(&a[0], span, "-")?.checked_neg(), span),
+            Builtin::Powerset => Ok(Value::Lazy(Arc::new(LazySet::Subset(a[0].clone())))),
+            Builtin::Union => {
+                let outer = finite_set(&a[0], span, "UNION")?;
+                let mut out = Vec::new();
+                for inner in outer.iter() {
+                    out.extend(finite_set(inner, span, "UNION")?.iter().cloned());
+                }
+                Ok(Value::set(out))
+            }
+            Builtin::Domain => {
+                if a[0].is_function() {
+                    Ok(function_domain(&a[0]))
+                } else {
+                    fail(
+                        span,
+                        format!("DOMAIN of {}, which is not a function", a[0].kind()),
+                    )
+                }
+            }
+            Builtin::Product => Ok(Value::Lazy(Arc::new(LazySet::Product(args)))),
+            Builtin::Seq => Ok(Value::Lazy(Arc::new(LazySet::Seq(args[0].clone())))),
+            Builtin::Len => Ok(Value::Int(seq(&a[0], span, "Len")?.len() as i64)),
+            Builtin::Head => match seq(&a[0], span, "Head")?.first() {
+                Some(v) => Ok(v.clone()),
+                None => fail(span, "Head of the empty sequence"),
+            },
+            Builtin::Tail => {
+                let s = seq(&a[0], span, "Tail")?;
+                if s.is_empty() {
+                    return fail(span, "Tail of the empty sequence");
+                }
+                Ok(Value::Seq(shared(s[1..].to_vec())))
+            }
+            Builtin::SubSeq => {
+                let s = seq(&a[0], span, "SubSeq")?;
+                let (m, n) = (int(&a[1], span, "SubSeq")?, int(&a[2], span, "SubSeq")?);
+                if m > n {
+                    return Ok(Value::Seq(shared(Vec::new())));
+                }
+                if m < 1 || n as u64 > s.len() as u64 {
+                    return fail(
+                        span,
+                        format!("SubSeq({}, {m}, {n}) is out of range", a[0].to_tlc()),
+                    );
+                }
+                Ok(Value::Seq(shared(s[m as usize - 1..n as usize].to_vec())))
+            }
+            Builtin::SelectSeq => {
+                let s = seq(&a[0], span, "SelectSeq")?.clone();
+                let Value::Op(test) = &a[1] else {
+                    return fail(span, "SelectSeq expects an operator");
+                };
+                let mut out = Vec::new();
+                for v in s.iter() {
+                    match self.call_closure(test, vec![v.clone()], span, env)? {
+                        Value::Bool(true) => out.push(v.clone()),
+                        Value::Bool(false) => {}
+                        other => {
+                            return fail(
+                                span,
+                                format!("the test of SelectSeq gave {}", other.to_tlc()),
+                            )
+                        }
+                    }
+                }
+                Ok(Value::Seq(shared(out)))
+            }
+            Builtin::SortSeq => {
+                let s = seq(&a[0], span, "SortSeq")?.clone();
+                let Value::Op(less) = &a[1] else {
+                    return fail(span, "SortSeq expects an operator");
+                };
+                let mut out: Vec<Value> = Vec::with_capacity(s.len());
+                for v in s.iter() {
+                    let mut at = out.len();
+                    while at > 0 {
+                        match self.call_closure(
+                            less,
+                            vec![v.clone(), out[at - 1].clone()],
+                            span,
+                            env,
+                        )? {
+                            Value::Bool(true) => at -= 1,
+                            _ => break,
+                        }
+                    }
+                    out.insert(at, v.clone());
+                }
+                Ok(Value::Seq(shared(out)))
+            }
+            Builtin::Cardinality => Ok(Value::Int(cardinality(&a[0], span)?)),
+            Builtin::IsFiniteSet => match &a[0] {
+                Value::Set(_) => Ok(Value::Bool(true)),
+                Value::Lazy(l) => Ok(Value::Bool(!matches!(
+                    **l,
+                    LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_)
+                ))),
+                other => fail(span, format!("IsFiniteSet of {}", other.kind())),
+            },
+            Builtin::PrintT => {
+                eprintln!("{}", a[0].to_tlc());
+                Ok(Value::Bool(true))
+            }
+            Builtin::ToString => Ok(Value::string(&a[0].to_tlc())),
+            Builtin::Permutations => {
+                let s = finite_set(&a[0], span, "Permutations")?;
+                if s.len() > 9 {
+                    return fail(span, "Permutations of more than 9 elements is too large");
+                }
+                let mut out = Vec::new();
+                let mut order: Vec<usize> = (0..s.len()).collect();
+                permute(&mut order, 0, &mut |p| {
+                    out.push(Value::function(
+                        s.iter()
+                            .cloned()
+                            .zip(p.iter().map(|&i| s[i].clone()))
+                            .collect(),
+                    ));
+                });
+                Ok(Value::set(out))
+            }
+            Builtin::BagToSet => {
+                if !a[0].is_function() {
+                    return fail(span, "BagToSet expects a bag");
+                }
+                Ok(function_domain(&a[0]))
+            }
+            Builtin::SetToBag => {
+                let s = finite_set(&a[0], span, "SetToBag")?;
+                Ok(Value::function(
+                    s.iter().map(|v| (v.clone(), Value::Int(1))).collect(),
+                ))
+            }
+            Builtin::EmptyBag => Ok(Value::Seq(shared(Vec::new()))),
+            Builtin::BagCardinality => {
+                let mut total = 0i64;
+                for v in function_values(&a[0]) {
+                    total = total.saturating_add(int(&v, span, "BagCardinality")?);
+                }
+                Ok(Value::Int(total))
+            }
+            other => fail(span, format!("wrong arguments for {other:?}")),
+        }
+    }
+}
+
+fn permute(order: &mut Vec<usize>, k: usize, f: &mut dyn FnMut(&[usize])) {
+    if k == order.len() {
+        f(order);
+        return;
+    }
+    for i in k..order.len() {
+        order.swap(k, i);
+        permute(order, k + 1, f);
+        order.swap(k, i);
+    }
+}
+
+/// Binds `value` to `pattern`.
+pub fn bind(pattern: &Pattern, value: Value, span: Span, env: &mut Env) -> EResult<()> {
+    match pattern {
+        Pattern::Slot(slot) => {
+            env.set(*slot, value);
+            Ok(())
+        }
+        Pattern::Tuple(slots) => match &value {
+            Value::Seq(items) if items.len() == slots.len() => {
+                for (slot, item) in slots.iter().zip(items.iter()) {
+                    env.set(*slot, item.clone());
+                }
+                Ok(())
+            }
+            other => fail(
+                span,
+                format!(
+                    "cannot bind {} to a tuple of {} names",
+                    other.to_tlc(),
+                    slots.len()
+                ),
+            ),
+        },
+    }
+}
+
+/// The function key of the current binding of `bounds`: one value, or a tuple for several.
+fn bound_key(bounds: &[Bound], env: &Env) -> Value {
+    let read = |p: &Pattern| match p {
+        Pattern::Slot(s) => env.stack[env.base + *s as usize].clone(),
+        Pattern::Tuple(slots) => Value::Seq(shared(
+            slots
+                .iter()
+                .map(|s| env.stack[env.base + *s as usize].clone())
+                .collect(),
+        )),
+    };
+    if let [single] = bounds {
+        read(&single.pattern)
+    } else {
+        Value::Seq(shared(bounds.iter().map(|b| read(&b.pattern)).collect()))
+    }
+}

@@ -1,0 +1,260 @@
+//! Load-time simplification: constant subexpressions are evaluated once (TLC evaluates
+//! constant definitions once; we go further and fold any subexpression that reads no variable
+//! and no bound name), and `UNCHANGED` of variables is resolved to the variable list.
+
+use crate::ast::{Builtin, Expr, Kind, PathStep};
+use crate::eval::{Ctx, Env, Mode};
+use crate::lower::Program;
+use crate::value::Value;
+
+/// Folds the bodies of every definition of `prog`.
+pub fn fold_program(prog: &mut Program) {
+    for index in 0..prog.defs.len() {
+        if prog.defs[index].cached.is_some() {
+            continue;
+        }
+        let mut body = std::mem::replace(&mut prog.defs[index].body, placeholder());
+        let mut bounds = prog.defs[index].function.take();
+        fold_root(prog, &mut body);
+        if let Some(bounds) = &mut bounds {
+            for b in bounds.iter_mut() {
+                fold_root(prog, &mut b.set);
+            }
+        }
+        prog.defs[index].body = body;
+        prog.defs[index].function = bounds;
+    }
+    for index in 0..prog.lets.len() {
+        let mut body = std::mem::replace(&mut prog.lets[index].body, placeholder());
+        let mut bounds = prog.lets[index].function.take();
+        fold_root(prog, &mut body);
+        if let Some(bounds) = &mut bounds {
+            for b in bounds.iter_mut() {
+                fold_root(prog, &mut b.set);
+            }
+        }
+        prog.lets[index].body = body;
+        prog.lets[index].function = bounds;
+    }
+}
+
+fn placeholder() -> Expr {
+    Expr {
+        kind: Kind::Lit(Value::Bool(false)),
+        span: Default::default(),
+    }
+}
+
+fn fold_root(prog: &Program, e: &mut Expr) {
+    if visit(prog, e) {
+        fold(prog, e);
+    }
+}
+
+/// Replaces a constant expression by its value (when it evaluates without error).
+fn fold(prog: &Program, e: &mut Expr) {
+    if matches!(e.kind, Kind::Lit(_)) {
+        return;
+    }
+    let ctx = Ctx {
+        prog,
+        cur: &[],
+        next: &[],
+        mode: Mode::Const,
+    };
+    // Binders inside the expression write their slots: give them a frame as large as any.
+    let frame = prog.defs.iter().map(|d| d.frame_size).max().unwrap_or(0) as usize;
+    let mut env = Env::new();
+    env.push_frame(0, frame);
+    if let Ok(value) = ctx.eval(e, &mut env) {
+        if !matches!(value, Value::Op(_)) {
+            e.kind = Kind::Lit(value);
+        }
+    }
+}
+
+/// The variables of `e` when it is a variable, a tuple of them, or a definition naming one.
+fn var_list(prog: &Program, e: &Expr, out: &mut Vec<u32>, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match &e.kind {
+        Kind::Var(i) => {
+            out.push(*i);
+            true
+        }
+        Kind::Tuple(items) => items.iter().all(|i| var_list(prog, i, out, depth + 1)),
+        Kind::Call(id, args) if args.is_empty() => {
+            let def = &prog.defs[*id as usize];
+            def.frame_size == 0
+                && def.function.is_none()
+                && def.cached.is_none()
+                && var_list(prog, &def.body, out, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `e` mentions the next state (a prime or UNCHANGED), through definitions too.
+fn mentions_next(prog: &Program, e: &mut Expr, depth: usize) -> bool {
+    if depth > 24 {
+        return false;
+    }
+    match &mut e.kind {
+        Kind::Prime(_) | Kind::Unchanged(_) | Kind::UnchangedVars(_) | Kind::StepOrStutter(..) => {
+            return true
+        }
+        Kind::Call(id, args) => {
+            if args.iter_mut().any(|a| mentions_next(prog, a, depth + 1)) {
+                return true;
+            }
+            let def = &prog.defs[*id as usize];
+            let mut body = def.body.clone();
+            return def.cached.is_none() && mentions_next(prog, &mut body, depth + 1);
+        }
+        _ => {}
+    }
+    let mut children: Vec<&mut Expr> = Vec::new();
+    collect_children(e, &mut children);
+    children
+        .into_iter()
+        .any(|c| mentions_next(prog, c, depth + 1))
+}
+
+/// Folds the constant children of a non-constant `e`; returns whether `e` itself is constant.
+fn visit(prog: &Program, e: &mut Expr) -> bool {
+    if let Kind::Forall(_, body) = &mut e.kind {
+        if mentions_next(prog, body, 0) {
+            if let Kind::Forall(bounds, body) =
+                std::mem::replace(&mut e.kind, Kind::Lit(Value::Bool(false)))
+            {
+                e.kind = Kind::ForallAction(bounds, body);
+            }
+        }
+    }
+    if let Kind::Unchanged(inner) = &e.kind {
+        let mut vars = Vec::new();
+        if var_list(prog, inner, &mut vars, 0) {
+            e.kind = Kind::UnchangedVars(vars);
+            return false;
+        }
+    }
+    let self_constant = match &e.kind {
+        Kind::Lit(_) => return true,
+        Kind::Call(id, args) => args.is_empty() && prog.defs[*id as usize].cached.is_some(),
+        Kind::Builtin(op, _) => !matches!(
+            op,
+            Builtin::Print
+                | Builtin::PrintT
+                | Builtin::Assert
+                | Builtin::SelectSeq
+                | Builtin::SortSeq
+        ),
+        Kind::Local(_)
+        | Kind::Var(_)
+        | Kind::Prime(_)
+        | Kind::Unchanged(_)
+        | Kind::UnchangedVars(_)
+        | Kind::ForallAction(..)
+        | Kind::ParamCall(..)
+        | Kind::LetCall(..)
+        | Kind::LetFuncDefApply(..)
+        | Kind::FuncDefApply(..)
+        | Kind::OpArg(_)
+        | Kind::Always(_)
+        | Kind::Temporal(_)
+        | Kind::StepOrStutter(..) => false,
+        _ => true,
+    };
+    let mut children: Vec<&mut Expr> = Vec::new();
+    collect_children(e, &mut children);
+    let flags: Vec<bool> = children.iter_mut().map(|c| visit(prog, c)).collect();
+    let constant = self_constant && flags.iter().all(|f| *f);
+    if !constant {
+        for (child, is_constant) in children.into_iter().zip(flags) {
+            if is_constant {
+                fold(prog, child);
+            }
+        }
+    }
+    constant
+}
+
+fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
+    match &mut e.kind {
+        Kind::Lit(_)
+        | Kind::Local(_)
+        | Kind::Var(_)
+        | Kind::UnchangedVars(_)
+        | Kind::OpArg(_)
+        | Kind::Temporal(_) => {}
+        Kind::Prime(a) | Kind::Unchanged(a) | Kind::Not(a) | Kind::Let(a) | Kind::Always(a) => {
+            out.push(a)
+        }
+        Kind::Field(a, _) => out.push(a),
+        Kind::Call(_, args)
+        | Kind::LetCall(_, args)
+        | Kind::ParamCall(_, args)
+        | Kind::FuncDefApply(_, args)
+        | Kind::LetFuncDefApply(_, args)
+        | Kind::Builtin(_, args)
+        | Kind::And(args)
+        | Kind::Or(args)
+        | Kind::SetEnum(args)
+        | Kind::Tuple(args) => out.extend(args.iter_mut()),
+        Kind::Implies(a, b)
+        | Kind::Equiv(a, b)
+        | Kind::FuncSet(a, b)
+        | Kind::StepOrStutter(a, b) => {
+            out.push(a);
+            out.push(b);
+        }
+        Kind::If(a, b, c) => {
+            out.push(a);
+            out.push(b);
+            out.push(c);
+        }
+        Kind::Case(arms, other) => {
+            for (g, v) in arms.iter_mut() {
+                out.push(g);
+                out.push(v);
+            }
+            if let Some(o) = other {
+                out.push(o);
+            }
+        }
+        Kind::Forall(bounds, body)
+        | Kind::ForallAction(bounds, body)
+        | Kind::Exists(bounds, body)
+        | Kind::FuncCons(bounds, body) => {
+            out.extend(bounds.iter_mut().map(|b| &mut b.set));
+            out.push(body);
+        }
+        Kind::SetMap(body, bounds) => {
+            out.extend(bounds.iter_mut().map(|b| &mut b.set));
+            out.push(body);
+        }
+        Kind::Choose(bound, body) | Kind::SetFilter(bound, body) => {
+            out.push(&mut bound.set);
+            out.push(body);
+        }
+        Kind::Apply(f, args) => {
+            out.push(f);
+            out.extend(args.iter_mut());
+        }
+        Kind::Record(fields) | Kind::RecordSet(fields) => {
+            out.extend(fields.iter_mut().map(|(_, v)| v))
+        }
+        Kind::Except(base, updates) => {
+            out.push(base);
+            for u in updates.iter_mut() {
+                for step in u.path.iter_mut() {
+                    if let PathStep::Index(args) = step {
+                        out.extend(args.iter_mut());
+                    }
+                }
+                out.push(&mut u.value);
+            }
+        }
+    }
+}

@@ -1,0 +1,1962 @@
+//! From tree-sitter's concrete syntax tree to the resolved [`Expr`] tree: modules, EXTENDS,
+//! constants from the configuration, and name resolution to slots, variables and definitions.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tree_sitter::{Node, Parser};
+
+use crate::ast::{
+    Bound, Builtin, Def, ExceptUpdate, Expr, Kind, LetDef, OpRef, PathStep, Pattern, Span,
+};
+use crate::config::{CfgValue, Config};
+use crate::error::{Location, TlaError};
+use crate::value::{LazySet, Sym, Value};
+
+/// The standard modules, whose operators are built in.
+pub const STANDARD_MODULES: &[&str] = &[
+    "Naturals",
+    "Integers",
+    "Sequences",
+    "FiniteSets",
+    "TLC",
+    "Bags",
+];
+
+/// How deeply expressions may nest (parentheses, operators, quantifiers).
+const EXPRESSION_DEPTH_MAX: usize = 500;
+
+/// A loaded source file.
+#[derive(Debug)]
+pub struct Source {
+    /// Its path.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: Arc<str>,
+}
+
+/// What a module-level name refers to.
+#[derive(Clone, Debug)]
+pub enum Global {
+    /// A definition.
+    Def(u32),
+    /// A state variable.
+    Var(u32),
+    /// A constant with its value from the configuration.
+    Const(Value),
+    /// A constant substituted by a definition (`C <- D`).
+    Alias(u32),
+    /// A constant or variable of an instantiated module, replaced by an expression of the
+    /// instantiating module (`INSTANCE M WITH c <- e`).
+    Subst(Expr),
+    /// `N == INSTANCE M`: the names of the instance, for `N!Op`.
+    Instance(u32),
+}
+
+/// A parameter of a definition: a value, or an operator of some arity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ParamKind {
+    Value,
+    Operator(usize),
+}
+
+/// The loaded, resolved specification.
+#[derive(Debug, Default)]
+pub struct Program {
+    /// Module-level definitions.
+    pub defs: Vec<Def>,
+    /// LET definitions and LAMBDAs.
+    pub lets: Vec<LetDef>,
+    /// State variables, in declaration order.
+    pub vars: Vec<Sym>,
+    /// Module-level names.
+    pub globals: HashMap<String, Global>,
+    /// ASSUME expressions with the frame size they need.
+    pub assumptions: Vec<(Expr, u32)>,
+    /// The source files.
+    pub sources: Vec<Source>,
+    /// The name of the main module.
+    pub module_name: String,
+}
+
+impl Program {
+    /// The location of a span.
+    pub fn location(&self, span: Span) -> Location {
+        Location {
+            file: self
+                .sources
+                .get(span.file as usize)
+                .map(|s| s.path.clone())
+                .unwrap_or_default(),
+            line: span.line,
+            column: span.column,
+        }
+    }
+
+    /// The source text of a span, shortened to one line.
+    pub fn snippet(&self, span: Span) -> String {
+        let Some(source) = self.sources.get(span.file as usize) else {
+            return String::new();
+        };
+        let text = source
+            .text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if flat.chars().count() > 80 {
+            let short: String = flat.chars().take(77).collect();
+            format!("{short}...")
+        } else {
+            flat
+        }
+    }
+}
+
+/// One parsed module: its source index and its tree.
+struct ParsedModule {
+    file: u32,
+    tree: tree_sitter::Tree,
+    name: String,
+    /// The user modules it extends, in order.
+    extends: Vec<String>,
+}
+
+fn location_of(path: &Path, node: Node) -> Location {
+    let p = node.start_position();
+    Location {
+        file: path.to_path_buf(),
+        line: p.row as u32 + 1,
+        column: p.column as u32 + 1,
+    }
+}
+
+/// The first syntax error in the tree, if any.
+fn first_error(node: Node) -> Option<Node> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    if !node.has_error() {
+        return None;
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if let Some(found) = first_error(child) {
+            return Some(found);
+        }
+    }
+    Some(node)
+}
+
+fn is_comment(node: &Node) -> bool {
+    matches!(node.kind(), "comment" | "block_comment")
+}
+
+fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| !is_comment(n))
+        .collect()
+}
+
+fn field_kids<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(field, &mut cursor)
+        .filter(|n| n.is_named() && !is_comment(n))
+        .collect()
+}
+
+/// Loads and resolves the spec at `path` with `config`.
+pub fn load_program(path: &Path, config: &Config) -> Result<Program, TlaError> {
+    let mut program = Program::default();
+    let mut modules = Vec::new();
+    let mut loading = Vec::new();
+    load_module(path, &mut program, &mut modules, &mut loading)?;
+    program.module_name = modules.last().map(|m| m.name.clone()).unwrap_or_default();
+    let mut loader = Loader::new(&mut program, config);
+    loader.modules_by_name = modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
+    loader.run(&modules)?;
+    Ok(program)
+}
+
+fn parse_source(path: &Path, text: &str) -> Result<tree_sitter::Tree, TlaError> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_tlaplus::LANGUAGE.into())
+        .map_err(|e| TlaError::Syntax {
+            location: Location {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+            },
+            message: format!("cannot load the TLA+ grammar: {e}"),
+        })?;
+    parser.parse(text, None).ok_or_else(|| TlaError::Syntax {
+        location: Location {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+        },
+        message: "the parser gave up".into(),
+    })
+}
+
+/// Parses `path` and, first, the user modules it extends (depth first, so that definitions come
+/// before their uses).
+fn load_module(
+    path: &Path,
+    program: &mut Program,
+    modules: &mut Vec<ParsedModule>,
+    loading: &mut Vec<PathBuf>,
+) -> Result<(), TlaError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TlaError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let tree = parse_source(path, &text)?;
+    let root = tree.root_node();
+    if let Some(bad) = first_error(root) {
+        let message = if bad.is_missing() {
+            format!("missing `{}`", bad.kind())
+        } else {
+            let snippet: String = text
+                .get(bad.byte_range())
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(40)
+                .collect();
+            if snippet.is_empty() {
+                "unexpected end of input".to_string()
+            } else {
+                format!("unexpected `{snippet}`")
+            }
+        };
+        return Err(TlaError::Syntax {
+            location: location_of(path, bad),
+            message,
+        });
+    }
+    let Some(module) = kids(root).into_iter().find(|n| n.kind() == "module") else {
+        return Err(TlaError::Syntax {
+            location: Location {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+            },
+            message: "no `---- MODULE Name ----` header".into(),
+        });
+    };
+    let name = module
+        .child_by_field_name("name")
+        .and_then(|n| text.get(n.byte_range()))
+        .unwrap_or("")
+        .to_string();
+    loading.push(path.to_path_buf());
+    let mut extends = Vec::new();
+    for (dep, is_extends) in dependencies(module) {
+        let dep_name = text.get(dep.byte_range()).unwrap_or("").to_string();
+        if STANDARD_MODULES.contains(&dep_name.as_str()) {
+            continue;
+        }
+        if is_extends {
+            extends.push(dep_name.clone());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let dep_path = dir.join(format!("{dep_name}.tla"));
+        if loading.contains(&dep_path) {
+            return Err(TlaError::Semantic {
+                location: location_of(path, dep),
+                message: format!("module `{dep_name}` depends on itself"),
+            });
+        }
+        if modules
+            .iter()
+            .any(|m| program.sources[m.file as usize].path == dep_path)
+        {
+            continue;
+        }
+        if !dep_path.exists() {
+            let message = if dep_name == "Reals" {
+                "the Reals module is not supported".to_string()
+            } else {
+                format!(
+                    "module `{dep_name}` is neither a standard module nor a file {}",
+                    dep_path.display()
+                )
+            };
+            return Err(TlaError::Unsupported {
+                location: location_of(path, dep),
+                message,
+            });
+        }
+        load_module(&dep_path, program, modules, loading)?;
+    }
+    loading.pop();
+    let file = program.sources.len() as u32;
+    program.sources.push(Source {
+        path: path.to_path_buf(),
+        text: Arc::from(text),
+    });
+    modules.push(ParsedModule {
+        file,
+        tree,
+        name,
+        extends,
+    });
+    Ok(())
+}
+
+/// The modules `module` depends on: the names after EXTENDS (with `true`) and after INSTANCE
+/// (with `false`), as nodes.
+fn dependencies(module: Node) -> Vec<(Node, bool)> {
+    let mut out = Vec::new();
+    for unit in kids(module) {
+        match unit.kind() {
+            "extends" => out.extend(kids(unit).into_iter().map(|n| (n, true))),
+            _ => {
+                if let Some(instance) = instance_node(unit) {
+                    if let Some(name) = kids(instance).into_iter().next() {
+                        out.push((name, false));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The `instance` node of a module unit: `INSTANCE M`, `LOCAL INSTANCE M`, `N == INSTANCE M`.
+fn instance_node(unit: Node) -> Option<Node> {
+    match unit.kind() {
+        "instance" => Some(unit),
+        "local_definition" => kids(unit).into_iter().next().and_then(instance_node),
+        "module_definition" => unit.child_by_field_name("definition"),
+        _ => None,
+    }
+}
+
+fn cfg_value(value: &CfgValue) -> Value {
+    match value {
+        CfgValue::Int(n) => Value::Int(*n),
+        CfgValue::Str(s) => Value::string(s),
+        CfgValue::Bool(b) => Value::Bool(*b),
+        CfgValue::Model(m) => Value::Model(Sym::new(m)),
+        CfgValue::Set(elements) => Value::set(elements.iter().map(cfg_value).collect()),
+    }
+}
+
+/// A definition waiting for its body to be lowered.
+struct Pending<'t> {
+    id: u32,
+    file: u32,
+    node: Node<'t>,
+}
+
+struct Loader<'p> {
+    program: &'p mut Program,
+    config: &'p Config,
+    /// Per definition, the kinds of its parameters.
+    param_kinds: Vec<Vec<ParamKind>>,
+    /// Per definition, whether it is a function definition `f[x \in S] == e`.
+    function_defs: Vec<bool>,
+    /// The names visible in the module being lowered.
+    ns: HashMap<String, Global>,
+    /// The names of each `N == INSTANCE M`.
+    instances: Vec<HashMap<String, Global>>,
+    /// Parsed modules by name.
+    modules_by_name: HashMap<String, usize>,
+    /// Definitions declared LOCAL, which INSTANCE does not export.
+    local_defs: Vec<bool>,
+}
+
+impl<'p> Loader<'p> {
+    fn new(program: &'p mut Program, config: &'p Config) -> Self {
+        Loader {
+            program,
+            config,
+            param_kinds: Vec::new(),
+            function_defs: Vec::new(),
+            ns: HashMap::new(),
+            instances: Vec::new(),
+            modules_by_name: HashMap::new(),
+            local_defs: Vec::new(),
+        }
+    }
+
+    fn path(&self, file: u32) -> PathBuf {
+        self.program.sources[file as usize].path.clone()
+    }
+
+    fn text(&self, file: u32) -> Arc<str> {
+        Arc::clone(&self.program.sources[file as usize].text)
+    }
+
+    /// The module at `index` and the modules it extends, dependencies first.
+    fn closure(&self, modules: &[ParsedModule], index: usize, out: &mut Vec<usize>) {
+        if out.contains(&index) {
+            return;
+        }
+        for name in &modules[index].extends {
+            if let Some(&dep) = self.modules_by_name.get(name) {
+                self.closure(modules, dep, out);
+            }
+        }
+        out.push(index);
+    }
+
+    fn run(mut self, modules: &[ParsedModule]) -> Result<(), TlaError> {
+        let mut pending = Vec::new();
+        let mut assumptions = Vec::new();
+        let mut constants = Vec::new();
+        let mut instances = Vec::new();
+        let mut main = Vec::new();
+        if !modules.is_empty() {
+            self.closure(modules, modules.len() - 1, &mut main);
+        }
+        for &index in &main {
+            let module = &modules[index];
+            let root = module.tree.root_node();
+            let Some(node) = kids(root).into_iter().find(|n| n.kind() == "module") else {
+                continue;
+            };
+            self.declare(
+                module.file,
+                node,
+                None,
+                &mut pending,
+                &mut assumptions,
+                &mut constants,
+                &mut instances,
+            )?;
+        }
+        // Constants: values from the configuration, or substitutions by definitions.
+        for (file, node) in constants {
+            let text = self.text(file);
+            let name = text.get(node.byte_range()).unwrap_or("").to_string();
+            let location = location_of(&self.path(file), node);
+            let global = if let Some((_, value)) =
+                self.config.constants.iter().find(|(n, _)| n.name == name)
+            {
+                Global::Const(cfg_value(value))
+            } else if let Some((_, target)) = self
+                .config
+                .substitutions
+                .iter()
+                .find(|(n, _)| n.name == name)
+            {
+                match self.ns.get(&target.name) {
+                    Some(Global::Def(id)) => Global::Alias(*id),
+                    _ => {
+                        return Err(TlaError::Config {
+                            location: target.location.clone(),
+                            message: format!(
+                                "`{}` substituted for `{name}` is not a definition of the spec",
+                                target.name
+                            ),
+                        })
+                    }
+                }
+            } else {
+                return Err(TlaError::Config {
+                    location,
+                    message: format!(
+                        "constant `{name}` is not assigned a value in the configuration"
+                    ),
+                });
+            };
+            self.ns.insert(name, global);
+        }
+        for (named, _) in &self.config.constants {
+            if !matches!(self.ns.get(&named.name), Some(Global::Const(_))) {
+                return Err(TlaError::Config {
+                    location: named.location.clone(),
+                    message: format!("`{}` is not a CONSTANT of the spec", named.name),
+                });
+            }
+        }
+        for (file, unit) in instances {
+            self.instance(modules, file, unit)?;
+        }
+        for item in pending {
+            self.lower_definition(item)?;
+        }
+        for (file, node) in assumptions {
+            let mut scope = Scope::new(file, self.text(file));
+            let expr = self.expr(&mut scope, node)?;
+            self.program.assumptions.push((expr, scope.slots));
+        }
+        self.program.globals = std::mem::take(&mut self.ns);
+        Ok(())
+    }
+
+    /// `INSTANCE M WITH ...` (its definitions join the current module) or `N == INSTANCE M`
+    /// (they are reached as `N!Op`).
+    fn instance(
+        &mut self,
+        modules: &[ParsedModule],
+        file: u32,
+        unit: Node,
+    ) -> Result<(), TlaError> {
+        let Some(node) = instance_node(unit) else {
+            return Ok(());
+        };
+        if unit.kind() == "module_definition" && !field_kids(unit, "parameter").is_empty() {
+            return Err(self.unsupported(
+                file,
+                unit,
+                "INSTANCE with parameters (`N(x) == INSTANCE M`)",
+            ));
+        }
+        let text = self.text(file);
+        let children = kids(node);
+        let Some(name_node) = children.first() else {
+            return Err(self.semantic(file, node, "INSTANCE without a module name"));
+        };
+        let module_name = text.get(name_node.byte_range()).unwrap_or("").to_string();
+        let as_name = if unit.kind() == "module_definition" {
+            unit.child_by_field_name("name")
+                .map(|n| text.get(n.byte_range()).unwrap_or("").to_string())
+        } else {
+            None
+        };
+        if STANDARD_MODULES.contains(&module_name.as_str()) {
+            // The standard modules' operators are built in everywhere.
+            if as_name.is_some() {
+                return Err(self.unsupported(
+                    file,
+                    unit,
+                    "a named INSTANCE of a standard module (use its operators directly)",
+                ));
+            }
+            return Ok(());
+        }
+        let Some(&index) = self.modules_by_name.get(&module_name) else {
+            return Err(self.semantic(
+                file,
+                *name_node,
+                format!("module `{module_name}` not found"),
+            ));
+        };
+        let mut substitutions: HashMap<String, Global> = HashMap::new();
+        for sub in children.iter().filter(|n| n.kind() == "substitution") {
+            let parts = kids(*sub);
+            let (Some(target), Some(value)) = (parts.first(), parts.last()) else {
+                continue;
+            };
+            if target.kind() != "identifier_ref" {
+                return Err(self.unsupported(file, *sub, "substituting an operator symbol"));
+            }
+            if matches!(
+                value.kind(),
+                "lambda" | "prefix_op_symbol" | "infix_op_symbol" | "postfix_op_symbol"
+            ) {
+                return Err(self.unsupported(
+                    file,
+                    *value,
+                    "substituting an operator for a constant operator",
+                ));
+            }
+            let mut scope = Scope::new(file, Arc::clone(&text));
+            let expr = self.expr(&mut scope, *value)?;
+            if scope.slots > 0 {
+                return Err(self.unsupported(file, *value, "a substitution that binds variables"));
+            }
+            let target_name = text.get(target.byte_range()).unwrap_or("").to_string();
+            substitutions.insert(target_name, Global::Subst(expr));
+        }
+        let mut closure = Vec::new();
+        self.closure(modules, index, &mut closure);
+        let outer = std::mem::take(&mut self.ns);
+        let result = self.instantiate(modules, &closure, &outer, substitutions, file, unit);
+        let names = std::mem::replace(&mut self.ns, outer);
+        result?;
+        match as_name {
+            Some(name) => {
+                let id = self.instances.len() as u32;
+                self.instances.push(names);
+                self.ns.insert(name, Global::Instance(id));
+            }
+            None => {
+                for (name, global) in names {
+                    if let Global::Def(id) = global {
+                        if !self.local_defs[id as usize] {
+                            self.ns.entry(name).or_insert(global);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Declares and lowers the modules of an instance into `self.ns`, binding their constants
+    /// and variables to `substitutions` or, implicitly, to the same names in `outer`.
+    fn instantiate(
+        &mut self,
+        modules: &[ParsedModule],
+        closure: &[usize],
+        outer: &HashMap<String, Global>,
+        substitutions: HashMap<String, Global>,
+        file: u32,
+        unit: Node,
+    ) -> Result<(), TlaError> {
+        let mut pending = Vec::new();
+        let mut instances = Vec::new();
+        let mut params = Vec::new();
+        for &index in closure {
+            let module = &modules[index];
+            let Some(node) = kids(module.tree.root_node())
+                .into_iter()
+                .find(|n| n.kind() == "module")
+            else {
+                continue;
+            };
+            let mut unused = Vec::new();
+            self.declare(
+                module.file,
+                node,
+                Some(&mut params),
+                &mut pending,
+                &mut unused,
+                &mut Vec::new(),
+                &mut instances,
+            )?;
+        }
+        for (param_file, param) in params {
+            let name = self
+                .text(param_file)
+                .get(param.byte_range())
+                .unwrap_or("")
+                .to_string();
+            let global = match substitutions.get(&name).or_else(|| outer.get(&name)) {
+                Some(global) => global.clone(),
+                None => {
+                    return Err(self.semantic(
+                        file,
+                        unit,
+                        format!(
+                        "INSTANCE: nothing to substitute for `{name}` (add `WITH {name} <- ...`)"
+                    ),
+                    ))
+                }
+            };
+            self.ns.insert(name, global);
+        }
+        for (inner_file, inner_unit) in instances {
+            self.instance(modules, inner_file, inner_unit)?;
+        }
+        for item in pending {
+            self.lower_definition(item)?;
+        }
+        Ok(())
+    }
+
+    fn unsupported(&self, file: u32, node: Node, message: impl Into<String>) -> TlaError {
+        TlaError::Unsupported {
+            location: location_of(&self.path(file), node),
+            message: message.into(),
+        }
+    }
+
+    fn semantic(&self, file: u32, node: Node, message: impl Into<String>) -> TlaError {
+        TlaError::Semantic {
+            location: location_of(&self.path(file), node),
+            message: message.into(),
+        }
+    }
+
+    /// First pass over a module: names of variables, constants and definitions.
+    #[allow(clippy::too_many_arguments)]
+    fn declare<'t>(
+        &mut self,
+        file: u32,
+        module: Node<'t>,
+        mut params: Option<&mut Vec<(u32, Node<'t>)>>,
+        pending: &mut Vec<Pending<'t>>,
+        assumptions: &mut Vec<(u32, Node<'t>)>,
+        constants: &mut Vec<(u32, Node<'t>)>,
+        instances: &mut Vec<(u32, Node<'t>)>,
+    ) -> Result<(), TlaError> {
+        let text = self.text(file);
+        for unit in kids(module) {
+            let local = unit.kind() == "local_definition";
+            let unit = if local {
+                match kids(unit).into_iter().next() {
+                    Some(inner) => inner,
+                    None => continue,
+                }
+            } else {
+                unit
+            };
+            match unit.kind() {
+                "header_line" | "double_line" | "single_line" | "extends" | "identifier" => {}
+                "variable_declaration" if params.is_some() => {
+                    if let Some(params) = params.as_deref_mut() {
+                        params.extend(kids(unit).into_iter().map(|v| (file, v)));
+                    }
+                }
+                "constant_declaration" if params.is_some() => {
+                    for constant in kids(unit) {
+                        let name_node = if constant.kind() == "operator_declaration" {
+                            return Err(self.unsupported(
+                                file,
+                                constant,
+                                "operator constants in an instantiated module",
+                            ));
+                        } else {
+                            constant
+                        };
+                        if let Some(params) = params.as_deref_mut() {
+                            params.push((file, name_node));
+                        }
+                    }
+                }
+                "variable_declaration" => {
+                    for var in kids(unit) {
+                        let name = text.get(var.byte_range()).unwrap_or("").to_string();
+                        let index = self.program.vars.len() as u32;
+                        self.program.vars.push(Sym::new(&name));
+                        if self.ns.insert(name.clone(), Global::Var(index)).is_some() {
+                            return Err(self.semantic(
+                                file,
+                                var,
+                                format!("`{name}` is defined twice"),
+                            ));
+                        }
+                    }
+                }
+                "constant_declaration" => {
+                    for constant in kids(unit) {
+                        let name_node = if constant.kind() == "operator_declaration" {
+                            match constant.child_by_field_name("name") {
+                                Some(n) => n,
+                                None => continue,
+                            }
+                        } else {
+                            constant
+                        };
+                        constants.push((file, name_node));
+                    }
+                }
+                "recursive_declaration" | "theorem" | "use_or_hide" => {}
+                "assumption" => {
+                    if let Some(expr) = kids(unit)
+                        .into_iter()
+                        .rev()
+                        .find(|n| n.kind() != "identifier" && n.kind() != "def_eq")
+                    {
+                        assumptions.push((file, expr));
+                    }
+                }
+                "operator_definition" | "function_definition" => {
+                    let Some(name_node) = unit.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let name = if name_node.kind() == "identifier" {
+                        text.get(name_node.byte_range()).unwrap_or("").to_string()
+                    } else {
+                        // An infix, prefix or postfix operator: key it by its symbol's kind.
+                        let symbol = kids(name_node).into_iter().next().unwrap_or(name_node);
+                        format!("\\op:{}", symbol.kind())
+                    };
+                    let id = self.program.defs.len() as u32;
+                    let params = if unit.kind() == "operator_definition" {
+                        field_kids(unit, "parameter")
+                            .into_iter()
+                            .map(|p| {
+                                if p.kind() == "operator_declaration" {
+                                    ParamKind::Operator(
+                                        kids(p)
+                                            .iter()
+                                            .filter(|c| c.kind() == "placeholder")
+                                            .count(),
+                                    )
+                                } else {
+                                    ParamKind::Value
+                                }
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    self.program.defs.push(Def {
+                        name: Sym::new(&name),
+                        arity: params.len(),
+                        body: Expr {
+                            kind: Kind::Lit(Value::Bool(false)),
+                            span: Span::default(),
+                        },
+                        frame_size: 0,
+                        function: None,
+                        cached: None,
+                        span: span_of(file, unit),
+                    });
+                    self.param_kinds.push(params);
+                    self.function_defs
+                        .push(unit.kind() == "function_definition");
+                    self.local_defs.push(local);
+                    // A later definition of the same name (from an extending module) wins.
+                    self.ns.insert(name, Global::Def(id));
+                    pending.push(Pending {
+                        id,
+                        file,
+                        node: unit,
+                    });
+                }
+                "instance" | "module_definition" => instances.push((file, unit)),
+                "module" => return Err(self.unsupported(file, unit, "nested modules")),
+                other => {
+                    return Err(self.unsupported(file, unit, format!("module-level `{other}`")))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn lower_definition(&mut self, item: Pending) -> Result<(), TlaError> {
+        let mut scope = Scope::new(item.file, self.text(item.file));
+        let node = item.node;
+        let function = if node.kind() == "function_definition" {
+            let mut bounds = Vec::new();
+            for b in kids(node)
+                .into_iter()
+                .filter(|n| n.kind() == "quantifier_bound")
+            {
+                bounds.extend(self.quantifier_bound(&mut scope, b)?);
+            }
+            Some(bounds)
+        } else {
+            for param in field_kids(node, "parameter") {
+                let slot = scope.alloc();
+                let (name_node, binding) = if param.kind() == "operator_declaration" {
+                    let arity = kids(param)
+                        .iter()
+                        .filter(|c| c.kind() == "placeholder")
+                        .count();
+                    (
+                        param.child_by_field_name("name").unwrap_or(param),
+                        Binding::OpParam(slot, arity),
+                    )
+                } else {
+                    (param, Binding::Slot(slot))
+                };
+                let name = scope.text_of(name_node);
+                scope.bindings.push((name, binding));
+            }
+            None
+        };
+        let Some(body_node) = node.child_by_field_name("definition") else {
+            return Err(self.semantic(item.file, node, "definition without a body"));
+        };
+        let body = self.expr(&mut scope, body_node)?;
+        let def = &mut self.program.defs[item.id as usize];
+        def.body = body;
+        def.function = function;
+        def.frame_size = scope.slots;
+        Ok(())
+    }
+
+    /// The bindings of a quantifier bound: `x, y \in S` or `<<x, y>> \in S`.
+    fn quantifier_bound(&mut self, scope: &mut Scope, node: Node) -> Result<Vec<Bound>, TlaError> {
+        let Some(set_node) = node.child_by_field_name("set") else {
+            return Err(self.semantic(scope.file, node, "quantifier bound without a set"));
+        };
+        // The set is evaluated outside the scope of the bound names.
+        let intros = field_kids(node, "intro");
+        let mut bounds = Vec::new();
+        let mut names = Vec::new();
+        for intro in intros {
+            if intro.kind() == "tuple_of_identifiers" {
+                let set = self.expr(scope, set_node)?;
+                let mut slots = Vec::new();
+                for id in kids(intro).into_iter().filter(|n| n.kind() == "identifier") {
+                    let slot = scope.alloc();
+                    slots.push(slot);
+                    names.push((scope.text_of(id), Binding::Slot(slot)));
+                }
+                bounds.push(Bound {
+                    pattern: Pattern::Tuple(slots),
+                    set,
+                });
+            } else if intro.kind() == "identifier" {
+                let set = self.expr(scope, set_node)?;
+                let slot = scope.alloc();
+                names.push((scope.text_of(intro), Binding::Slot(slot)));
+                bounds.push(Bound {
+                    pattern: Pattern::Slot(slot),
+                    set,
+                });
+            }
+        }
+        scope.bindings.extend(names);
+        Ok(bounds)
+    }
+
+    fn bounds(&mut self, scope: &mut Scope, nodes: &[Node]) -> Result<Vec<Bound>, TlaError> {
+        let mut all = Vec::new();
+        for node in nodes {
+            all.extend(self.quantifier_bound(scope, *node)?);
+        }
+        Ok(all)
+    }
+
+    fn lit(value: Value, span: Span) -> Expr {
+        Expr {
+            kind: Kind::Lit(value),
+            span,
+        }
+    }
+
+    fn expr(&mut self, scope: &mut Scope, node: Node) -> Result<Expr, TlaError> {
+        // Deeply nested expressions would overflow the stack of the recursive passes.
+        if scope.depth >= EXPRESSION_DEPTH_MAX {
+            return Err(self.unsupported(
+                scope.file,
+                node,
+                format!("expressions nested more than {EXPRESSION_DEPTH_MAX} deep"),
+            ));
+        }
+        scope.depth += 1;
+        let result = self.expr_inner(scope, node);
+        scope.depth -= 1;
+        result
+    }
+
+    fn expr_inner(&mut self, scope: &mut Scope, node: Node) -> Result<Expr, TlaError> {
+        let span = span_of(scope.file, node);
+        let mk = |kind| Ok(Expr { kind, span });
+        match node.kind() {
+            "nat_number" => {
+                let text = scope.text_of(node);
+                match text.parse::<i64>() {
+                    Ok(n) => Ok(Self::lit(Value::Int(n), span)),
+                    Err(_) => Err(self.unsupported(
+                        scope.file,
+                        node,
+                        format!("integer `{text}` does not fit in 64 bits"),
+                    )),
+                }
+            }
+            "binary_number" | "octal_number" | "hex_number" => {
+                let radix = match node.kind() {
+                    "binary_number" => 2,
+                    "octal_number" => 8,
+                    _ => 16,
+                };
+                let digits = kids(node)
+                    .into_iter()
+                    .find(|n| n.kind() == "value")
+                    .map(|n| scope.text_of(n))
+                    .unwrap_or_default();
+                match i64::from_str_radix(&digits, radix) {
+                    Ok(n) => Ok(Self::lit(Value::Int(n), span)),
+                    Err(_) => Err(self.unsupported(scope.file, node, "integer out of range")),
+                }
+            }
+            "real_number" | "real_number_set" => {
+                Err(self.unsupported(scope.file, node, "real numbers"))
+            }
+            "string" => {
+                let raw = scope.text_of(node);
+                let inner = raw
+                    .strip_prefix('"')
+                    .and_then(|r| r.strip_suffix('"'))
+                    .unwrap_or(&raw);
+                let mut out = String::new();
+                let mut chars = inner.chars();
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        match chars.next() {
+                            Some('n') => out.push('\n'),
+                            Some('t') => out.push('\t'),
+                            Some('r') => out.push('\r'),
+                            Some('f') => out.push('\x0c'),
+                            Some(other) => out.push(other),
+                            None => {}
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Ok(Self::lit(Value::string(&out), span))
+            }
+            "boolean" => Ok(Self::lit(Value::Bool(scope.text_of(node) == "TRUE"), span)),
+            "boolean_set" => Ok(Self::lit(
+                Value::set_sorted(vec![Value::Bool(false), Value::Bool(true)]),
+                span,
+            )),
+            "string_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::String)), span)),
+            "nat_number_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::Nat)), span)),
+            "int_number_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::Int)), span)),
+            "parentheses" => match kids(node).into_iter().next() {
+                Some(inner) => self.expr(scope, inner),
+                None => Err(self.semantic(scope.file, node, "empty parentheses")),
+            },
+            "label" => match node.child_by_field_name("expression") {
+                Some(inner) => self.expr(scope, inner),
+                None => Err(self.semantic(scope.file, node, "label without an expression")),
+            },
+            "identifier_ref" => {
+                let name = scope.text_of(node);
+                self.apply_name(scope, node, &name, Vec::new(), span)
+            }
+            "bound_op" => {
+                let Some(name_node) = node.child_by_field_name("name") else {
+                    return Err(self.semantic(scope.file, node, "operator without a name"));
+                };
+                let name = scope.text_of(name_node);
+                let args = field_kids(node, "parameter");
+                self.apply_name(scope, node, &name, args, span)
+            }
+            "bound_prefix_op" => self.prefix(scope, node, span),
+            "bound_infix_op" => self.infix(scope, node, span),
+            "bound_postfix_op" => {
+                let (Some(lhs), Some(symbol)) = (
+                    node.child_by_field_name("lhs"),
+                    node.child_by_field_name("symbol"),
+                ) else {
+                    return Err(self.semantic(scope.file, node, "malformed postfix operator"));
+                };
+                if symbol.kind() != "prime" {
+                    return Err(self.unsupported(
+                        scope.file,
+                        node,
+                        format!("postfix operator `{}`", scope.text_of(symbol)),
+                    ));
+                }
+                let inner = self.expr(scope, lhs)?;
+                mk(Kind::Prime(Box::new(inner)))
+            }
+            "bounded_quantification" => {
+                let forall = node
+                    .child_by_field_name("quantifier")
+                    .is_some_and(|q| q.kind() == "forall");
+                let mark = scope.bindings.len();
+                let bounds = self.bounds(scope, &field_kids(node, "bound"))?;
+                let Some(body_node) = node.child_by_field_name("expression") else {
+                    return Err(self.semantic(scope.file, node, "quantifier without a body"));
+                };
+                let body = Box::new(self.expr(scope, body_node)?);
+                scope.bindings.truncate(mark);
+                mk(if forall {
+                    Kind::Forall(bounds, body)
+                } else {
+                    Kind::Exists(bounds, body)
+                })
+            }
+            "unbounded_quantification" => Err(self.unsupported(
+                scope.file,
+                node,
+                "unbounded quantifiers (`\\E x : P`) cannot be evaluated by a model checker; bound the variable with `\\in S`",
+            )),
+            "choose" => {
+                let (Some(intro), Some(set_node), Some(body_node)) = (
+                    node.child_by_field_name("intro"),
+                    node.child_by_field_name("set"),
+                    node.child_by_field_name("expression"),
+                ) else {
+                    return Err(self.unsupported(
+                        scope.file,
+                        node,
+                        "unbounded CHOOSE (`CHOOSE x : P`) cannot be evaluated; use `CHOOSE x \\in S : P`",
+                    ));
+                };
+                let set = self.expr(scope, set_node)?;
+                let mark = scope.bindings.len();
+                let pattern = self.pattern(scope, intro);
+                let body = self.expr(scope, body_node)?;
+                scope.bindings.truncate(mark);
+                mk(Kind::Choose(Box::new(Bound { pattern, set }), Box::new(body)))
+            }
+            "finite_set_literal" => {
+                let elements = self.exprs(scope, &kids(node))?;
+                mk(Kind::SetEnum(elements))
+            }
+            "set_filter" => {
+                let (Some(generator), Some(filter)) = (
+                    node.child_by_field_name("generator"),
+                    node.child_by_field_name("filter"),
+                ) else {
+                    return Err(self.semantic(scope.file, node, "malformed set filter"));
+                };
+                let mark = scope.bindings.len();
+                let mut bounds = self.quantifier_bound(scope, generator)?;
+                let predicate = self.expr(scope, filter)?;
+                scope.bindings.truncate(mark);
+                let Some(bound) = bounds.pop() else {
+                    return Err(self.semantic(scope.file, node, "set filter without a bound"));
+                };
+                mk(Kind::SetFilter(Box::new(bound), Box::new(predicate)))
+            }
+            "set_map" => {
+                let Some(map) = node.child_by_field_name("map") else {
+                    return Err(self.semantic(scope.file, node, "malformed set map"));
+                };
+                let mark = scope.bindings.len();
+                let bounds = self.bounds(scope, &field_kids(node, "generator"))?;
+                let body = self.expr(scope, map)?;
+                scope.bindings.truncate(mark);
+                mk(Kind::SetMap(Box::new(body), bounds))
+            }
+            "function_evaluation" => {
+                let children = kids(node);
+                let Some((callee, args)) = children.split_first() else {
+                    return Err(self.semantic(scope.file, node, "malformed function application"));
+                };
+                let args = self.exprs(scope, args)?;
+                // A recursive function definition is applied without building it whole.
+                if callee.kind() == "identifier_ref" {
+                    let name = scope.text_of(*callee);
+                    match scope.lookup(&name) {
+                        Some(Binding::Let(id, _)) if self.program.lets[id as usize].function.is_some() => {
+                            return mk(Kind::LetFuncDefApply(id, args));
+                        }
+                        Some(_) => {}
+                        None => {
+                            if let Some(Global::Def(id)) = self.ns.get(&name) {
+                                if self.function_defs[*id as usize] {
+                                    return mk(Kind::FuncDefApply(*id, args));
+                                }
+                            }
+                        }
+                    }
+                }
+                let f = self.expr(scope, *callee)?;
+                mk(Kind::Apply(Box::new(f), args))
+            }
+            "function_literal" => {
+                let children = kids(node);
+                let bound_nodes: Vec<Node> = children
+                    .iter()
+                    .copied()
+                    .filter(|n| n.kind() == "quantifier_bound")
+                    .collect();
+                let Some(body_node) = children.last().copied() else {
+                    return Err(self.semantic(scope.file, node, "malformed function"));
+                };
+                let mark = scope.bindings.len();
+                let bounds = self.bounds(scope, &bound_nodes)?;
+                let body = self.expr(scope, body_node)?;
+                scope.bindings.truncate(mark);
+                mk(Kind::FuncCons(bounds, Box::new(body)))
+            }
+            "set_of_functions" => {
+                let children: Vec<Node> = kids(node)
+                    .into_iter()
+                    .filter(|n| n.kind() != "maps_to")
+                    .collect();
+                let [domain, range] = children.as_slice() else {
+                    return Err(self.semantic(scope.file, node, "malformed function set"));
+                };
+                let d = self.expr(scope, *domain)?;
+                let r = self.expr(scope, *range)?;
+                mk(Kind::FuncSet(Box::new(d), Box::new(r)))
+            }
+            "record_literal" | "set_of_records" => {
+                let children: Vec<Node> = kids(node)
+                    .into_iter()
+                    .filter(|n| n.kind() != "all_map_to")
+                    .collect();
+                let mut fields = Vec::new();
+                for pair in children.chunks(2) {
+                    let [name, value] = pair else {
+                        return Err(self.semantic(scope.file, node, "malformed record"));
+                    };
+                    let field = Sym::new(&scope.text_of(*name));
+                    if fields.iter().any(|(f, _)| *f == field) {
+                        return Err(self.semantic(
+                            scope.file,
+                            *name,
+                            format!("field `{field}` appears twice"),
+                        ));
+                    }
+                    fields.push((field, self.expr(scope, *value)?));
+                }
+                // Records are stored with their fields sorted: sort the literal once here.
+                fields.sort_by_key(|(name, _)| *name);
+                mk(if node.kind() == "record_literal" {
+                    Kind::Record(fields)
+                } else {
+                    Kind::RecordSet(fields)
+                })
+            }
+            "record_value" => {
+                let children = kids(node);
+                let [record, field] = children.as_slice() else {
+                    return Err(self.semantic(scope.file, node, "malformed field access"));
+                };
+                let r = self.expr(scope, *record)?;
+                mk(Kind::Field(Box::new(r), Sym::new(&scope.text_of(*field))))
+            }
+            "except" => self.except(scope, node, span),
+            "prev_func_val" => match scope.lookup("@") {
+                Some(Binding::Slot(slot)) => mk(Kind::Local(slot)),
+                _ => Err(self.semantic(scope.file, node, "`@` outside of an EXCEPT")),
+            },
+            "tuple_literal" => {
+                let elements: Vec<Node> = kids(node)
+                    .into_iter()
+                    .filter(|n| !matches!(n.kind(), "langle_bracket" | "rangle_bracket"))
+                    .collect();
+                let elements = self.exprs(scope, &elements)?;
+                mk(Kind::Tuple(elements))
+            }
+            "step_expr_or_stutter" => {
+                let children = kids(node);
+                let [action, vars] = children.as_slice() else {
+                    return Err(self.semantic(scope.file, node, "malformed [A]_v"));
+                };
+                let a = self.expr(scope, *action)?;
+                let v = self.expr(scope, *vars)?;
+                mk(Kind::StepOrStutter(Box::new(a), Box::new(v)))
+            }
+            "step_expr_no_stutter" => mk(Kind::Temporal("<<A>>_v")),
+            "fairness" => mk(Kind::Temporal("fairness (WF_/SF_)")),
+            "if_then_else" => {
+                let (Some(c), Some(t), Some(e)) = (
+                    node.child_by_field_name("if"),
+                    node.child_by_field_name("then"),
+                    node.child_by_field_name("else"),
+                ) else {
+                    return Err(self.semantic(scope.file, node, "malformed IF"));
+                };
+                let c = self.expr(scope, c)?;
+                let t = self.expr(scope, t)?;
+                let e = self.expr(scope, e)?;
+                mk(Kind::If(Box::new(c), Box::new(t), Box::new(e)))
+            }
+            "case" => {
+                let mut arms = Vec::new();
+                let mut other = None;
+                for arm in kids(node) {
+                    let parts: Vec<Node> = kids(arm)
+                        .into_iter()
+                        .filter(|n| n.kind() != "case_arrow")
+                        .collect();
+                    match (arm.kind(), parts.as_slice()) {
+                        ("case_arm", [guard, value]) => {
+                            let g = self.expr(scope, *guard)?;
+                            let v = self.expr(scope, *value)?;
+                            arms.push((g, v));
+                        }
+                        ("other_arm", [value]) => {
+                            other = Some(Box::new(self.expr(scope, *value)?));
+                        }
+                        _ => {}
+                    }
+                }
+                mk(Kind::Case(arms, other))
+            }
+            "let_in" => self.let_in(scope, node),
+            "conj_list" | "disj_list" => {
+                let mut items = Vec::new();
+                for item in kids(node) {
+                    if let Some(e) = kids(item)
+                        .into_iter()
+                        .find(|n| !matches!(n.kind(), "bullet_conj" | "bullet_disj"))
+                    {
+                        items.push(self.expr(scope, e)?);
+                    }
+                }
+                mk(if node.kind() == "conj_list" {
+                    Kind::And(items)
+                } else {
+                    Kind::Or(items)
+                })
+            }
+            "lambda" => Err(self.semantic(
+                scope.file,
+                node,
+                "LAMBDA is only allowed as an argument of an operator",
+            )),
+            "prefixed_op" => self.prefixed_op(scope, node, span),
+            "subexpression" => Err(self.unsupported(
+                scope.file,
+                node,
+                "subexpression references (`Op!1`, `Op!<<`)",
+            )),
+            "proof_step_ref" => Err(self.unsupported(scope.file, node, "proof step references")),
+            other => Err(self.unsupported(scope.file, node, format!("the expression form `{other}`"))),
+        }
+    }
+
+    /// `N!Op` or `N!Op(args)` (and `N!M!Op` through nested instances).
+    fn prefixed_op(&mut self, scope: &mut Scope, node: Node, span: Span) -> Result<Expr, TlaError> {
+        let (Some(prefix), Some(op)) = (
+            node.child_by_field_name("prefix"),
+            node.child_by_field_name("op"),
+        ) else {
+            return Err(self.semantic(scope.file, node, "malformed `N!Op`"));
+        };
+        let mut names: Option<&HashMap<String, Global>> = Some(&self.ns);
+        let mut qualified = String::new();
+        for component in kids(prefix) {
+            let inner = kids(component).into_iter().next().unwrap_or(component);
+            if inner.kind() != "identifier_ref" {
+                return Err(self.unsupported(
+                    scope.file,
+                    component,
+                    "parameterized instances (`N(x)!Op`)",
+                ));
+            }
+            let name = scope.text_of(inner);
+            qualified.push_str(&name);
+            qualified.push('!');
+            names = match names.and_then(|ns| ns.get(&name)) {
+                Some(Global::Instance(id)) => self.instances.get(*id as usize),
+                _ => {
+                    return Err(self.semantic(
+                        scope.file,
+                        inner,
+                        format!("`{name}` is not an instance (`{name} == INSTANCE M`)"),
+                    ))
+                }
+            };
+        }
+        let (name_node, arg_nodes) = match op.kind() {
+            "identifier_ref" => (op, Vec::new()),
+            "bound_op" => match op.child_by_field_name("name") {
+                Some(n) => (n, field_kids(op, "parameter")),
+                None => return Err(self.semantic(scope.file, op, "malformed operator")),
+            },
+            _ => {
+                return Err(self.unsupported(scope.file, op, "this form of `N!Op`"));
+            }
+        };
+        let name = scope.text_of(name_node);
+        let global = names.and_then(|ns| ns.get(&name)).cloned();
+        if global.is_none() {
+            return Err(self.semantic(
+                scope.file,
+                name_node,
+                format!("`{qualified}{name}` is not defined"),
+            ));
+        }
+        self.apply_global(scope, node, &name, global, arg_nodes, span)
+    }
+
+    fn exprs(&mut self, scope: &mut Scope, nodes: &[Node]) -> Result<Vec<Expr>, TlaError> {
+        nodes.iter().map(|n| self.expr(scope, *n)).collect()
+    }
+
+    fn pattern(&mut self, scope: &mut Scope, intro: Node) -> Pattern {
+        if intro.kind() == "tuple_of_identifiers" {
+            let mut slots = Vec::new();
+            for id in kids(intro).into_iter().filter(|n| n.kind() == "identifier") {
+                let slot = scope.alloc();
+                slots.push(slot);
+                let name = scope.text_of(id);
+                scope.bindings.push((name, Binding::Slot(slot)));
+            }
+            Pattern::Tuple(slots)
+        } else {
+            let slot = scope.alloc();
+            let name = scope.text_of(intro);
+            scope.bindings.push((name, Binding::Slot(slot)));
+            Pattern::Slot(slot)
+        }
+    }
+
+    /// Lowers an argument in operator position: a name, a LAMBDA or an operator symbol.
+    fn op_arg(&mut self, scope: &mut Scope, node: Node, arity: usize) -> Result<Expr, TlaError> {
+        let span = span_of(scope.file, node);
+        let op = match node.kind() {
+            "identifier_ref" => {
+                let name = scope.text_of(node);
+                match scope.lookup(&name) {
+                    Some(Binding::Let(id, _)) => OpRef::Let(id),
+                    Some(Binding::OpParam(slot, _)) => OpRef::Param(slot),
+                    Some(Binding::Slot(_)) => {
+                        return Err(self.semantic(
+                            scope.file,
+                            node,
+                            format!(
+                            "`{name}` is a value, but an operator of {arity} arguments is expected"
+                        ),
+                        ))
+                    }
+                    None => match self.ns.get(&name) {
+                        Some(Global::Def(id)) | Some(Global::Alias(id)) => OpRef::Def(*id),
+                        _ => match Builtin::by_name(&name) {
+                            Some((b, _)) => OpRef::Builtin(b),
+                            None => {
+                                return Err(self.semantic(
+                                    scope.file,
+                                    node,
+                                    format!("unknown operator `{name}`"),
+                                ))
+                            }
+                        },
+                    },
+                }
+            }
+            "lambda" => {
+                let children = kids(node);
+                let Some((body_node, params)) = children.split_last() else {
+                    return Err(self.semantic(scope.file, node, "malformed LAMBDA"));
+                };
+                let mark = scope.bindings.len();
+                let mut slots = Vec::new();
+                for p in params {
+                    let slot = scope.alloc();
+                    slots.push(slot);
+                    let name = scope.text_of(*p);
+                    scope.bindings.push((name, Binding::Slot(slot)));
+                }
+                let body = self.expr(scope, *body_node)?;
+                scope.bindings.truncate(mark);
+                let id = self.program.lets.len() as u32;
+                self.program.lets.push(LetDef {
+                    name: Sym::new("LAMBDA"),
+                    params: slots,
+                    body,
+                    function: None,
+                    recursive: false,
+                });
+                OpRef::Let(id)
+            }
+            "infix_op_symbol" | "prefix_op_symbol" => {
+                let symbol = kids(node).into_iter().next().unwrap_or(node);
+                let key = format!("\\op:{}", symbol.kind());
+                if let Some(Global::Def(id)) = self.ns.get(&key) {
+                    OpRef::Def(*id)
+                } else if let Some(b) = Builtin::by_infix(symbol.kind()) {
+                    OpRef::Builtin(b)
+                } else {
+                    return Err(self.unsupported(
+                        scope.file,
+                        node,
+                        format!("the operator `{}` as an argument", scope.text_of(node)),
+                    ));
+                }
+            }
+            _ => {
+                return Err(self.semantic(
+                    scope.file,
+                    node,
+                    format!("expected an operator of {arity} arguments"),
+                ))
+            }
+        };
+        Ok(Expr {
+            kind: Kind::OpArg(op),
+            span,
+        })
+    }
+
+    /// `name` or `name(args)`.
+    fn apply_name(
+        &mut self,
+        scope: &mut Scope,
+        node: Node,
+        name: &str,
+        arg_nodes: Vec<Node>,
+        span: Span,
+    ) -> Result<Expr, TlaError> {
+        let mk = |kind| Ok(Expr { kind, span });
+        let count = arg_nodes.len();
+        let arity_error = |loader: &Self, expected: usize| {
+            Err(loader.semantic(
+                scope.file,
+                node,
+                format!("`{name}` takes {expected} argument(s), given {count}"),
+            ))
+        };
+        if let Some(binding) = scope.lookup(name) {
+            return match binding {
+                Binding::Slot(slot) => {
+                    if count > 0 {
+                        return arity_error(self, 0);
+                    }
+                    mk(Kind::Local(slot))
+                }
+                Binding::OpParam(slot, arity) => {
+                    if count != arity {
+                        return arity_error(self, arity);
+                    }
+                    let args = self.exprs(scope, &arg_nodes)?;
+                    mk(Kind::ParamCall(slot, args))
+                }
+                Binding::Let(id, arity) => {
+                    if count != arity {
+                        return arity_error(self, arity);
+                    }
+                    if scope.lowering_lets.contains(&id) {
+                        if let Some(l) = self.program.lets.get_mut(id as usize) {
+                            l.recursive = true;
+                        }
+                        scope.self_recursive_lets.push(id);
+                    }
+                    let args = self.exprs(scope, &arg_nodes)?;
+                    mk(Kind::LetCall(id, args))
+                }
+            };
+        }
+        let global = self.ns.get(name).cloned();
+        self.apply_global(scope, node, name, global, arg_nodes, span)
+    }
+
+    /// `name(args)` where `name` is the module-level `global` (or a built-in when `None`).
+    fn apply_global(
+        &mut self,
+        scope: &mut Scope,
+        node: Node,
+        name: &str,
+        global: Option<Global>,
+        arg_nodes: Vec<Node>,
+        span: Span,
+    ) -> Result<Expr, TlaError> {
+        let mk = |kind| Ok(Expr { kind, span });
+        let count = arg_nodes.len();
+        let arity_error = |loader: &Self, expected: usize| {
+            Err(loader.semantic(
+                scope.file,
+                node,
+                format!("`{name}` takes {expected} argument(s), given {count}"),
+            ))
+        };
+        match global {
+            Some(Global::Subst(expr)) => {
+                if count > 0 {
+                    return arity_error(self, 0);
+                }
+                Ok(expr)
+            }
+            Some(Global::Instance(_)) => Err(self.semantic(
+                scope.file,
+                node,
+                format!("`{name}` is an instance; use `{name}!Op`"),
+            )),
+            Some(Global::Var(index)) => {
+                if count > 0 {
+                    return arity_error(self, 0);
+                }
+                mk(Kind::Var(index))
+            }
+            Some(Global::Const(value)) => {
+                if count > 0 {
+                    return arity_error(self, 0);
+                }
+                mk(Kind::Lit(value))
+            }
+            Some(Global::Def(id)) | Some(Global::Alias(id)) => {
+                let kinds = self.param_kinds[id as usize].clone();
+                if kinds.len() != count {
+                    return arity_error(self, kinds.len());
+                }
+                let mut args = Vec::with_capacity(count);
+                for (arg, kind) in arg_nodes.iter().zip(&kinds) {
+                    args.push(match kind {
+                        ParamKind::Value => self.expr(scope, *arg)?,
+                        ParamKind::Operator(arity) => self.op_arg(scope, *arg, *arity)?,
+                    });
+                }
+                mk(Kind::Call(id, args))
+            }
+            None => {
+                if matches!(
+                    name,
+                    "TLCGet"
+                        | "TLCSet"
+                        | "RandomElement"
+                        | "TLCEval"
+                        | "Any"
+                        | "JavaTime"
+                        | "TLCModelValue"
+                        | "SubBag"
+                        | "BagOfAll"
+                        | "BagUnion"
+                ) {
+                    return Err(self.unsupported(
+                        scope.file,
+                        node,
+                        format!("the standard-module operator `{name}`"),
+                    ));
+                }
+                let Some((builtin, arity)) = Builtin::by_name(name) else {
+                    return Err(self.semantic(
+                        scope.file,
+                        node,
+                        format!("unknown identifier `{name}`"),
+                    ));
+                };
+                if arity != count {
+                    return arity_error(self, arity);
+                }
+                let mut args = Vec::with_capacity(count);
+                for (i, arg) in arg_nodes.iter().enumerate() {
+                    let op_position = matches!(
+                        (builtin, i),
+                        (Builtin::SelectSeq, 1) | (Builtin::SortSeq, 1)
+                    );
+                    args.push(if op_position {
+                        self.op_arg(scope, *arg, 1)?
+                    } else {
+                        self.expr(scope, *arg)?
+                    });
+                }
+                mk(Kind::Builtin(builtin, args))
+            }
+        }
+    }
+
+    fn prefix(&mut self, scope: &mut Scope, node: Node, span: Span) -> Result<Expr, TlaError> {
+        let mk = |kind| Ok(Expr { kind, span });
+        let (Some(symbol), Some(rhs)) = (
+            node.child_by_field_name("symbol"),
+            node.child_by_field_name("rhs"),
+        ) else {
+            return Err(self.semantic(scope.file, node, "malformed prefix operator"));
+        };
+        let kind = symbol.kind();
+        if let Some(Global::Def(id)) = self.ns.get(&format!("\\op:{kind}")).cloned() {
+            let arg = self.expr(scope, rhs)?;
+            return mk(Kind::Call(id, vec![arg]));
+        }
+        match kind {
+            "always" => {
+                let inner = self.expr(scope, rhs)?;
+                return mk(Kind::Always(Box::new(inner)));
+            }
+            "eventually" => return mk(Kind::Temporal("<> (eventually)")),
+            "enabled" => {
+                return Err(self.unsupported(scope.file, node, "ENABLED"));
+            }
+            _ => {}
+        }
+        let arg = self.expr(scope, rhs)?;
+        match kind {
+            "lnot" => mk(Kind::Not(Box::new(arg))),
+            "negative" => mk(Kind::Builtin(Builtin::Neg, vec![arg])),
+            "powerset" => mk(Kind::Builtin(Builtin::Powerset, vec![arg])),
+            "union" => mk(Kind::Builtin(Builtin::Union, vec![arg])),
+            "domain" => mk(Kind::Builtin(Builtin::Domain, vec![arg])),
+            "unchanged" => mk(Kind::Unchanged(Box::new(arg))),
+            other => Err(self.unsupported(scope.file, node, format!("prefix operator `{other}`"))),
+        }
+    }
+
+    fn infix(&mut self, scope: &mut Scope, node: Node, span: Span) -> Result<Expr, TlaError> {
+        let mk = |kind| Ok(Expr { kind, span });
+        let (Some(lhs), Some(symbol), Some(rhs)) = (
+            node.child_by_field_name("lhs"),
+            node.child_by_field_name("symbol"),
+            node.child_by_field_name("rhs"),
+        ) else {
+            return Err(self.semantic(scope.file, node, "malformed infix operator"));
+        };
+        let kind = symbol.kind();
+        if let Some(Global::Def(id)) = self.ns.get(&format!("\\op:{kind}")).cloned() {
+            let a = self.expr(scope, lhs)?;
+            let b = self.expr(scope, rhs)?;
+            return mk(Kind::Call(id, vec![a, b]));
+        }
+        match kind {
+            "land" | "lor" => {
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                let mut items = Vec::new();
+                for e in [a, b] {
+                    match (kind, e.kind) {
+                        ("land", Kind::And(inner)) | ("lor", Kind::Or(inner)) => {
+                            items.extend(inner)
+                        }
+                        (_, k) => items.push(Expr {
+                            kind: k,
+                            span: e.span,
+                        }),
+                    }
+                }
+                mk(if kind == "land" {
+                    Kind::And(items)
+                } else {
+                    Kind::Or(items)
+                })
+            }
+            "implies" => {
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                mk(Kind::Implies(Box::new(a), Box::new(b)))
+            }
+            "equiv" | "iff" => {
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                mk(Kind::Equiv(Box::new(a), Box::new(b)))
+            }
+            "leads_to" => mk(Kind::Temporal("~> (leads to)")),
+            "plus_arrow" => mk(Kind::Temporal("-+->")),
+            "times" => {
+                // `A \X B \X C` is one ternary product, not a nested pair.
+                let mut sets = Vec::new();
+                let mut left = lhs;
+                let mut rights = vec![rhs];
+                while left.kind() == "bound_infix_op"
+                    && left
+                        .child_by_field_name("symbol")
+                        .is_some_and(|s| s.kind() == "times")
+                {
+                    if let (Some(l), Some(r)) = (
+                        left.child_by_field_name("lhs"),
+                        left.child_by_field_name("rhs"),
+                    ) {
+                        rights.push(r);
+                        left = l;
+                    } else {
+                        break;
+                    }
+                }
+                sets.push(self.expr(scope, left)?);
+                for r in rights.into_iter().rev() {
+                    sets.push(self.expr(scope, r)?);
+                }
+                mk(Kind::Builtin(Builtin::Product, sets))
+            }
+            other => {
+                let Some(builtin) = Builtin::by_infix(other) else {
+                    return Err(self.unsupported(
+                        scope.file,
+                        node,
+                        format!("the infix operator `{}`", scope.text_of(symbol)),
+                    ));
+                };
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                mk(Kind::Builtin(builtin, vec![a, b]))
+            }
+        }
+    }
+
+    fn except(&mut self, scope: &mut Scope, node: Node, span: Span) -> Result<Expr, TlaError> {
+        let Some(base_node) = node.child_by_field_name("expr_to_update") else {
+            return Err(self.semantic(scope.file, node, "malformed EXCEPT"));
+        };
+        let base = self.expr(scope, base_node)?;
+        let mut updates = Vec::new();
+        for update in kids(node)
+            .into_iter()
+            .filter(|n| n.kind() == "except_update")
+        {
+            let Some(spec) = kids(update)
+                .into_iter()
+                .find(|n| n.kind() == "except_update_specifier")
+            else {
+                return Err(self.semantic(scope.file, update, "malformed EXCEPT update"));
+            };
+            let mut path = Vec::new();
+            for step in kids(spec) {
+                match step.kind() {
+                    "except_update_record_field" => {
+                        let field = kids(step)
+                            .into_iter()
+                            .next()
+                            .map(|n| scope.text_of(n))
+                            .unwrap_or_default();
+                        path.push(PathStep::Field(Sym::new(&field)));
+                    }
+                    _ => {
+                        let indices = self.exprs(scope, &kids(step))?;
+                        path.push(PathStep::Index(indices));
+                    }
+                }
+            }
+            let Some(value_node) = update.child_by_field_name("new_val") else {
+                return Err(self.semantic(scope.file, update, "EXCEPT update without a value"));
+            };
+            let at_slot = scope.alloc();
+            scope
+                .bindings
+                .push(("@".to_string(), Binding::Slot(at_slot)));
+            let value = self.expr(scope, value_node)?;
+            scope.bindings.pop();
+            updates.push(ExceptUpdate {
+                path,
+                value,
+                at_slot,
+            });
+        }
+        Ok(Expr {
+            kind: Kind::Except(Box::new(base), updates),
+            span,
+        })
+    }
+
+    fn let_in(&mut self, scope: &mut Scope, node: Node) -> Result<Expr, TlaError> {
+        let mark = scope.bindings.len();
+        let definitions = field_kids(node, "definitions");
+        let declared_recursive: Vec<String> = definitions
+            .iter()
+            .filter(|d| d.kind() == "recursive_declaration")
+            .flat_map(|d| kids(*d))
+            .map(|n| {
+                let name = if n.kind() == "operator_declaration" {
+                    n.child_by_field_name("name").unwrap_or(n)
+                } else {
+                    n
+                };
+                scope.text_of(name)
+            })
+            .collect();
+        // Declare every name of the block first, so RECURSIVE definitions can refer forward.
+        let mut ids = Vec::new();
+        for def in &definitions {
+            match def.kind() {
+                "operator_definition" | "function_definition" => {
+                    let Some(name_node) = def.child_by_field_name("name") else {
+                        continue;
+                    };
+                    if name_node.kind() != "identifier" {
+                        return Err(self.unsupported(
+                            scope.file,
+                            *def,
+                            "LET definitions of infix or prefix operators",
+                        ));
+                    }
+                    let name = scope.text_of(name_node);
+                    let arity = field_kids(*def, "parameter").len();
+                    let id = self.program.lets.len() as u32;
+                    self.program.lets.push(LetDef {
+                        name: Sym::new(&name),
+                        params: Vec::new(),
+                        body: Expr {
+                            kind: Kind::Lit(Value::Bool(false)),
+                            span: Span::default(),
+                        },
+                        // Marked as a function now, so that its body's `f[x]` applies it lazily.
+                        function: (def.kind() == "function_definition").then(Vec::new),
+                        recursive: declared_recursive.contains(&name),
+                    });
+                    scope.bindings.push((name, Binding::Let(id, arity)));
+                    ids.push((id, *def));
+                }
+                "recursive_declaration" => {}
+                _ => {
+                    return Err(self.unsupported(
+                        scope.file,
+                        *def,
+                        format!("`{}` in a LET", def.kind()),
+                    ))
+                }
+            }
+        }
+        for (id, def) in ids {
+            let inner_mark = scope.bindings.len();
+            let mut params = Vec::new();
+            let mut function = None;
+            if def.kind() == "function_definition" {
+                let bound_nodes: Vec<Node> = kids(def)
+                    .into_iter()
+                    .filter(|n| n.kind() == "quantifier_bound")
+                    .collect();
+                function = Some(self.bounds(scope, &bound_nodes)?);
+            } else {
+                for param in field_kids(def, "parameter") {
+                    if param.kind() == "operator_declaration" {
+                        return Err(self.unsupported(
+                            scope.file,
+                            param,
+                            "operator parameters of LET definitions",
+                        ));
+                    }
+                    let slot = scope.alloc();
+                    params.push(slot);
+                    let name = scope.text_of(param);
+                    scope.bindings.push((name, Binding::Slot(slot)));
+                }
+            }
+            let Some(body_node) = def.child_by_field_name("definition") else {
+                return Err(self.semantic(scope.file, def, "definition without a body"));
+            };
+            scope.lowering_lets.push(id);
+            let body = self.expr(scope, body_node)?;
+            scope.lowering_lets.pop();
+            scope.bindings.truncate(inner_mark);
+            let entry = &mut self.program.lets[id as usize];
+            entry.params = params;
+            entry.body = body;
+            if function.is_some() && scope.self_recursive_lets.contains(&id) {
+                entry.recursive = true;
+            }
+            entry.function = function;
+        }
+        let Some(body_node) = node.child_by_field_name("expression") else {
+            return Err(self.semantic(scope.file, node, "LET without IN"));
+        };
+        let body = self.expr(scope, body_node)?;
+        scope.bindings.truncate(mark);
+        Ok(Expr {
+            kind: Kind::Let(Box::new(body)),
+            span: span_of(scope.file, node),
+        })
+    }
+}
+
+fn span_of(file: u32, node: Node) -> Span {
+    let p = node.start_position();
+    Span {
+        file,
+        start: node.start_byte() as u32,
+        end: node.end_byte() as u32,
+        line: p.row as u32 + 1,
+        column: p.column as u32 + 1,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Binding {
+    /// A value in a slot.
+    Slot(u32),
+    /// An operator parameter in a slot, with its arity.
+    OpParam(u32, usize),
+    /// A LET definition with its arity.
+    Let(u32, usize),
+}
+
+/// The names in scope while lowering one module-level definition.
+struct Scope {
+    file: u32,
+    text: Arc<str>,
+    bindings: Vec<(String, Binding)>,
+    slots: u32,
+    lowering_lets: Vec<u32>,
+    self_recursive_lets: Vec<u32>,
+    /// How deep the expression being lowered is nested.
+    depth: usize,
+}
+
+impl Scope {
+    fn new(file: u32, text: Arc<str>) -> Self {
+        Scope {
+            file,
+            text,
+            bindings: Vec::new(),
+            slots: 0,
+            lowering_lets: Vec::new(),
+            self_recursive_lets: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn alloc(&mut self) -> u32 {
+        self.slots += 1;
+        self.slots - 1
+    }
+
+    fn text_of(&self, node: Node) -> String {
+        self.text.get(node.byte_range()).unwrap_or("").to_string()
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| *b)
+    }
+}

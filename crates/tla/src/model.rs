@@ -1,0 +1,887 @@
+//! [`TlaModel`]: a loaded specification as a [`valence_check::Model`].
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use valence_check::{Condition, Model, ModelError, Property, PropertyKind, StepDescription};
+
+use crate::action::{Enumerator, TlaAction};
+use crate::ast::{Expr, Kind};
+use crate::config::{self, Config, Named};
+use crate::error::{Location, TlaError};
+use crate::eval::{Ctx, Env, EvalError, Mode};
+use crate::lower::{load_program, Global, Program};
+use crate::value::{shared, Sym, Value};
+
+/// A state: one value per VARIABLE, in declaration order.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct TlaState(pub(crate) Box<[Value]>);
+
+impl TlaState {
+    /// The values of the variables, in declaration order.
+    pub fn values(&self) -> &[Value] {
+        &self.0
+    }
+}
+
+/// A state predicate or action of the configuration: an expression and the frame it needs.
+#[derive(Clone, Debug)]
+struct Formula {
+    name: String,
+    expr: Expr,
+    frame_size: u32,
+}
+
+/// A TLA+ specification with its configuration, ready to check.
+#[derive(Debug)]
+pub struct TlaModel {
+    prog: Arc<Program>,
+    init_states: Vec<TlaState>,
+    next: Formula,
+    invariants: Vec<Formula>,
+    step_properties: Vec<Formula>,
+    constraints: Vec<Formula>,
+    action_constraints: Vec<Formula>,
+    unchecked_properties: Vec<String>,
+    check_deadlock: bool,
+    /// SYMMETRY: permutations of model values, each sorted by the value it moves.
+    symmetry: Option<Vec<Vec<(Sym, Sym)>>>,
+    /// VIEW: the expression whose value is fingerprinted instead of the state.
+    view: Option<Formula>,
+}
+
+fn eval_error_location(prog: &Program, error: &EvalError, fallback: &Location) -> Location {
+    if error.span.line == 0 {
+        fallback.clone()
+    } else {
+        prog.location(error.span)
+    }
+}
+
+fn describe_eval_error(prog: &Program, error: &EvalError) -> String {
+    if error.span.line == 0 {
+        return error.message.clone();
+    }
+    format!(
+        "{} (in `{}` at {})",
+        error.message,
+        prog.snippet(error.span),
+        prog.location(error.span)
+    )
+}
+
+/// Loads a specification and its configuration (by default `SPEC.cfg` next to the spec).
+pub fn load(spec: &Path, config: Option<&Path>) -> Result<TlaModel, TlaError> {
+    let config_path: PathBuf = match config {
+        Some(path) => path.to_path_buf(),
+        None => spec.with_extension("cfg"),
+    };
+    let config_text = std::fs::read_to_string(&config_path).map_err(|source| TlaError::Io {
+        path: config_path.clone(),
+        source,
+    })?;
+    let config = config::parse(&config_text, &config_path)?;
+    let mut prog = load_program(spec, &config)?;
+    cache_constants(&mut prog);
+    crate::fold::fold_program(&mut prog);
+    let prog = Arc::new(prog);
+    check_assumptions(&prog)?;
+    TlaModel::build(prog, &config, &config_path)
+}
+
+/// Evaluates the constant definitions once, as TLC does, so that states never recompute them.
+fn cache_constants(prog: &mut Program) {
+    for index in 0..prog.defs.len() {
+        let def = &prog.defs[index];
+        if def.arity != 0 || def.function.is_some() || def.cached.is_some() {
+            continue;
+        }
+        let ctx = Ctx {
+            prog,
+            cur: &[],
+            next: &[],
+            mode: Mode::Const,
+        };
+        let mut env = Env::new();
+        let result = ctx.call_def(index as u32, &[], def.span, &mut env);
+        if let Ok(value) = result {
+            if !matches!(value, Value::Op(_)) {
+                prog.defs[index].cached = Some(value);
+            }
+        }
+    }
+}
+
+fn check_assumptions(prog: &Program) -> Result<(), TlaError> {
+    for (assumption, frame_size) in &prog.assumptions {
+        let ctx = Ctx {
+            prog,
+            cur: &[],
+            next: &[],
+            mode: Mode::Const,
+        };
+        let location = prog.location(assumption.span);
+        let mut env = Env::new();
+        env.push_frame(0, *frame_size as usize);
+        match ctx.eval_bool(assumption, &mut env) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(TlaError::Eval {
+                    location,
+                    message: format!(
+                        "the assumption `{}` is false",
+                        prog.snippet(assumption.span)
+                    ),
+                })
+            }
+            Err(error) => {
+                return Err(TlaError::Eval {
+                    location: eval_error_location(prog, &error, &location),
+                    message: format!("evaluating an assumption: {}", error.message),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Follows zero-argument definitions to the expression they name, with the frame size of the
+/// definition whose body it is (starting from `frame`).
+fn unfold<'p>(prog: &'p Program, expr: &'p Expr, frame: u32) -> (&'p Expr, u32) {
+    let (mut e, mut frame) = (expr, frame);
+    for _ in 0..64 {
+        match &e.kind {
+            Kind::Call(id, args) if args.is_empty() => {
+                let def = &prog.defs[*id as usize];
+                if def.function.is_some() || def.arity != 0 || def.cached.is_some() {
+                    return (e, frame);
+                }
+                e = &def.body;
+                frame = def.frame_size;
+            }
+            Kind::Let(body) => e = body,
+            _ => return (e, frame),
+        }
+    }
+    (e, frame)
+}
+
+/// The conjuncts of `expr`, through definitions, each with the frame size it needs.
+fn conjuncts<'p>(prog: &'p Program, expr: &'p Expr, frame: u32, out: &mut Vec<(&'p Expr, u32)>) {
+    let (e, frame) = unfold(prog, expr, frame);
+    match &e.kind {
+        Kind::And(items) => {
+            for item in items {
+                conjuncts(prog, item, frame, out);
+            }
+        }
+        _ => out.push((e, frame)),
+    }
+}
+
+impl TlaModel {
+    fn def_formula(prog: &Program, named: &Named, what: &str) -> Result<Formula, TlaError> {
+        match prog.globals.get(&named.name) {
+            Some(Global::Def(id)) => {
+                let def = &prog.defs[*id as usize];
+                if def.arity != 0 {
+                    return Err(TlaError::Config {
+                        location: named.location.clone(),
+                        message: format!("{what} `{}` must not take arguments", named.name),
+                    });
+                }
+                Ok(Formula {
+                    name: named.name.clone(),
+                    expr: Expr {
+                        kind: Kind::Call(*id, Vec::new()),
+                        span: def.span,
+                    },
+                    frame_size: 0,
+                })
+            }
+            _ => Err(TlaError::Config {
+                location: named.location.clone(),
+                message: format!("{what} `{}` is not defined in the spec", named.name),
+            }),
+        }
+    }
+
+    fn build(
+        prog: Arc<Program>,
+        config: &Config,
+        config_path: &Path,
+    ) -> Result<TlaModel, TlaError> {
+        let config_start = Location {
+            file: config_path.to_path_buf(),
+            line: 1,
+            column: 1,
+        };
+        let symmetry = match &config.symmetry {
+            Some(named) => Some(Self::symmetry(&prog, named)?),
+            None => None,
+        };
+        let view = match &config.view {
+            Some(named) => Some(Self::def_formula(&prog, named, "VIEW")?),
+            None => None,
+        };
+        let (init, next) = match (&config.specification, &config.init, &config.next) {
+            (Some(spec), None, None) => Self::split_spec(&prog, spec)?,
+            (None, Some(init), Some(next)) => (
+                Self::def_formula(&prog, init, "INIT")?,
+                Self::def_formula(&prog, next, "NEXT")?,
+            ),
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                return Err(TlaError::Config {
+                    location: config_start,
+                    message: "INIT and NEXT must be given together".into(),
+                })
+            }
+            (Some(spec), _, _) if config.init.is_some() || config.next.is_some() => {
+                return Err(TlaError::Config {
+                    location: spec.location.clone(),
+                    message: "give either SPECIFICATION or INIT and NEXT, not both".into(),
+                })
+            }
+            _ => {
+                return Err(TlaError::Config {
+                    location: config_start,
+                    message: "no SPECIFICATION and no INIT/NEXT".into(),
+                })
+            }
+        };
+        let mut invariants = Vec::new();
+        for named in &config.invariants {
+            invariants.push(Self::def_formula(&prog, named, "INVARIANT")?);
+        }
+        let mut constraints = Vec::new();
+        for named in &config.constraints {
+            constraints.push(Self::def_formula(&prog, named, "CONSTRAINT")?);
+        }
+        let mut action_constraints = Vec::new();
+        for named in &config.action_constraints {
+            action_constraints.push(Self::def_formula(&prog, named, "ACTION_CONSTRAINT")?);
+        }
+        let mut step_properties = Vec::new();
+        let mut unchecked_properties = Vec::new();
+        for named in &config.properties {
+            let formula = Self::def_formula(&prog, named, "PROPERTY")?;
+            Self::split_property(
+                &prog,
+                &formula,
+                &mut invariants,
+                &mut step_properties,
+                &mut unchecked_properties,
+            );
+        }
+        let mut model = TlaModel {
+            prog,
+            init_states: Vec::new(),
+            next,
+            invariants,
+            step_properties,
+            constraints,
+            action_constraints,
+            unchecked_properties,
+            check_deadlock: config.check_deadlock.unwrap_or(true),
+            symmetry,
+            view,
+        };
+        model.init_states = model.compute_init(&init)?;
+        Ok(model)
+    }
+
+    /// Checks what can be checked of a PROPERTY: `[]P` for a state predicate `P` is an
+    /// invariant, `[][A]_v` an action property; anything else (liveness) is left unchecked.
+    fn split_property(
+        prog: &Program,
+        formula: &Formula,
+        invariants: &mut Vec<Formula>,
+        steps: &mut Vec<Formula>,
+        unchecked: &mut Vec<String>,
+    ) {
+        let mut parts = Vec::new();
+        conjuncts(prog, &formula.expr, 0, &mut parts);
+        let mut found_invariants = Vec::new();
+        let mut found_steps = Vec::new();
+        for (part, frame) in parts {
+            let Kind::Always(inner) = &part.kind else {
+                unchecked.push(formula.name.clone());
+                return;
+            };
+            let (inner, frame) = unfold(prog, inner, frame);
+            match &inner.kind {
+                Kind::StepOrStutter(..) => found_steps.push((inner.clone(), frame)),
+                _ if !contains_temporal(prog, inner, 0) => {
+                    found_invariants.push((inner.clone(), frame))
+                }
+                _ => {
+                    unchecked.push(formula.name.clone());
+                    return;
+                }
+            }
+        }
+        let name = &formula.name;
+        for (i, (expr, frame_size)) in found_invariants.into_iter().enumerate() {
+            let suffix = if i == 0 {
+                String::new()
+            } else {
+                format!("#{i}")
+            };
+            invariants.push(Formula {
+                name: format!("{name}{suffix}"),
+                expr,
+                frame_size,
+            });
+        }
+        for (i, (expr, frame_size)) in found_steps.into_iter().enumerate() {
+            let suffix = if i == 0 {
+                String::new()
+            } else {
+                format!("#{i}")
+            };
+            steps.push(Formula {
+                name: format!("{name}{suffix}"),
+                expr,
+                frame_size,
+            });
+        }
+    }
+
+    /// `Init /\ [][Next]_vars /\ fairness` into `Init` and `Next`.
+    fn split_spec(prog: &Program, named: &Named) -> Result<(Formula, Formula), TlaError> {
+        let spec = Self::def_formula(prog, named, "SPECIFICATION")?;
+        let mut parts = Vec::new();
+        conjuncts(prog, &spec.expr, 0, &mut parts);
+        let mut init = Vec::new();
+        let mut init_frame = 0;
+        let mut next = None;
+        let malformed = |part: &Expr| TlaError::Unsupported {
+            location: prog.location(part.span),
+            message:
+                "SPECIFICATION must have the form Init /\\ [][Next]_vars (with optional fairness)"
+                    .into(),
+        };
+        for (part, frame) in parts {
+            match &part.kind {
+                Kind::Always(inner) => {
+                    let (inner, frame) = unfold(prog, inner, frame);
+                    match &inner.kind {
+                        Kind::StepOrStutter(action, _) if next.is_none() => {
+                            next = Some(Formula {
+                                name: "Next".into(),
+                                expr: (**action).clone(),
+                                frame_size: frame,
+                            })
+                        }
+                        _ => return Err(malformed(part)),
+                    }
+                }
+                Kind::Temporal(_) => {}
+                // Fairness over processes, `\A p \in P : WF_vars(Proc(p))`, says nothing
+                // about safety.
+                _ if only_fairness(prog, part, 0) => {}
+                _ if contains_temporal(prog, part, 0) => return Err(malformed(part)),
+                _ => {
+                    init.push(part.clone());
+                    init_frame = init_frame.max(frame);
+                }
+            }
+        }
+        let Some(next) = next else {
+            return Err(TlaError::Config {
+                location: named.location.clone(),
+                message: format!(
+                    "SPECIFICATION `{}` has no [][Next]_vars conjunct",
+                    named.name
+                ),
+            });
+        };
+        // Conjuncts from different definitions share one frame: each binds its own slots before
+        // reading them, and conjuncts are processed one after the other.
+        let init_expr = match init.len() {
+            1 => init.remove(0),
+            _ => Expr {
+                kind: Kind::And(init),
+                span: spec.expr.span,
+            },
+        };
+        Ok((
+            Formula {
+                name: "Init".into(),
+                expr: init_expr,
+                frame_size: init_frame,
+            },
+            next,
+        ))
+    }
+
+    fn compute_init(&self, init: &Formula) -> Result<Vec<TlaState>, TlaError> {
+        let mut out = Vec::new();
+        let mut env = Env::new();
+        let mut enumerator = Enumerator::new(&self.prog, &[], true, &mut out);
+        if let Err(error) = enumerator.run(&init.expr, init.frame_size, &mut env) {
+            let fallback = self.prog.location(init.expr.span);
+            return Err(TlaError::Eval {
+                location: eval_error_location(&self.prog, &error, &fallback),
+                message: format!(
+                    "computing the initial states: {}",
+                    describe_eval_error(&self.prog, &error)
+                ),
+            });
+        }
+        let mut states = Vec::new();
+        for (_, values) in out {
+            let state = TlaState(values);
+            let mut keep = true;
+            for constraint in &self.constraints {
+                match self.eval_state(constraint, &state) {
+                    Ok(true) => {}
+                    Ok(false) => keep = false,
+                    Err(error) => {
+                        let fallback = self.prog.location(constraint.expr.span);
+                        return Err(TlaError::Eval {
+                            location: eval_error_location(&self.prog, &error, &fallback),
+                            message: format!(
+                                "evaluating CONSTRAINT {} on an initial state: {}",
+                                constraint.name,
+                                describe_eval_error(&self.prog, &error)
+                            ),
+                        });
+                    }
+                }
+            }
+            if keep {
+                states.push(state);
+            }
+        }
+        Ok(states)
+    }
+
+    /// The permutations named by SYMMETRY: a set of functions from model values to model values,
+    /// as `Permutations(S)` builds.
+    fn symmetry(prog: &Program, named: &Named) -> Result<Vec<Vec<(Sym, Sym)>>, TlaError> {
+        let formula = Self::def_formula(prog, named, "SYMMETRY")?;
+        let ctx = Ctx {
+            prog,
+            cur: &[],
+            next: &[],
+            mode: Mode::Const,
+        };
+        let error = |message: String| TlaError::Config {
+            location: named.location.clone(),
+            message,
+        };
+        let value = ctx.eval(&formula.expr, &mut Env::new()).map_err(|e| {
+            error(format!(
+                "evaluating SYMMETRY `{}`: {}",
+                named.name, e.message
+            ))
+        })?;
+        let Value::Set(perms) = value else {
+            return Err(error(format!(
+                "SYMMETRY `{}` must be a set of permutations, such as Permutations(S)",
+                named.name
+            )));
+        };
+        let mut out = Vec::new();
+        for perm in perms.iter() {
+            let Value::Func(storage) = perm else {
+                return Err(error(format!(
+                    "SYMMETRY `{}` contains {}, which does not permute model values",
+                    named.name,
+                    perm.to_tlc()
+                )));
+            };
+            let (domain, values) = crate::value::func_parts(storage);
+            let mut mapping = Vec::new();
+            for (from, to) in domain.iter().zip(values) {
+                match (from, to) {
+                    (Value::Model(a), Value::Model(b)) => mapping.push((*a, *b)),
+                    _ => {
+                        return Err(error(format!(
+                            "SYMMETRY `{}` maps {} to {}; only model values can be permuted",
+                            named.name,
+                            from.to_tlc(),
+                            to.to_tlc()
+                        )))
+                    }
+                }
+            }
+            mapping.sort();
+            out.push(mapping);
+        }
+        Ok(out)
+    }
+
+    /// The PROPERTIES this front end cannot check (liveness): reported as not checked.
+    pub fn unchecked_properties(&self) -> &[String] {
+        &self.unchecked_properties
+    }
+
+    /// The names of the state variables, in declaration order.
+    pub fn variables(&self) -> Vec<String> {
+        self.prog
+            .vars
+            .iter()
+            .map(|v| v.text().to_string())
+            .collect()
+    }
+
+    /// The name of the main module.
+    pub fn module_name(&self) -> &str {
+        &self.prog.module_name
+    }
+
+    /// The value of variable `name` in `state`.
+    pub fn value_of<'s>(&self, state: &'s TlaState, name: &str) -> Option<&'s Value> {
+        let index = self.prog.vars.iter().position(|v| &*v.text() == name)?;
+        state.0.get(index)
+    }
+
+    /// The step label rendered as TLC names actions, e.g. `TMRcvPrepared(r1)`.
+    pub fn action_name(&self, action: &TlaAction) -> String {
+        action.render(&self.prog)
+    }
+
+    fn model_error(&self, error: &EvalError, state: &TlaState, doing: &str) -> ModelError {
+        ModelError::new(format!(
+            "{doing}: {}\nin state:\n{}",
+            describe_eval_error(&self.prog, error),
+            self.describe_state(state)
+        ))
+    }
+
+    fn eval_state(&self, formula: &Formula, state: &TlaState) -> Result<bool, Box<EvalError>> {
+        let ctx = Ctx {
+            prog: &self.prog,
+            cur: &state.0,
+            next: &[],
+            mode: Mode::Next,
+        };
+        with_env(|env| {
+            env.push_frame(0, formula.frame_size as usize);
+            ctx.eval_bool(&formula.expr, env)
+        })
+    }
+
+    fn eval_value(&self, formula: &Formula, state: &TlaState) -> Result<Value, Box<EvalError>> {
+        let ctx = Ctx {
+            prog: &self.prog,
+            cur: &state.0,
+            next: &[],
+            mode: Mode::Next,
+        };
+        with_env(|env| {
+            env.push_frame(0, formula.frame_size as usize);
+            ctx.eval(&formula.expr, env)
+        })
+    }
+
+    fn eval_step(
+        &self,
+        formula: &Formula,
+        from: &TlaState,
+        to: &TlaState,
+    ) -> Result<bool, Box<EvalError>> {
+        let next: Vec<Option<Value>> = to.0.iter().cloned().map(Some).collect();
+        let ctx = Ctx {
+            prog: &self.prog,
+            cur: &from.0,
+            next: &next,
+            mode: Mode::Next,
+        };
+        with_env(|env| {
+            env.push_frame(0, formula.frame_size as usize);
+            ctx.eval_bool(&formula.expr, env)
+        })
+    }
+
+    fn render_vars(&self, state: &TlaState, only_changed_from: Option<&TlaState>) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (i, value) in state.0.iter().enumerate() {
+            if let Some(previous) = only_changed_from {
+                if previous.0.get(i) == Some(value) {
+                    continue;
+                }
+            }
+            let mut line = String::new();
+            let _ = write!(line, "/\\ {} = ", self.prog.vars[i]);
+            value.write_tlc(&mut line);
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// Whether `e` is a conjunction of fairness conditions, possibly quantified.
+fn only_fairness(prog: &Program, e: &Expr, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match &e.kind {
+        Kind::Temporal(what) => what.starts_with("fairness"),
+        Kind::And(items) => items.iter().all(|i| only_fairness(prog, i, depth + 1)),
+        Kind::Forall(_, body) | Kind::Let(body) => only_fairness(prog, body, depth + 1),
+        Kind::Call(id, args) if args.is_empty() => {
+            let def = &prog.defs[*id as usize];
+            def.cached.is_none() && only_fairness(prog, &def.body, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+fn contains_temporal(prog: &Program, e: &Expr, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match &e.kind {
+        Kind::Always(_) | Kind::Temporal(_) => true,
+        Kind::And(items) | Kind::Or(items) => {
+            items.iter().any(|i| contains_temporal(prog, i, depth + 1))
+        }
+        Kind::Not(a) | Kind::Let(a) => contains_temporal(prog, a, depth + 1),
+        Kind::Implies(a, b) | Kind::Equiv(a, b) => {
+            contains_temporal(prog, a, depth + 1) || contains_temporal(prog, b, depth + 1)
+        }
+        Kind::Forall(_, body) | Kind::ForallAction(_, body) | Kind::Exists(_, body) => {
+            contains_temporal(prog, body, depth + 1)
+        }
+        Kind::If(_, a, b) => {
+            contains_temporal(prog, a, depth + 1) || contains_temporal(prog, b, depth + 1)
+        }
+        Kind::Call(id, _) => {
+            let def = &prog.defs[*id as usize];
+            def.cached.is_none() && contains_temporal(prog, &def.body, depth + 1)
+        }
+        Kind::LetCall(id, _) => contains_temporal(prog, &prog.lets[*id as usize].body, depth + 1),
+        _ => false,
+    }
+}
+
+impl Model for TlaModel {
+    type State = TlaState;
+    type Action = TlaAction;
+
+    fn init_states(&self) -> Vec<TlaState> {
+        self.init_states.clone()
+    }
+
+    fn actions(&self, state: &TlaState, out: &mut Vec<TlaAction>) {
+        let mut successors = Vec::new();
+        if self
+            .successors(state, &mut Vec::new(), &mut successors)
+            .is_ok()
+        {
+            out.extend(successors.into_iter().map(|(a, _)| a));
+        }
+    }
+
+    fn next_state(&self, state: &TlaState, action: &TlaAction) -> Option<TlaState> {
+        let mut successors = Vec::new();
+        self.successors(state, &mut Vec::new(), &mut successors)
+            .ok()?;
+        successors
+            .into_iter()
+            .find(|(a, _)| a == action)
+            .map(|(_, s)| s)
+    }
+
+    fn successors(
+        &self,
+        state: &TlaState,
+        _scratch: &mut Vec<TlaAction>,
+        out: &mut Vec<(TlaAction, TlaState)>,
+    ) -> Result<(), ModelError> {
+        let mut raw = Vec::new();
+        let result = with_env(|env| {
+            let mut enumerator = Enumerator::new(&self.prog, &state.0, false, &mut raw);
+            enumerator.run(&self.next.expr, self.next.frame_size, env)
+        });
+        if let Err(error) = result {
+            return Err(self.model_error(&error, state, "error computing the successors"));
+        }
+        'next: for (action, values) in raw {
+            let next = TlaState(values);
+            // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is dropped:
+            // neither stored nor checked. (TLC still counts it as generated; see docs/tla.md.)
+            for constraint in &self.constraints {
+                match self.eval_state(constraint, &next) {
+                    Ok(true) => {}
+                    Ok(false) => continue 'next,
+                    Err(error) => {
+                        return Err(self.model_error(
+                            &error,
+                            &next,
+                            "error evaluating a CONSTRAINT",
+                        ))
+                    }
+                }
+            }
+            for constraint in &self.action_constraints {
+                match self.eval_step(constraint, state, &next) {
+                    Ok(true) => {}
+                    Ok(false) => continue 'next,
+                    Err(error) => {
+                        return Err(self.model_error(
+                            &error,
+                            state,
+                            "error evaluating an ACTION_CONSTRAINT",
+                        ))
+                    }
+                }
+            }
+            out.push((action, next));
+        }
+        Ok(())
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let mut properties = Vec::new();
+        for (index, invariant) in self.invariants.iter().enumerate() {
+            properties.push(Property::fallible(
+                PropertyKind::Always,
+                invariant.name.clone(),
+                Condition::State(Arc::new(move |model: &TlaModel, state: &TlaState| {
+                    let formula = &model.invariants[index];
+                    model.eval_state(formula, state).map_err(|e| {
+                        model.model_error(
+                            &e,
+                            state,
+                            &format!("error evaluating invariant {}", formula.name),
+                        )
+                    })
+                })),
+            ));
+        }
+        for (index, step) in self.step_properties.iter().enumerate() {
+            properties.push(Property::fallible(
+                PropertyKind::Always,
+                step.name.clone(),
+                Condition::Step(Arc::new(
+                    move |model: &TlaModel, from: &TlaState, _: &TlaAction, to: &TlaState| {
+                        let formula = &model.step_properties[index];
+                        model.eval_step(formula, from, to).map_err(|e| {
+                            model.model_error(
+                                &e,
+                                from,
+                                &format!("error evaluating property {}", formula.name),
+                            )
+                        })
+                    },
+                )),
+            ));
+        }
+        properties
+    }
+
+    fn checks_deadlock(&self) -> bool {
+        self.check_deadlock
+    }
+
+    fn has_symmetry(&self) -> bool {
+        self.symmetry.is_some()
+    }
+
+    fn representative(&self, state: &TlaState) -> TlaState {
+        let Some(perms) = &self.symmetry else {
+            return state.clone();
+        };
+        let mut best: Option<Box<[Value]>> = None;
+        for perm in perms {
+            let permuted: Box<[Value]> = state.0.iter().map(|v| permute(v, perm)).collect();
+            if best.as_ref().is_none_or(|b| permuted < *b) {
+                best = Some(permuted);
+            }
+        }
+        best.map_or_else(|| state.clone(), TlaState)
+    }
+
+    fn fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
+        if let Some(view) = &self.view {
+            // A VIEW that cannot be evaluated falls back to the whole state; the error shows up
+            // in the invariants or the next-state relation that read the same variables.
+            if let Ok(value) = self.eval_value(view, state) {
+                return valence_check::fingerprint(&value);
+            }
+        }
+        valence_check::fingerprint(state)
+    }
+
+    fn describe_step(
+        &self,
+        previous: &TlaState,
+        action: &TlaAction,
+        next: &TlaState,
+    ) -> StepDescription {
+        StepDescription {
+            action: action.render(&self.prog),
+            changes: self.render_vars(next, Some(previous)),
+        }
+    }
+
+    fn describe_state(&self, state: &TlaState) -> String {
+        self.render_vars(state, None).join("\n")
+    }
+}
+
+thread_local! {
+    /// An evaluation environment per thread, so that evaluating a state allocates no stack.
+    static SPARE_ENV: std::cell::Cell<Option<Env>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with an empty environment, reusing this thread's spare one when it is free.
+fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
+    let mut env = SPARE_ENV.with(|cell| cell.take()).unwrap_or_default();
+    env.stack.clear();
+    env.base = 0;
+    env.size = 0;
+    env.depth = 0;
+    let result = f(&mut env);
+    SPARE_ENV.with(|cell| cell.set(Some(env)));
+    result
+}
+
+/// `value` with its model values renamed by `perm`.
+fn permute(value: &Value, perm: &[(Sym, Sym)]) -> Value {
+    match value {
+        Value::Model(s) => match perm.binary_search_by_key(s, |(from, _)| *from) {
+            Ok(i) => Value::Model(perm[i].1),
+            Err(_) => value.clone(),
+        },
+        Value::Set(elements) => Value::set(elements.iter().map(|e| permute(e, perm)).collect()),
+        Value::Seq(elements) => {
+            Value::Seq(shared(elements.iter().map(|e| permute(e, perm)).collect()))
+        }
+        Value::Record(fields) => Value::Record(shared(
+            fields.iter().map(|(k, v)| (*k, permute(v, perm))).collect(),
+        )),
+        Value::Func(storage) => {
+            let (domain, values) = crate::value::func_parts(storage);
+            Value::function(
+                domain
+                    .iter()
+                    .zip(values)
+                    .map(|(k, v)| (permute(k, perm), permute(v, perm)))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+/// A trace in TLC's style: `State 1: <Initial predicate>`, then `State n: <Action>`, each
+/// followed by the whole state as `/\ var = value` lines.
+pub fn format_trace(trace: &valence_check::Trace) -> String {
+    let mut out = String::new();
+    for (i, step) in trace.steps.iter().enumerate() {
+        let label = match &step.action {
+            None => "Initial predicate",
+            Some(action) => action.as_str(),
+        };
+        let _ = writeln!(out, "State {}: <{label}>", i + 1);
+        out.push_str(&step.state);
+        out.push_str("\n\n");
+    }
+    out
+}

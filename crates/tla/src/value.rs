@@ -1,0 +1,648 @@
+//! TLA+ values in a canonical form: equal TLA+ values are equal Rust values and hash equally.
+//!
+//! Sets are sorted vectors without duplicates, functions are sorted by key, and a function whose
+//! domain is `1..n` is always a sequence, one whose domain is a nonempty set of strings is
+//! always a record (the empty function is the empty sequence). Strings and model values are
+//! interned [`Sym`]s, so they are compared, hashed and cloned as integers. Large values are shared
+//! behind `Arc`s, so cloning a state is cheap.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::{self, Write};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::RwLock;
+
+/// An interned string: a TLA+ string, a model value's name, a record field or an identifier.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Sym(u32);
+
+#[derive(Default)]
+struct Interner {
+    names: Vec<Arc<str>>,
+    ids: HashMap<Arc<str>, u32>,
+    /// `ranks[id]`: the place of name `id` in lexicographic order, computed when first needed
+    /// after new names arrive.
+    ranks: Option<Arc<Vec<u32>>>,
+}
+
+/// Bumped whenever a name is interned, so that threads refresh their copy of the ranks.
+static INTERNED: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's copy of the ranks, with the value of `INTERNED` it was taken at.
+    static RANKS: RefCell<(u64, Arc<Vec<u32>>)> = RefCell::new((u64::MAX, Arc::new(Vec::new())));
+}
+
+fn interner() -> &'static RwLock<Interner> {
+    static INTERNER: OnceLock<RwLock<Interner>> = OnceLock::new();
+    INTERNER.get_or_init(|| RwLock::new(Interner::default()))
+}
+
+impl Sym {
+    /// The symbol of `text`, interning it if needed.
+    pub fn new(text: &str) -> Sym {
+        if let Some(&id) = interner().read().ids.get(text) {
+            return Sym(id);
+        }
+        let mut table = interner().write();
+        if let Some(&id) = table.ids.get(text) {
+            return Sym(id);
+        }
+        let id = u32::try_from(table.names.len()).expect("fewer than 2^32 interned strings");
+        let name: Arc<str> = Arc::from(text);
+        table.names.push(Arc::clone(&name));
+        table.ids.insert(name, id);
+        table.ranks = None;
+        INTERNED.fetch_add(1, AtomicOrdering::Release);
+        Sym(id)
+    }
+
+    /// The place of this name in lexicographic order among all interned names: TLC orders
+    /// strings this way (see [`tlc_cmp`]).
+    pub fn rank(self) -> u32 {
+        RANKS.with(|cell| {
+            let mut cached = cell.borrow_mut();
+            let version = INTERNED.load(AtomicOrdering::Acquire);
+            if cached.0 != version || self.0 as usize >= cached.1.len() {
+                *cached = (version, current_ranks());
+            }
+            cached.1.get(self.0 as usize).copied().unwrap_or(self.0)
+        })
+    }
+
+    /// The text of this symbol.
+    pub fn text(self) -> Arc<str> {
+        Arc::clone(&interner().read().names[self.0 as usize])
+    }
+}
+
+fn current_ranks() -> Arc<Vec<u32>> {
+    if let Some(ranks) = &interner().read().ranks {
+        return Arc::clone(ranks);
+    }
+    let mut table = interner().write();
+    if let Some(ranks) = &table.ranks {
+        return Arc::clone(ranks);
+    }
+    let mut order: Vec<u32> = (0..table.names.len() as u32).collect();
+    order.sort_by(|a, b| table.names[*a as usize].cmp(&table.names[*b as usize]));
+    let mut ranks = vec![0u32; order.len()];
+    for (rank, id) in order.into_iter().enumerate() {
+        ranks[id as usize] = rank as u32;
+    }
+    let ranks = Arc::new(ranks);
+    table.ranks = Some(Arc::clone(&ranks));
+    ranks
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// A set that is not (or not yet) a list of elements: infinite sets and large set constructors
+/// that are usually only tested for membership.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum LazySet {
+    /// `Nat`.
+    Nat,
+    /// `Int`.
+    Int,
+    /// `STRING`.
+    String,
+    /// `Seq(S)`.
+    Seq(Value),
+    /// `SUBSET S`.
+    Subset(Value),
+    /// `[D -> R]`.
+    Functions(Value, Value),
+    /// `[a: A, b: B]`, fields sorted.
+    Records(Vec<(Sym, Value)>),
+    /// `A \X B \X ...`.
+    Product(Vec<Value>),
+}
+
+/// An operator passed as an argument (`Op(F, x)`, `LAMBDA`): not a first-class value, never part
+/// of a state.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Closure {
+    /// A module-level operator.
+    Def(u32),
+    /// A LET operator or LAMBDA with the frame it was created in.
+    Let(u32, Arc<Vec<Value>>),
+    /// A built-in operator.
+    Builtin(crate::ast::Builtin),
+}
+
+/// A TLA+ value.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `TRUE`, `FALSE`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(Sym),
+    /// A model value from the configuration.
+    Model(Sym),
+    /// A finite set: sorted, without duplicates.
+    Set(Arc<[Value]>),
+    /// A tuple, a sequence, or any function with domain `1..n` (the empty function too).
+    Seq(Arc<[Value]>),
+    /// A function whose domain is a nonempty set of strings, sorted by field name.
+    Record(Arc<[(Sym, Value)]>),
+    /// Any other function, nonempty: element 0 is its domain (a `Set`, shared between the
+    /// functions built over the same set), then the values in the domain's order. Keeping the
+    /// keys out of each function halves its size and keeps lookups in the shared domain, which
+    /// stays in cache.
+    Func(Arc<[Value]>),
+    /// A set kept symbolic.
+    Lazy(Arc<LazySet>),
+    /// An operator argument.
+    Op(Arc<Closure>),
+}
+
+impl Value {
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Bool(_) => 0,
+            Value::Int(_) => 1,
+            Value::Str(_) => 2,
+            Value::Model(_) => 3,
+            Value::Set(_) => 4,
+            Value::Seq(_) => 5,
+            Value::Record(_) => 6,
+            Value::Func(_) => 7,
+            Value::Lazy(_) => 8,
+            Value::Op(_) => 9,
+        }
+    }
+}
+
+// Equality, order and hashing are written out so that shared values compare by pointer first
+// and hashing feeds the hasher few, wide words (fingerprinting hashes every state).
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) | (Value::Model(a), Value::Model(b)) => a == b,
+            (Value::Set(a), Value::Set(b)) | (Value::Seq(a), Value::Seq(b)) => {
+                Arc::ptr_eq(a, b) || a == b
+            }
+            (Value::Record(a), Value::Record(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Value::Lazy(a), Value::Lazy(b)) => a == b,
+            (Value::Op(a), Value::Op(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Str(a), Value::Str(b)) | (Value::Model(a), Value::Model(b)) => a.cmp(b),
+            (Value::Set(a), Value::Set(b)) | (Value::Seq(a), Value::Seq(b)) => {
+                if Arc::ptr_eq(a, b) {
+                    Ordering::Equal
+                } else {
+                    a[..].cmp(&b[..])
+                }
+            }
+            (Value::Record(a), Value::Record(b)) => {
+                if Arc::ptr_eq(a, b) {
+                    Ordering::Equal
+                } else {
+                    a[..].cmp(&b[..])
+                }
+            }
+            (Value::Func(a), Value::Func(b)) => {
+                if Arc::ptr_eq(a, b) {
+                    Ordering::Equal
+                } else {
+                    a[..].cmp(&b[..])
+                }
+            }
+            (Value::Lazy(a), Value::Lazy(b)) => a.cmp(b),
+            (Value::Op(a), Value::Op(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        const TAG: u32 = 56;
+        match self {
+            Value::Bool(b) => state.write_u64(u64::from(*b)),
+            Value::Int(n) => state.write_u128((1u128 << 64) | u128::from(*n as u64)),
+            Value::Str(s) => state.write_u64((2 << TAG) | u64::from(s.0)),
+            Value::Model(s) => state.write_u64((3 << TAG) | u64::from(s.0)),
+            Value::Set(elements) => {
+                state.write_u64((4 << TAG) | elements.len() as u64);
+                elements.iter().for_each(|e| e.hash(state));
+            }
+            Value::Seq(elements) => {
+                state.write_u64((5 << TAG) | elements.len() as u64);
+                elements.iter().for_each(|e| e.hash(state));
+            }
+            Value::Record(fields) => {
+                state.write_u64((6 << TAG) | fields.len() as u64);
+                for (k, v) in fields.iter() {
+                    state.write_u32(k.0);
+                    v.hash(state);
+                }
+            }
+            Value::Func(storage) => {
+                state.write_u64((7 << TAG) | storage.len() as u64);
+                storage.iter().for_each(|e| e.hash(state));
+            }
+            Value::Lazy(lazy) => {
+                state.write_u64(8 << TAG);
+                lazy.hash(state);
+            }
+            Value::Op(op) => {
+                state.write_u64(9 << TAG);
+                op.hash(state);
+            }
+        }
+    }
+}
+
+/// The domain and the values of a function's storage (see [`Value::Func`]).
+pub fn func_parts(storage: &[Value]) -> (&[Value], &[Value]) {
+    match storage.split_first() {
+        Some((Value::Set(domain), values)) => (domain, values),
+        _ => (&[], &[]),
+    }
+}
+
+/// TLC's order on values, where it is observable: which element `CHOOSE` picks and the order
+/// in which sets print. The canonical order of [`Value`]'s `Ord` compares strings by their
+/// interned id, which is cheap; this one compares them lexicographically, as TLC does, and
+/// compares tuples, records and sets by size first.
+pub fn tlc_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn slices(a: &[Value], b: &[Value]) -> Ordering {
+        a.len().cmp(&b.len()).then_with(|| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| tlc_cmp(x, y))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        })
+    }
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => {
+            if x == y {
+                Ordering::Equal
+            } else {
+                x.rank().cmp(&y.rank())
+            }
+        }
+        (Value::Set(x), Value::Set(y)) => {
+            let mut x: Vec<&Value> = x.iter().collect();
+            let mut y: Vec<&Value> = y.iter().collect();
+            x.sort_by(|p, q| tlc_cmp(p, q));
+            y.sort_by(|p, q| tlc_cmp(p, q));
+            x.len().cmp(&y.len()).then_with(|| {
+                x.iter()
+                    .zip(&y)
+                    .map(|(p, q)| tlc_cmp(p, q))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+        }
+        (Value::Seq(x), Value::Seq(y)) => slices(x, y),
+        (Value::Record(x), Value::Record(y)) => x.len().cmp(&y.len()).then_with(|| {
+            let mut x: Vec<&(Sym, Value)> = x.iter().collect();
+            let mut y: Vec<&(Sym, Value)> = y.iter().collect();
+            x.sort_by_key(|f| f.0.rank());
+            y.sort_by_key(|f| f.0.rank());
+            x.iter()
+                .zip(&y)
+                .map(|(p, q)| {
+                    p.0.rank()
+                        .cmp(&q.0.rank())
+                        .then_with(|| tlc_cmp(&p.1, &q.1))
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        }),
+        _ => a.cmp(b),
+    }
+}
+
+/// Whether sorting `elements` by [`tlc_cmp`] could change their canonical order.
+pub fn needs_tlc_order(elements: &[Value]) -> bool {
+    elements
+        .first()
+        .is_some_and(|e| !matches!(e, Value::Bool(_) | Value::Int(_) | Value::Model(_)))
+}
+
+/// A vector shared behind one `Arc` allocation.
+pub fn shared<T>(items: Vec<T>) -> Arc<[T]> {
+    Arc::from(items)
+}
+
+impl Default for Value {
+    fn default() -> Self {
+        Value::Bool(false)
+    }
+}
+
+impl Value {
+    /// The empty set.
+    pub fn empty_set() -> Value {
+        Value::Set(shared(Vec::new()))
+    }
+
+    /// A set of these elements, in any order, duplicates allowed.
+    pub fn set(mut elements: Vec<Value>) -> Value {
+        elements.sort_unstable();
+        elements.dedup();
+        Value::Set(shared(elements))
+    }
+
+    /// A set of elements already sorted and without duplicates.
+    pub fn set_sorted(elements: Vec<Value>) -> Value {
+        debug_assert!(elements.windows(2).all(|w| w[0] < w[1]));
+        Value::Set(shared(elements))
+    }
+
+    /// A string value.
+    pub fn string(text: &str) -> Value {
+        Value::Str(Sym::new(text))
+    }
+
+    /// The function with these `(key, value)` pairs in canonical form. Keys must be distinct.
+    pub fn function(mut pairs: Vec<(Value, Value)>) -> Value {
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Value::function_sorted(pairs)
+    }
+
+    /// As [`Value::function`], with pairs already sorted by key.
+    pub fn function_sorted(pairs: Vec<(Value, Value)>) -> Value {
+        if pairs
+            .iter()
+            .enumerate()
+            .all(|(i, (k, _))| *k == Value::Int(i as i64 + 1))
+        {
+            return Value::Seq(shared(pairs.into_iter().map(|(_, v)| v).collect()));
+        }
+        let (keys, values): (Vec<Value>, Vec<Value>) = pairs.into_iter().unzip();
+        Value::function_on(shared(keys), values)
+    }
+
+    /// The function from `domain` (a sorted set) to `values`, in the domain's order.
+    pub fn function_on(domain: Arc<[Value]>, values: Vec<Value>) -> Value {
+        debug_assert_eq!(domain.len(), values.len());
+        if domain
+            .iter()
+            .enumerate()
+            .all(|(i, k)| *k == Value::Int(i as i64 + 1))
+        {
+            return Value::Seq(shared(values));
+        }
+        if domain.iter().all(|k| matches!(k, Value::Str(_))) {
+            let fields = domain
+                .iter()
+                .zip(values)
+                .filter_map(|(k, v)| match k {
+                    Value::Str(s) => Some((*s, v)),
+                    _ => None,
+                })
+                .collect();
+            return Value::Record(shared(fields));
+        }
+        let mut storage = Vec::with_capacity(values.len() + 1);
+        storage.push(Value::Set(domain));
+        storage.extend(values);
+        Value::Func(shared(storage))
+    }
+
+    /// A record from fields in any order.
+    pub fn record(mut fields: Vec<(Sym, Value)>) -> Value {
+        if fields.is_empty() {
+            return Value::Seq(shared(Vec::new()));
+        }
+        fields.sort_unstable_by_key(|f| f.0);
+        Value::Record(shared(fields))
+    }
+
+    /// The kind of value, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Str(_) => "a string",
+            Value::Model(_) => "a model value",
+            Value::Set(_) | Value::Lazy(_) => "a set",
+            Value::Seq(_) => "a sequence",
+            Value::Record(_) => "a record",
+            Value::Func(_) => "a function",
+            Value::Op(_) => "an operator",
+        }
+    }
+
+    /// Whether this value is a function (including sequences and records).
+    pub fn is_function(&self) -> bool {
+        matches!(self, Value::Seq(_) | Value::Record(_) | Value::Func(_))
+    }
+}
+
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_list<'a>(out: &mut String, items: impl Iterator<Item = &'a Value>) {
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        v.write_tlc(out);
+    }
+}
+
+impl Value {
+    /// Appends this value in TLC's syntax: `{"a", "b"}`, `[r1 |-> "working"]`, `<<1, 2>>`.
+    pub fn write_tlc(&self, out: &mut String) {
+        match self {
+            Value::Bool(true) => out.push_str("TRUE"),
+            Value::Bool(false) => out.push_str("FALSE"),
+            Value::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Value::Str(s) => write_string(out, &s.text()),
+            Value::Model(s) => out.push_str(&s.text()),
+            Value::Set(elements) => {
+                out.push('{');
+                if needs_tlc_order(elements) {
+                    let mut sorted: Vec<&Value> = elements.iter().collect();
+                    sorted.sort_by(|a, b| tlc_cmp(a, b));
+                    write_list(out, sorted.into_iter());
+                } else {
+                    write_list(out, elements.iter());
+                }
+                out.push('}');
+            }
+            Value::Seq(elements) => {
+                out.push_str("<<");
+                write_list(out, elements.iter());
+                out.push_str(">>");
+            }
+            Value::Record(fields) => {
+                out.push('[');
+                let mut sorted: Vec<&(Sym, Value)> = fields.iter().collect();
+                sorted.sort_by_key(|f| f.0.rank());
+                for (i, (k, v)) in sorted.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&k.text());
+                    out.push_str(" |-> ");
+                    v.write_tlc(out);
+                }
+                out.push(']');
+            }
+            Value::Func(storage) => {
+                let (domain, values) = func_parts(storage);
+                // TLC prints functions over model values like records, others with :> and @@.
+                if domain.iter().all(|k| matches!(k, Value::Model(_))) {
+                    out.push('[');
+                    for (i, (k, v)) in domain.iter().zip(values).enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        k.write_tlc(out);
+                        out.push_str(" |-> ");
+                        v.write_tlc(out);
+                    }
+                    out.push(']');
+                } else {
+                    out.push('(');
+                    for (i, (k, v)) in domain.iter().zip(values).enumerate() {
+                        if i > 0 {
+                            out.push_str(" @@ ");
+                        }
+                        k.write_tlc(out);
+                        out.push_str(" :> ");
+                        v.write_tlc(out);
+                    }
+                    out.push(')');
+                }
+            }
+            Value::Lazy(set) => match &**set {
+                LazySet::Nat => out.push_str("Nat"),
+                LazySet::Int => out.push_str("Int"),
+                LazySet::String => out.push_str("STRING"),
+                LazySet::Seq(s) => {
+                    out.push_str("Seq(");
+                    s.write_tlc(out);
+                    out.push(')');
+                }
+                LazySet::Subset(s) => {
+                    out.push_str("SUBSET ");
+                    s.write_tlc(out);
+                }
+                LazySet::Functions(d, r) => {
+                    out.push('[');
+                    d.write_tlc(out);
+                    out.push_str(" -> ");
+                    r.write_tlc(out);
+                    out.push(']');
+                }
+                LazySet::Records(fields) => {
+                    out.push('[');
+                    for (i, (k, v)) in fields.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        out.push_str(&k.text());
+                        out.push_str(" : ");
+                        v.write_tlc(out);
+                    }
+                    out.push(']');
+                }
+                LazySet::Product(sets) => {
+                    for (i, s) in sets.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(" \\X ");
+                        }
+                        s.write_tlc(out);
+                    }
+                }
+            },
+            Value::Op(_) => out.push_str("<operator>"),
+        }
+    }
+
+    /// This value in TLC's syntax.
+    pub fn to_tlc(&self) -> String {
+        let mut out = String::new();
+        self.write_tlc(&mut out);
+        out
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_tlc())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_with_domain_one_to_n_is_a_sequence() {
+        let f = Value::function(vec![
+            (Value::Int(2), Value::string("b")),
+            (Value::Int(1), Value::string("a")),
+        ]);
+        assert_eq!(f.to_tlc(), "<<\"a\", \"b\">>");
+        assert!(matches!(f, Value::Seq(_)));
+    }
+
+    #[test]
+    fn function_over_strings_is_a_record() {
+        let f = Value::function(vec![(Value::string("x"), Value::Int(1))]);
+        assert_eq!(f, Value::record(vec![(Sym::new("x"), Value::Int(1))]));
+        assert_eq!(f.to_tlc(), "[x |-> 1]");
+    }
+
+    #[test]
+    fn sets_are_canonical() {
+        let a = Value::set(vec![Value::Int(3), Value::Int(1), Value::Int(3)]);
+        let b = Value::set(vec![Value::Int(1), Value::Int(3)]);
+        assert_eq!(a, b);
+        assert_eq!(a.to_tlc(), "{1, 3}");
+    }
+}

@@ -1,0 +1,386 @@
+//! Errors: syntax errors and unsupported constructs get `file:line:column`, evaluation errors
+//! name the expression and the state, and no input makes `load` panic.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+use valence_check::{check, CheckOptions, Verdict};
+use valence_tla::{load, TlaError};
+
+/// A fresh scratch directory holding `Spec.tla` and `Spec.cfg`.
+fn write_spec(tla: &str, cfg: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("valence-tla-errors-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    std::fs::write(dir.join("Spec.tla"), tla).expect("write spec");
+    std::fs::write(dir.join("Spec.cfg"), cfg).expect("write cfg");
+    dir.join("Spec.tla")
+}
+
+fn load_error(tla: &str, cfg: &str) -> (PathBuf, TlaError) {
+    let path = write_spec(tla, cfg);
+    match load(&path, None) {
+        Ok(_) => panic!("expected an error for:\n{tla}"),
+        Err(error) => (path, error),
+    }
+}
+
+fn assert_located(error: &TlaError, file: &Path, line: u32, column: u32) {
+    let text = error.to_string();
+    let prefix = format!("{}:{line}:{column}: ", file.display());
+    assert!(
+        text.starts_with(&prefix),
+        "expected `{prefix}...`, got `{text}`"
+    );
+}
+
+const CFG: &str = "INIT Init\nNEXT Next\n";
+
+#[test]
+fn a_syntax_error_has_its_position() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = \nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Syntax { .. }), "{error}");
+    let location = error.location().expect("located");
+    assert_eq!(location.file, path);
+    assert!(location.line >= 3, "{error}");
+}
+
+#[test]
+fn a_missing_module_header_is_a_syntax_error() {
+    let (path, error) = load_error("VARIABLE x\nInit == x = 1\n", CFG);
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{}:", path.display())),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unknown_identifier_is_located() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = y\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert_located(&error, &path, 3, 13);
+    assert!(
+        error.to_string().contains("unknown identifier `y`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_wrong_number_of_arguments_is_located() {
+    let tla =
+        "---- MODULE Spec ----\nVARIABLE x\nF(a) == a\nInit == x = F(1, 2)\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert_located(&error, &path, 4, 13);
+    assert!(error.to_string().contains("takes 1 argument"), "{error}");
+}
+
+#[test]
+fn instance_is_reported_unsupported() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nI == INSTANCE Naturals\nInit == x = 0\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &path, 3, 1);
+}
+
+#[test]
+fn an_unbounded_quantifier_is_reported_unsupported() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == \\E y : x' = y\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &path, 4, 9);
+}
+
+#[test]
+fn a_constant_without_a_value_is_a_config_error() {
+    let tla =
+        "---- MODULE Spec ----\nCONSTANT N\nVARIABLE x\nInit == x = N\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Config { .. }), "{error}");
+    assert_located(&error, &path, 2, 10);
+}
+
+#[test]
+fn an_unknown_invariant_is_a_config_error() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\n====\n";
+    let path = write_spec(tla, "INIT Init\nNEXT Next\nINVARIANT Typo\n");
+    let error = load(&path, None).expect_err("unknown invariant");
+    let cfg = path.with_extension("cfg");
+    assert_located(&error, &cfg, 3, 11);
+}
+
+#[test]
+fn a_symmetry_that_permutes_no_model_values_is_a_config_error() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\nSym == {<<1, 2>>}\n====\n";
+    let path = write_spec(tla, "INIT Init\nNEXT Next\nSYMMETRY Sym\n");
+    let error = load(&path, None).expect_err("not permutations");
+    assert!(matches!(error, TlaError::Config { .. }), "{error}");
+    assert_located(&error, &path.with_extension("cfg"), 3, 10);
+}
+
+#[test]
+fn instance_in_a_let_or_a_nested_module_is_reported_unsupported() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\n---- MODULE Inner ----\n====\n====\n";
+    let (_, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+}
+
+#[test]
+fn a_false_assumption_fails_the_load() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nASSUME 1 + 1 = 3\nInit == x = 0\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert_located(&error, &path, 4, 8);
+    assert!(error.to_string().contains("is false"), "{error}");
+}
+
+#[test]
+fn an_error_in_the_initial_predicate_is_returned_by_load() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x, y\nInit == x = y /\\ y = 0\nNext == UNCHANGED <<x, y>>\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Eval { .. }), "{error}");
+    assert_located(&error, &path, 3, 13);
+    assert!(error.to_string().contains("`y`"), "{error}");
+}
+
+#[test]
+fn a_function_applied_outside_its_domain_names_the_expression_and_the_state() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE i\nf == <<10, 20>>\n\
+               Init == i = 0\nNext == i' = f[i + 1]\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    assert_eq!(report.verdict(), Verdict::Violated);
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("outside its domain"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("`f[i + 1]`"), "{}", error.message);
+    assert!(
+        error.message.contains(&format!("{}:6:14", path.display())),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("/\\ i = 10"), "{}", error.message);
+    assert_eq!(error.trace.expect("trace").len(), 1);
+}
+
+#[test]
+fn choose_without_a_witness_is_an_error() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE i\n\
+               Init == i = 0\nNext == i' = CHOOSE n \\in 1..3 : n > 5\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(error.message.contains("CHOOSE"), "{}", error.message);
+    assert!(error.message.contains("/\\ i = 0"), "{}", error.message);
+}
+
+#[test]
+fn enumerating_an_infinite_set_is_an_error() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE i\n\
+               Init == i = 0\nNext == i' \\in Nat\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("not enumerable"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn an_unassigned_variable_in_a_successor_is_an_error() {
+    let tla =
+        "---- MODULE Spec ----\nVARIABLES x, y\nInit == x = 0 /\\ y = 0\nNext == x' = 1\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("`y'` is not assigned"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn runaway_recursion_is_an_error_not_a_crash() {
+    let tla =
+        "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nRECURSIVE F(_)\nF(n) == F(n + 1)\n\
+               Init == x = 0\nNext == x' = F(x)\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    // On a worker thread with the default stack, as the checker runs it with several threads.
+    let report = std::thread::spawn(move || {
+        check(
+            &model,
+            &CheckOptions {
+                threads: 2,
+                ..CheckOptions::default()
+            },
+        )
+    })
+    .join()
+    .expect("no crash");
+    let error = report.error.expect("a model error");
+    assert!(error.message.contains("recursion"), "{}", error.message);
+}
+
+/// TLA+ tokens to splice into a valid spec.
+const TOKENS: &[&str] = &[
+    "",
+    " ",
+    "\n",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "<<",
+    ">>",
+    "/\\",
+    "\\/",
+    "==",
+    "=",
+    "'",
+    ",",
+    ":",
+    "\\E",
+    "\\A",
+    "x",
+    "LET",
+    "IN",
+    "IF",
+    "THEN",
+    "ELSE",
+    "CASE",
+    "->",
+    "[]",
+    "OTHER",
+    "EXCEPT",
+    "!",
+    "@",
+    "|->",
+    "\\in",
+    "..",
+    "1",
+    "\"s\"",
+    "CHOOSE",
+    "UNCHANGED",
+    "LAMBDA",
+    "(*",
+    "*)",
+    "\\*",
+    "----",
+    "====",
+    "MODULE",
+    "EXTENDS",
+    "INSTANCE",
+    "RECURSIVE",
+    "SUBSET",
+    "DOMAIN",
+    "ENABLED",
+    "WF_vars(Next)",
+    "\u{3b1}",
+    "\\X",
+    "-",
+    "~>",
+];
+
+fn mangle(text: &str, edits: &[(usize, usize, usize)]) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for &(position, delete, token) in edits {
+        let at = position % (chars.len() + 1);
+        let end = (at + delete % 8).min(chars.len());
+        let insert: Vec<char> = TOKENS[token % TOKENS.len()].chars().collect();
+        chars.splice(at..end, insert);
+    }
+    chars.into_iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Whatever the text, `load` returns a model or an error; when it is an error that comes
+    /// from the spec, it has a position.
+    #[test]
+    fn load_never_panics_on_mangled_specs(
+        edits in proptest::collection::vec((0usize..5000, 0usize..16, 0usize..1000), 1..6),
+        spec_index in 0usize..4,
+    ) {
+        let names = ["TwoPhase", "DieHard", "Paxos", "Language"];
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+        let name = names[spec_index];
+        let text = std::fs::read_to_string(dir.join(format!("{name}.tla"))).expect("read");
+        let cfg = std::fs::read_to_string(dir.join(format!("{name}.cfg"))).expect("read");
+        let mangled = mangle(&text, &edits);
+        let path = write_spec(&mangled.replace(&format!("MODULE {name}"), "MODULE Spec"), &cfg);
+        if name == "Language" {
+            let helpers = std::fs::read_to_string(dir.join("LangHelpers.tla")).expect("read");
+            std::fs::write(path.with_file_name("LangHelpers.tla"), helpers).expect("write");
+        }
+        if let Ok(model) = load(&path, None) {
+            // A spec that still loads must also check without panicking.
+            let options = CheckOptions { max_states: Some(2_000), ..CheckOptions::default() };
+            let _ = check(&model, &options);
+        }
+    }
+
+    /// The same for configuration files.
+    #[test]
+    fn load_never_panics_on_mangled_configs(
+        edits in proptest::collection::vec((0usize..200, 0usize..16, 0usize..1000), 1..4),
+    ) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+        let text = std::fs::read_to_string(dir.join("Paxos.tla")).expect("read");
+        let cfg = std::fs::read_to_string(dir.join("Paxos.cfg")).expect("read");
+        let path = write_spec(&text.replace("MODULE Paxos", "MODULE Spec"), &mangle(&cfg, &edits));
+        if let Err(error) = load(&path, None) {
+            let located = error.location().is_some() || matches!(error, TlaError::Io { .. });
+            prop_assert!(located, "{}", error);
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_expressions_are_an_error_not_a_crash() {
+    let deep = format!("{}1{}", "(".repeat(5_000), ")".repeat(5_000));
+    let tla =
+        format!("---- MODULE Spec ----\nVARIABLE x\nInit == x = {deep}\nNext == x' = x\n====\n");
+    let path = write_spec(&tla, CFG);
+    let error = std::thread::spawn(move || load(&path, None).map(|_| ()))
+        .join()
+        .expect("no crash");
+    assert!(error.is_err());
+}
+
+#[test]
+fn long_but_legal_expressions_load_on_a_small_stack() {
+    let parens = format!("{}1{}", "(".repeat(240), ")".repeat(240));
+    let sum = vec!["1"; 240].join(" + ");
+    let tla = format!(
+        "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = {parens} + ({sum})\nNext == x' = x\n====\n"
+    );
+    let path = write_spec(&tla, CFG);
+    let result = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let model = load(&path, None).map_err(|e| e.to_string())?;
+            let report = check(&model, &CheckOptions::default());
+            Ok::<u64, String>(report.distinct_states)
+        })
+        .expect("spawn")
+        .join()
+        .expect("no crash");
+    assert_eq!(result, Ok(1));
+}

@@ -1,0 +1,277 @@
+//! The test specifications under `tests/specs`, with their state counts pinned: TLC's where
+//! known (TwoPhase, TCommit, DieHard's depth), ours otherwise.
+
+use std::path::PathBuf;
+
+use valence_check::{check, CheckOptions, Report, Status, Verdict};
+use valence_tla::{format_trace, load, TlaModel};
+
+fn spec(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs")
+        .join(name)
+}
+
+fn run_with(tla: &str, cfg: Option<&str>, options: &CheckOptions) -> (TlaModel, Report) {
+    let cfg_path = cfg.map(spec);
+    let model = match load(&spec(tla), cfg_path.as_deref()) {
+        Ok(model) => model,
+        Err(error) => panic!("{tla} does not load: {error}"),
+    };
+    let report = check(&model, options);
+    if let Some(error) = &report.error {
+        panic!("{tla}: model error: {}", error.message);
+    }
+    (model, report)
+}
+
+fn run(tla: &str, cfg: Option<&str>) -> (TlaModel, Report) {
+    run_with(tla, cfg, &CheckOptions::default())
+}
+
+fn status(report: &Report, name: &str) -> Option<Status> {
+    report.property(name).map(|p| p.status)
+}
+
+#[test]
+fn two_phase_with_three_rms_matches_tlc() {
+    let (_, report) = run("TwoPhase.tla", None);
+    assert_eq!(report.distinct_states, 288);
+    assert_eq!(report.generated_states, 1_146);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert_eq!(status(&report, "TPTypeOK"), Some(Status::Holds));
+    assert_eq!(status(&report, "TCConsistent"), Some(Status::Holds));
+    assert_eq!(status(&report, "deadlock-free"), Some(Status::Holds));
+}
+
+#[test]
+fn two_phase_with_five_rms_matches_the_rust_model() {
+    let (_, report) = run("TwoPhase.tla", Some("TwoPhase5.cfg"));
+    assert_eq!(report.distinct_states, 8_832);
+    assert_eq!(report.generated_states, 58_146);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn two_phase_on_two_threads_counts_the_same() {
+    let options = CheckOptions {
+        threads: 2,
+        ..CheckOptions::default()
+    };
+    let (_, report) = run_with("TwoPhase.tla", Some("TwoPhase5.cfg"), &options);
+    assert_eq!(report.distinct_states, 8_832);
+    assert_eq!(report.generated_states, 58_146);
+}
+
+#[test]
+fn two_phase_names_actions_after_the_disjuncts_of_next() {
+    let model = load(&spec("TwoPhase.tla"), None).expect("loads");
+    let init = valence_check::Model::init_states(&model);
+    assert_eq!(init.len(), 1);
+    let mut out = Vec::new();
+    valence_check::Model::successors(&model, &init[0], &mut Vec::new(), &mut out).expect("ok");
+    let mut names: Vec<String> = out.iter().map(|(a, _)| model.action_name(a)).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "RMChooseToAbort(r1)",
+            "RMChooseToAbort(r2)",
+            "RMChooseToAbort(r3)",
+            "RMPrepare(r1)",
+            "RMPrepare(r2)",
+            "RMPrepare(r3)",
+            "TMAbort"
+        ]
+    );
+    assert_eq!(
+        valence_check::Model::describe_state(&model, &init[0]),
+        "/\\ rmState = [r1 |-> \"working\", r2 |-> \"working\", r3 |-> \"working\"]\n\
+         /\\ tmState = \"init\"\n/\\ tmPrepared = {}\n/\\ msgs = {}"
+    );
+}
+
+#[test]
+fn tcommit_with_three_rms_matches_tlc() {
+    let (_, report) = run("TCommit.tla", None);
+    assert_eq!(report.distinct_states, 34);
+    assert_eq!(report.generated_states, 94);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn tcommit_deadlocks_when_deadlock_is_checked() {
+    let dir = scratch_dir("tcommit_deadlock");
+    std::fs::copy(spec("TCommit.tla"), dir.join("TCommit.tla")).expect("copy");
+    std::fs::write(
+        dir.join("TCommit.cfg"),
+        "CONSTANT RM = {r1, r2}\nSPECIFICATION TCSpec\n",
+    )
+    .expect("write");
+    let model = load(&dir.join("TCommit.tla"), None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    assert_eq!(status(&report, "deadlock-free"), Some(Status::Violated));
+}
+
+#[test]
+fn seed_two_phase_commit_holds() {
+    let (_, report) = run("TwoPhaseCommit.tla", None);
+    assert_eq!(report.distinct_states, 73);
+    assert_eq!(report.generated_states, 167);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert_eq!(status(&report, "Consistency"), Some(Status::Holds));
+    assert_eq!(status(&report, "CommitNeedsAll"), Some(Status::Holds));
+}
+
+#[test]
+fn die_hard_is_solved_in_six_steps() {
+    let (model, report) = run("DieHard.tla", None);
+    assert_eq!(report.verdict(), Verdict::Violated);
+    assert_eq!(report.depth, 7, "TLC finds the solution at depth 7");
+    let property = report.property("NotSolved").expect("NotSolved");
+    assert_eq!(property.status, Status::Violated);
+    let trace = property.trace.as_ref().expect("a trace");
+    assert_eq!(trace.len(), 6);
+    let actions: Vec<&str> = trace.steps[1..]
+        .iter()
+        .filter_map(|s| s.action.as_deref())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "FillBig",
+            "BigToSmall",
+            "EmptySmall",
+            "BigToSmall",
+            "FillBig",
+            "BigToSmall"
+        ]
+    );
+    let text = format_trace(trace);
+    assert!(
+        text.starts_with("State 1: <Initial predicate>\n/\\ big = 0\n/\\ small = 0\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("State 7: <BigToSmall>\n/\\ big = 4\n/\\ small = 3\n\n"),
+        "{text}"
+    );
+    assert_eq!(model.variables(), ["big", "small"]);
+}
+
+#[test]
+fn peterson_keeps_mutual_exclusion() {
+    let (model, report) = run("Peterson.tla", None);
+    assert_eq!(report.distinct_states, 20);
+    assert_eq!(report.generated_states, 35);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert_eq!(status(&report, "MutualExclusion"), Some(Status::Holds));
+    // `[][A]_v` properties are checked on every step; liveness is reported as not checked.
+    assert_eq!(status(&report, "OnlyOwnerExits"), Some(Status::Holds));
+    assert_eq!(status(&report, "Starvation"), None);
+    assert_eq!(model.unchecked_properties(), ["Starvation"]);
+}
+
+#[test]
+fn naive_lock_violates_mutual_exclusion() {
+    let (_, report) = run("NaiveLock.tla", None);
+    let property = report.property("MutualExclusion").expect("property");
+    assert_eq!(property.status, Status::Violated);
+    let trace = property.trace.as_ref().expect("trace");
+    assert_eq!(trace.len(), 4);
+    assert!(trace.steps[4].state.contains("/\\ pc = <<\"cs\", \"cs\">>"));
+}
+
+#[test]
+fn paxos_is_consistent() {
+    let (_, report) = run("Paxos.tla", None);
+    assert_eq!(report.distinct_states, 3_921);
+    assert_eq!(report.generated_states, 15_867);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert_eq!(status(&report, "Consistency"), Some(Status::Holds));
+}
+
+#[test]
+fn language_assumptions_all_hold() {
+    let (_, report) = run("Language.tla", None);
+    assert_eq!(report.distinct_states, 1);
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("valence-tla-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+#[test]
+fn two_phase_under_symmetry_matches_the_rust_model() {
+    let options = CheckOptions {
+        symmetry: true,
+        ..CheckOptions::default()
+    };
+    let (model, report) = run_with("TwoPhase.tla", Some("TwoPhaseSymmetric.cfg"), &options);
+    assert!(valence_check::Model::has_symmetry(&model));
+    // The same orbits as `valence check twophase --rms 3 --symmetry`.
+    assert_eq!(report.distinct_states, 80);
+    assert_eq!(report.generated_states, 318);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn two_phase_with_a_view_merges_states_that_differ_only_outside_it() {
+    let (_, report) = run("TwoPhase.tla", Some("TwoPhaseView.cfg"));
+    assert_eq!(report.distinct_states, 197);
+    assert_eq!(report.generated_states, 807);
+}
+
+#[test]
+fn constraints_drop_the_states_outside_them() {
+    let (_, report) = run("Counter.tla", None);
+    // x in 0..3 and y in 0..5, every combination reachable.
+    assert_eq!(report.distinct_states, 24);
+    // TLC would also count the 22 dropped successors as generated.
+    assert_eq!(report.generated_states, 28);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn two_phase_refines_tcommit_through_an_instance() {
+    let (_, report) = run("Refines.tla", None);
+    assert_eq!(report.distinct_states, 288);
+    assert_eq!(report.generated_states, 1_146);
+    assert_eq!(status(&report, "TCInvariants"), Some(Status::Holds));
+    assert_eq!(status(&report, "TCSteps"), Some(Status::Holds));
+}
+
+#[test]
+fn a_violated_action_property_has_a_trace() {
+    let (_, report) = run("Refines.tla", Some("RefinesWrong.cfg"));
+    let property = report.property("OnlyPrepares").expect("property");
+    assert_eq!(property.status, Status::Violated);
+    let trace = property.trace.as_ref().expect("trace");
+    assert_eq!(trace.len(), 1);
+    assert!(
+        trace.steps[1]
+            .action
+            .as_deref()
+            .is_some_and(|a| a.starts_with("RMChooseToAbort")),
+        "{trace}"
+    );
+}
+
+#[test]
+fn a_universal_quantifier_in_an_action_is_a_conjunction() {
+    let (_, report) = run("ActionForall.tla", None);
+    assert_eq!(report.distinct_states, 3);
+    assert_eq!(report.generated_states, 5);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn actions_passed_as_operator_arguments_are_enumerated() {
+    let (_, report) = run("HigherOrder.tla", None);
+    // (x, y) with x even, stepping while x + y < 4: 11 states, 6 of them expanded twice.
+    assert_eq!(report.distinct_states, 11);
+    assert_eq!(report.generated_states, 13);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
