@@ -218,6 +218,7 @@ pub struct ActorModel<P: Process> {
     symmetry: Option<StateFn<P, ActorState<P>>>,
     deadlock: bool,
     names: Vec<String>,
+    decisions: Option<StateFn<P, u64>>,
 }
 
 impl<P: Process> ActorModel<P> {
@@ -238,6 +239,7 @@ impl<P: Process> ActorModel<P> {
             symmetry: None,
             deadlock: false,
             names: (0..node_count).map(|i| format!("n{i}")).collect(),
+            decisions: None,
         }
     }
 
@@ -294,6 +296,21 @@ impl<P: Process> ActorModel<P> {
         assert_eq!(names.len(), self.node_count, "one name per node");
         self.names = names;
         self
+    }
+
+    /// Counts the decisions a state has reached (commands committed, values chosen), for the
+    /// simulator's metrics: messages per decision, decisions per virtual second.
+    pub fn decisions(
+        mut self,
+        count: impl Fn(&Self, &ActorState<P>) -> u64 + Send + Sync + 'static,
+    ) -> Self {
+        self.decisions = Some(Arc::new(count));
+        self
+    }
+
+    /// The number of decisions `state` has reached, if the model counts them.
+    pub fn decisions_in(&self, state: &ActorState<P>) -> Option<u64> {
+        self.decisions.as_ref().map(|count| count(self, state))
     }
 
     /// The name of node `id` in traces.

@@ -607,6 +607,7 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
             learned(s).next().is_some()
         }))
         .symmetry(acceptor_symmetry)
+        .decisions(|_, s| u64::from(learned(s).next().is_some()))
 }
 
 /// Acceptors are interchangeable: renumber them in the order of everything that tells them

@@ -624,4 +624,12 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
             "entry-committed",
             |_, s: &ActorState<Raft>| s.nodes.iter().any(|n| n.commit > 0),
         ))
+        .decisions(|_, s: &ActorState<Raft>| {
+            // Log slots committed anywhere (no-ops included: each is a decided slot).
+            s.nodes
+                .iter()
+                .map(|n| u64::from(n.commit))
+                .max()
+                .unwrap_or(0)
+        })
 }

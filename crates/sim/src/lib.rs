@@ -225,6 +225,9 @@ pub struct SimReport {
     pub faults_stop: Micros,
     /// Messages sent before the first `sometimes` goal was reached (the first decision).
     pub messages_to_first_goal: Option<u64>,
+    /// For models that count decisions: when each decision was reached (virtual
+    /// microseconds) and how many messages had been sent by then.
+    pub decisions: Vec<(Micros, u64)>,
     /// Every property's outcome.
     pub properties: Vec<PropertyOutcome>,
     /// Why the run failed, if it did.
@@ -781,6 +784,7 @@ fn run<'m, P: Process, D: Driver<P>>(
             end: 0,
             faults_stop: options.safety_ms * MICROS_PER_MS,
             messages_to_first_goal: None,
+            decisions: Vec::new(),
             properties: properties
                 .iter()
                 .map(|p| PropertyOutcome {
@@ -963,12 +967,18 @@ fn touched_node<M, T>(event: &Event<M, T>) -> Option<NodeId> {
 }
 
 /// Evaluates every property on the current state (and step properties on the step from
-/// `before`, when given).
+/// `before`, when given), and records new decisions.
 fn evaluate<P: Process>(
     world: &mut World<'_, P>,
     properties: &[valence_check::Property<ActorModel<P>>],
     before: Option<(&ActorState<P>, ActorAction<P>)>,
 ) {
+    if let Some(count) = world.model.decisions_in(&world.state) {
+        while (world.report.decisions.len() as u64) < count {
+            let entry = (world.now, world.report.sent);
+            world.report.decisions.push(entry);
+        }
+    }
     let mut violated = false;
     for (i, property) in properties.iter().enumerate() {
         if world.report.properties[i].at.is_some() {
@@ -1075,6 +1085,9 @@ pub fn render<P: Process>(model: &ActorModel<P>, report: &SimReport) -> String {
         "metrics    {} events, {} messages sent, {} delivered, {} lost, {} duplicated, {} timers, {:.3} ms of virtual time",
         report.events, report.sent, report.delivered, report.dropped, report.duplicated, report.timers, ms(report.end)
     );
+    if let Some(line) = decision_metrics(report) {
+        let _ = writeln!(text, "           {line}");
+    }
     if let Some(messages) = report.messages_to_first_goal {
         let first = report
             .properties
@@ -1125,6 +1138,28 @@ mod tests {
         let mean = samples.iter().sum::<u64>() as f64 / samples.len() as f64;
         assert!((900.0..1100.0).contains(&mean), "mean {mean}");
     }
+}
+
+/// Messages per decision and decisions per virtual second, for models that count decisions.
+pub fn decision_metrics(report: &SimReport) -> Option<String> {
+    let (last_at, last_sent) = *report.decisions.last()?;
+    let count = report.decisions.len();
+    let seconds = last_at as f64 / 1e6;
+    let mut line = format!(
+        "{count} decisions, {:.1} messages per decision, {:.1} decisions per virtual second",
+        last_sent as f64 / count as f64,
+        count as f64 / seconds.max(1e-9)
+    );
+    if count > 1 {
+        // After the first decision: the steady state, without the start-up (an election).
+        let (first_at, first_sent) = report.decisions[0];
+        let _ = first_at;
+        line.push_str(&format!(
+            "; after the first: {:.1} messages per decision",
+            (last_sent - first_sent) as f64 / (count - 1) as f64
+        ));
+    }
+    Some(line)
 }
 
 /// What a swarm of seeds found out.
