@@ -234,6 +234,9 @@ pub struct SimReport {
     pub failure: Option<String>,
     /// With a client workload: the history checker's verdict on the clients' history.
     pub history: Option<String>,
+    /// With a client workload: the latency of completed operations in virtual ms (p50, p99,
+    /// max).
+    pub op_latency_ms: Option<(f64, f64, f64)>,
     /// The nodes an adversary replaced, with the adversary's name.
     pub byzantine: Vec<String>,
     /// One line per event, when recorded.
@@ -800,6 +803,7 @@ fn run<'m, P: Process, D: Driver<P>>(
                 .collect(),
             failure: None,
             history: None,
+            op_latency_ms: None,
             byzantine: Vec::new(),
             trace: Vec::new(),
         },
@@ -1087,6 +1091,12 @@ pub fn render<P: Process>(model: &ActorModel<P>, report: &SimReport) -> String {
     );
     if let Some(line) = decision_metrics(report) {
         let _ = writeln!(text, "           {line}");
+    }
+    if let Some((p50, p99, max)) = report.op_latency_ms {
+        let _ = writeln!(
+            text,
+            "           client operations: latency p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms"
+        );
     }
     if let Some(messages) = report.messages_to_first_goal {
         let first = report

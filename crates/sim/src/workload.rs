@@ -213,6 +213,17 @@ where
             Verdict::Unknown
         }
     };
+    let mut latencies: Vec<f64> = history
+        .operations
+        .iter()
+        .filter(|op| op.outcome == valence_history::Outcome::Ok)
+        .filter_map(|op| Some((op.ret_time? - op.call_time?) as f64 / MICROS_PER_MS as f64))
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    if let Some(&max) = latencies.last() {
+        let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+        sim.op_latency_ms = Some((at(0.5), at(0.99), max));
+    }
     sim.history = Some(
         match verdict {
             Verdict::Holds => "holds",
