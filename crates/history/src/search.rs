@@ -56,30 +56,59 @@ impl Hasher for FxHasher {
 
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
+/// Words a bitset keeps inline, without a heap allocation: histories of up to 256 operations
+/// per partition (nearly all of them) clone their bitsets for free.
+const INLINE_WORDS: usize = 4;
+
 /// A fixed-size bitset.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Bits(Box<[u64]>);
+pub(crate) enum Bits {
+    /// Up to `INLINE_WORDS` words; the unused ones stay zero.
+    Inline([u64; INLINE_WORDS]),
+    /// More.
+    Heap(Box<[u64]>),
+}
 
 impl Bits {
     pub(crate) fn new(size: usize) -> Bits {
-        Bits(vec![0; size.div_ceil(64)].into_boxed_slice())
+        let words = size.div_ceil(64);
+        if words <= INLINE_WORDS {
+            Bits::Inline([0; INLINE_WORDS])
+        } else {
+            Bits::Heap(vec![0; words].into_boxed_slice())
+        }
+    }
+    fn words(&self) -> &[u64] {
+        match self {
+            Bits::Inline(words) => words,
+            Bits::Heap(words) => words,
+        }
+    }
+    fn words_mut(&mut self) -> &mut [u64] {
+        match self {
+            Bits::Inline(words) => words,
+            Bits::Heap(words) => words,
+        }
     }
     pub(crate) fn get(&self, index: usize) -> bool {
-        self.0[index / 64] >> (index % 64) & 1 == 1
+        self.words()[index / 64] >> (index % 64) & 1 == 1
     }
     pub(crate) fn set(&mut self, index: usize) {
-        self.0[index / 64] |= 1 << (index % 64);
+        self.words_mut()[index / 64] |= 1 << (index % 64);
     }
     pub(crate) fn union_with(&mut self, other: &Bits) {
-        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+        for (a, b) in self.words_mut().iter_mut().zip(other.words().iter()) {
             *a |= b;
         }
     }
     fn clear(&mut self, index: usize) {
-        self.0[index / 64] &= !(1 << (index % 64));
+        self.words_mut()[index / 64] &= !(1 << (index % 64));
     }
     fn is_subset_of(&self, other: &Bits) -> bool {
-        self.0.iter().zip(other.0.iter()).all(|(a, b)| a & !b == 0)
+        self.words()
+            .iter()
+            .zip(other.words().iter())
+            .all(|(a, b)| a & !b == 0)
     }
 }
 
@@ -520,7 +549,8 @@ impl<'a, M: Model> Search<'a, M> {
         let mut frames = vec![root];
         let mut path: Vec<PathStep> = Vec::new();
         loop {
-            let Some(mut top) = frames.pop() else {
+            // The frame stays in place on the stack while its children are tried.
+            let Some(top) = frames.last_mut() else {
                 return SearchOutcome {
                     verdict: SearchVerdict::Violated,
                     order: best_order,
@@ -529,7 +559,8 @@ impl<'a, M: Model> Search<'a, M> {
                     nodes,
                 };
             };
-            let Some((config_index, c, next_state)) = self.next_child(&mut top) else {
+            let Some((config_index, c, next_state)) = self.next_child(top) else {
+                frames.pop();
                 path.pop();
                 continue;
             };
@@ -545,7 +576,6 @@ impl<'a, M: Model> Search<'a, M> {
                 self.canonical(&top.configs[config_index].used, &done, bound)
             };
             if !memo.enter(&done, next_state, &used) {
-                frames.push(top);
                 continue;
             }
             nodes += 1;
@@ -558,8 +588,7 @@ impl<'a, M: Model> Search<'a, M> {
                     nodes,
                 };
             }
-            let infos = Self::infos_of(&top, config_index);
-            frames.push(top);
+            let infos = Self::infos_of(top, config_index);
             path.push(PathStep {
                 infos,
                 completed: c,
