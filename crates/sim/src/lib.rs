@@ -552,28 +552,27 @@ impl<'m, P: Process> World<'m, P> {
             Event::Invoke(_) => unreachable!("the run loop hands invocations to the driver"),
             Event::Deliver(envelope) => {
                 let to = envelope.to;
-                if self.state.crashed[to.index()] {
+                let down = self.state.crashed[to.index()];
+                let adversary = self.adversary.filter(|_| self.byzantine[to.index()]);
+                let receives = match (down, adversary.is_some()) {
+                    (true, _) => "is down and loses",
+                    (false, true) => "(byzantine) receives",
+                    (false, false) => "receives",
+                };
+                self.log(|w| {
+                    format!(
+                        "{} {receives} {:?} from {}",
+                        w.name(to),
+                        envelope.msg,
+                        w.name(envelope.from)
+                    )
+                });
+                if down {
                     self.report.dropped += 1;
-                    self.log(|w| {
-                        format!(
-                            "{} is down: {:?} from {} lost",
-                            w.name(to),
-                            envelope.msg,
-                            w.name(envelope.from)
-                        )
-                    });
                     return;
                 }
                 self.report.delivered += 1;
-                if let (true, Some(adversary)) = (self.byzantine[to.index()], self.adversary) {
-                    self.log(|w| {
-                        format!(
-                            "{} (byzantine) receives {:?} from {}",
-                            w.name(to),
-                            envelope.msg,
-                            w.name(envelope.from)
-                        )
-                    });
+                if let Some(adversary) = adversary {
                     let mut sends = Vec::new();
                     let rng = &mut self.rng;
                     let mut choose = |n: u64| rng.random_range(0..n.max(1));
@@ -589,14 +588,6 @@ impl<'m, P: Process> World<'m, P> {
                     }
                     return;
                 }
-                self.log(|w| {
-                    format!(
-                        "{} receives {:?} from {}",
-                        w.name(to),
-                        envelope.msg,
-                        w.name(envelope.from)
-                    )
-                });
                 let mut out = Effects::new();
                 let node = Arc::make_mut(&mut self.state.nodes[to.index()]);
                 self.model

@@ -321,31 +321,23 @@ impl TlaModel {
                 }
             }
         }
-        let name = &formula.name;
-        for (i, (expr, frame_size)) in found_invariants.into_iter().enumerate() {
-            let suffix = if i == 0 {
-                String::new()
-            } else {
-                format!("#{i}")
-            };
-            invariants.push(Formula {
-                name: format!("{name}{suffix}"),
-                expr,
-                frame_size,
-            });
-        }
-        for (i, (expr, frame_size)) in found_steps.into_iter().enumerate() {
-            let suffix = if i == 0 {
-                String::new()
-            } else {
-                format!("#{i}")
-            };
-            steps.push(Formula {
-                name: format!("{name}{suffix}"),
-                expr,
-                frame_size,
-            });
-        }
+        // The first conjunct keeps the property's name; later ones are numbered `name#i`.
+        let named = |found: Vec<_>| {
+            found
+                .into_iter()
+                .enumerate()
+                .map(|(i, (expr, frame_size))| Formula {
+                    name: if i == 0 {
+                        formula.name.clone()
+                    } else {
+                        format!("{}#{i}", formula.name)
+                    },
+                    expr,
+                    frame_size,
+                })
+        };
+        invariants.extend(named(found_invariants));
+        steps.extend(named(found_steps));
     }
 
     /// `Init /\ [][Next]_vars /\ fairness` into `Init` and `Next`.
