@@ -329,3 +329,35 @@ pub trait Adversary<P: Process>: Send + Sync {
         out: &mut Vec<(NodeId, P::Msg)>,
     );
 }
+
+/// A key-value operation a client invokes, for protocols that replicate a key-value store.
+/// Values are lists of numbers: `Put` replaces a key's list by `[value]`, `Append` pushes
+/// `value` onto it, and `Get` returns it (a missing key reads as the empty list). With unique
+/// values, a list records which writes a read saw and in what order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum KvOp {
+    /// Read a key.
+    Get(u64),
+    /// Replace a key's value by `[value]`: `(key, value)`.
+    Put(u64, u64),
+    /// Append to a key's value: `(key, value)`.
+    Append(u64, u64),
+}
+
+impl KvOp {
+    /// The key the operation touches.
+    pub fn key(&self) -> u64 {
+        match *self {
+            KvOp::Get(key) | KvOp::Put(key, _) | KvOp::Append(key, _) => key,
+        }
+    }
+}
+
+/// The result of a completed key-value operation.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub enum KvOutput {
+    /// A get returned this list.
+    Value(Vec<u64>),
+    /// A put or append took effect.
+    Done,
+}

@@ -12,6 +12,7 @@
 
 pub mod abd;
 pub mod catalog;
+pub mod kv;
 pub mod paxos;
 pub mod raft;
 pub mod twophase;

@@ -55,7 +55,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 mod workload;
-pub use workload::{simulate_register, RegisterWorkload, WorkloadReport};
+pub use workload::{simulate_kv, simulate_register, KvWorkload, RegisterWorkload, WorkloadReport};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use valence_check::ActorModel;
-use valence_core::{Effects, NodeId, RegisterOp, RegisterOutput, Service};
+use valence_core::{Effects, KvOp, KvOutput, NodeId, RegisterOp, RegisterOutput, Service};
 use valence_history::{
     check, CheckOptions, Consistency, History, HistoryBuilder, ModelKind, ModelOptions, Value,
     Verdict,
@@ -37,6 +37,35 @@ impl Default for RegisterWorkload {
     }
 }
 
+/// A key-value workload: every client runs `ops_per_client` operations one after another, each
+/// after a think time, on keys drawn from `0..keys`; puts and appends write fresh values, so
+/// every written value is unique.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct KvWorkload {
+    /// Operations each client runs.
+    pub ops_per_client: u32,
+    /// Think time before each operation, drawn uniformly from this range, in ms.
+    pub think_ms: (u64, u64),
+    /// Keys are drawn from `0..keys`.
+    pub keys: u64,
+    /// The share of gets.
+    pub get_ratio: f64,
+    /// The share of puts (the rest are appends).
+    pub put_ratio: f64,
+}
+
+impl Default for KvWorkload {
+    fn default() -> Self {
+        KvWorkload {
+            ops_per_client: 10,
+            think_ms: (0, 50),
+            keys: 3,
+            get_ratio: 0.4,
+            put_ratio: 0.2,
+        }
+    }
+}
+
 /// A run with a workload: the simulation's report, the recorded history, and the history's
 /// linearizability verdict.
 #[derive(Debug)]
@@ -56,8 +85,106 @@ struct Client {
     issued: u32,
 }
 
-struct RegisterDriver<'w> {
-    workload: &'w RegisterWorkload,
+/// What a workload's clients invoke and how their operations are written into the history.
+trait Ops {
+    type Op: std::fmt::Debug;
+    type Output: std::fmt::Debug;
+    /// Operations each client runs.
+    fn ops_per_client(&self) -> u32;
+    /// Think time before each operation, in ms.
+    fn think_ms(&self) -> (u64, u64);
+    /// The next operation, with `fresh` a value never used before: the operation, its history
+    /// function name, key and input.
+    fn next(
+        &self,
+        rng: &mut ChaCha8Rng,
+        fresh: u64,
+    ) -> (Self::Op, &'static str, Option<Value>, Value);
+    /// A completed operation's output as the history records it.
+    fn output(output: &Self::Output) -> Value;
+}
+
+impl Ops for RegisterWorkload {
+    type Op = RegisterOp;
+    type Output = RegisterOutput;
+
+    fn ops_per_client(&self) -> u32 {
+        self.ops_per_client
+    }
+
+    fn think_ms(&self) -> (u64, u64) {
+        self.think_ms
+    }
+
+    fn next(
+        &self,
+        rng: &mut ChaCha8Rng,
+        fresh: u64,
+    ) -> (RegisterOp, &'static str, Option<Value>, Value) {
+        if rng.random_bool(self.write_ratio.clamp(0.0, 1.0)) {
+            (
+                RegisterOp::Write(fresh),
+                "write",
+                None,
+                Value::Int(fresh as i64),
+            )
+        } else {
+            (RegisterOp::Read, "read", None, Value::Nil)
+        }
+    }
+
+    fn output(output: &RegisterOutput) -> Value {
+        match output {
+            RegisterOutput::Read(value) => Value::Int(*value as i64),
+            RegisterOutput::Written => Value::Nil,
+        }
+    }
+}
+
+impl Ops for KvWorkload {
+    type Op = KvOp;
+    type Output = KvOutput;
+
+    fn ops_per_client(&self) -> u32 {
+        self.ops_per_client
+    }
+
+    fn think_ms(&self) -> (u64, u64) {
+        self.think_ms
+    }
+
+    fn next(&self, rng: &mut ChaCha8Rng, fresh: u64) -> (KvOp, &'static str, Option<Value>, Value) {
+        let key = rng.random_range(0..self.keys.max(1));
+        let key_value = Some(Value::Int(key as i64));
+        let draw: f64 = rng.random();
+        if draw < self.get_ratio {
+            (KvOp::Get(key), "get", key_value, Value::Nil)
+        } else if draw < self.get_ratio + self.put_ratio {
+            // A put replaces the value by a one-element list.
+            let input = Value::List(vec![Value::Int(fresh as i64)]);
+            (KvOp::Put(key, fresh), "put", key_value, input)
+        } else {
+            (
+                KvOp::Append(key, fresh),
+                "append",
+                key_value,
+                Value::Int(fresh as i64),
+            )
+        }
+    }
+
+    fn output(output: &KvOutput) -> Value {
+        match output {
+            KvOutput::Value(items) => {
+                Value::List(items.iter().map(|&v| Value::Int(v as i64)).collect())
+            }
+            KvOutput::Done => Value::Nil,
+        }
+    }
+}
+
+struct WorkloadDriver<'w, W> {
+    workload: &'w W,
     rng: ChaCha8Rng,
     clients: Vec<Client>,
     history: HistoryBuilder,
@@ -65,16 +192,16 @@ struct RegisterDriver<'w> {
     unfinished: u64,
 }
 
-impl<'w> RegisterDriver<'w> {
+impl<'w, W: Ops> WorkloadDriver<'w, W> {
     fn client(&mut self, node: NodeId) -> Option<usize> {
         self.clients.iter().position(|c| c.node == node)
     }
 
     fn schedule_next<P: Service>(&mut self, world: &mut World<'_, P>, index: usize) {
-        if self.clients[index].issued >= self.workload.ops_per_client {
+        if self.clients[index].issued >= self.workload.ops_per_client() {
             return;
         }
-        let (low, high) = self.workload.think_ms;
+        let (low, high) = self.workload.think_ms();
         let think = self
             .rng
             .random_range(low * MICROS_PER_MS..=high.max(low) * MICROS_PER_MS);
@@ -83,9 +210,10 @@ impl<'w> RegisterDriver<'w> {
     }
 }
 
-impl<P> Driver<P> for RegisterDriver<'_>
+impl<P, W> Driver<P> for WorkloadDriver<'_, W>
 where
-    P: Service<Op = RegisterOp, Output = RegisterOutput>,
+    W: Ops,
+    P: Service<Op = W::Op, Output = W::Output>,
 {
     fn crashable(&self, node: NodeId) -> bool {
         !self.clients.iter().any(|c| c.node == node)
@@ -101,21 +229,13 @@ where
         let Some(index) = self.client(node) else {
             return;
         };
-        let write = self
-            .rng
-            .random_bool(self.workload.write_ratio.clamp(0.0, 1.0));
-        let (op, f, input) = if write {
-            self.next_value += 1;
-            let value = self.next_value;
-            (RegisterOp::Write(value), "write", Value::Int(value as i64))
-        } else {
-            (RegisterOp::Read, "read", Value::Nil)
-        };
+        self.next_value += 1;
+        let (op, f, key, input) = self.workload.next(&mut self.rng, self.next_value);
         let client = &mut self.clients[index];
         client.pending = Some(f);
         client.issued += 1;
         self.history
-            .invoke(index as u64, f, None, input, Some(world.now as i64));
+            .invoke(index as u64, f, key, input, Some(world.now as i64));
         let name = world.model.name(node).to_string();
         world.log(|_| format!("{name} invokes {op:?}"));
         let mut out = Effects::new();
@@ -138,10 +258,7 @@ where
             return;
         };
         let f = self.clients[index].pending.take().expect("checked above");
-        let value = match output {
-            RegisterOutput::Read(value) => Value::Int(value as i64),
-            RegisterOutput::Written => Value::Nil,
-        };
+        let value = W::output(&output);
         let name = world.model.name(node).to_string();
         world.log(|_| format!("{name} completes {f}: {output:?}"));
         self.history
@@ -156,8 +273,8 @@ where
 }
 
 /// Runs `model` once with `workload`'s clients (every client node of the service), records
-/// their history and checks it for linearizability. A history that is not linearizable makes
-/// the run fail, like a violated invariant.
+/// their history and checks it for linearizability against a register starting at 0. A
+/// history that is not linearizable makes the run fail, like a violated invariant.
 pub fn simulate_register<P>(
     model: &ActorModel<P>,
     options: &SimOptions,
@@ -165,6 +282,39 @@ pub fn simulate_register<P>(
 ) -> WorkloadReport
 where
     P: Service<Op = RegisterOp, Output = RegisterOutput>,
+{
+    simulate_workload(model, options, workload, ModelKind::Register, Value::Int(0))
+}
+
+/// Runs `model` once with `workload`'s clients, records their history and checks it for
+/// linearizability against a key-value store whose keys start as the empty list.
+pub fn simulate_kv<P>(
+    model: &ActorModel<P>,
+    options: &SimOptions,
+    workload: &KvWorkload,
+) -> WorkloadReport
+where
+    P: Service<Op = KvOp, Output = KvOutput>,
+{
+    simulate_workload(
+        model,
+        options,
+        workload,
+        ModelKind::Kv,
+        Value::List(Vec::new()),
+    )
+}
+
+fn simulate_workload<P, W>(
+    model: &ActorModel<P>,
+    options: &SimOptions,
+    workload: &W,
+    kind: ModelKind,
+    initial: Value,
+) -> WorkloadReport
+where
+    W: Ops,
+    P: Service<Op = W::Op, Output = W::Output>,
 {
     let clients: Vec<Client> = (0..model.node_count)
         .map(NodeId::from)
@@ -175,10 +325,10 @@ where
             issued: 0,
         })
         .collect();
-    let mut driver = RegisterDriver {
+    let mut driver = WorkloadDriver {
         workload,
         rng: ChaCha8Rng::seed_from_u64(options.seed ^ 0x3c6e_f372_fe94_f82b),
-        unfinished: clients.len() as u64 * u64::from(workload.ops_per_client),
+        unfinished: clients.len() as u64 * u64::from(workload.ops_per_client()),
         clients,
         history: HistoryBuilder::new(),
         next_value: 0,
@@ -197,11 +347,11 @@ where
         .finish()
         .expect("the driver records well-formed histories");
     let model_options = ModelOptions {
-        initial: Some(Value::Int(0)),
+        initial: Some(initial),
     };
     let verdict = match check(
         &history,
-        ModelKind::Register,
+        kind,
         Consistency::Linearizable,
         &model_options,
         &CheckOptions::default(),
