@@ -15,7 +15,7 @@ use valence_history::History;
 use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
-use valence_protocols::raft::{self, Raft, RaftMutant};
+use valence_protocols::raft::{self, Raft};
 use valence_sim::{
     render, simulate, simulate_byzantine, simulate_register, swarm_with, FaultMix,
     RegisterWorkload, SimOptions, SimReport, SwarmReport,
@@ -268,17 +268,7 @@ fn build(
             let params = Params::resolve_with("raft", RAFT_SIM_PARAMS, given)
                 .map_err(|e| usage(e.to_string()))?;
             let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
-            let mutant = match mutant {
-                None => None,
-                Some("vote-without-log-check") => Some(RaftMutant::VoteWithoutLogCheck),
-                Some("forget-vote") => Some(RaftMutant::ForgetVote),
-                Some(other) => {
-                    return Err(usage(format!(
-                        "model `raft` has no mutant `{other}`; valid mutants: \
-                         vote-without-log-check, forget-vote"
-                    )))
-                }
-            };
+            let mutant = catalog::raft_mutant(mutant).map_err(|e| usage(e.to_string()))?;
             let process = Raft {
                 servers: int("servers", 1..=15)? as usize,
                 max_term: int("max-term", 1..=250)? as u8,
@@ -442,6 +432,20 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
         }
         if args.byzantine > 0 {
             command.push_str(&format!(" --byzantine {}", args.byzantine));
+        }
+        // Every option that shapes a run, where it differs from its default.
+        if args.safety_ms != 1_000 {
+            command.push_str(&format!(" --safety-ms {}", args.safety_ms));
+        }
+        if args.liveness_ms != 5_000 {
+            command.push_str(&format!(" --liveness-ms {}", args.liveness_ms));
+        }
+        if args.latency_ms != (1..10) {
+            let latency = &args.latency_ms;
+            command.push_str(&format!(" --latency-ms {}..{}", latency.start, latency.end));
+        }
+        if args.no_faults {
+            command.push_str(" --no-faults");
         }
         command.push_str(&format!(" --seed {seed} --trace"));
         command

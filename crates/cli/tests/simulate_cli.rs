@@ -183,6 +183,28 @@ fn raft_simulates_and_its_mutants_are_caught() {
         ]);
         assert_eq!(output.status.code(), Some(1), "{mutant}");
     }
+    // The reproduce line carries every option that shapes the run, so it replays the failure.
+    let output = valence(&[
+        "simulate",
+        "raft",
+        "--mutant",
+        "commit-old-term",
+        "--seeds",
+        "0..10000",
+        "--safety-ms",
+        "5000",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("reproduce"))
+        .expect("a reproduce line");
+    assert!(line.contains("--safety-ms 5000"), "{line}");
+    let args: Vec<&str> = line.split_whitespace().skip(2).collect();
+    let alone = valence(&args);
+    assert_eq!(alone.status.code(), Some(1), "{line}");
+    assert!(stdout(&alone).contains("leader-completeness"));
 }
 
 #[test]

@@ -344,7 +344,29 @@ const RAFT_MUTANTS: &[MutantSpec] = &[
                (needs crashes: caught by `valence simulate raft`)",
         violates: &["election-safety"],
     },
+    MutantSpec {
+        name: "commit-old-term",
+        help: "a leader commits entries of earlier terms by counting replicas (the Raft paper's \
+               Figure 8; it also skips the election no-op, which would mask the bug). Its schedule \
+               needs 4 terms, beyond what the checker explores: caught by `valence simulate \
+               raft --mutant commit-old-term --seeds 0..10000 --safety-ms 5000`",
+        violates: &["leader-completeness"],
+    },
 ];
+
+/// The Raft mutant called `name`, if any; an unknown name is an error listing the valid ones.
+pub fn raft_mutant(name: Option<&str>) -> Result<Option<RaftMutant>, CatalogError> {
+    mutant_named(
+        "raft",
+        RAFT_MUTANTS,
+        &[
+            ("vote-without-log-check", RaftMutant::VoteWithoutLogCheck),
+            ("forget-vote", RaftMutant::ForgetVote),
+            ("commit-old-term", RaftMutant::CommitOldTerm),
+        ],
+        name,
+    )
+}
 
 fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
     let servers = params.int("servers", 1..=9)? as usize;
@@ -353,15 +375,7 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
     let max_messages = params.int("max-messages", 1..=10_000)? as usize;
     let crashes = params.int("crashes", 0..=8)? as u8;
     let network: NetworkSemantics = params.parse("network")?;
-    let mutant = mutant_named(
-        "raft",
-        RAFT_MUTANTS,
-        &[
-            ("vote-without-log-check", RaftMutant::VoteWithoutLogCheck),
-            ("forget-vote", RaftMutant::ForgetVote),
-        ],
-        mutant,
-    )?;
+    let mutant = raft_mutant(mutant)?;
     let faults = FaultModel {
         crash: if crashes > 0 {
             CrashMode::Recover

@@ -160,6 +160,11 @@ pub enum RaftMutant {
     VoteWithoutLogCheck,
     /// `votedFor` is not persisted: a restarted server may vote twice in one term.
     ForgetVote,
+    /// A leader commits an entry of an earlier term once a majority stores it (the bug of the
+    /// Raft paper's Figure 8). The no-op a new leader appends would mask it (every old entry
+    /// then reaches a majority together with an entry of the leader's own term), so this
+    /// mutant also appends no no-op, as the paper's Figure 2 does not.
+    CommitOldTerm,
 }
 
 /// The Raft process: every node is a server.
@@ -237,10 +242,12 @@ impl Raft {
         // A new leader appends a no-op of its own term: entries of earlier terms can only be
         // committed under one of its term (the commit rule), so without it a leader with
         // nothing new to append would never commit them (the Raft thesis, section 6.4).
-        s.log.push(Entry {
-            term: s.term,
-            command: NOOP,
-        });
+        if self.mutant != Some(RaftMutant::CommitOldTerm) {
+            s.log.push(Entry {
+                term: s.term,
+                command: NOOP,
+            });
+        }
         let len = s.log.len() as u8;
         let mut matched = vec![0; self.servers];
         matched[me.index()] = len;
@@ -267,7 +274,7 @@ impl Raft {
             return;
         };
         for index in (s.commit + 1..=s.log.len() as u8).rev() {
-            if s.term_at(index) != s.term {
+            if s.term_at(index) != s.term && self.mutant != Some(RaftMutant::CommitOldTerm) {
                 continue;
             }
             let replicas = matched.iter().filter(|&&m| m >= index).count();
