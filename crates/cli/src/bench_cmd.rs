@@ -112,6 +112,7 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
             servers: n,
             max_term: 200,
             max_log: 0,
+            clients: 0,
             max_messages: usize::MAX,
             mutant: None,
         };
@@ -127,6 +128,7 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
             servers: n,
             max_term: 200,
             max_log: 10,
+            clients: 0,
             max_messages: usize::MAX,
             mutant: None,
         };

@@ -209,13 +209,17 @@ pub fn list(args: &ListArgs) -> Result<u8> {
         }
         writeln!(out, "  mutants:")?;
         for m in spec.mutants {
-            writeln!(
-                out,
-                "    {:<28} {} (violates {})",
-                m.name,
-                m.help,
-                m.violates.join(", ")
-            )?;
+            if m.violates.is_empty() {
+                writeln!(out, "    {:<28} {}", m.name, m.help)?;
+            } else {
+                writeln!(
+                    out,
+                    "    {:<28} {} (violates {})",
+                    m.name,
+                    m.help,
+                    m.violates.join(", ")
+                )?;
+            }
         }
         if model.has_symmetry() {
             writeln!(out, "  symmetry: supported (--symmetry)")?;

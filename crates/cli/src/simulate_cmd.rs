@@ -9,7 +9,8 @@ use clap::Args;
 use serde_json::json;
 use valence_check::ActorModel;
 use valence_core::{
-    Adversary, FaultModel, NetworkSemantics, NodeId, Process, RegisterOp, RegisterOutput, Service,
+    Adversary, FaultModel, KvOp, KvOutput, NetworkSemantics, NodeId, Process, RegisterOp,
+    RegisterOutput, Service,
 };
 use valence_history::History;
 use valence_protocols::abd::{self, Abd, AbdMutant};
@@ -17,8 +18,8 @@ use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft};
 use valence_sim::{
-    render, simulate, simulate_byzantine, simulate_register, swarm_with, FaultMix,
-    RegisterWorkload, SimOptions, SimReport, SwarmReport,
+    render, simulate, simulate_byzantine, simulate_kv, simulate_register, swarm_with, FaultMix,
+    KvWorkload, RegisterWorkload, SimOptions, SimReport, SwarmReport,
 };
 
 use crate::check_cmd::{usage, ModelParams};
@@ -159,6 +160,26 @@ where
     }
 }
 
+/// A key-value service with its client workload: each run records and checks a history.
+struct WithKvWorkload<P: Process> {
+    model: ActorModel<P>,
+    workload: KvWorkload,
+}
+
+impl<P> Simulated for WithKvWorkload<P>
+where
+    P: Service<Op = KvOp, Output = KvOutput>,
+{
+    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
+        let report = simulate_kv(&self.model, options, &self.workload);
+        (report.sim, Some(report.history))
+    }
+
+    fn render(&self, report: &SimReport) -> String {
+        render(&self.model, report)
+    }
+}
+
 const RAFT_SIM_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "servers",
@@ -173,7 +194,23 @@ const RAFT_SIM_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "max-log",
         default: "4",
-        help: "client commands a leader appends",
+        help: "commands a leader appends of its own (without clients)",
+    },
+    ParamSpec {
+        name: "clients",
+        default: "0",
+        help: "clients of a replicated key-value store on Raft (0: leaders append commands \
+               of their own); their history is checked for linearizability",
+    },
+    ParamSpec {
+        name: "ops",
+        default: "10",
+        help: "operations per client",
+    },
+    ParamSpec {
+        name: "keys",
+        default: "3",
+        help: "keys the clients' operations touch",
     },
 ];
 
@@ -269,15 +306,25 @@ fn build(
                 .map_err(|e| usage(e.to_string()))?;
             let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
             let mutant = catalog::raft_mutant(mutant).map_err(|e| usage(e.to_string()))?;
+            let clients = int("clients", 0..=64)? as usize;
             let process = Raft {
                 servers: int("servers", 1..=15)? as usize,
-                max_term: int("max-term", 1..=250)? as u8,
+                max_term: int("max-term", 1..=60_000)? as u16,
                 max_log: int("max-log", 0..=100)? as u8,
+                clients,
                 max_messages: usize::MAX,
                 mutant,
             };
             let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
-            Ok((params, Box::new(model)))
+            if clients == 0 {
+                return Ok((params, Box::new(model)));
+            }
+            let workload = KvWorkload {
+                ops_per_client: int("ops", 1..=10_000)? as u32,
+                keys: int("keys", 1..=1_000)?,
+                ..KvWorkload::default()
+            };
+            Ok((params, Box::new(WithKvWorkload { model, workload })))
         }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)

@@ -352,6 +352,20 @@ const RAFT_MUTANTS: &[MutantSpec] = &[
                raft --mutant commit-old-term --seeds 0..10000 --safety-ms 5000`",
         violates: &["leader-completeness"],
     },
+    MutantSpec {
+        name: "no-sessions",
+        help: "servers apply a command every time it is committed: a client's retry after a \
+               leader change takes effect twice (caught by `valence simulate raft --clients 3`, \
+               whose history is not linearizable)",
+        violates: &[],
+    },
+    MutantSpec {
+        name: "stale-read",
+        help: "a leader serves reads from its state without ReadIndex's confirmation that it \
+               still leads (caught by `valence simulate raft --clients 3`: a deposed leader \
+               answers a stale read)",
+        violates: &[],
+    },
 ];
 
 /// The Raft mutant called `name`, if any; an unknown name is an error listing the valid ones.
@@ -363,6 +377,8 @@ pub fn raft_mutant(name: Option<&str>) -> Result<Option<RaftMutant>, CatalogErro
             ("vote-without-log-check", RaftMutant::VoteWithoutLogCheck),
             ("forget-vote", RaftMutant::ForgetVote),
             ("commit-old-term", RaftMutant::CommitOldTerm),
+            ("no-sessions", RaftMutant::NoSessions),
+            ("stale-read", RaftMutant::StaleRead),
         ],
         name,
     )
@@ -370,7 +386,7 @@ pub fn raft_mutant(name: Option<&str>) -> Result<Option<RaftMutant>, CatalogErro
 
 fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
     let servers = params.int("servers", 1..=9)? as usize;
-    let max_term = params.int("max-term", 1..=250)? as u8;
+    let max_term = params.int("max-term", 1..=60_000)? as u16;
     let max_log = params.int("max-log", 0..=100)? as u8;
     let max_messages = params.int("max-messages", 1..=10_000)? as usize;
     let crashes = params.int("crashes", 0..=8)? as u8;
@@ -388,6 +404,7 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
         servers,
         max_term,
         max_log,
+        clients: 0,
         max_messages,
         mutant,
     };

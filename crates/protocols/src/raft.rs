@@ -2,10 +2,20 @@
 //! with the consistency check, the commit rule (a leader counts replicas only for entries of its
 //! own term), and persistence of term, vote and log before answering.
 //!
-//! This is the core of the protocol; pre-vote, check-quorum, snapshots, membership changes,
-//! ReadIndex and client sessions are not here yet. Runs are bounded: terms up to `max_term`, and
-//! up to `max_log` client commands in a log (a leader appends one command of its own per
-//! `Propose` timer while it has fewer), plus the no-op each leader appends when elected.
+//! Two ways to drive it:
+//! - **Model checking** (`clients: 0`): runs are bounded: terms up to `max_term`, and up to
+//!   `max_log` commands in a log (a leader appends one command of its own per `Propose` timer
+//!   while it has fewer), plus the no-op each leader appends when elected.
+//! - **A replicated key-value store** (`clients > 0`): nodes `servers..servers + clients` are
+//!   clients ([`Service`]) that send key-value commands to the leader and retry elsewhere after a
+//!   timeout. Servers apply committed commands to a [`KvStore`] with client sessions, so a
+//!   command committed twice (a retry after a leader change) takes effect once; the leader
+//!   answers. Reads do not go through the log: the leader serves them by ReadIndex (Raft thesis,
+//!   section 6.4): it waits until an entry of its term is committed, notes its commit index,
+//!   confirms with a round of heartbeats that a majority still follows it, and answers once it
+//!   has applied up to the noted index.
+//!
+//! Pre-vote, check-quorum, snapshots and membership changes are not here yet.
 //!
 //! History variables, which the protocol never reads, record for the properties every term a
 //! server led and every commit a leader made (index, entry, term); they are persisted with the
@@ -15,34 +25,49 @@ use std::fmt;
 use std::time::Duration;
 
 use valence_check::{ActorAction, ActorModel, ActorState, Property};
-use valence_core::{Effects, FaultModel, NetworkSemantics, NodeId, Process};
+use valence_core::{
+    Effects, FaultModel, KvOp, KvOutput, NetworkSemantics, NodeId, Process, Service,
+};
+
+use crate::kv::{Command, KvStore};
 
 /// A term number.
-pub type Term = u8;
+pub type Term = u16;
 
-/// The command of the no-op entry a leader appends at the start of its term.
-pub const NOOP: u8 = u8::MAX;
+/// A log index (1-based; 0 is "before the first entry").
+pub type Index = u16;
 
-/// The client commands (not no-ops) in a log.
-fn commands(log: &[Entry]) -> usize {
-    log.iter().filter(|e| e.command != NOOP).count()
+/// What a log entry carries.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cmd {
+    /// The no-op a leader appends at the start of its term.
+    Noop,
+    /// A command of the model-checking configuration: the id of the leader that appended it.
+    Tag(u8),
+    /// A client's key-value command.
+    Kv(Command),
 }
 
-/// A log entry: the term it was created in and the leader that created it (its command).
+/// The commands (not no-ops) in a log.
+fn commands(log: &[Entry]) -> usize {
+    log.iter().filter(|e| e.command != Cmd::Noop).count()
+}
+
+/// A log entry: the term it was created in and its command.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Entry {
     /// The term.
     pub term: Term,
-    /// The command: the id of the leader that appended it.
-    pub command: u8,
+    /// The command.
+    pub command: Cmd,
 }
 
 impl fmt::Debug for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.command == NOOP {
-            write!(f, "t{}:noop", self.term)
-        } else {
-            write!(f, "t{}:c{}", self.term, self.command)
+        match self.command {
+            Cmd::Noop => write!(f, "t{}:noop", self.term),
+            Cmd::Tag(leader) => write!(f, "t{}:c{leader}", self.term),
+            Cmd::Kv(c) => write!(f, "t{}:n{}#{}:{:?}", self.term, c.client, c.seq, c.op),
         }
     }
 }
@@ -55,7 +80,7 @@ pub enum RaftMsg {
         /// The candidate's term.
         term: Term,
         /// The index of its last entry.
-        last_index: u8,
+        last_index: Index,
         /// The term of its last entry.
         last_term: Term,
     },
@@ -71,13 +96,15 @@ pub enum RaftMsg {
         /// The leader's term.
         term: Term,
         /// The index of the entry before `entries`.
-        prev_index: u8,
+        prev_index: Index,
         /// Its term.
         prev_term: Term,
         /// The entries.
         entries: Vec<Entry>,
         /// The leader's commit index.
-        commit: u8,
+        commit: Index,
+        /// The leader's read round (ReadIndex): the follower echoes it to confirm leadership.
+        round: u32,
     },
     /// The answer to `Append`.
     AppendReply {
@@ -86,7 +113,28 @@ pub enum RaftMsg {
         /// Whether the consistency check passed.
         success: bool,
         /// The index up to which the follower's log matches the leader's.
-        match_index: u8,
+        match_index: Index,
+        /// The read round of the `Append` answered.
+        round: u32,
+    },
+    /// A client sends a command to the server it believes leads.
+    Request {
+        /// The client's sequence number for it.
+        seq: u32,
+        /// The operation.
+        op: KvOp,
+    },
+    /// A server answers a client's command.
+    Reply {
+        /// The command's sequence number.
+        seq: u32,
+        /// Its output.
+        output: KvOutput,
+    },
+    /// A server that does not lead turns a client away.
+    NotLeader {
+        /// The command's sequence number.
+        seq: u32,
     },
 }
 
@@ -97,8 +145,10 @@ pub enum RaftTimer {
     Election,
     /// A leader sends heartbeats (and missing entries).
     Heartbeat,
-    /// A leader appends a client command.
+    /// A leader appends a command (model-checking configuration).
     Propose,
+    /// A client resends its command, to the next server.
+    Retry,
 }
 
 /// A server's role.
@@ -114,14 +164,32 @@ pub enum Role {
     /// Replicates its log.
     Leader {
         /// Per server, the next index to send.
-        next: Vec<u8>,
+        next: Vec<Index>,
         /// Per server, the highest index known to match.
-        matched: Vec<u8>,
+        matched: Vec<Index>,
+        /// Per server, the highest read round it acknowledged in this term.
+        acked: Vec<u32>,
     },
 }
 
-/// A server's state.
+/// A read the leader serves by ReadIndex.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct PendingRead {
+    /// The client.
+    pub client: u16,
+    /// Its sequence number.
+    pub seq: u32,
+    /// The key.
+    pub key: u64,
+    /// The commit index to apply before answering; `None` until an entry of the leader's term
+    /// is committed.
+    pub index: Option<Index>,
+    /// The read round a majority must acknowledge.
+    pub round: u32,
+}
+
+/// A server's state.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Server {
     /// The current term.
     pub term: Term,
@@ -130,27 +198,115 @@ pub struct Server {
     /// The log.
     pub log: Vec<Entry>,
     /// The commit index.
-    pub commit: u8,
+    pub commit: Index,
     /// The role.
     pub role: Role,
     /// History: the terms this server led.
     pub led: Vec<Term>,
     /// History: the commits this server made as leader: (index, entry, term).
-    pub commits: Vec<(u8, Entry, Term)>,
+    pub commits: Vec<(Index, Entry, Term)>,
+    /// The highest index applied to `kv` (volatile: rebuilt from the log after a restart).
+    pub applied: Index,
+    /// The key-value state machine (volatile).
+    pub kv: KvStore,
+    /// Reads the leader is serving (volatile).
+    pub reads: Vec<PendingRead>,
+    /// The leader's current read round (volatile).
+    pub read_round: u32,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Server");
+        d.field("term", &self.term)
+            .field("voted_for", &self.voted_for)
+            .field("log", &self.log)
+            .field("commit", &self.commit)
+            .field("role", &self.role)
+            .field("led", &self.led)
+            .field("commits", &self.commits);
+        // The key-value parts only where there is a store to show.
+        if !self.kv.data.is_empty() || !self.reads.is_empty() {
+            d.field("applied", &self.applied)
+                .field("kv", &self.kv.data)
+                .field("reads", &self.reads);
+        }
+        d.finish()
+    }
 }
 
 impl Server {
-    fn last(&self) -> (u8, Term) {
-        (self.log.len() as u8, self.log.last().map_or(0, |e| e.term))
+    fn new() -> Server {
+        Server {
+            term: 0,
+            voted_for: None,
+            log: Vec::new(),
+            commit: 0,
+            role: Role::Follower,
+            led: Vec::new(),
+            commits: Vec::new(),
+            applied: 0,
+            kv: KvStore::default(),
+            reads: Vec::new(),
+            read_round: 0,
+        }
     }
 
-    fn term_at(&self, index: u8) -> Term {
+    fn last(&self) -> (Index, Term) {
+        (
+            self.log.len() as Index,
+            self.log.last().map_or(0, |e| e.term),
+        )
+    }
+
+    fn is_leader(&self) -> bool {
+        matches!(self.role, Role::Leader { .. })
+    }
+
+    fn term_at(&self, index: Index) -> Term {
         if index == 0 {
             0
         } else {
             self.log[usize::from(index) - 1].term
         }
     }
+}
+
+/// A client of the key-value store.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Client {
+    /// The sequence number of the current (or last) command.
+    pub seq: u32,
+    /// The command in flight.
+    pub op: Option<KvOp>,
+    /// The server it sends to.
+    pub target: u16,
+    /// The output of the completed command, until the driver takes it.
+    pub done: Option<KvOutput>,
+}
+
+/// A node: a server, or a client of the key-value store.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum RaftNode {
+    /// A Raft server.
+    Server(Server),
+    /// A client.
+    Client(Client),
+}
+
+impl RaftNode {
+    /// The server's state, if this node is a server.
+    pub fn server(&self) -> Option<&Server> {
+        match self {
+            RaftNode::Server(s) => Some(s),
+            RaftNode::Client(_) => None,
+        }
+    }
+}
+
+/// The servers' states in a model state.
+pub fn servers(state: &ActorState<Raft>) -> impl Iterator<Item = &Server> {
+    state.nodes.iter().filter_map(|n| n.server())
 }
 
 /// Seeded bugs.
@@ -165,6 +321,13 @@ pub enum RaftMutant {
     /// then reaches a majority together with an entry of the leader's own term), so this
     /// mutant also appends no no-op, as the paper's Figure 2 does not.
     CommitOldTerm,
+    /// Servers apply every committed command, without client sessions: a command retried after
+    /// a leader change takes effect twice (caught by the linearizability check of the clients'
+    /// history).
+    NoSessions,
+    /// A leader answers reads from its state at once, without ReadIndex's confirmation that it
+    /// still leads: a deposed leader serves stale reads.
+    StaleRead,
 }
 
 /// The Raft process: every node is a server.
@@ -174,8 +337,10 @@ pub struct Raft {
     pub servers: usize,
     /// Highest term an election may start.
     pub max_term: Term,
-    /// Client commands a leader appends.
+    /// Commands a leader appends (model-checking configuration; ignored with clients).
     pub max_log: u8,
+    /// Clients of the key-value store (0: the model-checking configuration).
+    pub clients: usize,
     /// States with more messages in flight are not expanded (a bound for model checking).
     pub max_messages: usize,
     /// A seeded bug, if any.
@@ -192,6 +357,14 @@ fn heartbeat_delay() -> std::ops::Range<Duration> {
 
 fn propose_delay() -> std::ops::Range<Duration> {
     Duration::from_millis(20)..Duration::from_millis(100)
+}
+
+fn retry_delay() -> std::ops::Range<Duration> {
+    Duration::from_millis(300)..Duration::from_millis(300)
+}
+
+fn redirect_delay() -> std::ops::Range<Duration> {
+    Duration::from_millis(10)..Duration::from_millis(20)
 }
 
 impl Raft {
@@ -213,6 +386,8 @@ impl Raft {
         }
         if !matches!(s.role, Role::Follower) {
             s.role = Role::Follower;
+            // Reads in progress cannot be confirmed any more; their clients retry elsewhere.
+            s.reads.clear();
             out.cancel_timer(RaftTimer::Heartbeat);
             out.cancel_timer(RaftTimer::Propose);
             out.set_timer(RaftTimer::Election, election_delay());
@@ -234,6 +409,7 @@ impl Raft {
                 prev_term: s.term_at(prev_index),
                 entries: s.log[usize::from(prev_index)..].to_vec(),
                 commit: s.commit,
+                round: s.read_round,
             },
         );
     }
@@ -245,15 +421,16 @@ impl Raft {
         if self.mutant != Some(RaftMutant::CommitOldTerm) {
             s.log.push(Entry {
                 term: s.term,
-                command: NOOP,
+                command: Cmd::Noop,
             });
         }
-        let len = s.log.len() as u8;
+        let len = s.log.len() as Index;
         let mut matched = vec![0; self.servers];
         matched[me.index()] = len;
         s.role = Role::Leader {
             next: vec![len + 1; self.servers],
             matched,
+            acked: vec![0; self.servers],
         };
         s.led.push(s.term);
         out.persist();
@@ -262,18 +439,20 @@ impl Raft {
             self.append_to(s, to, out);
         }
         out.set_timer(RaftTimer::Heartbeat, heartbeat_delay());
-        if commands(&s.log) < usize::from(self.max_log) {
+        if self.clients == 0 && commands(&s.log) < usize::from(self.max_log) {
             out.set_timer(RaftTimer::Propose, propose_delay());
         }
+        // A single server commits at once.
+        self.advance_commit(me, s, out);
     }
 
     /// Advances the commit index to the highest index a majority stores, counting only entries
-    /// of the leader's term (the commit rule).
-    fn advance_commit(&self, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
+    /// of the leader's term (the commit rule), then applies what is newly committed.
+    fn advance_commit(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
         let Role::Leader { matched, .. } = &s.role else {
             return;
         };
-        for index in (s.commit + 1..=s.log.len() as u8).rev() {
+        for index in (s.commit + 1..=s.log.len() as Index).rev() {
             if s.term_at(index) != s.term && self.mutant != Some(RaftMutant::CommitOldTerm) {
                 continue;
             }
@@ -288,28 +467,79 @@ impl Raft {
                 break;
             }
         }
+        self.apply(me, s, out);
     }
-}
 
-impl Process for Raft {
-    type Msg = RaftMsg;
-    type State = Server;
-    type Timer = RaftTimer;
+    /// Applies the committed entries not applied yet to the key-value store; the leader answers
+    /// the clients, and serves the reads that have become ready.
+    fn apply(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
+        while s.applied < s.commit {
+            s.applied += 1;
+            let Cmd::Kv(command) = s.log[usize::from(s.applied) - 1].command else {
+                continue;
+            };
+            let output = if self.mutant == Some(RaftMutant::NoSessions) {
+                Some(s.kv.execute(command.op))
+            } else {
+                s.kv.apply(&command)
+            };
+            if let (true, Some(output)) = (s.is_leader(), output) {
+                out.send(
+                    NodeId(command.client),
+                    RaftMsg::Reply {
+                        seq: command.seq,
+                        output,
+                    },
+                );
+            }
+        }
+        self.serve_reads(me, s, out);
+    }
 
-    fn init(&self, _me: NodeId, out: &mut Effects<RaftMsg, RaftTimer>) -> Server {
-        out.set_timer(RaftTimer::Election, election_delay());
-        Server {
-            term: 0,
-            voted_for: None,
-            log: Vec::new(),
-            commit: 0,
-            role: Role::Follower,
-            led: Vec::new(),
-            commits: Vec::new(),
+    /// ReadIndex: once an entry of the leader's term is committed, a read notes the commit
+    /// index; it is answered when a majority has acknowledged a read round started after it
+    /// arrived and the noted index is applied.
+    fn serve_reads(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
+        if s.reads.is_empty() {
+            return;
+        }
+        let Role::Leader { acked, .. } = &s.role else {
+            return;
+        };
+        let committed_in_term = s.term_at(s.commit) == s.term;
+        let majority = self.majority();
+        let confirmed = |round: u32| {
+            (0..self.servers)
+                .filter(|&i| i == me.index() || acked[i] >= round)
+                .count()
+                >= majority
+        };
+        let mut answered = Vec::new();
+        for read in s.reads.iter_mut() {
+            if read.index.is_none() && committed_in_term {
+                read.index = Some(s.commit);
+            }
+            if let Some(index) = read.index {
+                if confirmed(read.round) && s.applied >= index {
+                    answered.push((read.client, read.seq, read.key));
+                }
+            }
+        }
+        if answered.is_empty() {
+            return;
+        }
+        s.reads.retain(|r| {
+            !answered
+                .iter()
+                .any(|&(c, q, _)| c == r.client && q == r.seq)
+        });
+        for (client, seq, key) in answered {
+            let output = s.kv.execute(KvOp::Get(key));
+            out.send(NodeId(client), RaftMsg::Reply { seq, output });
         }
     }
 
-    fn on_message(
+    fn on_server_message(
         &self,
         me: NodeId,
         s: &mut Server,
@@ -363,6 +593,7 @@ impl Process for Raft {
                 prev_term,
                 entries,
                 commit,
+                round,
             } => {
                 if term < s.term {
                     out.send(
@@ -371,6 +602,7 @@ impl Process for Raft {
                             term: s.term,
                             success: false,
                             match_index: 0,
+                            round,
                         },
                     );
                     return;
@@ -388,6 +620,7 @@ impl Process for Raft {
                             term: s.term,
                             success: false,
                             match_index: 0,
+                            round,
                         },
                     );
                     return;
@@ -405,15 +638,17 @@ impl Process for Raft {
                         None => s.log.push(*entry),
                     }
                 }
-                let match_index = prev_index + entries.len() as u8;
+                let match_index = prev_index + entries.len() as Index;
                 s.commit = s.commit.max(commit.min(match_index));
                 out.persist();
+                self.apply(me, s, out);
                 out.send(
                     from,
                     RaftMsg::AppendReply {
                         term: s.term,
                         success: true,
                         match_index,
+                        round,
                     },
                 );
             }
@@ -421,6 +656,7 @@ impl Process for Raft {
                 term,
                 success,
                 match_index,
+                round,
             } => {
                 if term > s.term {
                     Raft::step_down(s, term, out);
@@ -429,23 +665,99 @@ impl Process for Raft {
                 if term != s.term {
                     return;
                 }
-                let Role::Leader { next, matched } = &mut s.role else {
+                let Role::Leader {
+                    next,
+                    matched,
+                    acked,
+                } = &mut s.role
+                else {
                     return;
                 };
                 let i = from.index();
+                // Any answer in this term acknowledges this server as the leader.
+                acked[i] = acked[i].max(round);
                 if success {
                     matched[i] = matched[i].max(match_index);
                     next[i] = matched[i] + 1;
-                    self.advance_commit(s, out);
+                    self.advance_commit(me, s, out);
                 } else {
                     next[i] = next[i].saturating_sub(1).max(1);
                     self.append_to(s, from, out);
+                    self.serve_reads(me, s, out);
                 }
             }
+            RaftMsg::Request { seq, op } => {
+                if !s.is_leader() {
+                    out.send(from, RaftMsg::NotLeader { seq });
+                    return;
+                }
+                match op {
+                    KvOp::Get(key) if self.mutant == Some(RaftMutant::StaleRead) => {
+                        let output = s.kv.execute(KvOp::Get(key));
+                        out.send(from, RaftMsg::Reply { seq, output });
+                    }
+                    KvOp::Get(key) => {
+                        // A new read round; the heartbeats that carry it confirm leadership.
+                        s.read_round += 1;
+                        s.reads.push(PendingRead {
+                            client: from.0,
+                            seq,
+                            key,
+                            index: None,
+                            round: s.read_round,
+                        });
+                        for to in self.others(me) {
+                            self.append_to(s, to, out);
+                        }
+                        self.serve_reads(me, s, out);
+                    }
+                    _ => {
+                        s.log.push(Entry {
+                            term: s.term,
+                            command: Cmd::Kv(Command {
+                                client: from.0,
+                                seq,
+                                op,
+                            }),
+                        });
+                        let len = s.log.len() as Index;
+                        if let Role::Leader { matched, .. } = &mut s.role {
+                            matched[me.index()] = len;
+                        }
+                        out.persist();
+                        for to in self.others(me) {
+                            self.append_to(s, to, out);
+                        }
+                        self.advance_commit(me, s, out);
+                    }
+                }
+            }
+            // Messages for clients.
+            RaftMsg::Reply { .. } | RaftMsg::NotLeader { .. } => {}
         }
     }
 
-    fn on_timer(
+    fn on_client_message(
+        &self,
+        c: &mut Client,
+        msg: RaftMsg,
+        out: &mut Effects<RaftMsg, RaftTimer>,
+    ) {
+        match msg {
+            RaftMsg::Reply { seq, output } if c.op.is_some() && seq == c.seq => {
+                c.op = None;
+                c.done = Some(output);
+                out.cancel_timer(RaftTimer::Retry);
+            }
+            // Try the next server soon.
+            RaftMsg::NotLeader { seq } if c.op.is_some() && seq == c.seq => {
+                out.set_timer(RaftTimer::Retry, redirect_delay());
+            }
+            _ => {}
+        }
+    }
+
+    fn on_server_timer(
         &self,
         me: NodeId,
         s: &mut Server,
@@ -454,7 +766,7 @@ impl Process for Raft {
     ) {
         match timer {
             RaftTimer::Election => {
-                if matches!(s.role, Role::Leader { .. }) || s.term >= self.max_term {
+                if s.is_leader() || s.term >= self.max_term {
                     return;
                 }
                 s.term += 1;
@@ -479,7 +791,7 @@ impl Process for Raft {
                 out.set_timer(RaftTimer::Election, election_delay());
             }
             RaftTimer::Heartbeat => {
-                if !matches!(s.role, Role::Leader { .. }) {
+                if !s.is_leader() {
                     return;
                 }
                 for to in self.others(me) {
@@ -488,21 +800,19 @@ impl Process for Raft {
                 out.set_timer(RaftTimer::Heartbeat, heartbeat_delay());
             }
             RaftTimer::Propose => {
-                if !matches!(s.role, Role::Leader { .. })
-                    || commands(&s.log) >= usize::from(self.max_log)
-                {
+                if !s.is_leader() || commands(&s.log) >= usize::from(self.max_log) {
                     return;
                 }
                 s.log.push(Entry {
                     term: s.term,
-                    command: me.0 as u8,
+                    command: Cmd::Tag(me.0 as u8),
                 });
-                let len = s.log.len() as u8;
+                let len = s.log.len() as Index;
                 if let Role::Leader { matched, .. } = &mut s.role {
                     matched[me.index()] = len;
                 }
                 out.persist();
-                self.advance_commit(s, out);
+                self.advance_commit(me, s, out);
                 for to in self.others(me) {
                     self.append_to(s, to, out);
                 }
@@ -510,28 +820,128 @@ impl Process for Raft {
                     out.set_timer(RaftTimer::Propose, propose_delay());
                 }
             }
+            RaftTimer::Retry => {}
+        }
+    }
+
+    /// The client sends its command to the next server.
+    fn resend(&self, c: &mut Client, out: &mut Effects<RaftMsg, RaftTimer>) {
+        let Some(op) = c.op else {
+            return;
+        };
+        c.target = (c.target + 1) % self.servers as u16;
+        out.send(NodeId(c.target), RaftMsg::Request { seq: c.seq, op });
+        out.set_timer(RaftTimer::Retry, retry_delay());
+    }
+}
+
+impl Process for Raft {
+    type Msg = RaftMsg;
+    type State = RaftNode;
+    type Timer = RaftTimer;
+
+    fn init(&self, me: NodeId, out: &mut Effects<RaftMsg, RaftTimer>) -> RaftNode {
+        if me.index() >= self.servers {
+            return RaftNode::Client(Client {
+                seq: 0,
+                op: None,
+                // Clients start at different servers.
+                target: (me.index() % self.servers) as u16,
+                done: None,
+            });
+        }
+        out.set_timer(RaftTimer::Election, election_delay());
+        RaftNode::Server(Server::new())
+    }
+
+    fn on_message(
+        &self,
+        me: NodeId,
+        node: &mut RaftNode,
+        from: NodeId,
+        msg: RaftMsg,
+        out: &mut Effects<RaftMsg, RaftTimer>,
+    ) {
+        match node {
+            RaftNode::Server(s) => self.on_server_message(me, s, from, msg, out),
+            RaftNode::Client(c) => self.on_client_message(c, msg, out),
+        }
+    }
+
+    fn on_timer(
+        &self,
+        me: NodeId,
+        node: &mut RaftNode,
+        timer: RaftTimer,
+        out: &mut Effects<RaftMsg, RaftTimer>,
+    ) {
+        match node {
+            RaftNode::Server(s) => self.on_server_timer(me, s, timer, out),
+            RaftNode::Client(c) => {
+                if timer == RaftTimer::Retry {
+                    self.resend(c, out);
+                }
+            }
         }
     }
 
     /// A restarted server keeps its term, vote and log (and history), and starts as a follower
-    /// with nothing known committed.
+    /// with nothing known committed and an empty state machine, rebuilt from the log as commits
+    /// become known again.
     fn on_restart(
         &self,
         _me: NodeId,
-        durable: &Server,
+        durable: &RaftNode,
         out: &mut Effects<RaftMsg, RaftTimer>,
-    ) -> Server {
+    ) -> RaftNode {
+        let RaftNode::Server(durable) = durable else {
+            return durable.clone();
+        };
         out.set_timer(RaftTimer::Election, election_delay());
         let voted_for = if self.mutant == Some(RaftMutant::ForgetVote) {
             None
         } else {
             durable.voted_for
         };
-        Server {
+        RaftNode::Server(Server {
+            term: durable.term,
             voted_for,
-            commit: 0,
-            role: Role::Follower,
-            ..durable.clone()
+            log: durable.log.clone(),
+            led: durable.led.clone(),
+            commits: durable.commits.clone(),
+            ..Server::new()
+        })
+    }
+}
+
+impl Service for Raft {
+    type Op = KvOp;
+    type Output = KvOutput;
+
+    fn is_client(&self, node: NodeId) -> bool {
+        node.index() >= self.servers
+    }
+
+    fn on_invoke(
+        &self,
+        _me: NodeId,
+        node: &mut RaftNode,
+        op: KvOp,
+        out: &mut Effects<RaftMsg, RaftTimer>,
+    ) {
+        let RaftNode::Client(c) = node else {
+            return;
+        };
+        c.seq += 1;
+        c.op = Some(op);
+        out.send(NodeId(c.target), RaftMsg::Request { seq: c.seq, op });
+        out.set_timer(RaftTimer::Retry, retry_delay());
+    }
+
+    fn poll_completion(&self, node: &mut RaftNode) -> Option<KvOutput> {
+        match node {
+            RaftNode::Client(c) => c.done.take(),
+            RaftNode::Server(_) => None,
         }
     }
 }
@@ -541,8 +951,17 @@ pub type RaftModel = ActorModel<Raft>;
 
 /// Builds the model with the seed's five properties.
 pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftModel {
-    let nodes = raft.servers;
-    let names = (0..nodes).map(|i| format!("s{i}")).collect();
+    let server_count = raft.servers;
+    let nodes = raft.servers + raft.clients;
+    let names = (0..nodes)
+        .map(|i| {
+            if i < server_count {
+                format!("s{i}")
+            } else {
+                format!("c{}", i - server_count)
+            }
+        })
+        .collect();
     let max_term = raft.max_term;
     ActorModel::new(raft, nodes)
         .network(network)
@@ -550,14 +969,13 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
         .node_names(names)
         .within(move |m: &RaftModel, s: &ActorState<Raft>| {
             // Bound the network too, so that repeated heartbeats cannot grow it forever.
-            s.network.len() <= m.process.max_messages && s.nodes.iter().all(|n| n.term <= max_term)
+            s.network.len() <= m.process.max_messages && servers(s).all(|n| n.term <= max_term)
         })
         .property(Property::always(
             "election-safety",
             |_, s: &ActorState<Raft>| {
                 // At most one leader per term.
-                let mut led: Vec<Term> =
-                    s.nodes.iter().flat_map(|n| n.led.iter().copied()).collect();
+                let mut led: Vec<Term> = servers(s).flat_map(|n| n.led.iter().copied()).collect();
                 let total = led.len();
                 led.sort_unstable();
                 led.dedup();
@@ -574,10 +992,8 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
                 ) {
                     return true;
                 }
-                before.nodes.iter().zip(&after.nodes).all(|(b, a)| {
-                    let leader = matches!(b.role, Role::Leader { .. })
-                        && matches!(a.role, Role::Leader { .. })
-                        && a.term == b.term;
+                servers(before).zip(servers(after)).all(|(b, a)| {
+                    let leader = b.is_leader() && a.is_leader() && a.term == b.term;
                     !leader || a.log.starts_with(&b.log)
                 })
             },
@@ -586,8 +1002,8 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
             "log-matching",
             |_, s: &ActorState<Raft>| {
                 // Same index and term: identical logs up to that entry.
-                s.nodes.iter().all(|a| {
-                    s.nodes.iter().all(|b| {
+                servers(s).all(|a| {
+                    servers(s).all(|b| {
                         let common = a.log.len().min(b.log.len());
                         (0..common)
                             .rev()
@@ -601,12 +1017,11 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
             "leader-completeness",
             |_, s: &ActorState<Raft>| {
                 // An entry committed in term T is in the log of every leader of a later term.
-                s.nodes.iter().all(|leader| {
-                    if !matches!(leader.role, Role::Leader { .. }) {
+                servers(s).all(|leader| {
+                    if !leader.is_leader() {
                         return true;
                     }
-                    s.nodes
-                        .iter()
+                    servers(s)
                         .flat_map(|n| n.commits.iter())
                         .all(|&(index, entry, term)| {
                             leader.term <= term
@@ -619,8 +1034,8 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
             "state-machine-safety",
             |_, s: &ActorState<Raft>| {
                 // No two servers apply different entries at one index.
-                s.nodes.iter().all(|a| {
-                    s.nodes.iter().all(|b| {
+                servers(s).all(|a| {
+                    servers(s).all(|b| {
                         let applied = usize::from(a.commit.min(b.commit));
                         a.log[..applied] == b.log[..applied]
                     })
@@ -629,14 +1044,10 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
         ))
         .property(Property::sometimes(
             "entry-committed",
-            |_, s: &ActorState<Raft>| s.nodes.iter().any(|n| n.commit > 0),
+            |_, s: &ActorState<Raft>| servers(s).any(|n| n.commit > 0),
         ))
         .decisions(|_, s: &ActorState<Raft>| {
             // Log slots committed anywhere (no-ops included: each is a decided slot).
-            s.nodes
-                .iter()
-                .map(|n| u64::from(n.commit))
-                .max()
-                .unwrap_or(0)
+            servers(s).map(|n| u64::from(n.commit)).max().unwrap_or(0)
         })
 }

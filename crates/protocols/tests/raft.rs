@@ -5,13 +5,14 @@ use std::sync::atomic::AtomicU64;
 
 use valence_core::{FaultModel, NetworkSemantics};
 use valence_protocols::raft::{self, Raft, RaftMutant};
-use valence_sim::{simulate, swarm, SimOptions};
+use valence_sim::{simulate, simulate_kv, swarm, swarm_with, KvWorkload, SimOptions};
 
 fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
     let process = Raft {
         servers,
         max_term: 200,
         max_log: 4,
+        clients: 0,
         max_messages: usize::MAX,
         mutant,
     };
@@ -70,6 +71,7 @@ fn bounded(mutant: Option<RaftMutant>) -> raft::RaftModel {
         servers: 3,
         max_term: 2,
         max_log: 1,
+        clients: 0,
         max_messages: 12,
         mutant,
     };
@@ -109,4 +111,52 @@ fn the_checker_catches_a_vote_without_the_log_check() {
     let property = report.property("leader-completeness").unwrap();
     assert_eq!(property.status, valence_check::Status::Violated);
     assert!(!property.trace.as_ref().unwrap().is_empty());
+}
+
+fn raft_kv(mutant: Option<RaftMutant>) -> raft::RaftModel {
+    let process = Raft {
+        servers: 3,
+        max_term: 1_000,
+        max_log: 0,
+        clients: 3,
+        max_messages: usize::MAX,
+        mutant,
+    };
+    raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
+}
+
+#[test]
+fn raft_kv_histories_are_linearizable_under_faults() {
+    let model = raft_kv(None);
+    let workload = KvWorkload::default();
+    let run = |seed| simulate_kv(&model, &SimOptions::new(seed), &workload).sim;
+    let done = AtomicU64::new(0);
+    let report = swarm_with(0..1_000, &run, 2, false, &done);
+    assert!(report.failures.is_empty(), "{:?}", report.failures.first());
+    // Every operation completed, and the history has them all.
+    let one = simulate_kv(&model, &SimOptions::new(3), &workload);
+    assert_eq!(one.history.operations.len(), 30);
+    assert!(one
+        .history
+        .operations
+        .iter()
+        .all(|op| op.outcome == valence_history::Outcome::Ok));
+}
+
+#[test]
+fn sessions_and_read_index_mutants_break_linearizability() {
+    for mutant in [RaftMutant::NoSessions, RaftMutant::StaleRead] {
+        let model = raft_kv(Some(mutant));
+        let workload = KvWorkload::default();
+        let run = |seed| simulate_kv(&model, &SimOptions::new(seed), &workload).sim;
+        let done = AtomicU64::new(0);
+        let report = swarm_with(0..10_000, &run, 2, true, &done);
+        let (seed, why) = report
+            .failures
+            .first()
+            .unwrap_or_else(|| panic!("{mutant:?} not caught"));
+        assert!(why.contains("not linearizable"), "{mutant:?}: {why}");
+        let alone = simulate_kv(&model, &SimOptions::new(*seed), &workload);
+        assert_eq!(alone.sim.failure.as_deref(), Some(why.as_str()));
+    }
 }
