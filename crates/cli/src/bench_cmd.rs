@@ -113,6 +113,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
             max_term: 200,
             max_log: 0,
             clients: 0,
+            pre_vote: false,
+            check_quorum: false,
             max_messages: usize::MAX,
             mutant: None,
         };
@@ -129,6 +131,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
             max_term: 200,
             max_log: 10,
             clients: 0,
+            pre_vote: false,
+            check_quorum: false,
             max_messages: usize::MAX,
             mutant: None,
         };

@@ -197,6 +197,16 @@ const RAFT_SIM_PARAMS: &[ParamSpec] = &[
         help: "commands a leader appends of its own (without clients)",
     },
     ParamSpec {
+        name: "pre-vote",
+        default: "false",
+        help: "pre-vote before elections (true or false)",
+    },
+    ParamSpec {
+        name: "check-quorum",
+        default: "false",
+        help: "leaders step down without a majority's answers (true or false)",
+    },
+    ParamSpec {
         name: "clients",
         default: "0",
         help: "clients of a replicated key-value store on Raft (0: leaders append commands \
@@ -312,6 +322,10 @@ fn build(
                 max_term: int("max-term", 1..=60_000)? as u16,
                 max_log: int("max-log", 0..=100)? as u8,
                 clients,
+                pre_vote: params.flag("pre-vote").map_err(|e| usage(e.to_string()))?,
+                check_quorum: params
+                    .flag("check-quorum")
+                    .map_err(|e| usage(e.to_string()))?,
                 max_messages: usize::MAX,
                 mutant,
             };

@@ -217,6 +217,22 @@ impl Params {
     }
 }
 
+impl Params {
+    /// The boolean parameter `name`: `true` or `false`.
+    pub fn flag(&self, name: &str) -> Result<bool, CatalogError> {
+        let raw = self.raw(name);
+        match raw {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(CatalogError::BadValue {
+                param: name.to_string(),
+                value: raw.to_string(),
+                reason: "expected true or false".to_string(),
+            }),
+        }
+    }
+}
+
 fn mutant_named<T: Copy>(
     model: &str,
     specs: &[MutantSpec],
@@ -405,6 +421,8 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
         max_term,
         max_log,
         clients: 0,
+        pre_vote: params.flag("pre-vote")?,
+        check_quorum: params.flag("check-quorum")?,
         max_messages,
         mutant,
     };
@@ -472,6 +490,16 @@ static MODELS: &[ModelSpec] = &[
                 name: "max-log",
                 default: "1",
                 help: "client commands a leader appends (besides its no-op)",
+            },
+            ParamSpec {
+                name: "pre-vote",
+                default: "false",
+                help: "pre-vote before elections (true or false)",
+            },
+            ParamSpec {
+                name: "check-quorum",
+                default: "false",
+                help: "leaders step down without a majority's answers (true or false)",
             },
             ParamSpec {
                 name: "max-messages",

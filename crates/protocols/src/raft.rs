@@ -15,7 +15,14 @@
 //!   confirms with a round of heartbeats that a majority still follows it, and answers once it
 //!   has applied up to the noted index.
 //!
-//! Pre-vote, check-quorum, snapshots and membership changes are not here yet.
+//! Two options of the Raft thesis (section 9.6) guard against disruption by servers that were
+//! cut off: with `pre_vote`, a server whose election timer fires first asks whether it could
+//! win (a `PreVote` for the next term, granted only by servers with no leader heard within an
+//! election timeout and a log no more up to date) and starts a real election, bumping its term,
+//! only with a majority of pre-votes; with `check_quorum`, a leader that has not heard from a
+//! majority within an election timeout steps down.
+//!
+//! Snapshots and membership changes are not here yet.
 //!
 //! History variables, which the protocol never reads, record for the properties every term a
 //! server led and every commit a leader made (index, entry, term); they are persisted with the
@@ -84,6 +91,23 @@ pub enum RaftMsg {
         /// The term of its last entry.
         last_term: Term,
     },
+    /// A server asks whether it could win an election for `term` (pre-vote); nobody's term
+    /// changes.
+    PreVote {
+        /// The term it would start.
+        term: Term,
+        /// The index of its last entry.
+        last_index: Index,
+        /// The term of its last entry.
+        last_term: Term,
+    },
+    /// The answer to `PreVote`.
+    PreVoteReply {
+        /// The term asked about.
+        term: Term,
+        /// Whether the pre-vote is granted.
+        granted: bool,
+    },
     /// The answer to `RequestVote`.
     Vote {
         /// The voter's term.
@@ -149,6 +173,8 @@ pub enum RaftTimer {
     Propose,
     /// A client resends its command, to the next server.
     Retry,
+    /// A leader checks that a majority answered it within an election timeout (check-quorum).
+    CheckQuorum,
 }
 
 /// A server's role.
@@ -156,6 +182,11 @@ pub enum RaftTimer {
 pub enum Role {
     /// Follows a leader.
     Follower,
+    /// Asks for pre-votes before starting an election; `votes` is a set of node ids.
+    PreCandidate {
+        /// Who granted a pre-vote.
+        votes: u64,
+    },
     /// Asks for votes; `votes` is a set of node ids.
     Candidate {
         /// Who granted a vote.
@@ -169,6 +200,8 @@ pub enum Role {
         matched: Vec<Index>,
         /// Per server, the highest read round it acknowledged in this term.
         acked: Vec<u32>,
+        /// Check-quorum: who answered since the last check (a set of node ids).
+        heard: u64,
     },
 }
 
@@ -213,6 +246,9 @@ pub struct Server {
     pub reads: Vec<PendingRead>,
     /// The leader's current read round (volatile).
     pub read_round: u32,
+    /// Pre-vote: whether a leader was heard from since the election timer last fired
+    /// (volatile).
+    pub heard_leader: bool,
 }
 
 impl fmt::Debug for Server {
@@ -249,6 +285,7 @@ impl Server {
             kv: KvStore::default(),
             reads: Vec::new(),
             read_round: 0,
+            heard_leader: false,
         }
     }
 
@@ -341,6 +378,10 @@ pub struct Raft {
     pub max_log: u8,
     /// Clients of the key-value store (0: the model-checking configuration).
     pub clients: usize,
+    /// Pre-vote before an election (thesis, section 9.6).
+    pub pre_vote: bool,
+    /// A leader steps down when a majority has not answered within an election timeout.
+    pub check_quorum: bool,
     /// States with more messages in flight are not expanded (a bound for model checking).
     pub max_messages: usize,
     /// A seeded bug, if any.
@@ -363,6 +404,10 @@ fn retry_delay() -> std::ops::Range<Duration> {
     Duration::from_millis(300)..Duration::from_millis(300)
 }
 
+fn check_quorum_delay() -> std::ops::Range<Duration> {
+    Duration::from_millis(300)..Duration::from_millis(300)
+}
+
 fn redirect_delay() -> std::ops::Range<Duration> {
     Duration::from_millis(10)..Duration::from_millis(20)
 }
@@ -379,7 +424,7 @@ impl Raft {
     }
 
     /// Moves to `term` as a follower (a higher term was seen).
-    fn step_down(s: &mut Server, term: Term, out: &mut Effects<RaftMsg, RaftTimer>) {
+    fn step_down(&self, s: &mut Server, term: Term, out: &mut Effects<RaftMsg, RaftTimer>) {
         if term > s.term {
             s.term = term;
             s.voted_for = None;
@@ -390,6 +435,9 @@ impl Raft {
             s.reads.clear();
             out.cancel_timer(RaftTimer::Heartbeat);
             out.cancel_timer(RaftTimer::Propose);
+            if self.check_quorum {
+                out.cancel_timer(RaftTimer::CheckQuorum);
+            }
             out.set_timer(RaftTimer::Election, election_delay());
         }
         out.persist();
@@ -431,10 +479,14 @@ impl Raft {
             next: vec![len + 1; self.servers],
             matched,
             acked: vec![0; self.servers],
+            heard: 1 << me.0,
         };
         s.led.push(s.term);
         out.persist();
         out.cancel_timer(RaftTimer::Election);
+        if self.check_quorum {
+            out.set_timer(RaftTimer::CheckQuorum, check_quorum_delay());
+        }
         for to in self.others(me) {
             self.append_to(s, to, out);
         }
@@ -554,7 +606,7 @@ impl Raft {
                 last_term,
             } => {
                 if term > s.term {
-                    Raft::step_down(s, term, out);
+                    self.step_down(s, term, out);
                 }
                 let (my_index, my_term) = s.last();
                 let up_to_date = (last_term, last_index) >= (my_term, my_index);
@@ -573,9 +625,32 @@ impl Raft {
                     },
                 );
             }
+            RaftMsg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => {
+                // Nobody's term changes: a server cut off from the others cannot disrupt them.
+                let (my_index, my_term) = s.last();
+                let granted = term > s.term
+                    && !s.is_leader()
+                    && !s.heard_leader
+                    && (last_term, last_index) >= (my_term, my_index);
+                out.send(from, RaftMsg::PreVoteReply { term, granted });
+            }
+            RaftMsg::PreVoteReply { term, granted } => {
+                if let Role::PreCandidate { votes } = &mut s.role {
+                    if granted && term == s.term + 1 {
+                        *votes |= 1 << from.0;
+                        if votes.count_ones() as usize >= self.majority() {
+                            self.start_election(me, s, out);
+                        }
+                    }
+                }
+            }
             RaftMsg::Vote { term, granted } => {
                 if term > s.term {
-                    Raft::step_down(s, term, out);
+                    self.step_down(s, term, out);
                     return;
                 }
                 if let Role::Candidate { votes } = &mut s.role {
@@ -608,7 +683,10 @@ impl Raft {
                     return;
                 }
                 if term > s.term || !matches!(s.role, Role::Follower) {
-                    Raft::step_down(s, term, out);
+                    self.step_down(s, term, out);
+                }
+                if self.pre_vote {
+                    s.heard_leader = true;
                 }
                 out.set_timer(RaftTimer::Election, election_delay());
                 let consistent =
@@ -659,7 +737,7 @@ impl Raft {
                 round,
             } => {
                 if term > s.term {
-                    Raft::step_down(s, term, out);
+                    self.step_down(s, term, out);
                     return;
                 }
                 if term != s.term {
@@ -669,11 +747,15 @@ impl Raft {
                     next,
                     matched,
                     acked,
+                    heard,
                 } = &mut s.role
                 else {
                     return;
                 };
                 let i = from.index();
+                if self.check_quorum {
+                    *heard |= 1 << from.0;
+                }
                 // Any answer in this term acknowledges this server as the leader.
                 acked[i] = acked[i].max(round);
                 if success {
@@ -769,26 +851,45 @@ impl Raft {
                 if s.is_leader() || s.term >= self.max_term {
                     return;
                 }
-                s.term += 1;
-                s.voted_for = Some(me.0);
-                s.role = Role::Candidate { votes: 1 << me.0 };
-                out.persist();
+                if !self.pre_vote {
+                    self.start_election(me, s, out);
+                    return;
+                }
+                // No leader heard within a timeout: ask for pre-votes for the next term.
+                s.heard_leader = false;
+                s.role = Role::PreCandidate { votes: 1 << me.0 };
                 if self.majority() == 1 {
-                    self.become_leader(me, s, out);
+                    self.start_election(me, s, out);
                     return;
                 }
                 let (last_index, last_term) = s.last();
                 for to in self.others(me) {
                     out.send(
                         to,
-                        RaftMsg::RequestVote {
-                            term: s.term,
+                        RaftMsg::PreVote {
+                            term: s.term + 1,
                             last_index,
                             last_term,
                         },
                     );
                 }
                 out.set_timer(RaftTimer::Election, election_delay());
+            }
+            RaftTimer::CheckQuorum => {
+                let Role::Leader { heard, .. } = &mut s.role else {
+                    return;
+                };
+                if !self.check_quorum {
+                    return;
+                }
+                if (heard.count_ones() as usize) < self.majority() {
+                    // Cut off from a majority: stop serving as leader.
+                    let term = s.term;
+                    self.step_down(s, term, out);
+                    return;
+                }
+                *heard = 1 << me.0;
+                out.set_timer(RaftTimer::CheckQuorum, check_quorum_delay());
             }
             RaftTimer::Heartbeat => {
                 if !s.is_leader() {
@@ -822,6 +923,30 @@ impl Raft {
             }
             RaftTimer::Retry => {}
         }
+    }
+
+    /// Starts an election for the next term.
+    fn start_election(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
+        s.term += 1;
+        s.voted_for = Some(me.0);
+        s.role = Role::Candidate { votes: 1 << me.0 };
+        out.persist();
+        if self.majority() == 1 {
+            self.become_leader(me, s, out);
+            return;
+        }
+        let (last_index, last_term) = s.last();
+        for to in self.others(me) {
+            out.send(
+                to,
+                RaftMsg::RequestVote {
+                    term: s.term,
+                    last_index,
+                    last_term,
+                },
+            );
+        }
+        out.set_timer(RaftTimer::Election, election_delay());
     }
 
     /// The client sends its command to the next server.
@@ -1050,4 +1175,128 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
             // Log slots committed anywhere (no-ops included: each is a decided slot).
             servers(s).map(|n| u64::from(n.commit)).max().unwrap_or(0)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use valence_core::Effect;
+
+    fn raft(pre_vote: bool, check_quorum: bool) -> Raft {
+        Raft {
+            servers: 3,
+            max_term: 10,
+            max_log: 0,
+            clients: 0,
+            pre_vote,
+            check_quorum,
+            max_messages: usize::MAX,
+            mutant: None,
+        }
+    }
+
+    fn server(node: &RaftNode) -> &Server {
+        node.server().expect("a server")
+    }
+
+    fn sent(out: &Effects<RaftMsg, RaftTimer>) -> Vec<(NodeId, RaftMsg)> {
+        out.effects()
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg } => Some((*to, msg.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pre_candidate_keeps_its_term_until_a_majority_grants_a_pre_vote() {
+        let raft = raft(true, false);
+        let me = NodeId(0);
+        let mut out = Effects::new();
+        let mut node = raft.init(me, &mut out);
+        let mut out = Effects::new();
+        raft.on_timer(me, &mut node, RaftTimer::Election, &mut out);
+        assert_eq!(server(&node).term, 0, "a pre-vote changes no term");
+        assert!(matches!(server(&node).role, Role::PreCandidate { .. }));
+        assert!(sent(&out)
+            .iter()
+            .all(|(_, m)| matches!(m, RaftMsg::PreVote { term: 1, .. })));
+        let mut out = Effects::new();
+        let reply = RaftMsg::PreVoteReply {
+            term: 1,
+            granted: true,
+        };
+        raft.on_message(me, &mut node, NodeId(1), reply, &mut out);
+        assert_eq!(
+            server(&node).term,
+            1,
+            "a majority of pre-votes starts the election"
+        );
+        assert!(matches!(server(&node).role, Role::Candidate { .. }));
+        assert!(sent(&out)
+            .iter()
+            .all(|(_, m)| matches!(m, RaftMsg::RequestVote { term: 1, .. })));
+    }
+
+    #[test]
+    fn a_server_that_hears_a_leader_refuses_pre_votes() {
+        let raft = raft(true, false);
+        let me = NodeId(1);
+        let mut out = Effects::new();
+        let mut node = raft.init(me, &mut out);
+        let ask = RaftMsg::PreVote {
+            term: 2,
+            last_index: 0,
+            last_term: 0,
+        };
+        let mut out = Effects::new();
+        raft.on_message(me, &mut node, NodeId(2), ask.clone(), &mut out);
+        assert!(matches!(
+            sent(&out)[..],
+            [(_, RaftMsg::PreVoteReply { granted: true, .. })]
+        ));
+        let heartbeat = RaftMsg::Append {
+            term: 1,
+            prev_index: 0,
+            prev_term: 0,
+            entries: Vec::new(),
+            commit: 0,
+            round: 0,
+        };
+        raft.on_message(me, &mut node, NodeId(0), heartbeat, &mut Effects::new());
+        let mut out = Effects::new();
+        raft.on_message(me, &mut node, NodeId(2), ask, &mut out);
+        assert!(matches!(
+            sent(&out)[..],
+            [(_, RaftMsg::PreVoteReply { granted: false, .. })]
+        ));
+        assert_eq!(
+            server(&node).term,
+            1,
+            "a pre-vote never raises the receiver's term"
+        );
+    }
+
+    #[test]
+    fn check_quorum_makes_a_leader_without_a_majority_step_down() {
+        for check_quorum in [false, true] {
+            let raft = raft(false, check_quorum);
+            let me = NodeId(0);
+            let mut out = Effects::new();
+            let mut node = raft.init(me, &mut out);
+            let mut out = Effects::new();
+            raft.on_timer(me, &mut node, RaftTimer::Election, &mut out);
+            let vote = RaftMsg::Vote {
+                term: 1,
+                granted: true,
+            };
+            raft.on_message(me, &mut node, NodeId(1), vote, &mut out);
+            assert!(server(&node).is_leader());
+            // A first check passes only with answers; none came.
+            raft.on_timer(me, &mut node, RaftTimer::CheckQuorum, &mut Effects::new());
+            assert_eq!(server(&node).is_leader(), !check_quorum);
+            assert_eq!(server(&node).term, 1);
+        }
+    }
 }

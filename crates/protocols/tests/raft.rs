@@ -13,6 +13,8 @@ fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_term: 200,
         max_log: 4,
         clients: 0,
+        pre_vote: false,
+        check_quorum: false,
         max_messages: usize::MAX,
         mutant,
     };
@@ -72,6 +74,8 @@ fn bounded(mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_term: 2,
         max_log: 1,
         clients: 0,
+        pre_vote: false,
+        check_quorum: false,
         max_messages: 12,
         mutant,
     };
@@ -102,6 +106,41 @@ fn the_bounded_configuration_is_checked_exhaustively() {
 }
 
 #[test]
+fn pre_vote_and_check_quorum_keep_the_five_properties() {
+    let process = Raft {
+        pre_vote: true,
+        check_quorum: true,
+        ..bounded(None).process
+    };
+    let model = raft::model(process, NetworkSemantics::DUPLICATING, FaultModel::NONE);
+    let options = valence_check::CheckOptions {
+        threads: 2,
+        ..Default::default()
+    };
+    let report = valence_check::check(&model, &options);
+    assert_eq!(
+        (report.distinct_states, report.generated_states),
+        (64_988, 220_057)
+    );
+    assert!(report.complete);
+    assert!(report.properties.iter().all(|p| matches!(
+        p.status,
+        valence_check::Status::Holds | valence_check::Status::Found
+    )));
+    for servers in [3, 5] {
+        let process = Raft {
+            pre_vote: true,
+            check_quorum: true,
+            ..raft_model(servers, None).process
+        };
+        let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+        let done = AtomicU64::new(0);
+        let report = swarm(&model, 0..1_000, &SimOptions::new, 2, false, &done);
+        assert!(report.failures.is_empty(), "{:?}", report.failures.first());
+    }
+}
+
+#[test]
 fn the_checker_catches_a_vote_without_the_log_check() {
     let options = valence_check::CheckOptions {
         threads: 2,
@@ -119,6 +158,8 @@ fn raft_kv(mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_term: 1_000,
         max_log: 0,
         clients: 3,
+        pre_vote: false,
+        check_quorum: false,
         max_messages: usize::MAX,
         mutant,
     };
