@@ -267,3 +267,23 @@ fn ctrl_c_ends_a_search_with_a_report_and_verdict_unknown() {
     assert_eq!(report["verdict"], "unknown");
     assert_eq!(report["stopped"], "cancelled");
 }
+
+#[test]
+fn vsync_holds_and_its_mutants_exit_1_with_traces() {
+    let output = valence(&["check", "vsync", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["verdict"], "holds");
+    assert_eq!(report["distinct_states"], 176_420);
+    assert_eq!(report["generated_states"], 363_423);
+    for mutant in ["skip-flush", "deliver-in-next-view"] {
+        let output = valence(&["check", "vsync", "--mutant", mutant, "--json"]);
+        assert_eq!(output.status.code(), Some(1), "{mutant}");
+        let report = json(&output);
+        assert_eq!(report["verdict"], "violated");
+        assert!(
+            report["trace"]["steps"].as_array().unwrap().len() > 1,
+            "{mutant}"
+        );
+    }
+}

@@ -558,7 +558,7 @@ static MODELS: &[ModelSpec] = &[
             },
             ParamSpec {
                 name: "suspicions",
-                default: "1",
+                default: "2",
                 help: "suspicions in all (any process may suspect any other at any moment)",
             },
             ParamSpec {

@@ -445,7 +445,10 @@ impl Vsync {
             },
             members: self.alive(me, s),
         };
-        assert!(view.id > s.promise, "{me}: proposal {view:?} not above {s:?}");
+        assert!(
+            view.id > s.promise,
+            "{me}: proposal {view:?} not above {s:?}"
+        );
         s.epoch_seen = epoch;
         s.promise = view.id;
         s.blocked = true;
@@ -513,7 +516,10 @@ impl Vsync {
     ) {
         assert!(s.blocked, "{me} installs {view:?} without a flush: {s:?}");
         assert_eq!(s.promise, view.id, "{me} installs a view it did not accept");
-        assert!(view.contains(me), "{me} installs {view:?}, which excludes it");
+        assert!(
+            view.contains(me),
+            "{me} installs {view:?}, which excludes it"
+        );
         let from = match s.current_mut() {
             Some(record) => {
                 if let Some((_, union)) = unions.iter().find(|(v, _)| *v == record.view.id) {
@@ -542,12 +548,7 @@ impl Vsync {
     }
 
     /// `me` hears from `from`: under heartbeats, `from` is alive.
-    fn heard(
-        &self,
-        s: &mut Member,
-        from: NodeId,
-        out: &mut Effects<VsyncMsg, VsyncTimer>,
-    ) -> bool {
+    fn heard(&self, s: &mut Member, from: NodeId, out: &mut Effects<VsyncMsg, VsyncTimer>) -> bool {
         if !self.timed() {
             return false;
         }
@@ -577,7 +578,10 @@ impl Process for Vsync {
 
     fn init(&self, me: NodeId, out: &mut Effects<VsyncMsg, VsyncTimer>) -> Member {
         assert!(self.nodes <= NODES_MAX, "at most {NODES_MAX} nodes");
-        assert!(self.initial_members <= self.nodes, "initial members are nodes");
+        assert!(
+            self.initial_members <= self.nodes,
+            "initial members are nodes"
+        );
         let initial = self.initial_view();
         let joined = initial.contains(me);
         let mut s = Member {
@@ -920,4 +924,155 @@ pub fn model(vsync: Vsync, faults: FaultModel) -> VsyncModel {
             ids.dedup();
             ids.len() as u64
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use valence_core::Effect;
+
+    use super::*;
+
+    fn group(detector: Detector) -> Vsync {
+        Vsync {
+            nodes: 3,
+            initial_members: 3,
+            messages: 1,
+            max_epoch: 2,
+            max_in_flight: 8,
+            max_suspicions: 2,
+            detector,
+            mutant: None,
+        }
+    }
+
+    fn sent(out: &mut Effects<VsyncMsg, VsyncTimer>) -> Vec<(NodeId, VsyncMsg)> {
+        out.drain()
+            .filter_map(|e| match e {
+                Effect::Send { to, msg } => Some((to, msg)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn proposal(members: u32) -> View {
+        View {
+            id: ViewId {
+                epoch: 2,
+                coordinator: 0,
+            },
+            members,
+        }
+    }
+
+    #[test]
+    fn a_duplicated_flush_request_is_answered_once_and_blocks() {
+        let vsync = group(Detector::Suspicions);
+        let mut out = Effects::new();
+        let mut s = vsync.init(NodeId(1), &mut out);
+        out.clear();
+        let request = VsyncMsg::FlushReq {
+            view: proposal(0b011),
+        };
+        vsync.on_message(NodeId(1), &mut s, NodeId(0), request.clone(), &mut out);
+        let answers = sent(&mut out);
+        assert_eq!(answers.len(), 1);
+        assert!(matches!(
+            answers[0].1,
+            VsyncMsg::FlushOk { from: Some(_), .. }
+        ));
+        assert!(s.blocked);
+        vsync.on_message(NodeId(1), &mut s, NodeId(0), request, &mut out);
+        assert!(sent(&mut out).is_empty(), "answered twice");
+        // Blocked: a message of the old view is not delivered, and nothing is multicast.
+        let data = VsyncMsg::Data {
+            view: vsync.initial_view().id,
+            id: MsgId { sender: 2, seq: 0 },
+        };
+        vsync.on_message(NodeId(1), &mut s, NodeId(2), data, &mut out);
+        vsync.on_timer(NodeId(1), &mut s, VsyncTimer::Send, &mut out);
+        assert!(sent(&mut out).is_empty());
+        assert!(s.current().unwrap().delivered.is_empty());
+    }
+
+    #[test]
+    fn a_new_view_delivers_the_union_of_the_old_view_first() {
+        let vsync = group(Detector::Suspicions);
+        let mut out = Effects::new();
+        let mut s = vsync.init(NodeId(1), &mut out);
+        let view = proposal(0b011);
+        vsync.on_message(
+            NodeId(1),
+            &mut s,
+            NodeId(0),
+            VsyncMsg::FlushReq { view },
+            &mut out,
+        );
+        let m = MsgId { sender: 0, seq: 0 };
+        let unions = vec![(vsync.initial_view().id, vec![m])];
+        vsync.on_message(
+            NodeId(1),
+            &mut s,
+            NodeId(0),
+            VsyncMsg::NewView { view, unions },
+            &mut out,
+        );
+        assert_eq!(s.views.len(), 2);
+        assert_eq!(s.views[0].delivered, vec![m]);
+        assert_eq!(s.views[1].from, Some(vsync.initial_view().id));
+        assert_eq!(s.current().unwrap().view, view);
+        assert!(!s.blocked);
+    }
+
+    #[test]
+    fn the_coordinator_proposes_the_nodes_it_does_not_suspect() {
+        let vsync = group(Detector::Suspicions);
+        let mut out = Effects::new();
+        let mut s = vsync.init(NodeId(0), &mut out);
+        out.clear();
+        vsync.on_timer(NodeId(0), &mut s, VsyncTimer::Suspect(1), &mut out);
+        let requests = sent(&mut out);
+        assert_eq!(
+            requests,
+            vec![(
+                NodeId(2),
+                VsyncMsg::FlushReq {
+                    view: proposal(0b101)
+                }
+            )]
+        );
+        // The epoch bound (one view change) stops a second proposal.
+        vsync.on_timer(NodeId(0), &mut s, VsyncTimer::Suspect(2), &mut out);
+        assert!(sent(&mut out).is_empty());
+    }
+
+    #[test]
+    fn a_restarted_member_is_out_of_its_view_and_answers_no_old_proposal() {
+        let vsync = group(Detector::Heartbeats);
+        let mut out = Effects::new();
+        let mut s = vsync.init(NodeId(2), &mut out);
+        let view = proposal(0b111);
+        vsync.on_message(
+            NodeId(2),
+            &mut s,
+            NodeId(0),
+            VsyncMsg::FlushReq { view },
+            &mut out,
+        );
+        out.clear();
+        let restarted = vsync.on_restart(NodeId(2), &s, &mut out);
+        assert!(!restarted.joined && !restarted.blocked);
+        assert_eq!(restarted.views, s.views, "history survives");
+        let mut restarted = restarted;
+        out.clear();
+        vsync.on_message(
+            NodeId(2),
+            &mut restarted,
+            NodeId(0),
+            VsyncMsg::FlushReq { view },
+            &mut out,
+        );
+        assert!(sent(&mut out)
+            .iter()
+            .all(|(_, m)| !matches!(m, VsyncMsg::FlushOk { .. })));
+    }
 }
