@@ -189,12 +189,15 @@ fn list_shows_models_params_properties_and_mutants() {
         "value-chosen",
         "accept-despite-promise",
         "ignore-promised-value",
+        "vsync",
+        "view-synchrony",
+        "skip-flush",
     ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
     let listing = json(&valence(&["list", "--json"]));
     let models = listing["models"].as_array().unwrap();
-    assert_eq!(models.len(), 3);
+    assert_eq!(models.len(), 4);
     assert_eq!(models[2]["params"][0]["default"], "3");
 }
 
