@@ -17,6 +17,7 @@ use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
 use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft};
+use valence_protocols::vsync::{self, Detector, Vsync};
 use valence_sim::{
     render, simulate, simulate_byzantine, simulate_kv, simulate_register, swarm_with, FaultMix,
     KvWorkload, RegisterWorkload, SimOptions, SimReport, SwarmReport,
@@ -242,6 +243,26 @@ const ABD_SIM_PARAMS: &[ParamSpec] = &[
     },
 ];
 
+/// The simulation parameters of virtual synchrony: no bounds on view changes, and one process
+/// outside the first view, so that every run has a view change (its join).
+const VSYNC_SIM_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "nodes",
+        default: "3",
+        help: "number of processes",
+    },
+    ParamSpec {
+        name: "joiners",
+        default: "1",
+        help: "processes outside the first view, which join through a view change",
+    },
+    ParamSpec {
+        name: "messages",
+        default: "3",
+        help: "application messages each process multicasts",
+    },
+];
+
 /// The simulation parameters of Paxos: as for checking, but proposers retry many times, since
 /// a simulated run must make progress after the faults stop.
 const PAXOS_SIM_PARAMS: &[ParamSpec] = &[
@@ -340,6 +361,24 @@ fn build(
             };
             Ok((params, Box::new(WithKvWorkload { model, workload })))
         }
+        "vsync" => {
+            let params = Params::resolve_with("vsync", VSYNC_SIM_PARAMS, given)
+                .map_err(|e| usage(e.to_string()))?;
+            let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
+            let nodes = int("nodes", 1..=vsync::NODES_MAX as u64)? as usize;
+            let joiners = int("joiners", 0..=nodes as u64 - 1)? as usize;
+            let process = Vsync {
+                nodes,
+                initial_members: nodes - joiners,
+                messages: int("messages", 0..=100)? as u8,
+                max_epoch: u32::MAX,
+                max_in_flight: usize::MAX,
+                max_suspicions: u32::MAX,
+                detector: Detector::Heartbeats,
+                mutant: catalog::vsync_mutant(mutant).map_err(|e| usage(e.to_string()))?,
+            };
+            Ok((params, Box::new(vsync::model(process, FaultModel::NONE))))
+        }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
                 .map_err(|e| usage(e.to_string()))?;
@@ -373,9 +412,9 @@ fn build(
         other => {
             let known = catalog::find(other).is_ok();
             Err(usage(if known {
-                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos, raft")
+                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos, raft, vsync")
             } else {
-                format!("unknown model `{other}`; simulated models: abd, paxos, raft")
+                format!("unknown model `{other}`; simulated models: abd, paxos, raft, vsync")
             }))
         }
     }

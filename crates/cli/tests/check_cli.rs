@@ -189,12 +189,15 @@ fn list_shows_models_params_properties_and_mutants() {
         "value-chosen",
         "accept-despite-promise",
         "ignore-promised-value",
+        "vsync",
+        "view-synchrony",
+        "skip-flush",
     ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
     let listing = json(&valence(&["list", "--json"]));
     let models = listing["models"].as_array().unwrap();
-    assert_eq!(models.len(), 3);
+    assert_eq!(models.len(), 4);
     assert_eq!(models[2]["params"][0]["default"], "3");
 }
 
@@ -242,7 +245,7 @@ fn max_depth_bounds_the_search() {
 
 #[test]
 fn ctrl_c_ends_a_search_with_a_report_and_verdict_unknown() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_valence"))
+    let child = Command::new(env!("CARGO_BIN_EXE_valence"))
         .args([
             "check",
             "paxos",
@@ -266,4 +269,24 @@ fn ctrl_c_ends_a_search_with_a_report_and_verdict_unknown() {
     let report = json(&output);
     assert_eq!(report["verdict"], "unknown");
     assert_eq!(report["stopped"], "cancelled");
+}
+
+#[test]
+fn vsync_holds_and_its_mutants_exit_1_with_traces() {
+    let output = valence(&["check", "vsync", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["verdict"], "holds");
+    assert_eq!(report["distinct_states"], 176_420);
+    assert_eq!(report["generated_states"], 363_423);
+    for mutant in ["skip-flush", "deliver-in-next-view"] {
+        let output = valence(&["check", "vsync", "--mutant", mutant, "--json"]);
+        assert_eq!(output.status.code(), Some(1), "{mutant}");
+        let report = json(&output);
+        assert_eq!(report["verdict"], "violated");
+        assert!(
+            report["trace"]["steps"].as_array().unwrap().len() > 1,
+            "{mutant}"
+        );
+    }
 }

@@ -222,3 +222,18 @@ fn complexity_table_counts_paxos_messages_exactly() {
     }
     assert!(value["protocols"][1]["exponent"].as_f64().unwrap() < 1.6);
 }
+
+#[test]
+fn vsync_simulates_and_its_mutants_are_caught() {
+    let output = valence(&["simulate", "vsync", "--seed", "1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.contains("view-synchrony           holds"), "{text}");
+    assert!(text.contains("all-delivered            reached"), "{text}");
+    for mutant in ["skip-flush", "deliver-in-next-view"] {
+        let output = valence(&[
+            "simulate", "vsync", "--mutant", mutant, "--seeds", "0..10000",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{mutant}");
+    }
+}

@@ -10,6 +10,7 @@ use valence_core::{CrashMode, FaultModel, NetworkSemantics, NETWORK_NAMES};
 use crate::paxos::{self, Paxos, PaxosMutant};
 use crate::raft::{self, Raft, RaftMutant};
 use crate::twophase::{TwoPhase, TwoPhaseMutant, RMS_MAX};
+use crate::vsync::{self, Detector, Vsync, VsyncMutant};
 
 /// A parameter of a model.
 #[derive(Clone, Copy, Debug)]
@@ -429,6 +430,64 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
     Ok(Box::new(raft::model(process, network, faults)))
 }
 
+/// The seeded bugs of virtual synchrony.
+pub const VSYNC_MUTANTS: &[MutantSpec] = &[
+    MutantSpec {
+        name: "skip-flush",
+        help: "the coordinator installs the new view without the unions of unstable messages, \
+               so one survivor delivered m in the old view and another did not",
+        violates: &["view-synchrony"],
+    },
+    MutantSpec {
+        name: "deliver-in-next-view",
+        help: "a member delivers a late message of view v after installing v'",
+        violates: &["sent-view-delivery"],
+    },
+];
+
+/// The virtual synchrony mutant called `name`, if any; an unknown name is an error listing the
+/// valid ones.
+pub fn vsync_mutant(name: Option<&str>) -> Result<Option<VsyncMutant>, CatalogError> {
+    mutant_named(
+        "vsync",
+        VSYNC_MUTANTS,
+        &[
+            ("skip-flush", VsyncMutant::SkipFlush),
+            ("deliver-in-next-view", VsyncMutant::DeliverInNextView),
+        ],
+        name,
+    )
+}
+
+fn build_vsync(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable>, CatalogError> {
+    let nodes = params.int("nodes", 1..=vsync::NODES_MAX as u64)? as usize;
+    let joiners = params.int("joiners", 0..=nodes as u64 - 1)? as usize;
+    let messages = params.int("messages", 0..=100)? as u8;
+    let view_changes = params.int("view-changes", 0..=100)? as u32;
+    let max_in_flight = params.int("max-in-flight", 1..=10_000)? as usize;
+    let max_suspicions = params.int("suspicions", 0..=1_000)? as u32;
+    let crashes = params.int("crashes", 0..=8)? as u8;
+    let process = Vsync {
+        nodes,
+        initial_members: nodes - joiners,
+        messages,
+        max_epoch: 1 + view_changes,
+        max_in_flight,
+        max_suspicions,
+        detector: Detector::Suspicions,
+        mutant: vsync_mutant(mutant)?,
+    };
+    let faults = FaultModel {
+        crash: if crashes > 0 {
+            CrashMode::Stop
+        } else {
+            CrashMode::None
+        },
+        max_crashes: crashes,
+    };
+    Ok(Box::new(vsync::model(process, faults)))
+}
+
 const PAXOS_NETWORK_HELP: &str = "network semantics: unordered, unordered-lossy, \
      unordered-duplicating, fifo, fifo-lossy";
 
@@ -530,6 +589,50 @@ static MODELS: &[ModelSpec] = &[
         }],
         mutants: TWOPHASE_MUTANTS,
         build: build_twophase,
+    },
+    ModelSpec {
+        name: "vsync",
+        summary: "virtual synchrony: group membership with view-synchronous multicast and a \
+                  flush at each view change (bounded: messages, view changes, messages in flight)",
+        params: &[
+            ParamSpec {
+                name: "nodes",
+                default: "3",
+                help: "number of processes",
+            },
+            ParamSpec {
+                name: "joiners",
+                default: "0",
+                help: "processes outside the first view, which join through a view change",
+            },
+            ParamSpec {
+                name: "messages",
+                default: "1",
+                help: "application messages each process multicasts",
+            },
+            ParamSpec {
+                name: "view-changes",
+                default: "1",
+                help: "view changes after the first view (epochs above 1 + this are not proposed)",
+            },
+            ParamSpec {
+                name: "suspicions",
+                default: "2",
+                help: "suspicions in all (any process may suspect any other at any moment)",
+            },
+            ParamSpec {
+                name: "max-in-flight",
+                default: "8",
+                help: "states with more messages in flight are not expanded",
+            },
+            ParamSpec {
+                name: "crashes",
+                default: "0",
+                help: "crash-stop faults (suspicions are always possible)",
+            },
+        ],
+        mutants: VSYNC_MUTANTS,
+        build: build_vsync,
     },
 ];
 

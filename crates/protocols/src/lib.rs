@@ -16,3 +16,4 @@ pub mod kv;
 pub mod paxos;
 pub mod raft;
 pub mod twophase;
+pub mod vsync;
