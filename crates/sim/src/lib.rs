@@ -9,7 +9,8 @@
 //! It runs the same [`ActorModel`] the checker explores, and evaluates the same
 //! [`valence_check::Property`] objects after every event: `always` properties must hold after
 //! each event (a violation ends the run with its trace), `sometimes` properties are liveness
-//! goals: after the faults stop, each must have been reached within the liveness bound.
+//! goals: after the faults stop, each must hold (again) within the liveness bound; a goal met only
+//! while faults were on does not count.
 //!
 //! A run has two phases. In the safety phase the nemesis crashes and restarts nodes (a restarted
 //! node keeps only what it persisted), partitions the network and heals it, and the network
@@ -393,6 +394,9 @@ struct World<'m, P: Process> {
     /// The side of the current partition, if any.
     partition: Option<Vec<bool>>,
     faults_on: bool,
+    /// Per property: a `sometimes` goal that held at some point after the faults stopped (only
+    /// those count for liveness).
+    live: Vec<bool>,
     /// Nodes replaced by the adversary.
     byzantine: Vec<bool>,
     adversary: Option<&'m dyn Adversary<P>>,
@@ -763,6 +767,7 @@ fn run<'m, P: Process, D: Driver<P>>(
         rates,
         partition: None,
         faults_on: true,
+        live: Vec::new(),
         byzantine,
         adversary: adversary.map(|(_, a)| a),
         report: SimReport {
@@ -829,11 +834,14 @@ fn run<'m, P: Process, D: Driver<P>>(
     let deadline = faults_stop + options.liveness_ms * MICROS_PER_MS;
     driver.start(&mut world);
 
-    let goals_left = |report: &SimReport| {
-        report
+    world.live = vec![false; properties.len()];
+    let goals_left = |world: &World<'_, P>| {
+        world
+            .report
             .properties
             .iter()
-            .filter(|p| p.kind == PropertyKind::Sometimes && p.at.is_none())
+            .zip(&world.live)
+            .filter(|(p, &live)| p.kind == PropertyKind::Sometimes && !live)
             .count()
     };
     let step_properties = properties
@@ -850,7 +858,7 @@ fn run<'m, P: Process, D: Driver<P>>(
         }
         // Once the faults have stopped, every goal is reached and every client operation has
         // completed, the run has shown what it can.
-        if next.at > faults_stop && goals_left(&world.report) == 0 && driver.unfinished() == 0 {
+        if next.at > faults_stop && goals_left(&world) == 0 && driver.unfinished() == 0 {
             break;
         }
         world.now = next.at;
@@ -904,8 +912,16 @@ fn run<'m, P: Process, D: Driver<P>>(
             .report
             .properties
             .iter()
-            .filter(|p| p.kind == PropertyKind::Sometimes && p.at.is_none())
-            .map(|p| p.name.clone())
+            .zip(&world.live)
+            .filter(|(p, &live)| p.kind == PropertyKind::Sometimes && !live)
+            .map(|(p, _)| match p.at {
+                Some(at) => format!(
+                    "{} (reached at {:.3} ms, during the faults, but not after)",
+                    p.name,
+                    at as f64 / MICROS_PER_MS as f64
+                ),
+                None => p.name.clone(),
+            })
             .collect();
         if !missing.is_empty() {
             world.report.failure = Some(format!(
@@ -976,7 +992,13 @@ fn evaluate<P: Process>(
     }
     let mut violated = false;
     for (i, property) in properties.iter().enumerate() {
-        if world.report.properties[i].at.is_some() {
+        // A violated invariant stays violated; a goal is watched until it holds after the faults
+        // stopped.
+        let done = match property.kind {
+            PropertyKind::Sometimes => world.live[i],
+            _ => world.report.properties[i].at.is_some(),
+        };
+        if done {
             continue;
         }
         let result = match (&property.condition, &before) {
@@ -1007,8 +1029,13 @@ fn evaluate<P: Process>(
                 violated = true;
             }
             PropertyKind::Sometimes if holds => {
-                world.report.properties[i].status = "reached";
-                world.report.properties[i].at = Some(world.now);
+                if world.report.properties[i].at.is_none() {
+                    world.report.properties[i].status = "reached";
+                    world.report.properties[i].at = Some(world.now);
+                }
+                if !world.faults_on {
+                    world.live[i] = true;
+                }
                 if world.report.messages_to_first_goal.is_none() {
                     world.report.messages_to_first_goal = Some(world.report.sent);
                 }

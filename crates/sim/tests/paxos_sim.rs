@@ -133,6 +133,29 @@ fn an_unreached_goal_is_a_liveness_failure() {
 }
 
 #[test]
+fn a_goal_met_only_while_faults_are_on_is_a_liveness_failure() {
+    // "Some node is down" holds only while the nemesis crashes nodes: after the faults stop
+    // every node is up again, so the goal does not count.
+    let model = paxos_model(None).property(Property::sometimes(
+        "someone-down",
+        |_, s: &ActorState<paxos::Paxos>| s.crashed.iter().any(|&c| c),
+    ));
+    let run = (0..200)
+        .map(|seed| simulate(&model, &SimOptions::new(seed)))
+        .find(|r| {
+            r.properties
+                .iter()
+                .any(|p| p.name == "someone-down" && p.at.is_some())
+        })
+        .expect("some run crashes a node");
+    let failure = run.failure.unwrap();
+    assert!(
+        failure.contains("someone-down (reached at") && failure.contains("but not after"),
+        "{failure}"
+    );
+}
+
+#[test]
 fn one_equivocating_acceptor_of_three_breaks_agreement() {
     let process = Paxos {
         proposers: 2,
