@@ -219,6 +219,12 @@ const RAFT_SIM_PARAMS: &[ParamSpec] = &[
         help: "operations per client",
     },
     ParamSpec {
+        name: "snapshot-every",
+        default: "0",
+        help: "compact the log into a snapshot after this many applied entries (0: never); \
+               lagging followers get InstallSnapshot",
+    },
+    ParamSpec {
         name: "keys",
         default: "3",
         help: "keys the clients' operations touch",
@@ -343,6 +349,7 @@ fn build(
                 max_term: int("max-term", 1..=60_000)? as u16,
                 max_log: int("max-log", 0..=100)? as u8,
                 clients,
+                snapshot_every: int("snapshot-every", 0..=10_000)? as u16,
                 pre_vote: params.flag("pre-vote").map_err(|e| usage(e.to_string()))?,
                 check_quorum: params
                     .flag("check-quorum")

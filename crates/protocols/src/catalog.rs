@@ -383,6 +383,13 @@ const RAFT_MUTANTS: &[MutantSpec] = &[
                answers a stale read)",
         violates: &[],
     },
+    MutantSpec {
+        name: "snapshot-without-sessions",
+        help: "snapshots keep the data but not the client sessions, so a server restarted from \
+               one applies a retried command again (caught by `valence simulate raft --clients \
+               3 --snapshot-every 2`)",
+        violates: &[],
+    },
 ];
 
 /// The Raft mutant called `name`, if any; an unknown name is an error listing the valid ones.
@@ -396,6 +403,10 @@ pub fn raft_mutant(name: Option<&str>) -> Result<Option<RaftMutant>, CatalogErro
             ("commit-old-term", RaftMutant::CommitOldTerm),
             ("no-sessions", RaftMutant::NoSessions),
             ("stale-read", RaftMutant::StaleRead),
+            (
+                "snapshot-without-sessions",
+                RaftMutant::SnapshotWithoutSessions,
+            ),
         ],
         name,
     )
@@ -422,6 +433,7 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
         max_term,
         max_log,
         clients: 0,
+        snapshot_every: 0,
         pre_vote: params.flag("pre-vote")?,
         check_quorum: params.flag("check-quorum")?,
         max_messages,

@@ -21,7 +21,7 @@ pub struct Command {
 }
 
 /// The state machine: the data and, per client, the last command applied and its answer.
-#[derive(Clone, Default, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct KvStore {
     /// Each key's value.
     pub data: BTreeMap<u64, Vec<u64>>,

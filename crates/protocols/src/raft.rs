@@ -22,7 +22,12 @@
 //! only with a majority of pre-votes; with `check_quorum`, a leader that has not heard from a
 //! majority within an election timeout steps down.
 //!
-//! Snapshots and membership changes are not here yet.
+//! Log compaction (`snapshot_every > 0`): a server that has applied that many entries beyond its
+//! snapshot replaces them by a snapshot of the state machine (client sessions included) and
+//! persists it; a leader whose follower needs compacted entries sends `InstallSnapshot`. Indices
+//! stay absolute: the log holds the entries after `snapshot_index`.
+//!
+//! Membership changes are not here yet.
 //!
 //! History variables, which the protocol never reads, record for the properties every term a
 //! server led and every commit a leader made (index, entry, term); they are persisted with the
@@ -130,7 +135,18 @@ pub enum RaftMsg {
         /// The leader's read round (ReadIndex): the follower echoes it to confirm leadership.
         round: u32,
     },
-    /// The answer to `Append`.
+    /// A leader sends its snapshot to a follower that needs compacted entries.
+    InstallSnapshot {
+        /// The leader's term.
+        term: Term,
+        /// The last index the snapshot covers.
+        last_index: Index,
+        /// Its term.
+        last_term: Term,
+        /// The state machine at `last_index`.
+        state: KvStore,
+    },
+    /// The answer to `Append` (and to `InstallSnapshot`).
     AppendReply {
         /// The follower's term.
         term: Term,
@@ -238,7 +254,14 @@ pub struct Server {
     pub led: Vec<Term>,
     /// History: the commits this server made as leader: (index, entry, term).
     pub commits: Vec<(Index, Entry, Term)>,
-    /// The highest index applied to `kv` (volatile: rebuilt from the log after a restart).
+    /// The last index the snapshot covers (0: no snapshot); the log holds the entries after it.
+    pub snapshot_index: Index,
+    /// The term of the entry at `snapshot_index`.
+    pub snapshot_term: Term,
+    /// The state machine at `snapshot_index`, client sessions included.
+    pub snapshot: KvStore,
+    /// The highest index applied to `kv` (volatile: rebuilt from the snapshot and the log after
+    /// a restart).
     pub applied: Index,
     /// The key-value state machine (volatile).
     pub kv: KvStore,
@@ -262,6 +285,9 @@ impl fmt::Debug for Server {
             .field("led", &self.led)
             .field("commits", &self.commits);
         // The key-value parts only where there is a store to show.
+        if self.snapshot_index > 0 {
+            d.field("snapshot", &(self.snapshot_index, self.snapshot_term));
+        }
         if !self.kv.data.is_empty() || !self.reads.is_empty() {
             d.field("applied", &self.applied)
                 .field("kv", &self.kv.data)
@@ -281,6 +307,9 @@ impl Server {
             role: Role::Follower,
             led: Vec::new(),
             commits: Vec::new(),
+            snapshot_index: 0,
+            snapshot_term: 0,
+            snapshot: KvStore::default(),
             applied: 0,
             kv: KvStore::default(),
             reads: Vec::new(),
@@ -289,22 +318,42 @@ impl Server {
         }
     }
 
+    /// The index of the last entry (compacted or not).
+    pub fn last_index(&self) -> Index {
+        self.snapshot_index + self.log.len() as Index
+    }
+
     fn last(&self) -> (Index, Term) {
         (
-            self.log.len() as Index,
-            self.log.last().map_or(0, |e| e.term),
+            self.last_index(),
+            self.log.last().map_or(self.snapshot_term, |e| e.term),
         )
+    }
+
+    /// The entry at `index`, if the log holds it (not compacted, not beyond the end).
+    pub fn entry(&self, index: Index) -> Option<&Entry> {
+        if index <= self.snapshot_index {
+            return None;
+        }
+        self.log.get(usize::from(index - self.snapshot_index) - 1)
+    }
+
+    /// The entries the log holds, with their indices.
+    pub fn entries(&self) -> impl Iterator<Item = (Index, &Entry)> {
+        (self.snapshot_index + 1..).zip(&self.log)
     }
 
     fn is_leader(&self) -> bool {
         matches!(self.role, Role::Leader { .. })
     }
 
+    /// The term of the entry at `index`: 0 before the first, the snapshot's term at the
+    /// snapshot's index. Callers never ask about compacted entries before the snapshot's.
     fn term_at(&self, index: Index) -> Term {
-        if index == 0 {
-            0
+        if index == self.snapshot_index {
+            self.snapshot_term
         } else {
-            self.log[usize::from(index) - 1].term
+            self.entry(index).map_or(0, |e| e.term)
         }
     }
 }
@@ -365,6 +414,9 @@ pub enum RaftMutant {
     /// A leader answers reads from its state at once, without ReadIndex's confirmation that it
     /// still leads: a deposed leader serves stale reads.
     StaleRead,
+    /// Snapshots keep the data but not the client sessions: a server restarted from a
+    /// snapshot, or brought up to date by one, applies a retried command again.
+    SnapshotWithoutSessions,
 }
 
 /// The Raft process: every node is a server.
@@ -378,6 +430,8 @@ pub struct Raft {
     pub max_log: u8,
     /// Clients of the key-value store (0: the model-checking configuration).
     pub clients: usize,
+    /// Compact the log after this many applied entries beyond the snapshot (0: never).
+    pub snapshot_every: Index,
     /// Pre-vote before an election (thesis, section 9.6).
     pub pre_vote: bool,
     /// A leader steps down when a majority has not answered within an election timeout.
@@ -448,6 +502,19 @@ impl Raft {
             return;
         };
         let next = next[to.index()].max(1);
+        if next <= s.snapshot_index {
+            // The entries it needs are compacted: send the snapshot.
+            out.send(
+                to,
+                RaftMsg::InstallSnapshot {
+                    term: s.term,
+                    last_index: s.snapshot_index,
+                    last_term: s.snapshot_term,
+                    state: s.snapshot.clone(),
+                },
+            );
+            return;
+        }
         let prev_index = next - 1;
         out.send(
             to,
@@ -455,7 +522,7 @@ impl Raft {
                 term: s.term,
                 prev_index,
                 prev_term: s.term_at(prev_index),
-                entries: s.log[usize::from(prev_index)..].to_vec(),
+                entries: s.log[usize::from(prev_index - s.snapshot_index)..].to_vec(),
                 commit: s.commit,
                 round: s.read_round,
             },
@@ -472,7 +539,7 @@ impl Raft {
                 command: Cmd::Noop,
             });
         }
-        let len = s.log.len() as Index;
+        let len = s.last_index();
         let mut matched = vec![0; self.servers];
         matched[me.index()] = len;
         s.role = Role::Leader {
@@ -504,14 +571,14 @@ impl Raft {
         let Role::Leader { matched, .. } = &s.role else {
             return;
         };
-        for index in (s.commit + 1..=s.log.len() as Index).rev() {
+        for index in (s.commit + 1..=s.last_index()).rev() {
             if s.term_at(index) != s.term && self.mutant != Some(RaftMutant::CommitOldTerm) {
                 continue;
             }
             let replicas = matched.iter().filter(|&&m| m >= index).count();
             if replicas >= self.majority() {
                 for i in s.commit + 1..=index {
-                    let entry = s.log[usize::from(i) - 1];
+                    let entry = *s.entry(i).expect("uncommitted entries are not compacted");
                     s.commits.push((i, entry, s.term));
                 }
                 s.commit = index;
@@ -527,7 +594,10 @@ impl Raft {
     fn apply(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
         while s.applied < s.commit {
             s.applied += 1;
-            let Cmd::Kv(command) = s.log[usize::from(s.applied) - 1].command else {
+            let entry = *s
+                .entry(s.applied)
+                .expect("unapplied entries are not compacted");
+            let Cmd::Kv(command) = entry.command else {
                 continue;
             };
             let output = if self.mutant == Some(RaftMutant::NoSessions) {
@@ -545,7 +615,23 @@ impl Raft {
                 );
             }
         }
+        if self.snapshot_every > 0 && s.applied - s.snapshot_index >= self.snapshot_every {
+            self.compact(s, out);
+        }
         self.serve_reads(me, s, out);
+    }
+
+    /// Replaces the applied entries of the log by a snapshot of the state machine.
+    fn compact(&self, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
+        let applied = s.applied;
+        s.snapshot_term = s.term_at(applied);
+        s.log.drain(..usize::from(applied - s.snapshot_index));
+        s.snapshot_index = applied;
+        s.snapshot = s.kv.clone();
+        if self.mutant == Some(RaftMutant::SnapshotWithoutSessions) {
+            s.snapshot.sessions.clear();
+        }
+        out.persist();
     }
 
     /// ReadIndex: once an entry of the leader's term is committed, a read notes the commit
@@ -689,8 +775,9 @@ impl Raft {
                     s.heard_leader = true;
                 }
                 out.set_timer(RaftTimer::Election, election_delay());
-                let consistent =
-                    usize::from(prev_index) <= s.log.len() && s.term_at(prev_index) == prev_term;
+                // Entries up to the snapshot are committed, so they match the leader's.
+                let consistent = prev_index < s.snapshot_index
+                    || (prev_index <= s.last_index() && s.term_at(prev_index) == prev_term);
                 if !consistent {
                     out.send(
                         from,
@@ -706,7 +793,11 @@ impl Raft {
                 // Append what is missing; truncate only at a conflict (an entry of another
                 // term), never because a message is shorter than the log.
                 for (offset, entry) in entries.iter().enumerate() {
-                    let position = usize::from(prev_index) + offset;
+                    let index = prev_index + offset as Index + 1;
+                    if index <= s.snapshot_index {
+                        continue;
+                    }
+                    let position = usize::from(index - s.snapshot_index) - 1;
                     match s.log.get(position) {
                         Some(existing) if existing.term == entry.term => {}
                         Some(_) => {
@@ -727,6 +818,59 @@ impl Raft {
                         success: true,
                         match_index,
                         round,
+                    },
+                );
+            }
+            RaftMsg::InstallSnapshot {
+                term,
+                last_index,
+                last_term,
+                state,
+            } => {
+                if term < s.term {
+                    out.send(
+                        from,
+                        RaftMsg::AppendReply {
+                            term: s.term,
+                            success: false,
+                            match_index: 0,
+                            round: 0,
+                        },
+                    );
+                    return;
+                }
+                if term > s.term || !matches!(s.role, Role::Follower) {
+                    self.step_down(s, term, out);
+                }
+                if self.pre_vote {
+                    s.heard_leader = true;
+                }
+                out.set_timer(RaftTimer::Election, election_delay());
+                if last_index > s.snapshot_index {
+                    // Keep the entries after the snapshot if the log agrees with it there;
+                    // otherwise the snapshot replaces the whole log.
+                    if s.entry(last_index).map(|e| e.term) == Some(last_term) {
+                        s.log.drain(..usize::from(last_index - s.snapshot_index));
+                    } else {
+                        s.log.clear();
+                    }
+                    s.snapshot_index = last_index;
+                    s.snapshot_term = last_term;
+                    if s.applied < last_index {
+                        s.kv = state.clone();
+                        s.applied = last_index;
+                    }
+                    s.snapshot = state;
+                    s.commit = s.commit.max(last_index);
+                    out.persist();
+                }
+                out.send(
+                    from,
+                    RaftMsg::AppendReply {
+                        term: s.term,
+                        success: true,
+                        match_index: last_index,
+                        round: 0,
                     },
                 );
             }
@@ -802,7 +946,7 @@ impl Raft {
                                 op,
                             }),
                         });
-                        let len = s.log.len() as Index;
+                        let len = s.last_index();
                         if let Role::Leader { matched, .. } = &mut s.role {
                             matched[me.index()] = len;
                         }
@@ -908,7 +1052,7 @@ impl Raft {
                     term: s.term,
                     command: Cmd::Tag(me.0 as u8),
                 });
-                let len = s.log.len() as Index;
+                let len = s.last_index();
                 if let Role::Leader { matched, .. } = &mut s.role {
                     matched[me.index()] = len;
                 }
@@ -1034,6 +1178,13 @@ impl Process for Raft {
             log: durable.log.clone(),
             led: durable.led.clone(),
             commits: durable.commits.clone(),
+            // The state machine restarts from the snapshot.
+            snapshot_index: durable.snapshot_index,
+            snapshot_term: durable.snapshot_term,
+            snapshot: durable.snapshot.clone(),
+            kv: durable.snapshot.clone(),
+            applied: durable.snapshot_index,
+            commit: durable.snapshot_index,
             ..Server::new()
         })
     }
@@ -1119,7 +1270,10 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
                 }
                 servers(before).zip(servers(after)).all(|(b, a)| {
                     let leader = b.is_leader() && a.is_leader() && a.term == b.term;
-                    !leader || a.log.starts_with(&b.log)
+                    // Every entry it had is still there (or compacted), and none is removed.
+                    !leader
+                        || (a.last_index() >= b.last_index()
+                            && b.entries().all(|(i, e)| a.entry(i).is_none_or(|x| x == e)))
                 })
             },
         ))
@@ -1129,11 +1283,13 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
                 // Same index and term: identical logs up to that entry.
                 servers(s).all(|a| {
                     servers(s).all(|b| {
-                        let common = a.log.len().min(b.log.len());
-                        (0..common)
+                        // Compare the indices both logs hold (compacted entries are committed).
+                        let first = a.snapshot_index.max(b.snapshot_index) + 1;
+                        let last = a.last_index().min(b.last_index());
+                        (first..=last)
                             .rev()
-                            .find(|&i| a.log[i].term == b.log[i].term)
-                            .is_none_or(|i| a.log[..=i] == b.log[..=i])
+                            .find(|&i| a.term_at(i) == b.term_at(i))
+                            .is_none_or(|i| (first..=i).all(|j| a.entry(j) == b.entry(j)))
                     })
                 })
             },
@@ -1150,7 +1306,8 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
                         .flat_map(|n| n.commits.iter())
                         .all(|&(index, entry, term)| {
                             leader.term <= term
-                                || leader.log.get(usize::from(index) - 1) == Some(&entry)
+                                || index <= leader.snapshot_index
+                                || leader.entry(index) == Some(&entry)
                         })
                 })
             },
@@ -1161,8 +1318,10 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
                 // No two servers apply different entries at one index.
                 servers(s).all(|a| {
                     servers(s).all(|b| {
-                        let applied = usize::from(a.commit.min(b.commit));
-                        a.log[..applied] == b.log[..applied]
+                        let first = a.snapshot_index.max(b.snapshot_index) + 1;
+                        let applied = a.commit.min(b.commit);
+                        (first..=applied).all(|i| a.entry(i) == b.entry(i))
+                            && (a.snapshot_index != b.snapshot_index || a.snapshot == b.snapshot)
                     })
                 })
             },
@@ -1188,6 +1347,7 @@ mod tests {
             max_term: 10,
             max_log: 0,
             clients: 0,
+            snapshot_every: 0,
             pre_vote,
             check_quorum,
             max_messages: usize::MAX,

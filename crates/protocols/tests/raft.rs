@@ -13,6 +13,7 @@ fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_term: 200,
         max_log: 4,
         clients: 0,
+        snapshot_every: 0,
         pre_vote: false,
         check_quorum: false,
         max_messages: usize::MAX,
@@ -74,6 +75,7 @@ fn bounded(mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_term: 2,
         max_log: 1,
         clients: 0,
+        snapshot_every: 0,
         pre_vote: false,
         check_quorum: false,
         max_messages: 12,
@@ -158,6 +160,7 @@ fn raft_kv(mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_term: 1_000,
         max_log: 0,
         clients: 3,
+        snapshot_every: 0,
         pre_vote: false,
         check_quorum: false,
         max_messages: usize::MAX,
@@ -200,4 +203,41 @@ fn sessions_and_read_index_mutants_break_linearizability() {
         let alone = simulate_kv(&model, &SimOptions::new(*seed), &workload);
         assert_eq!(alone.sim.failure.as_deref(), Some(why.as_str()));
     }
+}
+
+#[test]
+fn snapshots_compact_the_log_and_bring_followers_up_to_date() {
+    let with_snapshots = |mutant| {
+        let process = Raft {
+            snapshot_every: 2,
+            ..raft_kv(mutant).process
+        };
+        raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
+    };
+    let model = with_snapshots(None);
+    let workload = KvWorkload::default();
+    let run = |seed| simulate_kv(&model, &SimOptions::new(seed), &workload).sim;
+    let done = AtomicU64::new(0);
+    let report = swarm_with(0..1_000, &run, 2, false, &done);
+    assert!(report.failures.is_empty(), "{:?}", report.failures.first());
+    // Some run sends a snapshot to a lagging follower.
+    let installs = (0..20).any(|seed| {
+        let options = SimOptions {
+            record_trace: true,
+            ..SimOptions::new(seed)
+        };
+        let run = simulate_kv(&model, &options, &workload);
+        run.sim
+            .trace
+            .iter()
+            .any(|line| line.contains("InstallSnapshot"))
+    });
+    assert!(installs, "no run needed InstallSnapshot");
+    // Snapshots without the client sessions: a retried command is applied twice somewhere.
+    let model = with_snapshots(Some(RaftMutant::SnapshotWithoutSessions));
+    let run = |seed| simulate_kv(&model, &SimOptions::new(seed), &workload).sim;
+    let report = swarm_with(0..10_000, &run, 2, true, &done);
+    let (seed, why) = report.failures.first().expect("the mutant is caught");
+    let alone = simulate_kv(&model, &SimOptions::new(*seed), &workload);
+    assert_eq!(alone.sim.failure.as_deref(), Some(why.as_str()));
 }
