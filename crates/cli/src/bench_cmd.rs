@@ -6,10 +6,11 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use valence_core::{FaultModel, NetworkSemantics};
+use valence_check::ActorState;
+use valence_core::{FaultModel, NetworkSemantics, NodeId};
 use valence_protocols::paxos::{self, Paxos};
-use valence_protocols::raft::{self, Raft};
-use valence_sim::{simulate, FaultMix, SimOptions};
+use valence_protocols::raft::{self, Raft, Role};
+use valence_sim::{simulate, simulate_leader_crash, FaultMix, SimOptions};
 
 use crate::EXIT_HOLDS;
 
@@ -155,6 +156,53 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
         steady_points.push((n, total / seeds as f64));
     }
     rows.push(("raft/cmd", "O(n)", 1.0, steady_points));
+    // A leader change: the leader crashes after two commits; the messages from the crash to
+    // the next commit (the new leader's election and its no-op's replication).
+    let mut change_points = Vec::new();
+    for n in SIZES {
+        let process = Raft {
+            servers: n,
+            max_term: 200,
+            max_log: 10,
+            clients: 0,
+            snapshot_every: 0,
+            pre_vote: false,
+            check_quorum: false,
+            max_messages: usize::MAX,
+            mutant: None,
+        };
+        let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+        let leader = |s: &ActorState<Raft>| {
+            (0..s.nodes.len())
+                .find(|&i| {
+                    !s.crashed[i]
+                        && s.nodes[i]
+                            .server()
+                            .is_some_and(|server| matches!(server.role, Role::Leader { .. }))
+                })
+                .map(NodeId::from)
+        };
+        let mut total = 0.0;
+        for seed in 0..seeds {
+            let options = SimOptions {
+                faults: FaultMix::NONE,
+                ..SimOptions::new(seed)
+            };
+            let (report, crashed) = simulate_leader_crash(&model, &options, &leader, 2);
+            let Some((_, at, sent)) = crashed else {
+                anyhow::bail!("seed {seed}: no leader to crash after two commits");
+            };
+            let Some(&(_, after)) = report.decisions.iter().find(|(when, _)| *when > at) else {
+                anyhow::bail!(
+                    "seed {seed}: no commit after the leader crashed ({})",
+                    report.failure.unwrap_or_default()
+                );
+            };
+            total += (after - sent) as f64;
+        }
+        change_points.push((n, total / seeds as f64));
+    }
+    rows.push(("raft/chg", "O(n)", 1.0, change_points));
 
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -196,7 +244,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
         "\npaxos: every message of one decision: 1 proposer, n acceptors, n learners (Accepted \
          broadcast to every learner)\nraft: messages until the first commit, election included \
          (split votes grow with n)\nraft/cmd: messages per committed entry after the first \
-         commit, heartbeats included (the common case)"
+         commit, heartbeats included (the common case)\nraft/chg: messages from a crash of the \
+         leader to the next commit (election and the new leader's first replication)"
     )?;
     Ok(EXIT_HOLDS)
 }

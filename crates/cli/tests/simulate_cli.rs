@@ -221,6 +221,15 @@ fn complexity_table_counts_paxos_messages_exactly() {
         assert_eq!(point["messages"].as_f64().unwrap(), n * n + 3.0 * n);
     }
     assert!(value["protocols"][1]["exponent"].as_f64().unwrap() < 1.6);
+    // A leader change costs an election and a replication round: linear in n, more than zero.
+    let change = value["protocols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["protocol"] == "raft/chg")
+        .expect("a leader-change row");
+    let exponent = change["exponent"].as_f64().unwrap();
+    assert!(exponent > 0.5 && exponent < 1.8, "{exponent}");
 }
 
 #[test]

@@ -700,6 +700,52 @@ impl<P: Process> Driver<P> for NoClients {
     }
 }
 
+/// Crashes the leader once `after` decisions have been made.
+struct LeaderCrash<'a, P: Process> {
+    leader: &'a dyn Fn(&ActorState<P>) -> Option<NodeId>,
+    after: u64,
+    crashed: Option<(NodeId, Micros, u64)>,
+}
+
+impl<P: Process> Driver<P> for LeaderCrash<'_, P> {
+    fn crashable(&self, _node: NodeId) -> bool {
+        true
+    }
+    fn start(&mut self, _world: &mut World<'_, P>) {}
+    fn invoke(&mut self, _world: &mut World<'_, P>, _client: NodeId) {}
+    fn after(&mut self, world: &mut World<'_, P>, _node: NodeId) {
+        if self.crashed.is_some() || (world.report.decisions.len() as u64) < self.after {
+            return;
+        }
+        if let Some(leader) = (self.leader)(&world.state) {
+            self.crashed = Some((leader, world.now, world.report.sent));
+            world.push(world.now, Event::Fault(Fault::Crash { node: leader.0 }));
+        }
+    }
+    fn unfinished(&self) -> u64 {
+        0
+    }
+}
+
+/// A run in which the leader crashes (and stays down until the faults stop) once `after`
+/// decisions have been made: the cost of a leader change. `leader` names the leader in a
+/// state. Returns the report and, if a leader was crashed, the node, the virtual time and the
+/// messages sent until then.
+pub fn simulate_leader_crash<P: Process>(
+    model: &ActorModel<P>,
+    options: &SimOptions,
+    leader: &dyn Fn(&ActorState<P>) -> Option<NodeId>,
+    after: u64,
+) -> (SimReport, Option<(NodeId, Micros, u64)>) {
+    let mut driver = LeaderCrash {
+        leader,
+        after,
+        crashed: None,
+    };
+    let report = run(model, options, &mut driver, None).report;
+    (report, driver.crashed)
+}
+
 /// Runs `model` once under `options`.
 pub fn simulate<P: Process>(model: &ActorModel<P>, options: &SimOptions) -> SimReport {
     run(model, options, &mut NoClients, None).report
