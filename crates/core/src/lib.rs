@@ -35,6 +35,7 @@ use std::fmt::{self, Debug, Display};
 use std::hash::Hash;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 mod network;
@@ -72,8 +73,9 @@ impl From<usize> for NodeId {
 /// its role from its `NodeId`. Handlers must be deterministic functions of their inputs: the model
 /// checker relies on it to explore every interleaving exactly once.
 pub trait Process: Send + Sync {
-    /// Messages between nodes. `Ord` gives networks a canonical order for hashing.
-    type Msg: Clone + Eq + Ord + Hash + Debug + Send + Sync;
+    /// Messages between nodes. `Ord` gives networks a canonical order for hashing; serde
+    /// encodes them for the wire (the simulator counts their encoded bytes).
+    type Msg: Clone + Eq + Ord + Hash + Debug + Send + Sync + Serialize + DeserializeOwned;
     /// The state of one node.
     type State: Clone + Eq + Hash + Debug + Send + Sync;
     /// Timer names; at most one timer of each name is pending per node.

@@ -14,6 +14,7 @@
 //! servers that have not answered when their `Retry` timer fires, so lost messages delay an
 //! operation but do not stall it.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ use valence_core::{
 pub type Timestamp = (u32, u16);
 
 /// ABD messages. `op` is the client's operation number, so stale replies are ignored.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AbdMsg {
     /// Client to server: send me your timestamp and value.
     Query {
@@ -78,7 +79,7 @@ impl fmt::Debug for AbdMsg {
 }
 
 /// ABD timers.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum AbdTimer {
     /// A client resends its current request to the servers that have not answered.
     Retry,

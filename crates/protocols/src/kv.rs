@@ -3,13 +3,14 @@
 //! is decided twice (a client retried it after a leader change) is applied once, and the retry
 //! gets the first answer.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use valence_core::{KvOp, KvOutput};
 
 /// A command as it travels through the log: which client sent it, its sequence number in that
 /// client's session (1, 2, ...), and the operation.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct Command {
     /// The client's node index.
     pub client: u16,
@@ -21,7 +22,7 @@ pub struct Command {
 }
 
 /// The state machine: the data and, per client, the last command applied and its answer.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct KvStore {
     /// Each key's value.
     pub data: BTreeMap<u64, Vec<u64>>,

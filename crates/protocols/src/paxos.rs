@@ -20,6 +20,7 @@
 //! every proposal a proposer issued, so that "chosen" can be stated as the paper states it (a
 //! majority of acceptors accepted the same proposal) whatever the network does with messages.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ pub type Ballot = u32;
 pub type Value = u8;
 
 /// Paxos messages.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PaxosMsg {
     /// Phase 1a.
     Prepare {
@@ -81,7 +82,7 @@ impl fmt::Debug for PaxosMsg {
 }
 
 /// Paxos timers.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum PaxosTimer {
     /// Start (or restart with a higher ballot) phase 1.
     Propose,

@@ -33,6 +33,7 @@
 //! server led and every commit a leader made (index, entry, term); they are persisted with the
 //! rest so that a crash does not erase what happened.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -50,7 +51,7 @@ pub type Term = u16;
 pub type Index = u16;
 
 /// What a log entry carries.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Cmd {
     /// The no-op a leader appends at the start of its term.
     Noop,
@@ -66,7 +67,7 @@ fn commands(log: &[Entry]) -> usize {
 }
 
 /// A log entry: the term it was created in and its command.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Entry {
     /// The term.
     pub term: Term,
@@ -85,7 +86,7 @@ impl fmt::Debug for Entry {
 }
 
 /// Raft messages. Log indices are 1-based; 0 means "before the first entry".
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum RaftMsg {
     /// A candidate asks for a vote.
     RequestVote {
@@ -179,7 +180,7 @@ pub enum RaftMsg {
 }
 
 /// Raft timers.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum RaftTimer {
     /// A follower or candidate starts an election.
     Election,

@@ -12,6 +12,7 @@
 //!
 //! The state is packed into a few machine words (2 bits per RM), so up to 32 RMs fit.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use valence_check::{Model, Property, StepDescription};
@@ -20,7 +21,7 @@ use valence_check::{Model, Property, StepDescription};
 pub const RMS_MAX: usize = 32;
 
 /// A resource manager's state.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum RmState {
     /// Working on the transaction.
     Working = 0,
@@ -53,7 +54,7 @@ impl RmState {
 }
 
 /// The transaction manager's state.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum TmState {
     /// Collecting `Prepared` messages.
     Init,

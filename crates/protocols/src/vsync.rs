@@ -44,6 +44,7 @@
 //! message the view it was sent in. They are persisted with the rest, so that a crash does not
 //! erase what happened.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ use valence_core::{Effects, FaultModel, NetworkSemantics, NodeId, Process};
 pub const NODES_MAX: usize = 32;
 
 /// A view's identifier: an epoch and the coordinator that proposed it, ordered by epoch first.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ViewId {
     /// The epoch: one more than any the coordinator had seen.
     pub epoch: u32,
@@ -69,7 +70,7 @@ impl fmt::Debug for ViewId {
 }
 
 /// A view: its id and its members, a bit set of node ids.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct View {
     /// The id.
     pub id: ViewId,
@@ -106,7 +107,7 @@ fn bit(node: NodeId) -> u32 {
 }
 
 /// An application message: its sender and the sender's sequence number.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MsgId {
     /// The sender.
     pub sender: u16,
@@ -232,7 +233,7 @@ impl fmt::Debug for Member {
 }
 
 /// Messages between members.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum VsyncMsg {
     /// An application message multicast in view `view`.
     Data {
@@ -277,7 +278,7 @@ pub enum VsyncMsg {
 }
 
 /// Timers.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub enum VsyncTimer {
     /// Multicast the next application message.
     Send,

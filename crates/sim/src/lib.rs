@@ -212,6 +212,9 @@ pub struct SimReport {
     pub events: u64,
     /// Messages sent (each copy of a broadcast counts).
     pub sent: u64,
+    /// Bytes sent: every message's size in postcard's encoding (compact varints), as a wire
+    /// would carry it without framing.
+    pub bytes: u64,
     /// Messages delivered.
     pub delivered: u64,
     /// Messages lost (loss, partitions, crashed receivers).
@@ -229,6 +232,8 @@ pub struct SimReport {
     /// For models that count decisions: when each decision was reached (virtual
     /// microseconds) and how many messages had been sent by then.
     pub decisions: Vec<(Micros, u64)>,
+    /// Bytes sent by each decision in `decisions`.
+    pub decision_bytes: Vec<u64>,
     /// Every property's outcome.
     pub properties: Vec<PropertyOutcome>,
     /// Why the run failed, if it did.
@@ -439,6 +444,7 @@ impl<'m, P: Process> World<'m, P> {
 
     fn send(&mut self, envelope: Envelope<P::Msg>) {
         self.report.sent += 1;
+        self.report.bytes += wire_size(&envelope.msg);
         let faults = self.faults_on.then_some(self.options.faults);
         if let Some(mix) = faults {
             if self.rng.random_bool(mix.loss.clamp(0.0, 1.0)) {
@@ -700,6 +706,12 @@ impl<P: Process> Driver<P> for NoClients {
     }
 }
 
+/// The size of `msg` in postcard's encoding.
+fn wire_size<M: serde::Serialize>(msg: &M) -> u64 {
+    postcard::serialize_with_flavor(msg, postcard::ser_flavors::Size::default())
+        .map_or(0, |n: usize| n as u64)
+}
+
 /// Crashes the leader once `after` decisions have been made.
 struct LeaderCrash<'a, P: Process> {
     leader: &'a dyn Fn(&ActorState<P>) -> Option<NodeId>,
@@ -822,6 +834,7 @@ fn run<'m, P: Process, D: Driver<P>>(
             schedule: schedule.clone(),
             events: 0,
             sent: 0,
+            bytes: 0,
             delivered: 0,
             dropped: 0,
             duplicated: 0,
@@ -830,6 +843,7 @@ fn run<'m, P: Process, D: Driver<P>>(
             faults_stop: options.safety_ms * MICROS_PER_MS,
             messages_to_first_goal: None,
             decisions: Vec::new(),
+            decision_bytes: Vec::new(),
             properties: properties
                 .iter()
                 .map(|p| PropertyOutcome {
@@ -1034,6 +1048,7 @@ fn evaluate<P: Process>(
         while (world.report.decisions.len() as u64) < count {
             let entry = (world.now, world.report.sent);
             world.report.decisions.push(entry);
+            world.report.decision_bytes.push(world.report.bytes);
         }
     }
     let mut violated = false;
@@ -1150,8 +1165,8 @@ pub fn render<P: Process>(model: &ActorModel<P>, report: &SimReport) -> String {
     }
     let _ = writeln!(
         text,
-        "metrics    {} events, {} messages sent, {} delivered, {} lost, {} duplicated, {} timers, {:.3} ms of virtual time",
-        report.events, report.sent, report.delivered, report.dropped, report.duplicated, report.timers, ms(report.end)
+        "metrics    {} events, {} messages ({} bytes) sent, {} delivered, {} lost, {} duplicated, {} timers, {:.3} ms of virtual time",
+        report.events, report.sent, report.bytes, report.delivered, report.dropped, report.duplicated, report.timers, ms(report.end)
     );
     if let Some(line) = decision_metrics(report) {
         let _ = writeln!(text, "           {line}");
@@ -1217,20 +1232,24 @@ mod tests {
 /// Messages per decision and decisions per virtual second, for models that count decisions.
 pub fn decision_metrics(report: &SimReport) -> Option<String> {
     let (last_at, last_sent) = *report.decisions.last()?;
+    let last_bytes = report.decision_bytes.last().copied().unwrap_or(0);
     let count = report.decisions.len();
     let seconds = last_at as f64 / 1e6;
     let mut line = format!(
-        "{count} decisions, {:.1} messages per decision, {:.1} decisions per virtual second",
+        "{count} decisions, {:.1} messages and {:.0} bytes per decision, {:.1} decisions per \
+         virtual second",
         last_sent as f64 / count as f64,
+        last_bytes as f64 / count as f64,
         count as f64 / seconds.max(1e-9)
     );
     if count > 1 {
         // After the first decision: the steady state, without the start-up (an election).
-        let (first_at, first_sent) = report.decisions[0];
-        let _ = first_at;
+        let first_sent = report.decisions[0].1;
+        let first_bytes = report.decision_bytes.first().copied().unwrap_or(0);
         line.push_str(&format!(
-            "; after the first: {:.1} messages per decision",
-            (last_sent - first_sent) as f64 / (count - 1) as f64
+            "; after the first: {:.1} messages and {:.0} bytes per decision",
+            (last_sent - first_sent) as f64 / (count - 1) as f64,
+            (last_bytes - first_bytes) as f64 / (count - 1) as f64
         ));
     }
     Some(line)

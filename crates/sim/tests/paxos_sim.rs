@@ -133,6 +133,22 @@ fn an_unreached_goal_is_a_liveness_failure() {
 }
 
 #[test]
+fn bytes_are_counted_in_postcards_encoding() {
+    // With no faults and one decision, every message is one of the protocol's, each at least
+    // a byte (its variant) and at most a few varints.
+    let report = simulate(
+        &paxos_model(None),
+        &SimOptions {
+            faults: FaultMix::NONE,
+            ..SimOptions::new(1)
+        },
+    );
+    assert!(report.bytes >= report.sent && report.bytes <= 16 * report.sent);
+    assert_eq!(report.decision_bytes.len(), report.decisions.len());
+    assert!(report.decision_bytes[0] > 0);
+}
+
+#[test]
 fn a_goal_met_only_while_faults_are_on_is_a_liveness_failure() {
     // "Some node is down" holds only while the nemesis crashes nodes: after the faults stop
     // every node is up again, so the goal does not count.
