@@ -9,16 +9,18 @@ use clap::Args;
 use serde_json::json;
 use valence_check::ActorModel;
 use valence_core::{
-    Adversary, FaultModel, NetworkSemantics, NodeId, Process, RegisterOp, RegisterOutput, Service,
+    Adversary, FaultModel, KvOp, KvOutput, NetworkSemantics, NodeId, Process, RegisterOp,
+    RegisterOutput, Service,
 };
 use valence_history::History;
 use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
+use valence_protocols::multipaxos;
 use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft, RaftMutant};
 use valence_sim::{
-    render, simulate, simulate_byzantine, simulate_register, swarm_with, FaultMix,
-    RegisterWorkload, SimOptions, SimReport, SwarmReport,
+    render, simulate, simulate_byzantine, simulate_kv, simulate_register, swarm_with, FaultMix,
+    KvWorkload, RegisterWorkload, SimOptions, SimReport, SwarmReport,
 };
 
 use crate::check_cmd::{usage, ModelParams};
@@ -159,6 +161,44 @@ where
     }
 }
 
+/// A key-value service with its client workload: each run records and checks a history.
+struct WithKvWorkload<P: Process> {
+    model: ActorModel<P>,
+    workload: KvWorkload,
+}
+
+impl<P> Simulated for WithKvWorkload<P>
+where
+    P: Service<Op = KvOp, Output = KvOutput>,
+{
+    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
+        let report = simulate_kv(&self.model, options, &self.workload);
+        (report.sim, Some(report.history))
+    }
+
+    fn render(&self, report: &SimReport) -> String {
+        render(&self.model, report)
+    }
+}
+
+const MULTIPAXOS_SIM_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "servers",
+        default: "3",
+        help: "number of servers (each an acceptor, a leader and a replica)",
+    },
+    ParamSpec {
+        name: "clients",
+        default: "3",
+        help: "number of clients",
+    },
+    ParamSpec {
+        name: "ops",
+        default: "10",
+        help: "operations per client (1 to 50: the workload must fit in the run)",
+    },
+];
+
 const RAFT_SIM_PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "servers",
@@ -289,6 +329,24 @@ fn build(
             let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
             Ok((params, Box::new(model)))
         }
+        "multipaxos" => {
+            let params = Params::resolve_with("multipaxos", MULTIPAXOS_SIM_PARAMS, given)
+                .map_err(|e| usage(e.to_string()))?;
+            let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
+            let mutant =
+                catalog::multipaxos_mutant(mutant, true).map_err(|e| usage(e.to_string()))?;
+            let process = multipaxos::simulated(
+                int("servers", 1..=15)? as usize,
+                int("clients", 1..=16)? as usize,
+                mutant,
+            );
+            let workload = KvWorkload {
+                ops_per_client: int("ops", 1..=50)? as u32,
+                ..KvWorkload::default()
+            };
+            let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+            Ok((params, Box::new(WithKvWorkload { model, workload })))
+        }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
                 .map_err(|e| usage(e.to_string()))?;
@@ -322,9 +380,9 @@ fn build(
         other => {
             let known = catalog::find(other).is_ok();
             Err(usage(if known {
-                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos, raft")
+                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, multipaxos, paxos, raft")
             } else {
-                format!("unknown model `{other}`; simulated models: abd, paxos, raft")
+                format!("unknown model `{other}`; simulated models: abd, multipaxos, paxos, raft")
             }))
         }
     }

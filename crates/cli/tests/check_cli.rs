@@ -129,7 +129,7 @@ fn strategies_and_symmetry_are_selectable() {
 #[test]
 fn bad_input_exits_2_naming_the_valid_choices() {
     let cases: &[(&[&str], &str)] = &[
-        (&["check", "raft9"], "valid models: paxos, raft, twophase"),
+        (&["check", "raft9"], "valid models: multipaxos, paxos, raft, twophase"),
         (
             &["check", "twophase", "--rm", "3"],
             "valid parameters: --rms",
@@ -189,13 +189,17 @@ fn list_shows_models_params_properties_and_mutants() {
         "value-chosen",
         "accept-despite-promise",
         "ignore-promised-value",
+        "multipaxos",
+        "slot-agreement",
+        "applied-prefix",
+        "accept-lower-ballot",
     ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
     let listing = json(&valence(&["list", "--json"]));
     let models = listing["models"].as_array().unwrap();
-    assert_eq!(models.len(), 3);
-    assert_eq!(models[2]["params"][0]["default"], "3");
+    assert_eq!(models.len(), 4);
+    assert_eq!(models[3]["params"][0]["default"], "3");
 }
 
 #[test]

@@ -88,7 +88,7 @@ fn a_correct_swarm_holds_with_json() {
 fn bad_simulate_input_exits_2() {
     for (args, message) in [
         (&["simulate", "twophase"][..], "not an actor model"),
-        (&["simulate", "nope"], "simulated models: abd, paxos, raft"),
+        (&["simulate", "nope"], "simulated models: abd, multipaxos, paxos, raft"),
         (&["simulate", "paxos", "--seeds", "5..5"], "empty"),
         (
             &["simulate", "paxos", "--seeds", "x..9"],

@@ -487,7 +487,7 @@ impl MultiPaxos {
 
     /// Phase 1a: a scout for a ballot above every one seen.
     fn start_scout(&self, me: NodeId, s: &mut Server, out: &mut Out) {
-        let round = s.leader.seen_round.max(s.ballot.round) + 1;
+        let round = s.leader.seen_round.max(s.ballot.round).saturating_add(1);
         if round > self.max_round {
             // Out of ballots (a bound for model checking): stay idle for good.
             s.leader.phase = Phase::Idle;
@@ -1007,6 +1007,26 @@ impl Service for MultiPaxos {
             MpNode::Client(c) => c.completed.take(),
             MpNode::Server(_) => None,
         }
+    }
+}
+
+/// The process as the simulator runs it: every server runs for leader, clients wait for the
+/// workload's operations, and ballots, slots and messages are bounded only far beyond what a
+/// run uses.
+pub fn simulated(
+    servers: usize,
+    clients: usize,
+    mutant: Option<MultiPaxosMutant>,
+) -> MultiPaxos {
+    MultiPaxos {
+        servers,
+        leaders: servers,
+        clients,
+        client_ops: 0,
+        max_round: u32::MAX - 1,
+        max_slots: 1_000_000,
+        max_messages: usize::MAX,
+        mutant,
     }
 }
 
