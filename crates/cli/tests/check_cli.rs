@@ -129,7 +129,10 @@ fn strategies_and_symmetry_are_selectable() {
 #[test]
 fn bad_input_exits_2_naming_the_valid_choices() {
     let cases: &[(&[&str], &str)] = &[
-        (&["check", "raft9"], "valid models: multipaxos, paxos, raft, twophase"),
+        (
+            &["check", "raft9"],
+            "valid models: multipaxos, paxos, raft, twophase",
+        ),
         (
             &["check", "twophase", "--rm", "3"],
             "valid parameters: --rms",

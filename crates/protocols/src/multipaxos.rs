@@ -259,10 +259,7 @@ impl Replica {
     }
 
     fn decision(&self, slot: Slot) -> Option<Entry> {
-        self.decisions
-            .get(slot as usize - 1)
-            .copied()
-            .flatten()
+        self.decisions.get(slot as usize - 1).copied().flatten()
     }
 }
 
@@ -478,6 +475,17 @@ impl MultiPaxos {
         out.set_timer(MpTimer::Lead, lead_delay());
     }
 
+    /// A server heard from a leader (or would-be leader) of a ballot at least its own: it holds
+    /// off its own attempt by re-arming its `Lead` timer, as a Raft follower does when it
+    /// grants a vote or hears a heartbeat. Servers that cannot lead, or have no ballot left,
+    /// have nothing to hold off.
+    fn hold_off(&self, me: NodeId, s: &Server, out: &mut Out) {
+        let ballots_left = s.leader.seen_round.max(s.ballot.round) < self.max_round;
+        if s.leader.phase == Phase::Idle && self.can_lead(me) && ballots_left {
+            out.set_timer(MpTimer::Lead, lead_delay());
+        }
+    }
+
     /// After the acceptor adopted a higher ballot, a leader of a lower one is preempted.
     fn check_preempted(s: &mut Server, out: &mut Out) {
         if s.leader.phase != Phase::Idle && s.leader.ballot < s.ballot {
@@ -494,7 +502,10 @@ impl MultiPaxos {
             s.leader.proposals.clear();
             return;
         }
-        let ballot = Ballot { round, leader: me.0 };
+        let ballot = Ballot {
+            round,
+            leader: me.0,
+        };
         s.leader.ballot = ballot;
         s.leader.seen_round = round;
         s.leader.proposals.clear();
@@ -536,11 +547,7 @@ impl MultiPaxos {
                 .binary_search_by_key(&slot, |p| p.slot)
                 .ok()
                 .map(|at| pvalues[at].entry);
-            let entry = s
-                .replica
-                .decision(slot)
-                .or(reported)
-                .unwrap_or(Entry::Noop);
+            let entry = s.replica.decision(slot).or(reported).unwrap_or(Entry::Noop);
             proposals.push(Proposal { entry, acks: 0 });
         }
         s.leader.proposals = proposals;
@@ -715,12 +722,9 @@ impl MultiPaxos {
         }
         // A command whose commander is still running is not proposed again; one decided but
         // not yet applied may be (its session makes the second application a no-op).
-        let in_flight = s
-            .leader
-            .proposals
-            .iter()
-            .enumerate()
-            .any(|(i, p)| p.entry == Entry::Cmd(cmd) && s.replica.decision(i as Slot + 1).is_none());
+        let in_flight = s.leader.proposals.iter().enumerate().any(|(i, p)| {
+            p.entry == Entry::Cmd(cmd) && s.replica.decision(i as Slot + 1).is_none()
+        });
         let slot = s.leader.proposals.len() as Slot + 1;
         if in_flight || slot > self.max_slots {
             return;
@@ -748,6 +752,7 @@ impl MultiPaxos {
                     s.ballot = ballot;
                     out.persist();
                     MultiPaxos::check_preempted(s, out);
+                    self.hold_off(me, s, out);
                 }
                 // A refusal (the acceptor adopted a higher ballot) needs no pvalues: it only
                 // tells the scout that it is preempted.
@@ -811,9 +816,7 @@ impl MultiPaxos {
                     if s.leader.phase != Phase::Idle && s.leader.ballot < ballot {
                         MultiPaxos::preempt(s, out);
                     }
-                    if s.leader.phase == Phase::Idle && self.can_lead(me) {
-                        out.set_timer(MpTimer::Lead, lead_delay());
-                    }
+                    self.hold_off(me, s, out);
                 }
                 let prefix = s.replica.decided_prefix();
                 if prefix < decided {
@@ -944,9 +947,7 @@ impl Process for MultiPaxos {
                     if s.replica.decision(slot).is_some() {
                         continue;
                     }
-                    let waiting = self
-                        .others(me)
-                        .filter(|&n| proposal.acks & bit(n) == 0);
+                    let waiting = self.others(me).filter(|&n| proposal.acks & bit(n) == 0);
                     out.send_all(
                         waiting,
                         MpMsg::Accept {
@@ -1013,11 +1014,7 @@ impl Service for MultiPaxos {
 /// The process as the simulator runs it: every server runs for leader, clients wait for the
 /// workload's operations, and ballots, slots and messages are bounded only far beyond what a
 /// run uses.
-pub fn simulated(
-    servers: usize,
-    clients: usize,
-    mutant: Option<MultiPaxosMutant>,
-) -> MultiPaxos {
+pub fn simulated(servers: usize, clients: usize, mutant: Option<MultiPaxosMutant>) -> MultiPaxos {
     MultiPaxos {
         servers,
         leaders: servers,
@@ -1044,7 +1041,11 @@ fn servers(s: &ActorState<MultiPaxos>) -> impl Iterator<Item = &Server> {
 /// decided in one slot, by any commander or as any replica learned it), `applied-prefix`
 /// (every two replicas applied sequences one of which is a prefix of the other), and the
 /// `sometimes` property `command-decided`.
-pub fn model(process: MultiPaxos, network: NetworkSemantics, faults: FaultModel) -> MultiPaxosModel {
+pub fn model(
+    process: MultiPaxos,
+    network: NetworkSemantics,
+    faults: FaultModel,
+) -> MultiPaxosModel {
     assert!(
         (1..=64).contains(&process.servers),
         "1 to 64 servers, not {}",
@@ -1092,7 +1093,10 @@ pub fn model(process: MultiPaxos, network: NetworkSemantics, faults: FaultModel)
                     }
                 };
                 servers(s).all(|server| {
-                    server.chosen.iter().all(|&(slot, entry)| agree(slot, entry))
+                    server
+                        .chosen
+                        .iter()
+                        .all(|&(slot, entry)| agree(slot, entry))
                         && server
                             .replica
                             .decisions
