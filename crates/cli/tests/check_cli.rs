@@ -249,7 +249,7 @@ fn max_depth_bounds_the_search() {
 
 #[test]
 fn ctrl_c_ends_a_search_with_a_report_and_verdict_unknown() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_valence"))
+    let child = Command::new(env!("CARGO_BIN_EXE_valence"))
         .args([
             "check",
             "paxos",

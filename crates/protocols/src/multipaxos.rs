@@ -932,10 +932,10 @@ impl Process for MultiPaxos {
 
     fn on_timer(&self, me: NodeId, state: &mut MpNode, timer: MpTimer, out: &mut Out) {
         match (state, timer) {
-            (MpNode::Server(s), MpTimer::Lead) => {
-                if s.leader.phase != Phase::Active && self.can_lead(me) {
-                    self.start_scout(me, s, out);
-                }
+            (MpNode::Server(s), MpTimer::Lead)
+                if s.leader.phase != Phase::Active && self.can_lead(me) =>
+            {
+                self.start_scout(me, s, out);
             }
             (MpNode::Server(s), MpTimer::Heartbeat) => {
                 if s.leader.phase != Phase::Active {
