@@ -353,6 +353,13 @@ pub const MULTIPAXOS_MUTANTS: &[MutantSpec] = &[
         help: "a replica applies each decision as it arrives instead of in slot order",
         violates: &["applied-prefix"],
     },
+    MutantSpec {
+        name: "accept-without-persist",
+        help: "an acceptor answers Accept before persisting the pvalue, so a crash erases a \
+               vote that decided a slot (needs crashes: caught by `valence simulate \
+               multipaxos`, and by the checker with --crashes 1 after some 900,000 states)",
+        violates: &["slot-agreement"],
+    },
 ];
 
 /// The Multi-Paxos mutant called `name`, if any: those of [`MULTIPAXOS_MUTANTS`] and, with
@@ -371,6 +378,10 @@ pub fn multipaxos_mutant(
             ("accept-lower-ballot", MultiPaxosMutant::AcceptLowerBallot),
             ("ignore-pvalues", MultiPaxosMutant::IgnorePvalues),
             ("apply-out-of-order", MultiPaxosMutant::ApplyOutOfOrder),
+            (
+                "accept-without-persist",
+                MultiPaxosMutant::AcceptWithoutPersist,
+            ),
         ],
         name,
     )
@@ -394,7 +405,7 @@ fn build_multipaxos(
 ) -> Result<Box<dyn Checkable>, CatalogError> {
     let servers = params.int("servers", 1..=64)? as usize;
     let leaders = params.int("leaders", 1..=64)? as usize;
-    let clients = params.int("clients", 0..=16)? as usize;
+    let clients = params.int("clients", 1..=16)? as usize;
     let client_ops = params.int("client-ops", 0..=1_000)? as u32;
     let max_round = params.int("max-round", 1..=1_000_000)? as u32;
     let max_slots = params.int("max-slots", 1..=1_000_000)? as u32;

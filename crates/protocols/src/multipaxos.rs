@@ -354,6 +354,9 @@ pub enum MultiPaxosMutant {
     IgnorePvalues,
     /// A replica applies each decision as it arrives instead of in slot order.
     ApplyOutOfOrder,
+    /// An acceptor answers `Accept` without persisting the pvalue first, so a crash can erase a
+    /// vote that helped decide a slot (needs crashes to show).
+    AcceptWithoutPersist,
     /// Replicas apply every decided command without the session check, so a command decided in
     /// two slots is applied twice (caught by the simulator's linearizability check).
     SkipSessionCheck,
@@ -606,7 +609,9 @@ impl MultiPaxos {
             Ok(at) => s.accepted[at] = pvalue,
             Err(at) => s.accepted.insert(at, pvalue),
         }
-        out.persist();
+        if self.mutant != Some(MultiPaxosMutant::AcceptWithoutPersist) {
+            out.persist();
+        }
         MultiPaxos::check_preempted(s, out);
         ballot
     }
