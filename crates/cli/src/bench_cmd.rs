@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use valence_check::ActorState;
 use valence_core::{FaultModel, NetworkSemantics, NodeId};
+use valence_protocols::multipaxos;
 use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft, Role};
 use valence_sim::{simulate, simulate_leader_crash, FaultMix, SimOptions};
@@ -86,6 +87,27 @@ fn messages_per_decision<P: valence_core::Process>(
     Ok(total / seeds as f64)
 }
 
+/// Mean messages per decision after the first, over `seeds` fault-free runs of `model`.
+fn steady_messages_per_decision<P: valence_core::Process>(
+    model: &valence_check::ActorModel<P>,
+    seeds: u64,
+) -> Result<f64> {
+    let mut total = 0.0;
+    for seed in 0..seeds {
+        let options = SimOptions {
+            faults: FaultMix::NONE,
+            ..SimOptions::new(seed)
+        };
+        let report = simulate(model, &options);
+        let (first, last) = match (report.decisions.first(), report.decisions.last()) {
+            (Some(first), Some(last)) if report.decisions.len() > 1 => (*first, *last),
+            _ => anyhow::bail!("seed {seed}: fewer than two decisions in a fault-free run"),
+        };
+        total += (last.1 - first.1) as f64 / (report.decisions.len() - 1) as f64;
+    }
+    Ok(total / seeds as f64)
+}
+
 fn complexity(args: &ComplexityArgs) -> Result<u8> {
     let seeds = args.seeds.max(1);
     let mut rows = Vec::new();
@@ -140,20 +162,7 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
             mutant: None,
         };
         let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
-        let mut total = 0.0;
-        for seed in 0..seeds {
-            let options = SimOptions {
-                faults: FaultMix::NONE,
-                ..SimOptions::new(seed)
-            };
-            let report = simulate(&model, &options);
-            let (first, last) = match (report.decisions.first(), report.decisions.last()) {
-                (Some(first), Some(last)) if report.decisions.len() > 1 => (*first, *last),
-                _ => anyhow::bail!("seed {seed}: fewer than two commits in a fault-free run"),
-            };
-            total += (last.1 - first.1) as f64 / (report.decisions.len() - 1) as f64;
-        }
-        steady_points.push((n, total / seeds as f64));
+        steady_points.push((n, steady_messages_per_decision(&model, seeds)?));
     }
     rows.push(("raft/cmd", "O(n)", 1.0, steady_points));
     // A leader change: the leader crashes after two commits; the messages from the crash to
@@ -203,6 +212,18 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
         change_points.push((n, total / seeds as f64));
     }
     rows.push(("raft/chg", "O(n)", 1.0, change_points));
+    // Multi-Paxos's common case: one client runs 10 commands one after another; messages per
+    // decided slot after the first decision (phase 1 is over), heartbeats included.
+    let mut multipaxos_points = Vec::new();
+    for n in SIZES {
+        let process = multipaxos::MultiPaxos {
+            client_ops: 10,
+            ..multipaxos::simulated(n, 1, None)
+        };
+        let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+        multipaxos_points.push((n, steady_messages_per_decision(&model, seeds)?));
+    }
+    rows.push(("mpaxos/cmd", "O(n)", 1.0, multipaxos_points));
 
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -223,13 +244,13 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
         out,
         "messages per decision, fault-free runs of the simulator, mean of {seeds} seeds"
     )?;
-    write!(out, "{:<8}", "n")?;
+    write!(out, "{:<10}", "n")?;
     for n in SIZES {
         write!(out, "{n:>9}")?;
     }
     writeln!(out, "{:>10}  seed's claim", "fitted")?;
     for (name, claim, _, points) in &rows {
-        write!(out, "{name:<8}")?;
+        write!(out, "{name:<10}")?;
         for (_, messages) in points {
             write!(out, "{messages:>9.1}")?;
         }
@@ -245,7 +266,9 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
          broadcast to every learner)\nraft: messages until the first commit, election included \
          (split votes grow with n)\nraft/cmd: messages per committed entry after the first \
          commit, heartbeats included (the common case)\nraft/chg: messages from a crash of the \
-         leader to the next commit (election and the new leader's first replication)"
+         leader to the next commit (election and the new leader's first replication)\nmpaxos/cmd: Multi-Paxos, messages per \
+         decided slot after the first decision, heartbeats included (request to n servers, n-1 \
+         Accept, n-1 Accepted, n-1 Decision, one response)"
     )?;
     Ok(EXIT_HOLDS)
 }

@@ -15,6 +15,7 @@ use valence_core::{
 use valence_history::History;
 use valence_protocols::abd::{self, Abd, AbdMutant};
 use valence_protocols::catalog::{self, ParamSpec, Params};
+use valence_protocols::multipaxos;
 use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft};
 use valence_protocols::vsync::{self, Detector, Vsync};
@@ -180,6 +181,24 @@ where
         render(&self.model, report)
     }
 }
+
+const MULTIPAXOS_SIM_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "servers",
+        default: "3",
+        help: "number of servers (each an acceptor, a leader and a replica)",
+    },
+    ParamSpec {
+        name: "clients",
+        default: "3",
+        help: "number of clients",
+    },
+    ParamSpec {
+        name: "ops",
+        default: "10",
+        help: "operations per client (1 to 50: the workload must fit in the run)",
+    },
+];
 
 const RAFT_SIM_PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -386,6 +405,24 @@ fn build(
             };
             Ok((params, Box::new(vsync::model(process, FaultModel::NONE))))
         }
+        "multipaxos" => {
+            let params = Params::resolve_with("multipaxos", MULTIPAXOS_SIM_PARAMS, given)
+                .map_err(|e| usage(e.to_string()))?;
+            let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
+            let mutant =
+                catalog::multipaxos_mutant(mutant, true).map_err(|e| usage(e.to_string()))?;
+            let process = multipaxos::simulated(
+                int("servers", 1..=15)? as usize,
+                int("clients", 1..=16)? as usize,
+                mutant,
+            );
+            let workload = KvWorkload {
+                ops_per_client: int("ops", 1..=50)? as u32,
+                ..KvWorkload::default()
+            };
+            let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+            Ok((params, Box::new(WithKvWorkload { model, workload })))
+        }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
                 .map_err(|e| usage(e.to_string()))?;
@@ -419,9 +456,9 @@ fn build(
         other => {
             let known = catalog::find(other).is_ok();
             Err(usage(if known {
-                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, paxos, raft, vsync")
+                format!("model `{other}` is not an actor model and cannot be simulated; simulated models: abd, multipaxos, paxos, raft, vsync")
             } else {
-                format!("unknown model `{other}`; simulated models: abd, paxos, raft, vsync")
+                format!("unknown model `{other}`; simulated models: abd, multipaxos, paxos, raft, vsync")
             }))
         }
     }

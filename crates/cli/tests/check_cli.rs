@@ -129,7 +129,10 @@ fn strategies_and_symmetry_are_selectable() {
 #[test]
 fn bad_input_exits_2_naming_the_valid_choices() {
     let cases: &[(&[&str], &str)] = &[
-        (&["check", "raft9"], "valid models: paxos, raft, twophase"),
+        (
+            &["check", "raft9"],
+            "valid models: multipaxos, paxos, raft, twophase",
+        ),
         (
             &["check", "twophase", "--rm", "3"],
             "valid parameters: --rms",
@@ -192,13 +195,17 @@ fn list_shows_models_params_properties_and_mutants() {
         "vsync",
         "view-synchrony",
         "skip-flush",
+        "multipaxos",
+        "slot-agreement",
+        "applied-prefix",
+        "accept-lower-ballot",
     ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
     let listing = json(&valence(&["list", "--json"]));
     let models = listing["models"].as_array().unwrap();
-    assert_eq!(models.len(), 4);
-    assert_eq!(models[2]["params"][0]["default"], "3");
+    assert_eq!(models.len(), 5);
+    assert_eq!(models[3]["params"][0]["default"], "3");
 }
 
 #[test]

@@ -88,7 +88,10 @@ fn a_correct_swarm_holds_with_json() {
 fn bad_simulate_input_exits_2() {
     for (args, message) in [
         (&["simulate", "twophase"][..], "not an actor model"),
-        (&["simulate", "nope"], "simulated models: abd, paxos, raft"),
+        (
+            &["simulate", "nope"],
+            "simulated models: abd, multipaxos, paxos, raft",
+        ),
         (&["simulate", "paxos", "--seeds", "5..5"], "empty"),
         (
             &["simulate", "paxos", "--seeds", "x..9"],
@@ -106,6 +109,52 @@ fn bad_simulate_input_exits_2() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn multipaxos_kv_histories_are_written_and_checked_again() {
+    let dir = std::env::temp_dir().join(format!("valence-mp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kv.jsonl");
+    let path_text = path.to_str().unwrap();
+    let output = valence(&[
+        "simulate",
+        "multipaxos",
+        "--seed",
+        "3",
+        "--history",
+        path_text,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("linearizable             holds"));
+    let history = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        history.lines().filter(|l| l.contains("\"invoke\"")).count(),
+        30
+    );
+    let again = valence(&[
+        "history",
+        "check",
+        path_text,
+        "--model",
+        "kv",
+        "--initial",
+        "[]",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let output = valence(&[
+        "simulate",
+        "multipaxos",
+        "--mutant",
+        "skip-session-check",
+        "--seeds",
+        "0..10000",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("not linearizable"));
+    let output = valence(&["simulate", "multipaxos", "--mutant", "nope", "--seed", "1"]);
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]

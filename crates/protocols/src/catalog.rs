@@ -7,6 +7,7 @@ use thiserror::Error;
 use valence_check::{check, CheckOptions, Model, PropertyKind, Report};
 use valence_core::{CrashMode, FaultModel, NetworkSemantics, NETWORK_NAMES};
 
+use crate::multipaxos::{self, MultiPaxos, MultiPaxosMutant};
 use crate::paxos::{self, Paxos, PaxosMutant};
 use crate::raft::{self, Raft, RaftMutant};
 use crate::twophase::{TwoPhase, TwoPhaseMutant, RMS_MAX};
@@ -349,6 +350,107 @@ fn build_paxos(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkabl
     Ok(Box::new(paxos::model(process, network).faults(faults)))
 }
 
+/// The seeded bugs of Multi-Paxos that the checker catches. A fourth,
+/// `skip-session-check`, breaks exactly-once application, which only the simulator's
+/// linearizability check of the clients' history sees (`valence simulate multipaxos`).
+pub const MULTIPAXOS_MUTANTS: &[MutantSpec] = &[
+    MutantSpec {
+        name: "accept-lower-ballot",
+        help: "an acceptor accepts a pvalue whose ballot is below the one it adopted",
+        violates: &["slot-agreement", "applied-prefix"],
+    },
+    MutantSpec {
+        name: "ignore-pvalues",
+        help: "a new leader ignores the pvalues its scout collected and proposes new commands \
+               in slots that may already be decided",
+        violates: &["slot-agreement", "applied-prefix"],
+    },
+    MutantSpec {
+        name: "apply-out-of-order",
+        help: "a replica applies each decision as it arrives instead of in slot order",
+        violates: &["applied-prefix"],
+    },
+    MutantSpec {
+        name: "accept-without-persist",
+        help: "an acceptor answers Accept before persisting the pvalue, so a crash erases a \
+               vote that decided a slot (needs crashes: caught by `valence simulate \
+               multipaxos`, and by the checker with --crashes 1 after some 900,000 states)",
+        violates: &["slot-agreement"],
+    },
+];
+
+/// The Multi-Paxos mutant called `name`, if any: those of [`MULTIPAXOS_MUTANTS`] and, with
+/// `simulated`, `skip-session-check` too. An unknown name is an error listing the valid ones.
+pub fn multipaxos_mutant(
+    name: Option<&str>,
+    simulated: bool,
+) -> Result<Option<MultiPaxosMutant>, CatalogError> {
+    if simulated && name == Some("skip-session-check") {
+        return Ok(Some(MultiPaxosMutant::SkipSessionCheck));
+    }
+    mutant_named(
+        "multipaxos",
+        MULTIPAXOS_MUTANTS,
+        &[
+            ("accept-lower-ballot", MultiPaxosMutant::AcceptLowerBallot),
+            ("ignore-pvalues", MultiPaxosMutant::IgnorePvalues),
+            ("apply-out-of-order", MultiPaxosMutant::ApplyOutOfOrder),
+            (
+                "accept-without-persist",
+                MultiPaxosMutant::AcceptWithoutPersist,
+            ),
+        ],
+        name,
+    )
+    .map_err(|error| match error {
+        CatalogError::UnknownMutant {
+            model,
+            mutant,
+            valid,
+        } if simulated => CatalogError::UnknownMutant {
+            model,
+            mutant,
+            valid: format!("{valid}, skip-session-check"),
+        },
+        other => other,
+    })
+}
+
+fn build_multipaxos(
+    params: &Params,
+    mutant: Option<&str>,
+) -> Result<Box<dyn Checkable>, CatalogError> {
+    let servers = params.int("servers", 1..=64)? as usize;
+    let leaders = params.int("leaders", 1..=64)? as usize;
+    let clients = params.int("clients", 1..=16)? as usize;
+    let client_ops = params.int("client-ops", 0..=1_000)? as u32;
+    let max_round = params.int("max-round", 1..=1_000_000)? as u32;
+    let max_slots = params.int("max-slots", 1..=1_000_000)? as u32;
+    let max_messages = params.int("max-messages", 1..=10_000)? as usize;
+    let crashes = params.int("crashes", 0..=8)? as u8;
+    let network: NetworkSemantics = params.parse("network")?;
+    let mutant = multipaxos_mutant(mutant, false)?;
+    let faults = FaultModel {
+        crash: if crashes > 0 {
+            CrashMode::Recover
+        } else {
+            CrashMode::None
+        },
+        max_crashes: crashes,
+    };
+    let process = MultiPaxos {
+        servers,
+        leaders,
+        clients,
+        client_ops,
+        max_round,
+        max_slots,
+        max_messages,
+        mutant,
+    };
+    Ok(Box::new(multipaxos::model(process, network, faults)))
+}
+
 const RAFT_MUTANTS: &[MutantSpec] = &[
     MutantSpec {
         name: "vote-without-log-check",
@@ -504,6 +606,61 @@ const PAXOS_NETWORK_HELP: &str = "network semantics: unordered, unordered-lossy,
      unordered-duplicating, fifo, fifo-lossy";
 
 static MODELS: &[ModelSpec] = &[
+    ModelSpec {
+        name: "multipaxos",
+        summary: "Multi-Paxos (replicas, leaders with scouts and commanders, acceptors) with a \
+                  replicated key-value store and client sessions (bounded: ballots, slots, \
+                  commands, messages in flight)",
+        params: &[
+            ParamSpec {
+                name: "servers",
+                default: "3",
+                help: "number of servers (each an acceptor and a replica)",
+            },
+            ParamSpec {
+                name: "leaders",
+                default: "2",
+                help: "servers that run for leader (servers 0..leaders)",
+            },
+            ParamSpec {
+                name: "clients",
+                default: "1",
+                help: "number of clients",
+            },
+            ParamSpec {
+                name: "client-ops",
+                default: "2",
+                help: "commands each client runs, one after another",
+            },
+            ParamSpec {
+                name: "max-round",
+                default: "1",
+                help: "highest ballot round a leader may start",
+            },
+            ParamSpec {
+                name: "max-slots",
+                default: "2",
+                help: "highest slot a leader may propose in",
+            },
+            ParamSpec {
+                name: "max-messages",
+                default: "14",
+                help: "states with more messages between servers in flight are not expanded",
+            },
+            ParamSpec {
+                name: "crashes",
+                default: "0",
+                help: "crash-recovery faults",
+            },
+            ParamSpec {
+                name: "network",
+                default: "unordered-duplicating",
+                help: PAXOS_NETWORK_HELP,
+            },
+        ],
+        mutants: MULTIPAXOS_MUTANTS,
+        build: build_multipaxos,
+    },
     ModelSpec {
         name: "paxos",
         summary: "single-decree Basic Paxos (proposers, acceptors, learners; phases 1a-2b)",
@@ -715,7 +872,7 @@ mod tests {
         let err = find("raft2").err().unwrap();
         assert!(err
             .to_string()
-            .contains("valid models: paxos, raft, twophase"));
+            .contains("valid models: multipaxos, paxos, raft, twophase"));
         let spec = find("twophase").unwrap();
         let err = Params::resolve(spec, &[("rm".into(), "3".into())]).unwrap_err();
         assert!(err.to_string().contains("--rms"));

@@ -13,6 +13,7 @@
 pub mod abd;
 pub mod catalog;
 pub mod kv;
+pub mod multipaxos;
 pub mod paxos;
 pub mod raft;
 pub mod twophase;
