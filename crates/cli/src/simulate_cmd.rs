@@ -238,6 +238,11 @@ const RAFT_SIM_PARAMS: &[ParamSpec] = &[
         help: "operations per client",
     },
     ParamSpec {
+        name: "spares",
+        default: "0",
+        help: "servers outside the initial configuration, added by leaders one at a time",
+    },
+    ParamSpec {
         name: "snapshot-every",
         default: "0",
         help: "compact the log into a snapshot after this many applied entries (0: never); \
@@ -369,6 +374,10 @@ fn build(
                 max_log: int("max-log", 0..=100)? as u8,
                 clients,
                 snapshot_every: int("snapshot-every", 0..=10_000)? as u16,
+                members: {
+                    let servers = int("servers", 1..=15)? as usize;
+                    servers - (int("spares", 0..=14)? as usize).min(servers - 1)
+                },
                 pre_vote: params.flag("pre-vote").map_err(|e| usage(e.to_string()))?,
                 check_quorum: params
                     .flag("check-quorum")

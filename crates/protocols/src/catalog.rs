@@ -492,6 +492,13 @@ const RAFT_MUTANTS: &[MutantSpec] = &[
                3 --snapshot-every 2`)",
         violates: &[],
     },
+    MutantSpec {
+        name: "add-all-at-once",
+        help: "a leader adds every spare server in one configuration change, so the old and \
+               the new configuration can have disjoint majorities (caught by `valence simulate \
+               raft --servers 5 --spares 2 --seeds 0..10000`)",
+        violates: &[],
+    },
 ];
 
 /// The Raft mutant called `name`, if any; an unknown name is an error listing the valid ones.
@@ -509,6 +516,7 @@ pub fn raft_mutant(name: Option<&str>) -> Result<Option<RaftMutant>, CatalogErro
                 "snapshot-without-sessions",
                 RaftMutant::SnapshotWithoutSessions,
             ),
+            ("add-all-at-once", RaftMutant::AddAllAtOnce),
         ],
         name,
     )
@@ -536,6 +544,9 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
         max_log,
         clients: 0,
         snapshot_every: 0,
+        // Membership changes need more messages than a bounded check can explore: they are
+        // simulated (`valence simulate raft --spares N`).
+        members: servers,
         pre_vote: params.flag("pre-vote")?,
         check_quorum: params.flag("check-quorum")?,
         max_messages,

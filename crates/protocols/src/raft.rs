@@ -27,7 +27,12 @@
 //! persists it; a leader whose follower needs compacted entries sends `InstallSnapshot`. Indices
 //! stay absolute: the log holds the entries after `snapshot_index`.
 //!
-//! Membership changes are not here yet.
+//! Membership changes, one server at a time (thesis, chapter 4): servers `members..servers`
+//! start as spares outside the configuration; they receive the log but neither campaign nor
+//! count. A leader adds them one by one, each by a configuration entry that takes effect as soon
+//! as a server stores it, and only once an entry of its term is committed and no earlier change
+//! is pending. Consecutive configurations then share a majority. (Removing servers is not
+//! here yet.)
 //!
 //! History variables, which the protocol never reads, record for the properties every term a
 //! server led and every commit a leader made (index, entry, term); they are persisted with the
@@ -59,6 +64,8 @@ pub enum Cmd {
     Tag(u8),
     /// A client's key-value command.
     Kv(Command),
+    /// A new configuration: the set of voting servers (node ids as bits).
+    Config(u64),
 }
 
 /// The commands (not no-ops) in a log.
@@ -81,6 +88,7 @@ impl fmt::Debug for Entry {
             Cmd::Noop => write!(f, "t{}:noop", self.term),
             Cmd::Tag(leader) => write!(f, "t{}:c{leader}", self.term),
             Cmd::Kv(c) => write!(f, "t{}:n{}#{}:{:?}", self.term, c.client, c.seq, c.op),
+            Cmd::Config(members) => write!(f, "t{}:config{members:#b}", self.term),
         }
     }
 }
@@ -146,6 +154,8 @@ pub enum RaftMsg {
         last_term: Term,
         /// The state machine at `last_index`.
         state: KvStore,
+        /// The configuration at `last_index`.
+        config: u64,
     },
     /// The answer to `Append` (and to `InstallSnapshot`).
     AppendReply {
@@ -261,6 +271,11 @@ pub struct Server {
     pub snapshot_term: Term,
     /// The state machine at `snapshot_index`, client sessions included.
     pub snapshot: KvStore,
+    /// The configuration at `snapshot_index`.
+    pub snapshot_config: u64,
+    /// The configuration in force: the last in the log, committed or not (derived from the log
+    /// and the snapshot).
+    pub config: u64,
     /// The highest index applied to `kv` (volatile: rebuilt from the snapshot and the log after
     /// a restart).
     pub applied: Index,
@@ -289,6 +304,9 @@ impl fmt::Debug for Server {
         if self.snapshot_index > 0 {
             d.field("snapshot", &(self.snapshot_index, self.snapshot_term));
         }
+        if self.log.iter().any(|e| matches!(e.command, Cmd::Config(_))) {
+            d.field("config", &format_args!("{:#b}", self.config));
+        }
         if !self.kv.data.is_empty() || !self.reads.is_empty() {
             d.field("applied", &self.applied)
                 .field("kv", &self.kv.data)
@@ -299,7 +317,7 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    fn new() -> Server {
+    fn new(config: u64) -> Server {
         Server {
             term: 0,
             voted_for: None,
@@ -311,12 +329,32 @@ impl Server {
             snapshot_index: 0,
             snapshot_term: 0,
             snapshot: KvStore::default(),
+            snapshot_config: config,
+            config,
             applied: 0,
             kv: KvStore::default(),
             reads: Vec::new(),
             read_round: 0,
             heard_leader: false,
         }
+    }
+
+    /// Recomputes `config` after the log changed.
+    fn refresh_config(&mut self) {
+        self.config = self
+            .log
+            .iter()
+            .rev()
+            .find_map(|e| match e.command {
+                Cmd::Config(members) => Some(members),
+                _ => None,
+            })
+            .unwrap_or(self.snapshot_config);
+    }
+
+    /// Whether `set` (node ids as bits) holds a majority of the configuration.
+    fn quorum(&self, set: u64) -> bool {
+        quorum(self.config, set)
     }
 
     /// The index of the last entry (compacted or not).
@@ -357,6 +395,11 @@ impl Server {
             self.entry(index).map_or(0, |e| e.term)
         }
     }
+}
+
+/// Whether `set` (node ids as bits) holds a majority of `config`.
+fn quorum(config: u64, set: u64) -> bool {
+    2 * (set & config).count_ones() > config.count_ones()
 }
 
 /// A client of the key-value store.
@@ -415,6 +458,9 @@ pub enum RaftMutant {
     /// A leader answers reads from its state at once, without ReadIndex's confirmation that it
     /// still leads: a deposed leader serves stale reads.
     StaleRead,
+    /// A leader adds every spare server in one configuration change: the old and the new
+    /// configuration may then have disjoint majorities, which elect two leaders in one term.
+    AddAllAtOnce,
     /// Snapshots keep the data but not the client sessions: a server restarted from a
     /// snapshot, or brought up to date by one, applies a retried command again.
     SnapshotWithoutSessions,
@@ -433,6 +479,9 @@ pub struct Raft {
     pub clients: usize,
     /// Compact the log after this many applied entries beyond the snapshot (0: never).
     pub snapshot_every: Index,
+    /// Servers `0..members` form the initial configuration; the others are spares that leaders
+    /// add one at a time (`members >= servers`: no membership change).
+    pub members: usize,
     /// Pre-vote before an election (thesis, section 9.6).
     pub pre_vote: bool,
     /// A leader steps down when a majority has not answered within an election timeout.
@@ -468,8 +517,14 @@ fn redirect_delay() -> std::ops::Range<Duration> {
 }
 
 impl Raft {
-    fn majority(&self) -> usize {
-        self.servers / 2 + 1
+    /// The initial configuration.
+    fn initial_config(&self) -> u64 {
+        let members = self.members.clamp(1, self.servers);
+        if members >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << members) - 1
+        }
     }
 
     fn others(&self, me: NodeId) -> impl Iterator<Item = NodeId> {
@@ -512,6 +567,7 @@ impl Raft {
                     last_index: s.snapshot_index,
                     last_term: s.snapshot_term,
                     state: s.snapshot.clone(),
+                    config: s.snapshot_config,
                 },
             );
             return;
@@ -576,8 +632,12 @@ impl Raft {
             if s.term_at(index) != s.term && self.mutant != Some(RaftMutant::CommitOldTerm) {
                 continue;
             }
-            let replicas = matched.iter().filter(|&&m| m >= index).count();
-            if replicas >= self.majority() {
+            let replicas = matched
+                .iter()
+                .enumerate()
+                .filter(|&(_, &m)| m >= index)
+                .fold(0u64, |set, (i, _)| set | 1 << i);
+            if s.quorum(replicas) {
                 for i in s.commit + 1..=index {
                     let entry = *s.entry(i).expect("uncommitted entries are not compacted");
                     s.commits.push((i, entry, s.term));
@@ -588,6 +648,44 @@ impl Raft {
             }
         }
         self.apply(me, s, out);
+        self.reconfigure(me, s, out);
+    }
+
+    /// A leader adds the next spare server, once an entry of its term is committed and no
+    /// earlier change is pending (one server at a time, thesis section 4.1).
+    fn reconfigure(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
+        let all = if self.servers >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.servers) - 1
+        };
+        if !s.is_leader() || s.config == all || s.term_at(s.commit) != s.term {
+            return;
+        }
+        let pending = (s.commit + 1..=s.last_index())
+            .any(|i| matches!(s.entry(i).map(|e| e.command), Some(Cmd::Config(_))));
+        if pending {
+            return;
+        }
+        let missing = all & !s.config;
+        let next = if self.mutant == Some(RaftMutant::AddAllAtOnce) {
+            all
+        } else {
+            s.config | (missing & missing.wrapping_neg())
+        };
+        s.log.push(Entry {
+            term: s.term,
+            command: Cmd::Config(next),
+        });
+        s.refresh_config();
+        let len = s.last_index();
+        if let Role::Leader { matched, .. } = &mut s.role {
+            matched[me.index()] = len;
+        }
+        out.persist();
+        for to in self.others(me) {
+            self.append_to(s, to, out);
+        }
     }
 
     /// Applies the committed entries not applied yet to the key-value store; the leader answers
@@ -626,7 +724,18 @@ impl Raft {
     fn compact(&self, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
         let applied = s.applied;
         s.snapshot_term = s.term_at(applied);
-        s.log.drain(..usize::from(applied - s.snapshot_index));
+        let compacted = usize::from(applied - s.snapshot_index);
+        if let Some(config) = s.log[..compacted]
+            .iter()
+            .rev()
+            .find_map(|e| match e.command {
+                Cmd::Config(members) => Some(members),
+                _ => None,
+            })
+        {
+            s.snapshot_config = config;
+        }
+        s.log.drain(..compacted);
         s.snapshot_index = applied;
         s.snapshot = s.kv.clone();
         if self.mutant == Some(RaftMutant::SnapshotWithoutSessions) {
@@ -646,12 +755,12 @@ impl Raft {
             return;
         };
         let committed_in_term = s.term_at(s.commit) == s.term;
-        let majority = self.majority();
+        let config = s.config;
         let confirmed = |round: u32| {
-            (0..self.servers)
+            let set = (0..self.servers)
                 .filter(|&i| i == me.index() || acked[i] >= round)
-                .count()
-                >= majority
+                .fold(0u64, |set, i| set | 1 << i);
+            quorum(config, set)
         };
         let mut answered = Vec::new();
         for read in s.reads.iter_mut() {
@@ -726,10 +835,11 @@ impl Raft {
                 out.send(from, RaftMsg::PreVoteReply { term, granted });
             }
             RaftMsg::PreVoteReply { term, granted } => {
+                let config = s.config;
                 if let Role::PreCandidate { votes } = &mut s.role {
                     if granted && term == s.term + 1 {
                         *votes |= 1 << from.0;
-                        if votes.count_ones() as usize >= self.majority() {
+                        if quorum(config, *votes) {
                             self.start_election(me, s, out);
                         }
                     }
@@ -740,10 +850,11 @@ impl Raft {
                     self.step_down(s, term, out);
                     return;
                 }
+                let config = s.config;
                 if let Role::Candidate { votes } = &mut s.role {
                     if term == s.term && granted {
                         *votes |= 1 << from.0;
-                        if votes.count_ones() as usize >= self.majority() {
+                        if quorum(config, *votes) {
                             self.become_leader(me, s, out);
                         }
                     }
@@ -808,6 +919,7 @@ impl Raft {
                         None => s.log.push(*entry),
                     }
                 }
+                s.refresh_config();
                 let match_index = prev_index + entries.len() as Index;
                 s.commit = s.commit.max(commit.min(match_index));
                 out.persist();
@@ -827,6 +939,7 @@ impl Raft {
                 last_index,
                 last_term,
                 state,
+                config,
             } => {
                 if term < s.term {
                     out.send(
@@ -862,6 +975,8 @@ impl Raft {
                         s.applied = last_index;
                     }
                     s.snapshot = state;
+                    s.snapshot_config = config;
+                    s.refresh_config();
                     s.commit = s.commit.max(last_index);
                     out.persist();
                 }
@@ -993,7 +1108,8 @@ impl Raft {
     ) {
         match timer {
             RaftTimer::Election => {
-                if s.is_leader() || s.term >= self.max_term {
+                // Spares (and removed servers) do not campaign.
+                if s.is_leader() || s.term >= self.max_term || s.config & (1 << me.0) == 0 {
                     return;
                 }
                 if !self.pre_vote {
@@ -1003,7 +1119,7 @@ impl Raft {
                 // No leader heard within a timeout: ask for pre-votes for the next term.
                 s.heard_leader = false;
                 s.role = Role::PreCandidate { votes: 1 << me.0 };
-                if self.majority() == 1 {
+                if s.quorum(1 << me.0) {
                     self.start_election(me, s, out);
                     return;
                 }
@@ -1027,13 +1143,16 @@ impl Raft {
                 if !self.check_quorum {
                     return;
                 }
-                if (heard.count_ones() as usize) < self.majority() {
+                let heard = *heard;
+                if !s.quorum(heard) {
                     // Cut off from a majority: stop serving as leader.
                     let term = s.term;
                     self.step_down(s, term, out);
                     return;
                 }
-                *heard = 1 << me.0;
+                if let Role::Leader { heard, .. } = &mut s.role {
+                    *heard = 1 << me.0;
+                }
                 out.set_timer(RaftTimer::CheckQuorum, check_quorum_delay());
             }
             RaftTimer::Heartbeat => {
@@ -1076,7 +1195,7 @@ impl Raft {
         s.voted_for = Some(me.0);
         s.role = Role::Candidate { votes: 1 << me.0 };
         out.persist();
-        if self.majority() == 1 {
+        if s.quorum(1 << me.0) {
             self.become_leader(me, s, out);
             return;
         }
@@ -1121,7 +1240,7 @@ impl Process for Raft {
             });
         }
         out.set_timer(RaftTimer::Election, election_delay());
-        RaftNode::Server(Server::new())
+        RaftNode::Server(Server::new(self.initial_config()))
     }
 
     fn on_message(
@@ -1173,7 +1292,7 @@ impl Process for Raft {
         } else {
             durable.voted_for
         };
-        RaftNode::Server(Server {
+        let mut server = Server {
             term: durable.term,
             voted_for,
             log: durable.log.clone(),
@@ -1186,8 +1305,11 @@ impl Process for Raft {
             kv: durable.snapshot.clone(),
             applied: durable.snapshot_index,
             commit: durable.snapshot_index,
-            ..Server::new()
-        })
+            snapshot_config: durable.snapshot_config,
+            ..Server::new(durable.config)
+        };
+        server.refresh_config();
+        RaftNode::Server(server)
     }
 }
 
@@ -1229,6 +1351,7 @@ pub type RaftModel = ActorModel<Raft>;
 /// Builds the model with the seed's five properties.
 pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftModel {
     let server_count = raft.servers;
+    let raft_members_change = raft.members < raft.servers;
     let nodes = raft.servers + raft.clients;
     let names = (0..nodes)
         .map(|i| {
@@ -1240,7 +1363,7 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
         })
         .collect();
     let max_term = raft.max_term;
-    ActorModel::new(raft, nodes)
+    let model = ActorModel::new(raft, nodes)
         .network(network)
         .faults(faults)
         .node_names(names)
@@ -1334,7 +1457,26 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
         .decisions(|_, s: &ActorState<Raft>| {
             // Log slots committed anywhere (no-ops included: each is a decided slot).
             servers(s).map(|n| u64::from(n.commit)).max().unwrap_or(0)
-        })
+        });
+    if !raft_members_change {
+        return model;
+    }
+    // With spares, the goal is a committed configuration of every server.
+    let everyone = move |c: u64| c.count_ones() as usize == server_count;
+    model.property(Property::sometimes(
+        "all-added",
+        move |_, s: &ActorState<Raft>| {
+            servers(s).any(|n| {
+                let committed = (n.snapshot_index + 1..=n.commit)
+                    .filter_map(|i| match n.entry(i).map(|e| e.command) {
+                        Some(Cmd::Config(c)) => Some(c),
+                        _ => None,
+                    })
+                    .any(everyone);
+                committed || everyone(n.snapshot_config)
+            })
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -1349,6 +1491,7 @@ mod tests {
             max_log: 0,
             clients: 0,
             snapshot_every: 0,
+            members: usize::MAX,
             pre_vote,
             check_quorum,
             max_messages: usize::MAX,
@@ -1437,6 +1580,45 @@ mod tests {
             1,
             "a pre-vote never raises the receiver's term"
         );
+    }
+
+    #[test]
+    fn spares_do_not_campaign_and_a_leader_adds_them_one_at_a_time() {
+        let raft = Raft {
+            servers: 5,
+            members: 3,
+            ..raft(false, false)
+        };
+        let spare = NodeId(4);
+        let mut node = raft.init(spare, &mut Effects::new());
+        let mut out = Effects::new();
+        raft.on_timer(spare, &mut node, RaftTimer::Election, &mut out);
+        assert_eq!(server(&node).term, 0);
+        assert!(sent(&out).is_empty());
+        // s0 wins term 1 with s1's vote (2 of the 3 members), then commits its no-op.
+        let me = NodeId(0);
+        let mut node = raft.init(me, &mut Effects::new());
+        raft.on_timer(me, &mut node, RaftTimer::Election, &mut Effects::new());
+        let vote = RaftMsg::Vote {
+            term: 1,
+            granted: true,
+        };
+        raft.on_message(me, &mut node, NodeId(1), vote, &mut Effects::new());
+        assert!(server(&node).is_leader());
+        let ack = RaftMsg::AppendReply {
+            term: 1,
+            success: true,
+            match_index: 1,
+            round: 0,
+        };
+        raft.on_message(me, &mut node, NodeId(1), ack, &mut Effects::new());
+        // The no-op is committed: the leader appends a configuration with one more server.
+        assert_eq!(server(&node).commit, 1);
+        assert_eq!(server(&node).config, 0b1111);
+        assert!(matches!(
+            server(&node).log.last().map(|e| e.command),
+            Some(Cmd::Config(0b1111))
+        ));
     }
 
     #[test]

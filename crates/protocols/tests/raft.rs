@@ -14,6 +14,7 @@ fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_log: 4,
         clients: 0,
         snapshot_every: 0,
+        members: usize::MAX,
         pre_vote: false,
         check_quorum: false,
         max_messages: usize::MAX,
@@ -76,6 +77,7 @@ fn bounded(mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_log: 1,
         clients: 0,
         snapshot_every: 0,
+        members: usize::MAX,
         pre_vote: false,
         check_quorum: false,
         max_messages: 12,
@@ -161,6 +163,7 @@ fn raft_kv(mutant: Option<RaftMutant>) -> raft::RaftModel {
         max_log: 0,
         clients: 3,
         snapshot_every: 0,
+        members: usize::MAX,
         pre_vote: false,
         check_quorum: false,
         max_messages: usize::MAX,
@@ -210,6 +213,7 @@ fn snapshots_compact_the_log_and_bring_followers_up_to_date() {
     let with_snapshots = |mutant| {
         let process = Raft {
             snapshot_every: 2,
+            members: usize::MAX,
             ..raft_kv(mutant).process
         };
         raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
@@ -240,4 +244,36 @@ fn snapshots_compact_the_log_and_bring_followers_up_to_date() {
     let (seed, why) = report.failures.first().expect("the mutant is caught");
     let alone = simulate_kv(&model, &SimOptions::new(*seed), &workload);
     assert_eq!(alone.sim.failure.as_deref(), Some(why.as_str()));
+}
+
+#[test]
+fn servers_are_added_one_at_a_time_and_all_at_once_is_caught() {
+    let with_spares = |mutant| {
+        let process = Raft {
+            servers: 5,
+            members: 3,
+            ..raft_model(5, mutant).process
+        };
+        raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
+    };
+    // Every run ends with all five servers in a committed configuration (the liveness goal),
+    // and the five properties hold throughout.
+    let model = with_spares(None);
+    let done = AtomicU64::new(0);
+    let report = swarm(&model, 0..1_000, &SimOptions::new, 2, false, &done);
+    assert!(report.failures.is_empty(), "{:?}", report.failures.first());
+    let one = simulate(&model, &SimOptions::new(2));
+    let added = one
+        .properties
+        .iter()
+        .find(|p| p.name == "all-added")
+        .unwrap();
+    assert_eq!(added.status, "reached");
+    // Adding both spares in one change lets the old and new configurations elect apart.
+    let model = with_spares(Some(RaftMutant::AddAllAtOnce));
+    let report = swarm(&model, 0..10_000, &SimOptions::new, 2, true, &done);
+    let (seed, why) = report.failures.first().expect("the mutant is caught");
+    assert!(why.contains("violated"), "{why}");
+    let alone = simulate(&model, &SimOptions::new(*seed));
+    assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
 }
