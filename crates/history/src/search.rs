@@ -175,8 +175,6 @@ struct Space<'a, M: Model> {
     ids: HashMap<u64, u32, FxBuild>,
     collisions: HashMap<u64, Vec<u32>, FxBuild>,
     transitions: HashMap<u64, u32, FxBuild>,
-    /// Cached [`Model::may_become_legal`] answers, by (state, slot).
-    reachable: HashMap<u64, bool, FxBuild>,
 }
 
 const NO_STATE: u32 = u32::MAX;
@@ -221,16 +219,9 @@ impl<'a, M: Model> Space<'a, M> {
         (next != NO_STATE).then_some(next)
     }
 
-    fn may_become_legal(&mut self, state: u32, slot: u32, op: &M::Op) -> bool {
-        let key = (u64::from(state) << 32) | u64::from(slot);
-        if let Some(&answer) = self.reachable.get(&key) {
-            return answer;
-        }
-        let answer = self
-            .model
-            .may_become_legal(&self.states[state as usize], op);
-        self.reachable.insert(key, answer);
-        answer
+    fn may_become_legal(&self, state: u32, op: &M::Op) -> bool {
+        self.model
+            .may_become_legal(&self.states[state as usize], op)
     }
 }
 
@@ -368,9 +359,12 @@ impl<'a, M: Model> Search<'a, M> {
     /// The earliest call of an operation that may reset the state and is not placed yet:
     /// such an operation can come before an operation returning at `ret` only if
     /// `horizon < ret`. Under process order any of them can come first (horizon 0).
-    fn reset_horizon(&self, done: &Bits, used: &Bits) -> usize {
-        let completed = self
+    fn reset_horizon(&self, done: &Bits, used: &Bits, call_pointer: usize) -> usize {
+        // Completed operations before the call pointer are all placed.
+        let placed = self
             .completed_resets
+            .partition_point(|&c| (c as usize) < call_pointer);
+        let completed = self.completed_resets[placed..]
             .iter()
             .find(|&&c| !done.get(c as usize))
             .map_or(usize::MAX, |&c| self.completed[c as usize].call);
@@ -397,7 +391,8 @@ impl<'a, M: Model> Search<'a, M> {
             if done.get(c) || !self.read_only[c] {
                 continue;
             }
-            let horizon = *horizon.get_or_insert_with(|| self.reset_horizon(done, used));
+            let horizon =
+                *horizon.get_or_insert_with(|| self.reset_horizon(done, used, call_pointer));
             if self.completed[c].call >= horizon {
                 break;
             }
@@ -406,7 +401,7 @@ impl<'a, M: Model> Search<'a, M> {
             }
             let op = &self.completed[c].op;
             if self.space.step(state, c as u32, op).is_none()
-                && !self.space.may_become_legal(state, c as u32, op)
+                && !self.space.may_become_legal(state, op)
             {
                 return Some(c as u32);
             }
@@ -856,11 +851,18 @@ pub(crate) fn searcher<M: Model>(
         .iter()
         .map(|op| model.is_read_only(&op.op))
         .collect();
+    // A read-only operation never changes the state, so it does not reset it either.
     let completed_resets = (0..completed.len() as u32)
-        .filter(|&c| model.may_reset(&completed[c as usize].op))
+        .filter(|&c| {
+            let op = &completed[c as usize].op;
+            model.may_reset(op) && !model.is_read_only(op)
+        })
         .collect();
     let info_resets = (0..info.len() as u32)
-        .filter(|&i| model.may_reset(&info[i as usize].op))
+        .filter(|&i| {
+            let op = &info[i as usize].op;
+            model.may_reset(op) && !model.is_read_only(op)
+        })
         .collect();
     let search = Search {
         space: Space {
@@ -869,7 +871,6 @@ pub(crate) fn searcher<M: Model>(
             ids: HashMap::default(),
             collisions: HashMap::default(),
             transitions: HashMap::default(),
-            reachable: HashMap::default(),
         },
         completed,
         info,
