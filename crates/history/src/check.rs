@@ -212,11 +212,25 @@ fn decode_parts<M: Model>(
     Ok(parts.into_values().collect())
 }
 
-/// Node budgets of the rounds: every partition first gets a small budget, so that a cheap
-/// violation in one partition is found (and stops the others) before an expensive partition
-/// monopolises the cores. Each round restarts the unfinished partitions; the wasted work is a
-/// small fraction of the last round.
-const ROUND_BUDGETS: [u64; 4] = [20_000, 200_000, 2_000_000, u64::MAX];
+/// Node budget of the first round: every partition first gets a small budget, so that a
+/// cheap violation in one partition is found (and stops the others) before an expensive
+/// partition monopolises the cores. Each later round resumes the unfinished partitions where
+/// they stopped, with twice the budget (in all), until `LAST_ROUND_BUDGET`; then there is no
+/// limit.
+const FIRST_ROUND_BUDGET: u64 = 1_000;
+const LAST_ROUND_BUDGET: u64 = 1 << 30;
+
+fn round_budgets() -> impl Iterator<Item = u64> {
+    std::iter::successors(Some(FIRST_ROUND_BUDGET), |&budget| {
+        (budget != u64::MAX).then(|| {
+            if budget >= LAST_ROUND_BUDGET {
+                u64::MAX
+            } else {
+                budget * 2
+            }
+        })
+    })
+}
 
 fn run_parts<M: Model>(
     model: &M,
@@ -238,24 +252,26 @@ fn run_parts<M: Model>(
     let mut elapsed: Vec<u64> = vec![0; parts.len()];
     let mut nodes: Vec<u64> = vec![0; parts.len()];
     let mut pending: Vec<usize> = (0..parts.len()).collect();
-    for budget in ROUND_BUDGETS {
+    let mut searchers: Vec<search::Searcher<'_, M>> = parts
+        .iter()
+        .map(|part| search::searcher(model, part.completed.clone(), part.info.clone(), order))
+        .collect();
+    for budget in round_budgets() {
         if pending.is_empty() || stop() {
             break;
         }
-        let round: Vec<(usize, search::SearchOutcome, Option<u64>)> = pending
-            .par_iter()
+        let mut round_searchers: Vec<(usize, &mut search::Searcher<'_, M>)> = searchers
+            .iter_mut()
+            .enumerate()
+            .filter(|(p, _)| pending.binary_search(p).is_ok())
+            .collect();
+        let round: Vec<(usize, search::SearchOutcome, Option<u64>)> = round_searchers
+            .par_iter_mut()
             .with_max_len(1)
-            .map(|&p| {
-                let part = &parts[p];
+            .map(|(p, searcher)| {
+                let p = *p;
                 let start = options.clock.map(|clock| clock());
-                let outcome = search::search(
-                    model,
-                    part.completed.clone(),
-                    part.info.clone(),
-                    order,
-                    &stop,
-                    budget,
-                );
+                let outcome = searcher.resume(&stop, budget);
                 if outcome.verdict == SearchVerdict::Violated {
                     violation_found.store(true, Ordering::Relaxed);
                 }
@@ -269,7 +285,7 @@ fn run_parts<M: Model>(
         let mut still = Vec::new();
         for (p, outcome, took) in round {
             elapsed[p] += took.unwrap_or(0);
-            nodes[p] += outcome.nodes;
+            nodes[p] = outcome.nodes;
             let verdict = match outcome.verdict {
                 SearchVerdict::Holds => Verdict::Holds,
                 SearchVerdict::Violated => Verdict::Violated,
@@ -407,6 +423,18 @@ impl<M: Model> Model for Keyed<'_, M> {
 
     fn is_read_only(&self, (_, op): &Self::Op) -> bool {
         self.inner.is_read_only(op)
+    }
+
+    fn may_reset(&self, (_, op): &Self::Op) -> bool {
+        self.inner.may_reset(op)
+    }
+
+    fn may_become_legal(&self, state: &Self::State, (key, op): &Self::Op) -> bool {
+        let key = key.clone().unwrap_or_default();
+        match state.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(index) => self.inner.may_become_legal(&state[index].1, op),
+            Err(_) => self.inner.may_become_legal(&self.inner.init(), op),
+        }
     }
 
     fn describe_state(&self, state: &Self::State) -> String {

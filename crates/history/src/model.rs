@@ -88,6 +88,23 @@ pub trait Model: Sync {
         false
     }
 
+    /// Whether `op` may move the state somewhere that does not extend it (for a key-value
+    /// store, a put). The default `true` is always safe; see [`Model::may_become_legal`].
+    fn may_reset(&self, _op: &Self::Op) -> bool {
+        true
+    }
+
+    /// A necessary condition for `op` to be legal in `state` or in any state reached from it
+    /// by operations for which [`Model::may_reset`] is false (for a key-value store: a get of
+    /// `v` in state `s` with only appends to come needs `s` to be a prefix of `v`).
+    ///
+    /// When it returns false for an operation still to be placed, and no operation that may
+    /// reset could be placed before it, the search abandons the configuration. The default
+    /// `true` never prunes.
+    fn may_become_legal(&self, _state: &Self::State, _op: &Self::Op) -> bool {
+        true
+    }
+
     /// A short rendering of a state for reports.
     fn describe_state(&self, state: &Self::State) -> String {
         format!("{state:?}")
@@ -314,6 +331,26 @@ impl Model for Kv {
 
     fn is_read_only(&self, op: &KvOp) -> bool {
         matches!(op, KvOp::Get(..))
+    }
+
+    fn may_reset(&self, op: &KvOp) -> bool {
+        matches!(op, KvOp::Put(..))
+    }
+
+    fn may_become_legal(&self, state: &Value, op: &KvOp) -> bool {
+        // Gets and appends only: a string or list state only grows, any other non-nil state
+        // stays as it is (appending to it is illegal), and nil may become anything.
+        let KvOp::Get(_, Some(value)) = op else {
+            return true;
+        };
+        match (state, value) {
+            (Value::Nil, _) => true,
+            (Value::Str(s), Value::Str(v)) => v.starts_with(s.as_str()),
+            (Value::Str(_), _) => false,
+            (Value::List(items), Value::List(v)) => v.starts_with(items),
+            (Value::List(_), _) => false,
+            (state, value) => state == value,
+        }
     }
 
     fn describe_state(&self, state: &Value) -> String {

@@ -15,6 +15,17 @@
 //! that decode to equal operations are interchangeable once available, so the closure only uses
 //! the first unused one of each class and used sets are kept in a canonical form. With N
 //! concurrent crashed writes and a read, the closure holds N+1 configurations, not 2^N.
+//!
+//! Models may also say when a read can never be satisfied ([`Model::may_become_legal`]): for a
+//! key-value store, once the value is not a prefix of what a pending get returned and no put
+//! can come before that get, only appends remain, so the configuration is abandoned at once
+//! instead of after every order of the appends in between. This cuts the kv c50 histories from
+//! hundreds of thousands of configurations to about ten thousand.
+//!
+//! A search can be run a slice at a time ([`Searcher::resume`]): the checker gives every
+//! partition a small node budget first and doubles it, so that a cheap violation in one
+//! partition is found before an expensive partition monopolises the cores, without redoing
+//! the work of the earlier slices.
 
 use crate::model::Model;
 use std::collections::{HashMap, HashSet};
@@ -207,6 +218,11 @@ impl<'a, M: Model> Space<'a, M> {
         self.transitions.insert(key, next);
         (next != NO_STATE).then_some(next)
     }
+
+    fn may_become_legal(&self, state: u32, op: &M::Op) -> bool {
+        self.model
+            .may_become_legal(&self.states[state as usize], op)
+    }
 }
 
 enum Memo {
@@ -255,6 +271,10 @@ struct Frame {
     candidate_cursor: usize,
     /// A legal read-only candidate: placing it next loses nothing, so it is the only child.
     forced: Option<(u32, u32)>,
+    /// A completed operation that can never be placed from here (the model says no state
+    /// reachable without a reset makes it legal, and no reset can come before it): the frame
+    /// has no children.
+    doomed: Option<u32>,
 }
 
 /// One step of the current path: the `info` operations placed, then the completed one.
@@ -274,9 +294,16 @@ struct Search<'a, M: Model> {
     info_class: Vec<u32>,
     class_members: Vec<Vec<u32>>,
     read_only: Vec<bool>,
+    /// Completed operations that may reset the state, in call order.
+    completed_resets: Vec<u32>,
+    /// `info` operations that may reset the state, in call order.
+    info_resets: Vec<u32>,
 }
 
 const CLOSURE_CONFIGS_MAX: usize = 1 << 16;
+
+/// How many operations past the first unplaced one [`Search::doomed`] looks at.
+const DOOM_SCAN: usize = 64;
 
 impl<'a, M: Model> Search<'a, M> {
     /// The return position bounding the candidates, and the updated pointers.
@@ -327,6 +354,59 @@ impl<'a, M: Model> Search<'a, M> {
             }
         }
         out
+    }
+
+    /// The earliest call of an operation that may reset the state and is not placed yet:
+    /// such an operation can come before an operation returning at `ret` only if
+    /// `horizon < ret`. Under process order any of them can come first (horizon 0).
+    fn reset_horizon(&self, done: &Bits, used: &Bits, call_pointer: usize) -> usize {
+        // Completed operations before the call pointer are all placed.
+        let placed = self
+            .completed_resets
+            .partition_point(|&c| (c as usize) < call_pointer);
+        let completed = self.completed_resets[placed..]
+            .iter()
+            .find(|&&c| !done.get(c as usize))
+            .map_or(usize::MAX, |&c| self.completed[c as usize].call);
+        let info = self
+            .info_resets
+            .iter()
+            .find(|&&i| !used.get(i as usize))
+            .map_or(usize::MAX, |&i| self.info[i as usize].call);
+        let horizon = completed.min(info);
+        match self.order {
+            Order::RealTime => horizon,
+            Order::Process if horizon == usize::MAX => usize::MAX,
+            Order::Process => 0,
+        }
+    }
+
+    /// A completed operation not placed yet that can never be placed from this configuration:
+    /// it is not legal in `state`, the model says no state reached without a reset makes it
+    /// legal, and no reset can come before it. Looks at most `DOOM_SCAN` operations ahead.
+    fn doomed(&mut self, done: &Bits, used: &Bits, state: u32, call_pointer: usize) -> Option<u32> {
+        let mut horizon = None;
+        let end = self.completed.len().min(call_pointer + DOOM_SCAN);
+        for c in call_pointer..end {
+            if done.get(c) || !self.read_only[c] {
+                continue;
+            }
+            let horizon =
+                *horizon.get_or_insert_with(|| self.reset_horizon(done, used, call_pointer));
+            if self.completed[c].call >= horizon {
+                break;
+            }
+            if self.completed[c].ret > horizon {
+                continue;
+            }
+            let op = &self.completed[c].op;
+            if self.space.step(state, c as u32, op).is_none()
+                && !self.space.may_become_legal(state, op)
+            {
+                return Some(c as u32);
+            }
+        }
+        None
     }
 
     /// Puts a used-info set in canonical form: in each class, the first members available.
@@ -422,7 +502,8 @@ impl<'a, M: Model> Search<'a, M> {
     ) -> Frame {
         let candidates = self.candidates(&done, ret_pointer, call_pointer);
         let mut forced = None;
-        for &c in &candidates {
+        let doomed = self.doomed(&done, &used, state, call_pointer);
+        for &c in candidates.iter().filter(|_| doomed.is_none()) {
             let c_index = c as usize;
             if !self.read_only[c_index] {
                 continue;
@@ -451,11 +532,15 @@ impl<'a, M: Model> Search<'a, M> {
             config_cursor: 0,
             candidate_cursor: 0,
             forced,
+            doomed,
         }
     }
 
     /// The next child of a frame: (config index, completed op, resulting state).
     fn next_child(&mut self, frame: &mut Frame) -> Option<(usize, u32, u32)> {
+        if frame.doomed.is_some() {
+            return None;
+        }
         if let Some((c, next)) = frame.forced {
             if frame.config_cursor == 0 {
                 frame.config_cursor = usize::MAX;
@@ -517,19 +602,14 @@ impl<'a, M: Model> Search<'a, M> {
         order
     }
 
-    fn run(&mut self, stop: &dyn Fn() -> bool, node_budget: u64) -> SearchOutcome {
+    /// Sets up the search: the root configuration, or the answer if there is nothing to place.
+    fn start(&mut self) -> Result<Progress, SearchOutcome> {
         let m = self.completed.len();
         let k = self.info.len();
         let init = self.space.model.init();
         let init = self.space.intern(init);
-        let mut memo = if k == 0 {
-            Memo::Plain(HashSet::default())
-        } else {
-            Memo::Dominance(HashMap::default())
-        };
-        let mut nodes: u64 = 1;
         if m == 0 {
-            return SearchOutcome {
+            return Err(SearchOutcome {
                 verdict: SearchVerdict::Holds,
                 order: Vec::new(),
                 stuck: Vec::new(),
@@ -537,31 +617,66 @@ impl<'a, M: Model> Search<'a, M> {
                     .space
                     .model
                     .describe_state(&self.space.states[init as usize]),
-                nodes,
-            };
+                nodes: 1,
+            });
         }
+        let memo = if k == 0 {
+            Memo::Plain(HashSet::default())
+        } else {
+            Memo::Dominance(HashMap::default())
+        };
         let root_done = Bits::new(m);
         let (ret_pointer, call_pointer) = self.pointers(&root_done, 0, 0);
         let root = self.new_frame(root_done, 0, init, Bits::new(k), ret_pointer, call_pointer);
-        let mut best_depth = 0;
-        let mut best_order: Vec<usize> = Vec::new();
-        let (mut best_stuck, mut best_state) = self.stuck_of(&root);
-        let mut frames = vec![root];
-        let mut path: Vec<PathStep> = Vec::new();
+        let (best_stuck, best_state) = self.stuck_of(&root);
+        let mut frames = Vec::with_capacity(m + 1);
+        frames.push(root);
+        Ok(Progress {
+            memo,
+            nodes: 1,
+            best_depth: 0,
+            best_order: Vec::new(),
+            best_stuck,
+            best_state,
+            frames,
+            path: Vec::with_capacity(m),
+        })
+    }
+
+    /// Runs until an answer, until `stop()`, or until `node_budget` configurations in all
+    /// have been entered; then the verdict is `Unknown` and `progress` can be resumed.
+    fn run(
+        &mut self,
+        progress: &mut Progress,
+        stop: &dyn Fn() -> bool,
+        node_budget: u64,
+    ) -> SearchOutcome {
+        let m = self.completed.len();
+        let k = self.info.len();
+        let p = progress;
         loop {
+            if p.nodes >= node_budget || (p.nodes % 256 == 0 && stop()) {
+                return SearchOutcome {
+                    verdict: SearchVerdict::Unknown,
+                    order: p.best_order.clone(),
+                    stuck: p.best_stuck.clone(),
+                    state: p.best_state.clone(),
+                    nodes: p.nodes,
+                };
+            }
             // The frame stays in place on the stack while its children are tried.
-            let Some(top) = frames.last_mut() else {
+            let Some(top) = p.frames.last_mut() else {
                 return SearchOutcome {
                     verdict: SearchVerdict::Violated,
-                    order: best_order,
-                    stuck: best_stuck,
-                    state: best_state,
-                    nodes,
+                    order: p.best_order.clone(),
+                    stuck: p.best_stuck.clone(),
+                    state: p.best_state.clone(),
+                    nodes: p.nodes,
                 };
             };
             let Some((config_index, c, next_state)) = self.next_child(top) else {
-                frames.pop();
-                path.pop();
+                p.frames.pop();
+                p.path.pop();
                 continue;
             };
             let mut done = top.done.clone();
@@ -575,34 +690,25 @@ impl<'a, M: Model> Search<'a, M> {
                 let bound = self.ret_bound(ret_pointer);
                 self.canonical(&top.configs[config_index].used, &done, bound)
             };
-            if !memo.enter(&done, next_state, &used) {
+            if !p.memo.enter(&done, next_state, &used) {
                 continue;
             }
-            nodes += 1;
-            if nodes >= node_budget || (nodes % 256 == 0 && stop()) {
-                return SearchOutcome {
-                    verdict: SearchVerdict::Unknown,
-                    order: best_order,
-                    stuck: best_stuck,
-                    state: best_state,
-                    nodes,
-                };
-            }
+            p.nodes += 1;
             let infos = Self::infos_of(top, config_index);
-            path.push(PathStep {
+            p.path.push(PathStep {
                 infos,
                 completed: c,
             });
             if done_count == m {
                 return SearchOutcome {
                     verdict: SearchVerdict::Holds,
-                    order: self.path_order(&path),
+                    order: self.path_order(&p.path),
                     stuck: Vec::new(),
                     state: self
                         .space
                         .model
                         .describe_state(&self.space.states[next_state as usize]),
-                    nodes,
+                    nodes: p.nodes,
                 };
             }
             let frame = self.new_frame(
@@ -613,12 +719,12 @@ impl<'a, M: Model> Search<'a, M> {
                 ret_pointer,
                 call_pointer,
             );
-            if done_count > best_depth {
-                best_depth = done_count;
-                best_order = self.path_order(&path);
-                (best_stuck, best_state) = self.stuck_of(&frame);
+            if done_count > p.best_depth {
+                p.best_depth = done_count;
+                p.best_order = self.path_order(&p.path);
+                (p.best_stuck, p.best_state) = self.stuck_of(&frame);
             }
-            frames.push(frame);
+            p.frames.push(frame);
         }
     }
 
@@ -627,7 +733,10 @@ impl<'a, M: Model> Search<'a, M> {
     fn stuck_of(&mut self, frame: &Frame) -> (Vec<usize>, String) {
         let state = frame.state;
         let mut stuck: Vec<usize> = Vec::new();
-        for &c in &frame.candidates {
+        if let Some(c) = frame.doomed {
+            stuck.push(self.completed[c as usize].index);
+        }
+        for &c in frame.candidates.iter().filter(|_| frame.doomed.is_none()) {
             let op = &self.completed[c as usize].op;
             if self.space.step(state, c, op).is_none() {
                 stuck.push(self.completed[c as usize].index);
@@ -648,16 +757,61 @@ impl<'a, M: Model> Search<'a, M> {
     }
 }
 
-/// Searches for a linearization of `completed` operations, placing `info` operations where
-/// they help.
-pub(crate) fn search<M: Model>(
+/// The state of a search between two calls of [`Searcher::resume`].
+struct Progress {
+    memo: Memo,
+    nodes: u64,
+    best_depth: usize,
+    best_order: Vec<usize>,
+    best_stuck: Vec<usize>,
+    best_state: String,
+    frames: Vec<Frame>,
+    path: Vec<PathStep>,
+}
+
+/// A search for a linearization of completed operations, placing `info` operations where
+/// they help, that can be run a slice at a time.
+pub(crate) struct Searcher<'a, M: Model> {
+    search: Search<'a, M>,
+    progress: Option<Progress>,
+    outcome: Option<SearchOutcome>,
+}
+
+impl<M: Model> Searcher<'_, M> {
+    /// Searches until an answer, `stop()`, or `node_budget` configurations entered in all
+    /// (counting the earlier calls). An `Unknown` answer can be resumed with a larger budget;
+    /// a final answer is returned again by later calls.
+    pub(crate) fn resume(&mut self, stop: &dyn Fn() -> bool, node_budget: u64) -> SearchOutcome {
+        if let Some(outcome) = &self.outcome {
+            return outcome.clone();
+        }
+        let progress = match &mut self.progress {
+            Some(progress) => progress,
+            None => match self.search.start() {
+                Ok(progress) => self.progress.insert(progress),
+                Err(outcome) => {
+                    self.outcome = Some(outcome.clone());
+                    return outcome;
+                }
+            },
+        };
+        let outcome = self.search.run(progress, stop, node_budget);
+        if outcome.verdict != SearchVerdict::Unknown {
+            self.progress = None;
+            self.outcome = Some(outcome.clone());
+        }
+        outcome
+    }
+}
+
+/// Prepares a search for a linearization of `completed` operations, placing `info`
+/// operations where they help; nothing runs before [`Searcher::resume`].
+pub(crate) fn searcher<M: Model>(
     model: &M,
     mut completed: Vec<SearchOp<M::Op>>,
     mut info: Vec<SearchOp<M::Op>>,
     order: Order,
-    stop: &dyn Fn() -> bool,
-    node_budget: u64,
-) -> SearchOutcome {
+) -> Searcher<'_, M> {
     completed.sort_by_key(|op| (op.call, op.index));
     info.sort_by_key(|op| (op.call, op.index));
     for op in &completed {
@@ -697,7 +851,20 @@ pub(crate) fn search<M: Model>(
         .iter()
         .map(|op| model.is_read_only(&op.op))
         .collect();
-    let mut search = Search {
+    // A read-only operation never changes the state, so it does not reset it either.
+    let completed_resets = (0..completed.len() as u32)
+        .filter(|&c| {
+            let op = &completed[c as usize].op;
+            model.may_reset(op) && !model.is_read_only(op)
+        })
+        .collect();
+    let info_resets = (0..info.len() as u32)
+        .filter(|&i| {
+            let op = &info[i as usize].op;
+            model.may_reset(op) && !model.is_read_only(op)
+        })
+        .collect();
+    let search = Search {
         space: Space {
             model,
             states: Vec::new(),
@@ -714,6 +881,12 @@ pub(crate) fn search<M: Model>(
         info_class,
         class_members,
         read_only,
+        completed_resets,
+        info_resets,
     };
-    search.run(stop, node_budget)
+    Searcher {
+        search,
+        progress: None,
+        outcome: None,
+    }
 }

@@ -254,6 +254,29 @@ proptest! {
         prop_assert_eq!(report.verdict, verdict_of(oracle(&history, &model, Rule::Process)));
     }
 
+    /// Mostly appends, on one key, with gets that return strings the appends can build: the
+    /// search abandons a configuration when a get can no longer see its value (its state is
+    /// not a prefix of it and no put can come first), and this checks that it loses nothing.
+    #[test]
+    fn append_heavy_kv_matches_brute_force(
+        history in history_strategy(
+            4,
+            18,
+            (prop_oneof![4 => Just("append"), 3 => Just("get"), 1 => Just("put")], prop_oneof![Just("a"), Just("b"), Just("c")])
+                .prop_map(|(f, v)| {
+                    let input = if f == "get" { Value::Nil } else { Value::from(v) };
+                    (f.to_string(), Some(Value::Int(0)), input)
+                }),
+            prop_oneof![Just(""), Just("a"), Just("b"), Just("ab"), Just("ba"), Just("abc"), Just("bca"), Just("cab"), Just("ca")].prop_map(Value::from),
+        )
+    ) {
+        let model = Kv::default();
+        let report = check_linearizable(&history, &model, "kv", &CheckOptions::default()).unwrap();
+        prop_assert_eq!(report.verdict, verdict_of(oracle(&history, &model, Rule::RealTime)));
+        let report = check_sequential(&history, &model, "kv", &CheckOptions::default()).unwrap();
+        prop_assert_eq!(report.verdict, verdict_of(oracle(&history, &model, Rule::Process)));
+    }
+
     #[test]
     fn queue_matches_brute_force(
         history in history_strategy(
