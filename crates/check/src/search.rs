@@ -525,6 +525,20 @@ impl<'a, M: Model> Search<'a, M> {
             if check_steps {
                 self.check_step(state, &action, &next, &|| Target::Step { fp, depth, index });
             }
+            match self.model.in_model(state, &next) {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Outside the model's constraints: checked, neither stored nor expanded.
+                    if !rebuilding {
+                        self.check_state(&next, &|| Target::Step { fp, depth, index });
+                    }
+                    continue;
+                }
+                Err(error) => {
+                    self.fail(error, Target::Step { fp, depth, index });
+                    return;
+                }
+            }
             let next_fp = self.fingerprint(&next);
             // A step back to the same state needs no lookup: that state is known.
             if next_fp != fp {
@@ -643,6 +657,21 @@ impl<'a, M: Model> Search<'a, M> {
                             Target::Known(self.render_stack(&stack, None))
                         });
                     }
+                    // Successors outside the model's constraints are checked, not visited.
+                    let mut kept = Vec::with_capacity(successors.len());
+                    for (action, next) in successors {
+                        match self.model.in_model(&stack[top].state, &next) {
+                            Ok(true) => kept.push((action, next)),
+                            Ok(false) => self.check_state(&next, &|| {
+                                Target::Known(self.render_stack(&stack, Some((&action, &next))))
+                            }),
+                            Err(error) => {
+                                self.fail(error, Target::Known(self.render_stack(&stack, None)));
+                                break 'walk;
+                            }
+                        }
+                    }
+                    let mut successors = kept;
                     // Popped from the back, so reverse to visit in the model's order.
                     successors.reverse();
                     stack[top].successors = successors;
@@ -731,6 +760,31 @@ impl<'a, M: Model> Search<'a, M> {
                     if self.deadlock {
                         self.decide(self.deadlock_slot(), || Target::Known(render(&path)));
                     }
+                    break;
+                }
+                // Successors outside the model's constraints are checked, never walked to.
+                let mut failed = None;
+                successors.retain(|(action, next)| match self.model.in_model(state, next) {
+                    Ok(true) => true,
+                    Ok(false) => {
+                        self.check_state(next, &|| {
+                            let mut states: Vec<_> =
+                                path.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+                            states.push((Some(action), next));
+                            Target::Known(self.render(&states))
+                        });
+                        false
+                    }
+                    Err(error) => {
+                        failed.get_or_insert(error);
+                        false
+                    }
+                });
+                if let Some(error) = failed {
+                    self.fail(error, Target::Known(render(&path)));
+                    break;
+                }
+                if successors.is_empty() {
                     break;
                 }
                 let (action, next) = successors.swap_remove(rng.random_range(0..successors.len()));

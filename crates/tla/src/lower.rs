@@ -1,7 +1,7 @@
 //! From tree-sitter's concrete syntax tree to the resolved [`Expr`] tree: modules, EXTENDS,
 //! constants from the configuration, and name resolution to slots, variables and definitions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use tree_sitter::{Node, Parser};
 use crate::ast::{
     Bound, Builtin, Def, ExceptUpdate, Expr, Kind, LetDef, OpRef, PathStep, Pattern, Span,
 };
-use crate::config::{CfgValue, Config};
+use crate::config::{CfgValue, Config, Named, Override};
 use crate::error::{Location, TlaError};
 use crate::value::{LazySet, Sym, Value};
 
@@ -22,7 +22,14 @@ pub const STANDARD_MODULES: &[&str] = &[
     "FiniteSets",
     "TLC",
     "Bags",
+    // The proof system's module: its operators (`SMT`, `Zenon`, ...) appear only in proofs,
+    // which the model checker skips.
+    "TLAPS",
 ];
+
+/// Names of the standard modules that a configuration may override (`Nat <- Def`) besides
+/// the built-in operators.
+const OVERRIDABLE_BUILTINS: &[&str] = &["Nat", "Int"];
 
 /// How deeply expressions may nest (parentheses, operators, quantifiers).
 const EXPRESSION_DEPTH_MAX: usize = 500;
@@ -374,6 +381,12 @@ struct Loader<'p> {
     modules_by_name: HashMap<String, usize>,
     /// Definitions declared LOCAL, which INSTANCE does not export.
     local_defs: Vec<bool>,
+    /// Definitions replaced by the configuration (`D = value`, `D <- E`): not lowered.
+    overridden_defs: HashSet<u32>,
+    /// Names the configuration overrides (besides the CONSTANTs).
+    overridden: HashSet<String>,
+    /// The names of the main module (with what it extends), where override targets are found.
+    main_ns: HashMap<String, Global>,
 }
 
 impl<'p> Loader<'p> {
@@ -387,6 +400,9 @@ impl<'p> Loader<'p> {
             instances: Vec::new(),
             modules_by_name: HashMap::new(),
             local_defs: Vec::new(),
+            overridden_defs: HashSet::new(),
+            overridden: HashSet::new(),
+            main_ns: HashMap::new(),
         }
     }
 
@@ -436,15 +452,39 @@ impl<'p> Loader<'p> {
                 &mut instances,
             )?;
         }
+        let main_modules: Vec<String> = main.iter().map(|&i| modules[i].name.clone()).collect();
+        self.main_ns = self.ns.clone();
+        self.apply_overrides(&main_modules, false)?;
+        self.main_ns = self.ns.clone();
         // Constants: values from the configuration, or substitutions by definitions.
         for (file, node) in constants {
             let text = self.text(file);
             let name = text.get(node.byte_range()).unwrap_or("").to_string();
             let location = location_of(&self.path(file), node);
+            let qualified = self
+                .config
+                .qualified
+                .iter()
+                .find(|q| q.name.name == name && main_modules.contains(&q.module));
             let global = if let Some((_, value)) =
                 self.config.constants.iter().find(|(n, _)| n.name == name)
             {
                 Global::Const(cfg_value(value))
+            } else if let Some(Override::Value(value)) = qualified.map(|q| &q.with) {
+                Global::Const(cfg_value(value))
+            } else if let Some(Override::Def(target)) = qualified.map(|q| &q.with) {
+                match self.ns.get(&target.name) {
+                    Some(Global::Def(id)) => Global::Alias(*id),
+                    _ => {
+                        return Err(TlaError::Config {
+                            location: target.location.clone(),
+                            message: format!(
+                                "`{}` substituted for `{name}` is not a definition of the spec",
+                                target.name
+                            ),
+                        })
+                    }
+                }
             } else if let Some((_, target)) = self
                 .config
                 .substitutions
@@ -474,7 +514,9 @@ impl<'p> Loader<'p> {
             self.ns.insert(name, global);
         }
         for (named, _) in &self.config.constants {
-            if !matches!(self.ns.get(&named.name), Some(Global::Const(_))) {
+            if !matches!(self.ns.get(&named.name), Some(Global::Const(_)))
+                && !self.overridden.contains(&named.name)
+            {
                 return Err(TlaError::Config {
                     location: named.location.clone(),
                     message: format!("`{}` is not a CONSTANT of the spec", named.name),
@@ -485,7 +527,9 @@ impl<'p> Loader<'p> {
             self.instance(modules, file, unit)?;
         }
         for item in pending {
-            self.lower_definition(item)?;
+            if !self.overridden_defs.contains(&item.id) {
+                self.lower_definition(item)?;
+            }
         }
         for (file, node) in assumptions {
             let mut scope = Scope::new(file, self.text(file));
@@ -649,11 +693,77 @@ impl<'p> Loader<'p> {
             };
             self.ns.insert(name, global);
         }
+        let names: Vec<String> = closure.iter().map(|&i| modules[i].name.clone()).collect();
+        self.apply_overrides(&names, true)?;
         for (inner_file, inner_unit) in instances {
             self.instance(modules, inner_file, inner_unit)?;
         }
         for item in pending {
-            self.lower_definition(item)?;
+            if !self.overridden_defs.contains(&item.id) {
+                self.lower_definition(item)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the configuration's overrides of definitions to the names just declared for
+    /// `modules`: `D = value` and `D <- E` replace a definition `D` (or a standard-module
+    /// operator such as `Nat`) everywhere, `D = [M] value` and `D <- [M] E` only in module `M`
+    /// (there they also replace a constant). TLC uses this to replace definitions it cannot
+    /// evaluate, such as `NoVal == CHOOSE v : v \notin Val`, by model values.
+    fn apply_overrides(&mut self, modules: &[String], instance: bool) -> Result<(), TlaError> {
+        let mut entries: Vec<(Named, Override, bool)> = Vec::new();
+        for (name, value) in &self.config.constants {
+            entries.push((name.clone(), Override::Value(value.clone()), false));
+        }
+        for (name, target) in &self.config.substitutions {
+            entries.push((name.clone(), Override::Def(target.clone()), false));
+        }
+        for q in &self.config.qualified {
+            if modules.contains(&q.module) {
+                entries.push((q.name.clone(), q.with.clone(), true));
+            }
+        }
+        for (name, with, qualified) in entries {
+            let replaces = match self.ns.get(&name.name) {
+                Some(Global::Def(id)) => {
+                    self.overridden_defs.insert(*id);
+                    true
+                }
+                Some(_) => qualified && instance,
+                None => {
+                    OVERRIDABLE_BUILTINS.contains(&name.name.as_str())
+                        || Builtin::by_name(&name.name).is_some()
+                }
+            };
+            if !replaces {
+                continue;
+            }
+            let global = match with {
+                Override::Value(value) => Global::Const(cfg_value(&value)),
+                Override::Def(target) => {
+                    let found = if instance {
+                        self.main_ns.get(&target.name)
+                    } else {
+                        self.ns.get(&target.name)
+                    };
+                    match found {
+                        Some(Global::Def(id)) | Some(Global::Alias(id)) => Global::Alias(*id),
+                        Some(Global::Const(value)) => Global::Const(value.clone()),
+                        _ => {
+                            return Err(TlaError::Config {
+                                location: target.location.clone(),
+                                message: format!(
+                                    "`{}` substituted for `{}` is not a definition of the spec",
+                                    target.name, name.name
+                                ),
+                            })
+                        }
+                    }
+                }
+            };
+            self.overridden.insert(name.name.clone());
+            self.ns.insert(name.name, global);
         }
         Ok(())
     }
@@ -993,8 +1103,15 @@ impl<'p> Loader<'p> {
                 span,
             )),
             "string_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::String)), span)),
-            "nat_number_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::Nat)), span)),
-            "int_number_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::Int)), span)),
+            "nat_number_set" | "int_number_set" => {
+                let name = if node.kind() == "nat_number_set" { "Nat" } else { "Int" };
+                if let Some(global) = self.ns.get(name).cloned() {
+                    // Overridden by the configuration (`Nat <- NatOverride`).
+                    return self.apply_global(scope, node, name, Some(global), Vec::new(), span);
+                }
+                let set = if name == "Nat" { LazySet::Nat } else { LazySet::Int };
+                Ok(Self::lit(Value::Lazy(Arc::new(set)), span))
+            }
             "parentheses" => match kids(node).into_iter().next() {
                 Some(inner) => self.expr(scope, inner),
                 None => Err(self.semantic(scope.file, node, "empty parentheses")),

@@ -693,39 +693,39 @@ impl Model for TlaModel {
         if let Err(error) = result {
             return Err(self.model_error(&error, state, "error computing the successors"));
         }
-        'next: for (action, values) in raw {
-            let next = TlaState(values);
-            // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is dropped:
-            // neither stored nor checked. (TLC still counts it as generated; see docs/tla.md.)
-            for constraint in &self.constraints {
-                match self.eval_state(constraint, &next) {
-                    Ok(true) => {}
-                    Ok(false) => continue 'next,
-                    Err(error) => {
-                        return Err(self.model_error(
-                            &error,
-                            &next,
-                            "error evaluating a CONSTRAINT",
-                        ))
-                    }
-                }
-            }
-            for constraint in &self.action_constraints {
-                match self.eval_step(constraint, state, &next) {
-                    Ok(true) => {}
-                    Ok(false) => continue 'next,
-                    Err(error) => {
-                        return Err(self.model_error(
-                            &error,
-                            state,
-                            "error evaluating an ACTION_CONSTRAINT",
-                        ))
-                    }
-                }
-            }
-            out.push((action, next));
-        }
+        out.extend(
+            raw.into_iter()
+                .map(|(action, values)| (action, TlaState(values))),
+        );
         Ok(())
+    }
+
+    fn in_model(&self, state: &TlaState, next: &TlaState) -> Result<bool, ModelError> {
+        // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is counted as
+        // generated and checked against the invariants, but neither stored nor expanded.
+        for constraint in &self.constraints {
+            match self.eval_state(constraint, next) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(error) => {
+                    return Err(self.model_error(&error, next, "error evaluating a CONSTRAINT"))
+                }
+            }
+        }
+        for constraint in &self.action_constraints {
+            match self.eval_step(constraint, state, next) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(error) => {
+                    return Err(self.model_error(
+                        &error,
+                        state,
+                        "error evaluating an ACTION_CONSTRAINT",
+                    ))
+                }
+            }
+        }
+        Ok(true)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
