@@ -180,7 +180,7 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
     constant
 }
 
-fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
+pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
     match &mut e.kind {
         Kind::Lit(_)
         | Kind::Local(_)

@@ -186,6 +186,7 @@ pub fn load_program(path: &Path, config: &Config) -> Result<Program, TlaError> {
         .enumerate()
         .map(|(i, m)| (m.name.clone(), i))
         .collect();
+    loader.trees = modules.iter().map(|m| (m.file, m.tree.clone())).collect();
     loader.run(&modules)?;
     Ok(program)
 }
@@ -387,6 +388,16 @@ struct Loader<'p> {
     overridden: HashSet<String>,
     /// The names of the main module (with what it extends), where override targets are found.
     main_ns: HashMap<String, Global>,
+    /// Per definition, whether its body primes a parameter (`Lose(q) == q' = Tail(q)`): TLC
+    /// substitutes the argument expression for the parameter, so calls of such definitions are
+    /// expanded in place instead of evaluating their arguments first.
+    call_by_name: Vec<bool>,
+    /// Per definition, its file and byte range (to lower its body again when expanded).
+    def_sites: Vec<(u32, usize, usize)>,
+    /// The syntax trees of the loaded files.
+    trees: HashMap<u32, tree_sitter::Tree>,
+    /// The definitions being expanded in place (to stop runaway recursion).
+    expanding: Vec<u32>,
 }
 
 impl<'p> Loader<'p> {
@@ -403,6 +414,10 @@ impl<'p> Loader<'p> {
             overridden_defs: HashSet::new(),
             overridden: HashSet::new(),
             main_ns: HashMap::new(),
+            call_by_name: Vec::new(),
+            def_sites: Vec::new(),
+            trees: HashMap::new(),
+            expanding: Vec::new(),
         }
     }
 
@@ -909,6 +924,9 @@ impl<'p> Loader<'p> {
                         span: span_of(file, unit),
                     });
                     self.param_kinds.push(params);
+                    self.call_by_name.push(false);
+                    self.def_sites
+                        .push((file, unit.start_byte(), unit.end_byte()));
                     self.function_defs
                         .push(unit.kind() == "function_definition");
                     self.local_defs.push(local);
@@ -965,7 +983,15 @@ impl<'p> Loader<'p> {
         let Some(body_node) = node.child_by_field_name("definition") else {
             return Err(self.semantic(item.file, node, "definition without a body"));
         };
-        let body = self.expr(&mut scope, body_node)?;
+        let mut body = self.expr(&mut scope, body_node)?;
+        let arity = self.param_kinds[item.id as usize].len() as u32;
+        let values_only = self.param_kinds[item.id as usize]
+            .iter()
+            .all(|k| *k == ParamKind::Value);
+        if function.is_none() && arity > 0 && values_only {
+            self.call_by_name[item.id as usize] =
+                primes_params(self.program, &mut body, arity, false, 0);
+        }
         let def = &mut self.program.defs[item.id as usize];
         def.body = body;
         def.function = function;
@@ -1490,7 +1516,7 @@ impl<'p> Loader<'p> {
                 match scope.lookup(&name) {
                     Some(Binding::Let(id, _)) => OpRef::Let(id),
                     Some(Binding::OpParam(slot, _)) => OpRef::Param(slot),
-                    Some(Binding::Slot(_)) => {
+                    Some(Binding::Slot(_)) | Some(Binding::Subst(_)) => {
                         return Err(self.semantic(
                             scope.file,
                             node,
@@ -1594,6 +1620,12 @@ impl<'p> Loader<'p> {
                     }
                     mk(Kind::Local(slot))
                 }
+                Binding::Subst(index) => {
+                    if count > 0 {
+                        return arity_error(self, 0);
+                    }
+                    Ok(scope.substs[index as usize].clone())
+                }
                 Binding::OpParam(slot, arity) => {
                     if count != arity {
                         return arity_error(self, arity);
@@ -1618,6 +1650,64 @@ impl<'p> Loader<'p> {
         }
         let global = self.ns.get(name).cloned();
         self.apply_global(scope, node, name, global, arg_nodes, span)
+    }
+
+    /// A call of a definition whose body primes a parameter, expanded in place: its body is
+    /// lowered again in the caller's frame with the parameters standing for the argument
+    /// expressions, so that `q'` in `Lose(q)` called as `Lose(msgQ)` means `msgQ'`.
+    fn expand(&mut self, scope: &mut Scope, id: u32, arg_nodes: &[Node]) -> Result<Expr, TlaError> {
+        let mut args = Vec::with_capacity(arg_nodes.len());
+        for arg in arg_nodes {
+            args.push(self.expr(scope, *arg)?);
+        }
+        let (file, start, end) = self.def_sites[id as usize];
+        let Some(tree) = self.trees.get(&file).cloned() else {
+            return Err(TlaError::Semantic {
+                location: Location {
+                    file: self.path(file),
+                    line: 1,
+                    column: 1,
+                },
+                message: "definition source not loaded".into(),
+            });
+        };
+        let mut node = tree.root_node();
+        while let Some(child) = node.descendant_for_byte_range(start, end) {
+            if child.id() == node.id() {
+                break;
+            }
+            node = child;
+        }
+        while node.start_byte() == start
+            && node.end_byte() == end
+            && node.kind() != "operator_definition"
+        {
+            match node.parent() {
+                Some(p) if p.start_byte() == start && p.end_byte() == end => node = p,
+                _ => break,
+            }
+        }
+        let Some(body_node) = node.child_by_field_name("definition") else {
+            return Err(self.semantic(file, node, "definition without a body"));
+        };
+        let params = field_kids(node, "parameter");
+        let saved_bindings = std::mem::take(&mut scope.bindings);
+        let saved_file = scope.file;
+        let saved_text = std::mem::replace(&mut scope.text, self.text(file));
+        scope.file = file;
+        for (param, arg) in params.into_iter().zip(args) {
+            let name = scope.text_of(param);
+            scope.substs.push(arg);
+            let index = scope.substs.len() as u32 - 1;
+            scope.bindings.push((name, Binding::Subst(index)));
+        }
+        self.expanding.push(id);
+        let body = self.expr(scope, body_node);
+        self.expanding.pop();
+        scope.bindings = saved_bindings;
+        scope.file = saved_file;
+        scope.text = saved_text;
+        body
     }
 
     /// `name(args)` where `name` is the module-level `global` (or a built-in when `None`).
@@ -1667,6 +1757,9 @@ impl<'p> Loader<'p> {
                 let kinds = self.param_kinds[id as usize].clone();
                 if kinds.len() != count {
                     return arity_error(self, kinds.len());
+                }
+                if self.call_by_name[id as usize] && !self.expanding.contains(&id) {
+                    return self.expand(scope, id, &arg_nodes);
                 }
                 let mut args = Vec::with_capacity(count);
                 for (arg, kind) in arg_nodes.iter().zip(&kinds) {
@@ -2033,6 +2126,9 @@ enum Binding {
     OpParam(u32, usize),
     /// A LET definition with its arity.
     Let(u32, usize),
+    /// A parameter of a definition expanded in place: the argument expression
+    /// (`Scope::substs`).
+    Subst(u32),
 }
 
 /// The names in scope while lowering one module-level definition.
@@ -2040,6 +2136,8 @@ struct Scope {
     file: u32,
     text: Arc<str>,
     bindings: Vec<(String, Binding)>,
+    /// The argument expressions of definitions expanded in place.
+    substs: Vec<Expr>,
     slots: u32,
     lowering_lets: Vec<u32>,
     self_recursive_lets: Vec<u32>,
@@ -2053,6 +2151,7 @@ impl Scope {
             file,
             text,
             bindings: Vec::new(),
+            substs: Vec::new(),
             slots: 0,
             lowering_lets: Vec::new(),
             self_recursive_lets: Vec::new(),
@@ -2076,4 +2175,40 @@ impl Scope {
             .find(|(n, _)| n == name)
             .map(|(_, b)| *b)
     }
+}
+
+/// Whether `e` primes (or leaves UNCHANGED) one of the first `arity` slots: the value
+/// parameters of the definition whose body it is.
+fn primes_params(prog: &Program, e: &mut Expr, arity: u32, primed: bool, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    match &mut e.kind {
+        Kind::Local(slot) => return primed && *slot < arity,
+        Kind::Prime(inner) | Kind::Unchanged(inner) => {
+            return primes_params(prog, inner, arity, true, depth + 1)
+        }
+        Kind::LetCall(id, args) => {
+            if args
+                .iter_mut()
+                .any(|a| primes_params(prog, a, arity, primed, depth + 1))
+            {
+                return true;
+            }
+            let Some(def) = prog.lets.get(*id as usize) else {
+                return false;
+            };
+            if def.recursive {
+                return false;
+            }
+            let mut body = def.body.clone();
+            return primes_params(prog, &mut body, arity, primed, depth + 1);
+        }
+        _ => {}
+    }
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(e, &mut children);
+    children
+        .into_iter()
+        .any(|c| primes_params(prog, c, arity, primed, depth + 1))
 }
