@@ -128,7 +128,11 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
     match set {
         Value::Set(elements) => Ok(Arc::clone(elements)),
         Value::Lazy(lazy) => match &**lazy {
-            LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => fail(
+            LazySet::Nat
+            | LazySet::Int
+            | LazySet::String
+            | LazySet::Seq(_)
+            | LazySet::Minus(..) => fail(
                 span,
                 format!(
                     "the set {} is not enumerable (infinite); TLC cannot enumerate it either",
@@ -309,6 +313,7 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
         }
         Value::Lazy(lazy) => match &**lazy {
             LazySet::Nat => Ok(matches!(value, Value::Int(n) if *n >= 0)),
+            LazySet::Minus(a, b) => Ok(member(value, a, span)? && !member(value, b, span)?),
             LazySet::Int => Ok(matches!(value, Value::Int(_))),
             LazySet::String => Ok(matches!(value, Value::Str(_))),
             LazySet::Seq(s) => match value {
@@ -598,6 +603,18 @@ fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v Arc<[Value]>> {
                 other.to_tlc()
             ),
         ),
+    }
+}
+
+/// Whether `v` is a symbolic set that is infinite (`Nat`, `Seq(S)`, `Nat \ {0}`, ...).
+fn is_infinite(v: &Value) -> bool {
+    match v {
+        Value::Lazy(lazy) => match &**lazy {
+            LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => true,
+            LazySet::Minus(a, _) => is_infinite(a),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -1427,6 +1444,10 @@ impl<'a> Ctx<'a> {
                 Ok(Value::set_sorted(out))
             }
             Builtin::SetMinus => {
+                if is_infinite(a) {
+                    // `Nat \ {0}`: kept symbolic, as TLC does, for membership tests.
+                    return Ok(Value::Lazy(Arc::new(LazySet::Minus(a.clone(), b.clone()))));
+                }
                 let x = finite_set(a, span, "\\")?;
                 let mut out = Vec::new();
                 for v in x.iter() {
@@ -1635,10 +1656,7 @@ impl<'a> Ctx<'a> {
             Builtin::Cardinality => Ok(Value::Int(cardinality(&a[0], span)?)),
             Builtin::IsFiniteSet => match &a[0] {
                 Value::Set(_) => Ok(Value::Bool(true)),
-                Value::Lazy(l) => Ok(Value::Bool(!matches!(
-                    **l,
-                    LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_)
-                ))),
+                Value::Lazy(_) => Ok(Value::Bool(!is_infinite(&a[0]))),
                 other => fail(span, format!("IsFiniteSet of {}", other.kind())),
             },
             Builtin::PrintT => {

@@ -124,6 +124,8 @@ pub enum LazySet {
     Records(Vec<(Sym, Value)>),
     /// `A \X B \X ...`.
     Product(Vec<Value>),
+    /// `A \ B` with `A` infinite (`Nat \ {0}`): only membership is defined.
+    Minus(Value, Value),
 }
 
 /// An operator passed as an argument (`Op(F, x)`, `LAMBDA`): not a first-class value, never part
@@ -597,6 +599,11 @@ impl Value {
                         }
                         s.write_tlc(out);
                     }
+                }
+                LazySet::Minus(a, b) => {
+                    a.write_tlc(out);
+                    out.push_str(" \\ ");
+                    b.write_tlc(out);
                 }
             },
             Value::Op(_) => out.push_str("<operator>"),
