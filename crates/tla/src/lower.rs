@@ -1655,11 +1655,7 @@ impl<'p> Loader<'p> {
     /// A call of a definition whose body primes a parameter, expanded in place: its body is
     /// lowered again in the caller's frame with the parameters standing for the argument
     /// expressions, so that `q'` in `Lose(q)` called as `Lose(msgQ)` means `msgQ'`.
-    fn expand(&mut self, scope: &mut Scope, id: u32, arg_nodes: &[Node]) -> Result<Expr, TlaError> {
-        let mut args = Vec::with_capacity(arg_nodes.len());
-        for arg in arg_nodes {
-            args.push(self.expr(scope, *arg)?);
-        }
+    fn expand(&mut self, scope: &mut Scope, id: u32, args: Vec<Expr>) -> Result<Expr, TlaError> {
         let (file, start, end) = self.def_sites[id as usize];
         let Some(tree) = self.trees.get(&file).cloned() else {
             return Err(TlaError::Semantic {
@@ -1758,15 +1754,23 @@ impl<'p> Loader<'p> {
                 if kinds.len() != count {
                     return arity_error(self, kinds.len());
                 }
-                if self.call_by_name[id as usize] && !self.expanding.contains(&id) {
-                    return self.expand(scope, id, &arg_nodes);
-                }
                 let mut args = Vec::with_capacity(count);
                 for (arg, kind) in arg_nodes.iter().zip(&kinds) {
                     args.push(match kind {
                         ParamKind::Value => self.expr(scope, *arg)?,
                         ParamKind::Operator(arity) => self.op_arg(scope, *arg, *arity)?,
                     });
+                }
+                // TLA+ substitutes arguments by name: a definition that primes a parameter, or
+                // an argument that is itself primed (`Send(p, d, memInt, memInt')`), is
+                // expanded in place so that the prime reaches the variable.
+                let by_name =
+                    self.call_by_name[id as usize] || args.iter_mut().any(|a| mentions_prime(a, 0));
+                if by_name
+                    && kinds.iter().all(|k| *k == ParamKind::Value)
+                    && !self.expanding.contains(&id)
+                {
+                    return self.expand(scope, id, args);
                 }
                 mk(Kind::Call(id, args))
             }
@@ -2211,4 +2215,20 @@ fn primes_params(prog: &Program, e: &mut Expr, arity: u32, primed: bool, depth: 
     children
         .into_iter()
         .any(|c| primes_params(prog, c, arity, primed, depth + 1))
+}
+
+/// Whether `e` mentions the next state (a prime or UNCHANGED) outside any definition it calls.
+fn mentions_prime(e: &mut Expr, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    if matches!(
+        e.kind,
+        Kind::Prime(_) | Kind::Unchanged(_) | Kind::UnchangedVars(_) | Kind::StepOrStutter(..)
+    ) {
+        return true;
+    }
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(e, &mut children);
+    children.into_iter().any(|c| mentions_prime(c, depth + 1))
 }

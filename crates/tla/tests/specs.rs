@@ -326,7 +326,8 @@ fn successors_outside_the_constraints_are_checked_and_prevent_deadlock() {
 #[test]
 fn primed_parameters_stand_for_their_arguments() {
     // `Drop(a)` with `Drop(q) == ... q' = Tail(q)` assigns `a'`, through a second operator
-    // too (`DropOne(a, b)` leaves `b` UNCHANGED). TLC, run on this spec: 49 distinct, 169
+    // too (`DropOne(a, b)` leaves `b` UNCHANGED), and `Put(b, b', v)` assigns `b'`. TLC, run on
+    // this spec: 49 distinct, 169
     // generated.
     let (_, report) = run("PrimedParams.tla", None);
     assert_eq!(report.distinct_states, 49);
