@@ -132,7 +132,8 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
             | LazySet::Int
             | LazySet::String
             | LazySet::Seq(_)
-            | LazySet::Minus(..) => fail(
+            | LazySet::Minus(..)
+            | LazySet::Cup(..) => fail(
                 span,
                 format!(
                     "the set {} is not enumerable (infinite); TLC cannot enumerate it either",
@@ -314,6 +315,7 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
         Value::Lazy(lazy) => match &**lazy {
             LazySet::Nat => Ok(matches!(value, Value::Int(n) if *n >= 0)),
             LazySet::Minus(a, b) => Ok(member(value, a, span)? && !member(value, b, span)?),
+            LazySet::Cup(a, b) => Ok(member(value, a, span)? || member(value, b, span)?),
             LazySet::Int => Ok(matches!(value, Value::Int(_))),
             LazySet::String => Ok(matches!(value, Value::Str(_))),
             LazySet::Seq(s) => match value {
@@ -612,7 +614,13 @@ fn is_infinite(v: &Value) -> bool {
         Value::Lazy(lazy) => match &**lazy {
             LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => true,
             LazySet::Minus(a, _) => is_infinite(a),
-            _ => false,
+            LazySet::Cup(a, b) => is_infinite(a) || is_infinite(b),
+            LazySet::Subset(base) => is_infinite(base),
+            LazySet::Functions(domain, range) => {
+                is_infinite(range) && !matches!(domain, Value::Set(d) if d.is_empty())
+            }
+            LazySet::Records(fields) => fields.iter().any(|(_, s)| is_infinite(s)),
+            LazySet::Product(sets) => sets.iter().any(is_infinite),
         },
         _ => false,
     }
@@ -981,7 +989,14 @@ impl<'a> Ctx<'a> {
             Kind::SetEnum(items) => {
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
-                    values.push(force(self.eval(item, env)?, item.span)?);
+                    let value = self.eval(item, env)?;
+                    // An infinite set as an element (`UNION {[D -> Int]}`) stays symbolic: it
+                    // can only be tested for membership, as in TLC.
+                    values.push(if is_infinite(&value) {
+                        value
+                    } else {
+                        force(value, item.span)?
+                    });
                 }
                 Ok(Value::set(values))
             }
@@ -1429,6 +1444,10 @@ impl<'a> Ctx<'a> {
                 Ok(Value::set_sorted((lo..=hi).map(Value::Int).collect()))
             }
             Builtin::Cup => {
+                if is_infinite(a) || is_infinite(b) {
+                    // `Int \cup {NULL}`: kept symbolic, as TLC does, for membership tests.
+                    return Ok(Value::Lazy(Arc::new(LazySet::Cup(a.clone(), b.clone()))));
+                }
                 let x = finite_set(a, span, "\\cup")?;
                 let y = finite_set(b, span, "\\cup")?;
                 Ok(Value::set_sorted(merge_sets(&x, &y)))
@@ -1566,6 +1585,14 @@ impl<'a> Ctx<'a> {
             Builtin::Powerset => Ok(Value::Lazy(Arc::new(LazySet::Subset(a[0].clone())))),
             Builtin::Union => {
                 let outer = finite_set(&a[0], span, "UNION")?;
+                if outer.iter().any(is_infinite) {
+                    // `UNION {[D -> Int]}`: kept symbolic, for membership tests.
+                    let mut sets = outer.iter().cloned();
+                    let first = sets.next().unwrap_or_else(Value::empty_set);
+                    return Ok(
+                        sets.fold(first, |acc, s| Value::Lazy(Arc::new(LazySet::Cup(acc, s))))
+                    );
+                }
                 let mut out = Vec::new();
                 for inner in outer.iter() {
                     out.extend(finite_set(inner, span, "UNION")?.iter().cloned());

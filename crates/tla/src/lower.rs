@@ -22,9 +22,13 @@ pub const STANDARD_MODULES: &[&str] = &[
     "FiniteSets",
     "TLC",
     "Bags",
-    // The proof system's module: its operators (`SMT`, `Zenon`, ...) appear only in proofs,
-    // which the model checker skips.
+    // The proof system's module and its libraries of theorems: their operators (`SMT`,
+    // `Zenon`, ...) and theorems appear only in proofs, which the model checker skips.
     "TLAPS",
+    "NaturalsInduction",
+    "FiniteSetTheorems",
+    "SequenceTheorems",
+    "WellFoundedInduction",
 ];
 
 /// Names of the standard modules that a configuration may override (`Nat <- Def`) besides

@@ -126,6 +126,8 @@ pub enum LazySet {
     Product(Vec<Value>),
     /// `A \ B` with `A` infinite (`Nat \ {0}`): only membership is defined.
     Minus(Value, Value),
+    /// `A \cup B` with `A` or `B` infinite (`Int \cup {NULL}`): only membership is defined.
+    Cup(Value, Value),
 }
 
 /// An operator passed as an argument (`Op(F, x)`, `LAMBDA`): not a first-class value, never part
@@ -603,6 +605,11 @@ impl Value {
                 LazySet::Minus(a, b) => {
                     a.write_tlc(out);
                     out.push_str(" \\ ");
+                    b.write_tlc(out);
+                }
+                LazySet::Cup(a, b) => {
+                    a.write_tlc(out);
+                    out.push_str(" \\union ");
                     b.write_tlc(out);
                 }
             },

@@ -336,8 +336,9 @@ fn primed_parameters_stand_for_their_arguments() {
 }
 
 #[test]
-fn differences_of_infinite_sets_stay_symbolic() {
-    // `Nat \ {0}` in an ASSUME and an invariant, `Seq(Int \ {0})`. TLC, run on this spec:
+fn differences_and_unions_of_infinite_sets_stay_symbolic() {
+    // `Nat \ {0}` in an ASSUME and an invariant, `Seq(Int \ {0})`, `Nat \cup {-1}`,
+    // `UNION {[1..N -> Int \cup {-1}]}`. TLC, run on this spec:
     // 9 distinct, 13 generated.
     let (_, report) = run("InfiniteSets.tla", None);
     assert_eq!(report.distinct_states, 9);

@@ -1,5 +1,5 @@
 ---------------------------- MODULE InfiniteSets ----------------------------
-(* Set differences of infinite sets stay symbolic: `Nat \ {0}` is used only for membership,
+(* Differences and unions of infinite sets stay symbolic: `Nat \ {0}` is used only for membership,
    in an ASSUME and in a type invariant, as TLC allows. *)
 EXTENDS Integers, Sequences, FiniteSets
 CONSTANT N
@@ -12,4 +12,7 @@ TypeOK == /\ clock \in [1..N -> Positive]
           /\ 0 \notin Positive
           /\ <<1, 2>> \in Seq(Int \ {0})
           /\ ~IsFiniteSet(Positive)
+          /\ clock[1] \in Nat \cup {-1}
+          /\ -1 \in {-1} \cup Nat
+          /\ clock \in UNION {[1..N -> Int \cup {-1}]}
 =============================================================================
