@@ -504,27 +504,36 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
 
 /// `f[key]`, or `None` when `key` is outside the domain.
 pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
+    apply_ref(f, key).cloned()
+}
+
+/// A reference to `f[key]`, or `None` when `key` is outside the domain.
+#[inline]
+fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
             if *i >= 1 && (*i as u64) <= elements.len() as u64 {
-                Some(elements[*i as usize - 1].clone())
+                Some(&elements[*i as usize - 1])
             } else {
                 None
             }
         }
         (Value::Record(fields), Value::Str(s)) => {
-            fields.iter().find(|(k, _)| k == s).map(|(_, v)| v.clone())
+            fields.iter().find(|(k, _)| k == s).map(|(_, v)| v)
         }
         (Value::Func(storage), key) => {
             let (domain, values) = func_parts(storage);
             domain
                 .binary_search_by(|k| fast_cmp(k, key))
                 .ok()
-                .and_then(|i| values.get(i).cloned())
+                .and_then(|i| values.get(i))
         }
         _ => None,
     }
 }
+
+/// The longest chain of applications and fields (`f[a][b].c`) walked by reference.
+const CHAIN_MAX: usize = 4;
 
 /// `[f EXCEPT ![key] = value]` when `key` is in the domain; `None` otherwise.
 fn update_function(f: &Value, key: &Value, value: Value) -> Option<Value> {
@@ -1054,6 +1063,11 @@ impl<'a> Ctx<'a> {
                 Ok(Value::function(pairs))
             }
             Kind::Apply(f, args) => {
+                if matches!(f.kind, Kind::Apply(..) | Kind::Field(..)) {
+                    if let Some(v) = self.apply_chain(e, env)? {
+                        return Ok(v);
+                    }
+                }
                 let key = self.key(args, env)?;
                 let f_owned = if self.peekable(f) {
                     None
@@ -1109,6 +1123,11 @@ impl<'a> Ctx<'a> {
                 Ok(Value::Lazy(Arc::new(LazySet::Records(values))))
             }
             Kind::Field(record, field) => {
+                if matches!(record.kind, Kind::Apply(..) | Kind::Field(..)) {
+                    if let Some(v) = self.apply_chain(e, env)? {
+                        return Ok(v);
+                    }
+                }
                 let r_owned = if self.peekable(record) {
                     None
                 } else {
@@ -1154,6 +1173,49 @@ impl<'a> Ctx<'a> {
                 format!("the temporal operator {what} cannot be evaluated in a state or action"),
             ),
         }
+    }
+
+    /// `f[a][b].c` whose innermost function `f` is a variable, bound name or constant: the
+    /// keys are evaluated, then the chain is walked by reference and only the result is cloned
+    /// (the intermediate functions cost no reference counting). `None` when the chain does not
+    /// have that form or a step fails (the caller then evaluates it step by step, and reports
+    /// the failing step).
+    fn apply_chain(&self, e: &Expr, env: &mut Env) -> EResult<Option<Value>> {
+        let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
+        let mut count = 0;
+        let mut root = e;
+        loop {
+            match &root.kind {
+                Kind::Apply(f, _) | Kind::Field(f, _) => {
+                    if count == CHAIN_MAX {
+                        return Ok(None);
+                    }
+                    steps[count] = root;
+                    count += 1;
+                    root = f;
+                }
+                _ => break,
+            }
+        }
+        if !self.peekable(root) {
+            return Ok(None);
+        }
+        let mut keys: [Value; CHAIN_MAX] = std::array::from_fn(|_| Value::Bool(false));
+        for i in 0..count {
+            keys[i] = match &steps[i].kind {
+                Kind::Apply(_, args) => self.key(args, env)?,
+                Kind::Field(_, field) => Value::Str(*field),
+                _ => return Ok(None),
+            };
+        }
+        let mut value = self.peek(root, env)?;
+        for key in keys[..count].iter().rev() {
+            match apply_ref(value, key) {
+                Some(v) => value = v,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(value.clone()))
     }
 
     fn key(&self, args: &[Expr], env: &mut Env) -> EResult<Value> {
