@@ -1168,6 +1168,19 @@ impl<'a> Ctx<'a> {
                 span,
                 "the temporal operator [] cannot be evaluated in a state or action",
             ),
+            Kind::Enabled(action) => {
+                if self.mode != Mode::Next {
+                    return fail(
+                        span,
+                        "ENABLED is evaluated in a state (an invariant or a guard), not here",
+                    );
+                }
+                let mut out = Vec::new();
+                let mut enumerator =
+                    crate::action::Enumerator::new(self.prog, self.cur, false, &mut out);
+                let frame = (env.base, env.size);
+                Ok(Value::Bool(enumerator.enabled(action, frame, env)?))
+            }
             Kind::Temporal(what) => fail(
                 span,
                 format!("the temporal operator {what} cannot be evaluated in a state or action"),

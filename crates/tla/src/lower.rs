@@ -1845,7 +1845,8 @@ impl<'p> Loader<'p> {
             }
             "eventually" => return mk(Kind::Temporal("<> (eventually)")),
             "enabled" => {
-                return Err(self.unsupported(scope.file, node, "ENABLED"));
+                let action = self.expr(scope, rhs)?;
+                return mk(Kind::Enabled(Box::new(action)));
             }
             _ => {}
         }

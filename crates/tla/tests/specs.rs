@@ -356,3 +356,18 @@ fn differences_and_unions_of_infinite_sets_stay_symbolic() {
         "{error}"
     );
 }
+
+#[test]
+fn enabled_is_evaluated_in_actions_and_invariants() {
+    // `Flip` happens only when `Inc` is not enabled; `ENABLED (x' = x)` is true although it
+    // leaves `y'` unassigned. TLC, run on this spec: 5 distinct, 6 generated.
+    let (_, report) = run("Enabled.tla", None);
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(report.generated_states, 6);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    // `ENABLED Inc` as an invariant fails at x = 3, after three `Inc` steps (as TLC reports).
+    let (_, report) = run("Enabled.tla", Some("EnabledWrong.cfg"));
+    assert_eq!(report.verdict(), Verdict::Violated);
+    let failed = report.property("AlwaysCanInc").expect("AlwaysCanInc");
+    assert_eq!(failed.trace.as_ref().map(|t| t.steps.len()), Some(4));
+}
