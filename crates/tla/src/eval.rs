@@ -1197,18 +1197,13 @@ impl<'a> Ctx<'a> {
         let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
         let mut count = 0;
         let mut root = e;
-        loop {
-            match &root.kind {
-                Kind::Apply(f, _) | Kind::Field(f, _) => {
-                    if count == CHAIN_MAX {
-                        return Ok(None);
-                    }
-                    steps[count] = root;
-                    count += 1;
-                    root = f;
-                }
-                _ => break,
+        while let Kind::Apply(f, _) | Kind::Field(f, _) = &root.kind {
+            if count == CHAIN_MAX {
+                return Ok(None);
             }
+            steps[count] = root;
+            count += 1;
+            root = f;
         }
         if !self.peekable(root) {
             return Ok(None);

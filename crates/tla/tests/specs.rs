@@ -345,12 +345,12 @@ fn differences_and_unions_of_infinite_sets_stay_symbolic() {
     assert_eq!(report.generated_states, 13);
     assert_eq!(report.verdict(), Verdict::Holds);
     // With N = 0 the assumption `N \in Nat \ {0}` is false (TLC: "Assumption ... is false").
-    let error = valence_tla::load(
+    let Err(error) = valence_tla::load(
         &spec("InfiniteSets.tla"),
         Some(&spec("InfiniteSetsZero.cfg")),
-    )
-    .err()
-    .expect("a false assumption");
+    ) else {
+        panic!("the assumption must be false for N = 0");
+    };
     assert!(
         error.to_string().contains("InfiniteSets.tla:6:8:"),
         "{error}"
