@@ -459,6 +459,34 @@ impl<'a> Enumerator<'a> {
                 }
                 self.guard(e, frame, env, cont)
             }
+            Kind::Builtin(crate::ast::Builtin::SubsetEq, args) => {
+                // `x' \subseteq S` with `x'` unassigned: one branch per subset of S (TLC).
+                if let [lhs, rhs] = args.as_slice() {
+                    if let Some(index) = self.target(lhs) {
+                        if self.next[index].is_none() {
+                            let set = self.eval(rhs, frame, env)?;
+                            let subsets = Value::Lazy(std::sync::Arc::new(
+                                crate::value::LazySet::Subset(set),
+                            ));
+                            let elements = enumerate(&subsets, rhs.span)?;
+                            for v in elements.iter() {
+                                self.assign(index, v.clone(), cont, env)?;
+                            }
+                            return Ok(());
+                        }
+                    }
+                }
+                self.guard(e, frame, env, cont)
+            }
+            Kind::Implies(p, q) => {
+                // As TLC: when P holds, Q is processed as an action (its disjunctions and
+                // existential choices branch); otherwise the conjunct holds.
+                if self.eval_bool(p, frame, env)? {
+                    self.go(q, frame, env, cont)
+                } else {
+                    self.proceed(cont, env)
+                }
+            }
             _ => self.guard(e, frame, env, cont),
         }
     }

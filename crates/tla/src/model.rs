@@ -422,14 +422,15 @@ impl TlaModel {
                 ),
             });
         }
+        // Initial states outside the CONSTRAINTs are kept here: the checker counts them as
+        // generated and checks them, but does not store them (`in_model`), as TLC does. The
+        // constraints are evaluated now so that an error in them is reported at load time.
         let mut states = Vec::new();
         for (_, values) in out {
             let state = TlaState(values);
-            let mut keep = true;
             for constraint in &self.constraints {
                 match self.eval_state(constraint, &state) {
-                    Ok(true) => {}
-                    Ok(false) => keep = false,
+                    Ok(_) => {}
                     Err(error) => {
                         let fallback = self.prog.location(constraint.expr.span);
                         return Err(TlaError::Eval {
@@ -443,9 +444,7 @@ impl TlaModel {
                     }
                 }
             }
-            if keep {
-                states.push(state);
-            }
+            states.push(state);
         }
         Ok(states)
     }
@@ -700,7 +699,7 @@ impl Model for TlaModel {
         Ok(())
     }
 
-    fn in_model(&self, state: &TlaState, next: &TlaState) -> Result<bool, ModelError> {
+    fn in_model(&self, state: Option<&TlaState>, next: &TlaState) -> Result<bool, ModelError> {
         // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is counted as
         // generated and checked against the invariants, but neither stored nor expanded.
         for constraint in &self.constraints {
@@ -712,6 +711,9 @@ impl Model for TlaModel {
                 }
             }
         }
+        let Some(state) = state else {
+            return Ok(true);
+        };
         for constraint in &self.action_constraints {
             match self.eval_step(constraint, state, next) {
                 Ok(true) => {}

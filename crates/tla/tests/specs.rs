@@ -371,3 +371,24 @@ fn enabled_is_evaluated_in_actions_and_invariants() {
     let failed = report.property("AlwaysCanInc").expect("AlwaysCanInc");
     assert_eq!(failed.trace.as_ref().map(|t| t.steps.len()), Some(4));
 }
+
+#[test]
+fn initial_states_outside_the_constraints_count_as_generated() {
+    // `y = 1` is an initial state outside `YEven`: generated, not stored (TLC, run on this
+    // spec: "2 states generated, with 1 of them distinct"; 12 distinct, 26 generated).
+    let (_, report) = run("Counter.tla", Some("CounterEven.cfg"));
+    assert_eq!(report.distinct_states, 12);
+    assert_eq!(report.generated_states, 26);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn implications_and_subsets_in_actions_branch_as_in_tlc() {
+    // In an action, `P => Q` processes Q as an action when P holds (its `\E` branches), and
+    // `x' \subseteq S` assigns every subset. TLC, run on this spec: 17 distinct, 81 generated
+    // (1 + 8 subsets x 2 choices of k + 8 x 8).
+    let (_, report) = run("ActionForms.tla", None);
+    assert_eq!(report.distinct_states, 17);
+    assert_eq!(report.generated_states, 81);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
