@@ -838,30 +838,62 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
 
 /// `value` with its model values renamed by `perm`.
 fn permute(value: &Value, perm: &[(Sym, Sym)]) -> Value {
+    permute_changed(value, perm).unwrap_or_else(|| value.clone())
+}
+
+/// `value` with its model values renamed by `perm`, or `None` when that changes nothing: parts
+/// without model values are shared, not copied (most of a state, under most permutations).
+fn permute_changed(value: &Value, perm: &[(Sym, Sym)]) -> Option<Value> {
     match value {
         Value::Model(s) => match perm.binary_search_by_key(s, |(from, _)| *from) {
-            Ok(i) => Value::Model(perm[i].1),
-            Err(_) => value.clone(),
+            Ok(i) if perm[i].1 != *s => Some(Value::Model(perm[i].1)),
+            _ => None,
         },
-        Value::Set(elements) => Value::set(elements.iter().map(|e| permute(e, perm)).collect()),
-        Value::Seq(elements) => {
-            Value::Seq(shared(elements.iter().map(|e| permute(e, perm)).collect()))
+        Value::Set(elements) => {
+            let changed = changed_elements(elements, perm)?;
+            Some(Value::set(changed))
         }
-        Value::Record(fields) => Value::Record(shared(
-            fields.iter().map(|(k, v)| (*k, permute(v, perm))).collect(),
-        )),
+        Value::Seq(elements) => {
+            let changed = changed_elements(elements, perm)?;
+            Some(Value::Seq(shared(changed)))
+        }
+        Value::Record(fields) => {
+            let first = fields
+                .iter()
+                .position(|(_, v)| permute_changed(v, perm).is_some())?;
+            let mut out: Vec<(Sym, Value)> = fields[..first].to_vec();
+            out.extend(fields[first..].iter().map(|(k, v)| (*k, permute(v, perm))));
+            Some(Value::Record(shared(out)))
+        }
         Value::Func(storage) => {
             let (domain, values) = crate::value::func_parts(storage);
-            Value::function(
+            let keys_change = domain.iter().any(|k| permute_changed(k, perm).is_some());
+            if !keys_change && values.iter().all(|v| permute_changed(v, perm).is_none()) {
+                return None;
+            }
+            Some(Value::function(
                 domain
                     .iter()
                     .zip(values)
                     .map(|(k, v)| (permute(k, perm), permute(v, perm)))
                     .collect(),
-            )
+            ))
         }
-        other => other.clone(),
+        _ => None,
     }
+}
+
+/// The elements of a set or sequence renamed by `perm`, or `None` when none changes.
+fn changed_elements(elements: &[Value], perm: &[(Sym, Sym)]) -> Option<Vec<Value>> {
+    let (first, renamed) = elements
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| permute_changed(e, perm).map(|r| (i, r)))?;
+    let mut out = Vec::with_capacity(elements.len());
+    out.extend_from_slice(&elements[..first]);
+    out.push(renamed);
+    out.extend(elements[first + 1..].iter().map(|e| permute(e, perm)));
+    Some(out)
 }
 
 /// A trace in TLC's style: `State 1: <Initial predicate>`, then `State n: <Action>`, each
