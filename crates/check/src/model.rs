@@ -76,6 +76,20 @@ pub trait Model: Send + Sync + Sized {
         Ok(())
     }
 
+    /// Whether `next` belongs to the model (TLA+'s CONSTRAINT, and ACTION_CONSTRAINT for the
+    /// step from `state`; `state` is `None` for an initial state). A state outside it is
+    /// counted as generated and its state properties are checked, but it is neither stored nor
+    /// expanded; it still counts as a successor, so its source is no deadlock. This is what
+    /// TLC does with its constraints.
+    fn in_model(
+        &self,
+        state: Option<&Self::State>,
+        next: &Self::State,
+    ) -> Result<bool, ModelError> {
+        let _ = (state, next);
+        Ok(true)
+    }
+
     /// States outside the bounds are counted and checked but not expanded.
     fn within_bounds(&self, state: &Self::State) -> bool {
         let _ = state;

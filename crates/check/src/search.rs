@@ -334,6 +334,30 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
+    /// The initial states inside the model, and how many were generated. Those outside it
+    /// (TLA+'s CONSTRAINT) are counted and, with `check`, checked, but not kept.
+    fn initial_states(&self, check: bool) -> (Vec<M::State>, u64) {
+        let all = self.model.init_states();
+        let generated = all.len() as u64;
+        let mut kept = Vec::with_capacity(all.len());
+        for state in all {
+            let known = || Target::Known(self.render(&[(None, &state)]));
+            match self.model.in_model(None, &state) {
+                Ok(true) => kept.push(state),
+                Ok(false) => {
+                    if check {
+                        self.check_state(&state, &known);
+                    }
+                }
+                Err(error) => {
+                    self.fail(error, known());
+                    break;
+                }
+            }
+        }
+        (kept, generated)
+    }
+
     fn has_step_properties(&self) -> bool {
         self.step_properties
     }
@@ -378,9 +402,8 @@ impl<'a, M: Model> Search<'a, M> {
         rebuild: Option<(&HashSet<Fingerprint>, usize)>,
     ) -> usize {
         let mut level: Level<M> = vec![Vec::new()];
-        let mut generated = 0;
-        for state in self.model.init_states() {
-            generated += 1;
+        let (initial, generated) = self.initial_states(rebuild.is_none());
+        for state in initial {
             let fp = self.fingerprint(&state);
             if visited.insert(fp, 0) {
                 self.distinct.fetch_add(1, Ordering::Relaxed);
@@ -525,6 +548,20 @@ impl<'a, M: Model> Search<'a, M> {
             if check_steps {
                 self.check_step(state, &action, &next, &|| Target::Step { fp, depth, index });
             }
+            match self.model.in_model(Some(state), &next) {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Outside the model's constraints: checked, neither stored nor expanded.
+                    if !rebuilding {
+                        self.check_state(&next, &|| Target::Step { fp, depth, index });
+                    }
+                    continue;
+                }
+                Err(error) => {
+                    self.fail(error, Target::Step { fp, depth, index });
+                    return;
+                }
+            }
             let next_fp = self.fingerprint(&next);
             // A step back to the same state needs no lookup: that state is known.
             if next_fp != fp {
@@ -606,8 +643,9 @@ impl<'a, M: Model> Search<'a, M> {
         let mut generated = 0u64;
         let step_properties = self.has_step_properties();
         let mut scratch = Vec::new();
-        'walk: for init in self.model.init_states() {
-            generated += 1;
+        let (initial, initial_generated) = self.initial_states(true);
+        generated += initial_generated;
+        'walk: for init in initial {
             if !visited.insert(self.fingerprint(&init)) {
                 continue;
             }
@@ -643,6 +681,21 @@ impl<'a, M: Model> Search<'a, M> {
                             Target::Known(self.render_stack(&stack, None))
                         });
                     }
+                    // Successors outside the model's constraints are checked, not visited.
+                    let mut kept = Vec::with_capacity(successors.len());
+                    for (action, next) in successors {
+                        match self.model.in_model(Some(&stack[top].state), &next) {
+                            Ok(true) => kept.push((action, next)),
+                            Ok(false) => self.check_state(&next, &|| {
+                                Target::Known(self.render_stack(&stack, Some((&action, &next))))
+                            }),
+                            Err(error) => {
+                                self.fail(error, Target::Known(self.render_stack(&stack, None)));
+                                break 'walk;
+                            }
+                        }
+                    }
+                    let mut successors = kept;
                     // Popped from the back, so reverse to visit in the model's order.
                     successors.reverse();
                     stack[top].successors = successors;
@@ -688,9 +741,8 @@ impl<'a, M: Model> Search<'a, M> {
     fn random(&self, seed: u64, walks: u64) -> Report {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let visited = FingerprintSet::new(1);
-        let init = self.model.init_states();
+        let (init, mut generated) = self.initial_states(true);
         let max_walk = self.options.max_depth.unwrap_or(RANDOM_WALK_DEPTH_DEFAULT);
-        let mut generated = init.len() as u64;
         let mut max_depth = 0;
         let mut successors = Vec::new();
         let mut scratch = Vec::new();
@@ -731,6 +783,33 @@ impl<'a, M: Model> Search<'a, M> {
                     if self.deadlock {
                         self.decide(self.deadlock_slot(), || Target::Known(render(&path)));
                     }
+                    break;
+                }
+                // Successors outside the model's constraints are checked, never walked to.
+                let mut failed = None;
+                successors.retain(
+                    |(action, next)| match self.model.in_model(Some(state), next) {
+                        Ok(true) => true,
+                        Ok(false) => {
+                            self.check_state(next, &|| {
+                                let mut states: Vec<_> =
+                                    path.iter().map(|(a, s)| (a.as_ref(), s)).collect();
+                                states.push((Some(action), next));
+                                Target::Known(self.render(&states))
+                            });
+                            false
+                        }
+                        Err(error) => {
+                            failed.get_or_insert(error);
+                            false
+                        }
+                    },
+                );
+                if let Some(error) = failed {
+                    self.fail(error, Target::Known(render(&path)));
+                    break;
+                }
+                if successors.is_empty() {
                     break;
                 }
                 let (action, next) = successors.swap_remove(rng.random_range(0..successors.len()));

@@ -71,6 +71,8 @@ pub struct Enumerator<'a> {
     /// label is built only for the successors actually emitted.
     label: Option<(ActionName, usize)>,
     out: &'a mut Vec<(TlaAction, Box<[Value]>)>,
+    /// For `ENABLED A`: a way to satisfy the action is enough, whatever it leaves unassigned.
+    enabled_only: bool,
 }
 
 impl<'a> Enumerator<'a> {
@@ -88,7 +90,26 @@ impl<'a> Enumerator<'a> {
             init,
             label: None,
             out,
+            enabled_only: false,
         }
+    }
+
+    /// `ENABLED action` in the frame `frame` of `env`: whether some way of satisfying the
+    /// action exists from the current state (the primed variables it does not mention may stay
+    /// unassigned, as in TLC).
+    pub fn enabled(
+        &mut self,
+        action: &Expr,
+        frame: (usize, usize),
+        env: &mut Env,
+    ) -> EResult<bool> {
+        self.enabled_only = true;
+        let saved = (env.base, env.size);
+        let result = self.go(action, frame, env, &Cont::Done);
+        env.base = saved.0;
+        env.size = saved.1;
+        result?;
+        Ok(!self.out.is_empty())
     }
 
     /// Enumerates `action`, which needs a frame of `frame_size` slots (pushed here). Definitions
@@ -171,6 +192,18 @@ impl<'a> Enumerator<'a> {
     }
 
     fn emit(&mut self, env: &Env) -> EResult<()> {
+        if self.enabled_only {
+            if self.out.is_empty() {
+                self.out.push((
+                    TlaAction {
+                        name: ActionName::Next,
+                        args: Box::new([]),
+                    },
+                    Box::new([]),
+                ));
+            }
+            return Ok(());
+        }
         let mut state = Vec::with_capacity(self.next.len());
         for (i, v) in self.next.iter().enumerate() {
             match v {
@@ -425,6 +458,34 @@ impl<'a> Enumerator<'a> {
                     }
                 }
                 self.guard(e, frame, env, cont)
+            }
+            Kind::Builtin(crate::ast::Builtin::SubsetEq, args) => {
+                // `x' \subseteq S` with `x'` unassigned: one branch per subset of S (TLC).
+                if let [lhs, rhs] = args.as_slice() {
+                    if let Some(index) = self.target(lhs) {
+                        if self.next[index].is_none() {
+                            let set = self.eval(rhs, frame, env)?;
+                            let subsets = Value::Lazy(std::sync::Arc::new(
+                                crate::value::LazySet::Subset(set),
+                            ));
+                            let elements = enumerate(&subsets, rhs.span)?;
+                            for v in elements.iter() {
+                                self.assign(index, v.clone(), cont, env)?;
+                            }
+                            return Ok(());
+                        }
+                    }
+                }
+                self.guard(e, frame, env, cont)
+            }
+            Kind::Implies(p, q) => {
+                // As TLC: when P holds, Q is processed as an action (its disjunctions and
+                // existential choices branch); otherwise the conjunct holds.
+                if self.eval_bool(p, frame, env)? {
+                    self.go(q, frame, env, cont)
+                } else {
+                    self.proceed(cont, env)
+                }
             }
             _ => self.guard(e, frame, env, cont),
         }

@@ -267,6 +267,8 @@ pub enum Kind {
     Tuple(Vec<Expr>),
     /// `[A]_v`: A or v unchanged.
     StepOrStutter(Box<Expr>, Box<Expr>),
+    /// `ENABLED A`: whether the action `A` has a successor from the current state.
+    Enabled(Box<Expr>),
     /// `[]F`: kept so that SPECIFICATION and PROPERTY can be analysed; an error if evaluated.
     Always(Box<Expr>),
     /// Something only a temporal checker understands; an error if evaluated.

@@ -28,6 +28,26 @@ pub struct Named {
     pub location: Location,
 }
 
+/// An override of a name in one module: `C = [M] value` or `C <- [M] Def`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Qualified {
+    /// The module `M`.
+    pub module: String,
+    /// The name overridden.
+    pub name: Named,
+    /// The value or definition that replaces it.
+    pub with: Override,
+}
+
+/// What replaces a name in the configuration.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Override {
+    /// `= value`.
+    Value(CfgValue),
+    /// `<- Def`.
+    Def(Named),
+}
+
 /// A parsed configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Config {
@@ -35,6 +55,10 @@ pub struct Config {
     pub constants: Vec<(Named, CfgValue)>,
     /// `C <- Def`.
     pub substitutions: Vec<(Named, Named)>,
+    /// `C = [M] value` and `C <- [M] Def`: an override that applies in module `M` only.
+    pub qualified: Vec<Qualified>,
+    /// Whether an ALIAS section was given (it only changes how TLC prints traces; ignored).
+    pub alias: Option<Named>,
     /// INIT.
     pub init: Option<Named>,
     /// NEXT.
@@ -396,6 +420,17 @@ impl Parser<'_> {
         })
     }
 
+    /// `[Module]` before a value or a definition in CONSTANTS.
+    fn qualifier(&mut self) -> Result<Option<String>, TlaError> {
+        if self.peek() != Some(&Token::Symbol("[")) {
+            return Ok(None);
+        }
+        self.pos += 1;
+        let module = self.name()?;
+        self.expect("]")?;
+        Ok(Some(module.name))
+    }
+
     fn constants(&mut self, config: &mut Config) -> Result<(), TlaError> {
         while self.peek().is_some() && !self.at_section() {
             let name = self.name()?;
@@ -408,18 +443,31 @@ impl Parser<'_> {
             match self.peek() {
                 Some(Token::Symbol("=")) => {
                     self.pos += 1;
-                    let value = self.value()?;
-                    config.constants.push((name, value));
+                    if let Some(module) = self.qualifier()? {
+                        let value = self.value()?;
+                        config.qualified.push(Qualified {
+                            module,
+                            name,
+                            with: Override::Value(value),
+                        });
+                    } else {
+                        let value = self.value()?;
+                        config.constants.push((name, value));
+                    }
                 }
                 Some(Token::Symbol("<-")) => {
                     self.pos += 1;
-                    if self.peek() == Some(&Token::Symbol("[")) {
-                        return Err(self.error_here(
-                            "module-qualified substitutions `<- [Module]` are not supported",
-                        ));
+                    if let Some(module) = self.qualifier()? {
+                        let target = self.name()?;
+                        config.qualified.push(Qualified {
+                            module,
+                            name,
+                            with: Override::Def(target),
+                        });
+                    } else {
+                        let target = self.name()?;
+                        config.substitutions.push((name, target));
                     }
-                    let target = self.name()?;
-                    config.substitutions.push((name, target));
                 }
                 _ => return Err(self.error_here("expected `=` or `<-` after a constant")),
             }
@@ -453,7 +501,8 @@ impl Parser<'_> {
                         _ => return Err(self.error_here("CHECK_DEADLOCK takes TRUE or FALSE")),
                     })
                 }
-                "ALIAS" | "POSTCONDITION" => {
+                "ALIAS" => config.alias = Some(self.single("ALIAS")?),
+                "POSTCONDITION" => {
                     return Err(TlaError::Unsupported {
                         location,
                         message: format!("the {section} section of the configuration"),

@@ -128,7 +128,12 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
     match set {
         Value::Set(elements) => Ok(Arc::clone(elements)),
         Value::Lazy(lazy) => match &**lazy {
-            LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => fail(
+            LazySet::Nat
+            | LazySet::Int
+            | LazySet::String
+            | LazySet::Seq(_)
+            | LazySet::Minus(..)
+            | LazySet::Cup(..) => fail(
                 span,
                 format!(
                     "the set {} is not enumerable (infinite); TLC cannot enumerate it either",
@@ -309,6 +314,8 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
         }
         Value::Lazy(lazy) => match &**lazy {
             LazySet::Nat => Ok(matches!(value, Value::Int(n) if *n >= 0)),
+            LazySet::Minus(a, b) => Ok(member(value, a, span)? && !member(value, b, span)?),
+            LazySet::Cup(a, b) => Ok(member(value, a, span)? || member(value, b, span)?),
             LazySet::Int => Ok(matches!(value, Value::Int(_))),
             LazySet::String => Ok(matches!(value, Value::Str(_))),
             LazySet::Seq(s) => match value {
@@ -497,27 +504,36 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
 
 /// `f[key]`, or `None` when `key` is outside the domain.
 pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
+    apply_ref(f, key).cloned()
+}
+
+/// A reference to `f[key]`, or `None` when `key` is outside the domain.
+#[inline]
+fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
             if *i >= 1 && (*i as u64) <= elements.len() as u64 {
-                Some(elements[*i as usize - 1].clone())
+                Some(&elements[*i as usize - 1])
             } else {
                 None
             }
         }
         (Value::Record(fields), Value::Str(s)) => {
-            fields.iter().find(|(k, _)| k == s).map(|(_, v)| v.clone())
+            fields.iter().find(|(k, _)| k == s).map(|(_, v)| v)
         }
         (Value::Func(storage), key) => {
             let (domain, values) = func_parts(storage);
             domain
                 .binary_search_by(|k| fast_cmp(k, key))
                 .ok()
-                .and_then(|i| values.get(i).cloned())
+                .and_then(|i| values.get(i))
         }
         _ => None,
     }
 }
+
+/// The longest chain of applications and fields (`f[a][b].c`) walked by reference.
+const CHAIN_MAX: usize = 4;
 
 /// `[f EXCEPT ![key] = value]` when `key` is in the domain; `None` otherwise.
 fn update_function(f: &Value, key: &Value, value: Value) -> Option<Value> {
@@ -598,6 +614,24 @@ fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v Arc<[Value]>> {
                 other.to_tlc()
             ),
         ),
+    }
+}
+
+/// Whether `v` is a symbolic set that is infinite (`Nat`, `Seq(S)`, `Nat \ {0}`, ...).
+fn is_infinite(v: &Value) -> bool {
+    match v {
+        Value::Lazy(lazy) => match &**lazy {
+            LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => true,
+            LazySet::Minus(a, _) => is_infinite(a),
+            LazySet::Cup(a, b) => is_infinite(a) || is_infinite(b),
+            LazySet::Subset(base) => is_infinite(base),
+            LazySet::Functions(domain, range) => {
+                is_infinite(range) && !matches!(domain, Value::Set(d) if d.is_empty())
+            }
+            LazySet::Records(fields) => fields.iter().any(|(_, s)| is_infinite(s)),
+            LazySet::Product(sets) => sets.iter().any(is_infinite),
+        },
+        _ => false,
     }
 }
 
@@ -964,7 +998,14 @@ impl<'a> Ctx<'a> {
             Kind::SetEnum(items) => {
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
-                    values.push(force(self.eval(item, env)?, item.span)?);
+                    let value = self.eval(item, env)?;
+                    // An infinite set as an element (`UNION {[D -> Int]}`) stays symbolic: it
+                    // can only be tested for membership, as in TLC.
+                    values.push(if is_infinite(&value) {
+                        value
+                    } else {
+                        force(value, item.span)?
+                    });
                 }
                 Ok(Value::set(values))
             }
@@ -1022,6 +1063,11 @@ impl<'a> Ctx<'a> {
                 Ok(Value::function(pairs))
             }
             Kind::Apply(f, args) => {
+                if matches!(f.kind, Kind::Apply(..) | Kind::Field(..)) {
+                    if let Some(v) = self.apply_chain(e, env)? {
+                        return Ok(v);
+                    }
+                }
                 let key = self.key(args, env)?;
                 let f_owned = if self.peekable(f) {
                     None
@@ -1077,6 +1123,11 @@ impl<'a> Ctx<'a> {
                 Ok(Value::Lazy(Arc::new(LazySet::Records(values))))
             }
             Kind::Field(record, field) => {
+                if matches!(record.kind, Kind::Apply(..) | Kind::Field(..)) {
+                    if let Some(v) = self.apply_chain(e, env)? {
+                        return Ok(v);
+                    }
+                }
                 let r_owned = if self.peekable(record) {
                     None
                 } else {
@@ -1117,11 +1168,62 @@ impl<'a> Ctx<'a> {
                 span,
                 "the temporal operator [] cannot be evaluated in a state or action",
             ),
+            Kind::Enabled(action) => {
+                if self.mode != Mode::Next {
+                    return fail(
+                        span,
+                        "ENABLED is evaluated in a state (an invariant or a guard), not here",
+                    );
+                }
+                let mut out = Vec::new();
+                let mut enumerator =
+                    crate::action::Enumerator::new(self.prog, self.cur, false, &mut out);
+                let frame = (env.base, env.size);
+                Ok(Value::Bool(enumerator.enabled(action, frame, env)?))
+            }
             Kind::Temporal(what) => fail(
                 span,
                 format!("the temporal operator {what} cannot be evaluated in a state or action"),
             ),
         }
+    }
+
+    /// `f[a][b].c` whose innermost function `f` is a variable, bound name or constant: the
+    /// keys are evaluated, then the chain is walked by reference and only the result is cloned
+    /// (the intermediate functions cost no reference counting). `None` when the chain does not
+    /// have that form or a step fails (the caller then evaluates it step by step, and reports
+    /// the failing step).
+    fn apply_chain(&self, e: &Expr, env: &mut Env) -> EResult<Option<Value>> {
+        let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
+        let mut count = 0;
+        let mut root = e;
+        while let Kind::Apply(f, _) | Kind::Field(f, _) = &root.kind {
+            if count == CHAIN_MAX {
+                return Ok(None);
+            }
+            steps[count] = root;
+            count += 1;
+            root = f;
+        }
+        if !self.peekable(root) {
+            return Ok(None);
+        }
+        let mut keys: [Value; CHAIN_MAX] = std::array::from_fn(|_| Value::Bool(false));
+        for i in 0..count {
+            keys[i] = match &steps[i].kind {
+                Kind::Apply(_, args) => self.key(args, env)?,
+                Kind::Field(_, field) => Value::Str(*field),
+                _ => return Ok(None),
+            };
+        }
+        let mut value = self.peek(root, env)?;
+        for key in keys[..count].iter().rev() {
+            match apply_ref(value, key) {
+                Some(v) => value = v,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(value.clone()))
     }
 
     fn key(&self, args: &[Expr], env: &mut Env) -> EResult<Value> {
@@ -1412,6 +1514,10 @@ impl<'a> Ctx<'a> {
                 Ok(Value::set_sorted((lo..=hi).map(Value::Int).collect()))
             }
             Builtin::Cup => {
+                if is_infinite(a) || is_infinite(b) {
+                    // `Int \cup {NULL}`: kept symbolic, as TLC does, for membership tests.
+                    return Ok(Value::Lazy(Arc::new(LazySet::Cup(a.clone(), b.clone()))));
+                }
                 let x = finite_set(a, span, "\\cup")?;
                 let y = finite_set(b, span, "\\cup")?;
                 Ok(Value::set_sorted(merge_sets(&x, &y)))
@@ -1427,6 +1533,10 @@ impl<'a> Ctx<'a> {
                 Ok(Value::set_sorted(out))
             }
             Builtin::SetMinus => {
+                if is_infinite(a) {
+                    // `Nat \ {0}`: kept symbolic, as TLC does, for membership tests.
+                    return Ok(Value::Lazy(Arc::new(LazySet::Minus(a.clone(), b.clone()))));
+                }
                 let x = finite_set(a, span, "\\")?;
                 let mut out = Vec::new();
                 for v in x.iter() {
@@ -1545,6 +1655,14 @@ impl<'a> Ctx<'a> {
             Builtin::Powerset => Ok(Value::Lazy(Arc::new(LazySet::Subset(a[0].clone())))),
             Builtin::Union => {
                 let outer = finite_set(&a[0], span, "UNION")?;
+                if outer.iter().any(is_infinite) {
+                    // `UNION {[D -> Int]}`: kept symbolic, for membership tests.
+                    let mut sets = outer.iter().cloned();
+                    let first = sets.next().unwrap_or_else(Value::empty_set);
+                    return Ok(
+                        sets.fold(first, |acc, s| Value::Lazy(Arc::new(LazySet::Cup(acc, s))))
+                    );
+                }
                 let mut out = Vec::new();
                 for inner in outer.iter() {
                     out.extend(finite_set(inner, span, "UNION")?.iter().cloned());
@@ -1635,10 +1753,7 @@ impl<'a> Ctx<'a> {
             Builtin::Cardinality => Ok(Value::Int(cardinality(&a[0], span)?)),
             Builtin::IsFiniteSet => match &a[0] {
                 Value::Set(_) => Ok(Value::Bool(true)),
-                Value::Lazy(l) => Ok(Value::Bool(!matches!(
-                    **l,
-                    LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_)
-                ))),
+                Value::Lazy(_) => Ok(Value::Bool(!is_infinite(&a[0]))),
                 other => fail(span, format!("IsFiniteSet of {}", other.kind())),
             },
             Builtin::PrintT => {

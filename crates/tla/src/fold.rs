@@ -162,6 +162,7 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
         | Kind::FuncDefApply(..)
         | Kind::OpArg(_)
         | Kind::Always(_)
+        | Kind::Enabled(_)
         | Kind::Temporal(_)
         | Kind::StepOrStutter(..) => false,
         _ => true,
@@ -180,7 +181,7 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
     constant
 }
 
-fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
+pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
     match &mut e.kind {
         Kind::Lit(_)
         | Kind::Local(_)
@@ -188,9 +189,12 @@ fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
         | Kind::UnchangedVars(_)
         | Kind::OpArg(_)
         | Kind::Temporal(_) => {}
-        Kind::Prime(a) | Kind::Unchanged(a) | Kind::Not(a) | Kind::Let(a) | Kind::Always(a) => {
-            out.push(a)
-        }
+        Kind::Prime(a)
+        | Kind::Unchanged(a)
+        | Kind::Not(a)
+        | Kind::Let(a)
+        | Kind::Always(a)
+        | Kind::Enabled(a) => out.push(a),
         Kind::Field(a, _) => out.push(a),
         Kind::Call(_, args)
         | Kind::LetCall(_, args)

@@ -1,7 +1,7 @@
 //! From tree-sitter's concrete syntax tree to the resolved [`Expr`] tree: modules, EXTENDS,
 //! constants from the configuration, and name resolution to slots, variables and definitions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use tree_sitter::{Node, Parser};
 use crate::ast::{
     Bound, Builtin, Def, ExceptUpdate, Expr, Kind, LetDef, OpRef, PathStep, Pattern, Span,
 };
-use crate::config::{CfgValue, Config};
+use crate::config::{CfgValue, Config, Named, Override};
 use crate::error::{Location, TlaError};
 use crate::value::{LazySet, Sym, Value};
 
@@ -22,7 +22,18 @@ pub const STANDARD_MODULES: &[&str] = &[
     "FiniteSets",
     "TLC",
     "Bags",
+    // The proof system's module and its libraries of theorems: their operators (`SMT`,
+    // `Zenon`, ...) and theorems appear only in proofs, which the model checker skips.
+    "TLAPS",
+    "NaturalsInduction",
+    "FiniteSetTheorems",
+    "SequenceTheorems",
+    "WellFoundedInduction",
 ];
+
+/// Names of the standard modules that a configuration may override (`Nat <- Def`) besides
+/// the built-in operators.
+const OVERRIDABLE_BUILTINS: &[&str] = &["Nat", "Int"];
 
 /// How deeply expressions may nest (parentheses, operators, quantifiers).
 const EXPRESSION_DEPTH_MAX: usize = 500;
@@ -179,6 +190,7 @@ pub fn load_program(path: &Path, config: &Config) -> Result<Program, TlaError> {
         .enumerate()
         .map(|(i, m)| (m.name.clone(), i))
         .collect();
+    loader.trees = modules.iter().map(|m| (m.file, m.tree.clone())).collect();
     loader.run(&modules)?;
     Ok(program)
 }
@@ -374,6 +386,22 @@ struct Loader<'p> {
     modules_by_name: HashMap<String, usize>,
     /// Definitions declared LOCAL, which INSTANCE does not export.
     local_defs: Vec<bool>,
+    /// Definitions replaced by the configuration (`D = value`, `D <- E`): not lowered.
+    overridden_defs: HashSet<u32>,
+    /// Names the configuration overrides (besides the CONSTANTs).
+    overridden: HashSet<String>,
+    /// The names of the main module (with what it extends), where override targets are found.
+    main_ns: HashMap<String, Global>,
+    /// Per definition, whether its body primes a parameter (`Lose(q) == q' = Tail(q)`): TLC
+    /// substitutes the argument expression for the parameter, so calls of such definitions are
+    /// expanded in place instead of evaluating their arguments first.
+    call_by_name: Vec<bool>,
+    /// Per definition, its file and byte range (to lower its body again when expanded).
+    def_sites: Vec<(u32, usize, usize)>,
+    /// The syntax trees of the loaded files.
+    trees: HashMap<u32, tree_sitter::Tree>,
+    /// The definitions being expanded in place (to stop runaway recursion).
+    expanding: Vec<u32>,
 }
 
 impl<'p> Loader<'p> {
@@ -387,6 +415,13 @@ impl<'p> Loader<'p> {
             instances: Vec::new(),
             modules_by_name: HashMap::new(),
             local_defs: Vec::new(),
+            overridden_defs: HashSet::new(),
+            overridden: HashSet::new(),
+            main_ns: HashMap::new(),
+            call_by_name: Vec::new(),
+            def_sites: Vec::new(),
+            trees: HashMap::new(),
+            expanding: Vec::new(),
         }
     }
 
@@ -436,15 +471,39 @@ impl<'p> Loader<'p> {
                 &mut instances,
             )?;
         }
+        let main_modules: Vec<String> = main.iter().map(|&i| modules[i].name.clone()).collect();
+        self.main_ns = self.ns.clone();
+        self.apply_overrides(&main_modules, false)?;
+        self.main_ns = self.ns.clone();
         // Constants: values from the configuration, or substitutions by definitions.
         for (file, node) in constants {
             let text = self.text(file);
             let name = text.get(node.byte_range()).unwrap_or("").to_string();
             let location = location_of(&self.path(file), node);
+            let qualified = self
+                .config
+                .qualified
+                .iter()
+                .find(|q| q.name.name == name && main_modules.contains(&q.module));
             let global = if let Some((_, value)) =
                 self.config.constants.iter().find(|(n, _)| n.name == name)
             {
                 Global::Const(cfg_value(value))
+            } else if let Some(Override::Value(value)) = qualified.map(|q| &q.with) {
+                Global::Const(cfg_value(value))
+            } else if let Some(Override::Def(target)) = qualified.map(|q| &q.with) {
+                match self.ns.get(&target.name) {
+                    Some(Global::Def(id)) => Global::Alias(*id),
+                    _ => {
+                        return Err(TlaError::Config {
+                            location: target.location.clone(),
+                            message: format!(
+                                "`{}` substituted for `{name}` is not a definition of the spec",
+                                target.name
+                            ),
+                        })
+                    }
+                }
             } else if let Some((_, target)) = self
                 .config
                 .substitutions
@@ -474,7 +533,9 @@ impl<'p> Loader<'p> {
             self.ns.insert(name, global);
         }
         for (named, _) in &self.config.constants {
-            if !matches!(self.ns.get(&named.name), Some(Global::Const(_))) {
+            if !matches!(self.ns.get(&named.name), Some(Global::Const(_)))
+                && !self.overridden.contains(&named.name)
+            {
                 return Err(TlaError::Config {
                     location: named.location.clone(),
                     message: format!("`{}` is not a CONSTANT of the spec", named.name),
@@ -485,7 +546,9 @@ impl<'p> Loader<'p> {
             self.instance(modules, file, unit)?;
         }
         for item in pending {
-            self.lower_definition(item)?;
+            if !self.overridden_defs.contains(&item.id) {
+                self.lower_definition(item)?;
+            }
         }
         for (file, node) in assumptions {
             let mut scope = Scope::new(file, self.text(file));
@@ -649,11 +712,77 @@ impl<'p> Loader<'p> {
             };
             self.ns.insert(name, global);
         }
+        let names: Vec<String> = closure.iter().map(|&i| modules[i].name.clone()).collect();
+        self.apply_overrides(&names, true)?;
         for (inner_file, inner_unit) in instances {
             self.instance(modules, inner_file, inner_unit)?;
         }
         for item in pending {
-            self.lower_definition(item)?;
+            if !self.overridden_defs.contains(&item.id) {
+                self.lower_definition(item)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the configuration's overrides of definitions to the names just declared for
+    /// `modules`: `D = value` and `D <- E` replace a definition `D` (or a standard-module
+    /// operator such as `Nat`) everywhere, `D = [M] value` and `D <- [M] E` only in module `M`
+    /// (there they also replace a constant). TLC uses this to replace definitions it cannot
+    /// evaluate, such as `NoVal == CHOOSE v : v \notin Val`, by model values.
+    fn apply_overrides(&mut self, modules: &[String], instance: bool) -> Result<(), TlaError> {
+        let mut entries: Vec<(Named, Override, bool)> = Vec::new();
+        for (name, value) in &self.config.constants {
+            entries.push((name.clone(), Override::Value(value.clone()), false));
+        }
+        for (name, target) in &self.config.substitutions {
+            entries.push((name.clone(), Override::Def(target.clone()), false));
+        }
+        for q in &self.config.qualified {
+            if modules.contains(&q.module) {
+                entries.push((q.name.clone(), q.with.clone(), true));
+            }
+        }
+        for (name, with, qualified) in entries {
+            let replaces = match self.ns.get(&name.name) {
+                Some(Global::Def(id)) => {
+                    self.overridden_defs.insert(*id);
+                    true
+                }
+                Some(_) => qualified && instance,
+                None => {
+                    OVERRIDABLE_BUILTINS.contains(&name.name.as_str())
+                        || Builtin::by_name(&name.name).is_some()
+                }
+            };
+            if !replaces {
+                continue;
+            }
+            let global = match with {
+                Override::Value(value) => Global::Const(cfg_value(&value)),
+                Override::Def(target) => {
+                    let found = if instance {
+                        self.main_ns.get(&target.name)
+                    } else {
+                        self.ns.get(&target.name)
+                    };
+                    match found {
+                        Some(Global::Def(id)) | Some(Global::Alias(id)) => Global::Alias(*id),
+                        Some(Global::Const(value)) => Global::Const(value.clone()),
+                        _ => {
+                            return Err(TlaError::Config {
+                                location: target.location.clone(),
+                                message: format!(
+                                    "`{}` substituted for `{}` is not a definition of the spec",
+                                    target.name, name.name
+                                ),
+                            })
+                        }
+                    }
+                }
+            };
+            self.overridden.insert(name.name.clone());
+            self.ns.insert(name.name, global);
         }
         Ok(())
     }
@@ -799,6 +928,9 @@ impl<'p> Loader<'p> {
                         span: span_of(file, unit),
                     });
                     self.param_kinds.push(params);
+                    self.call_by_name.push(false);
+                    self.def_sites
+                        .push((file, unit.start_byte(), unit.end_byte()));
                     self.function_defs
                         .push(unit.kind() == "function_definition");
                     self.local_defs.push(local);
@@ -855,7 +987,15 @@ impl<'p> Loader<'p> {
         let Some(body_node) = node.child_by_field_name("definition") else {
             return Err(self.semantic(item.file, node, "definition without a body"));
         };
-        let body = self.expr(&mut scope, body_node)?;
+        let mut body = self.expr(&mut scope, body_node)?;
+        let arity = self.param_kinds[item.id as usize].len() as u32;
+        let values_only = self.param_kinds[item.id as usize]
+            .iter()
+            .all(|k| *k == ParamKind::Value);
+        if function.is_none() && arity > 0 && values_only {
+            self.call_by_name[item.id as usize] =
+                primes_params(self.program, &mut body, arity, false, 0);
+        }
         let def = &mut self.program.defs[item.id as usize];
         def.body = body;
         def.function = function;
@@ -993,8 +1133,15 @@ impl<'p> Loader<'p> {
                 span,
             )),
             "string_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::String)), span)),
-            "nat_number_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::Nat)), span)),
-            "int_number_set" => Ok(Self::lit(Value::Lazy(Arc::new(LazySet::Int)), span)),
+            "nat_number_set" | "int_number_set" => {
+                let name = if node.kind() == "nat_number_set" { "Nat" } else { "Int" };
+                if let Some(global) = self.ns.get(name).cloned() {
+                    // Overridden by the configuration (`Nat <- NatOverride`).
+                    return self.apply_global(scope, node, name, Some(global), Vec::new(), span);
+                }
+                let set = if name == "Nat" { LazySet::Nat } else { LazySet::Int };
+                Ok(Self::lit(Value::Lazy(Arc::new(set)), span))
+            }
             "parentheses" => match kids(node).into_iter().next() {
                 Some(inner) => self.expr(scope, inner),
                 None => Err(self.semantic(scope.file, node, "empty parentheses")),
@@ -1373,7 +1520,7 @@ impl<'p> Loader<'p> {
                 match scope.lookup(&name) {
                     Some(Binding::Let(id, _)) => OpRef::Let(id),
                     Some(Binding::OpParam(slot, _)) => OpRef::Param(slot),
-                    Some(Binding::Slot(_)) => {
+                    Some(Binding::Slot(_)) | Some(Binding::Subst(_)) => {
                         return Err(self.semantic(
                             scope.file,
                             node,
@@ -1477,6 +1624,12 @@ impl<'p> Loader<'p> {
                     }
                     mk(Kind::Local(slot))
                 }
+                Binding::Subst(index) => {
+                    if count > 0 {
+                        return arity_error(self, 0);
+                    }
+                    Ok(scope.substs[index as usize].clone())
+                }
                 Binding::OpParam(slot, arity) => {
                     if count != arity {
                         return arity_error(self, arity);
@@ -1501,6 +1654,60 @@ impl<'p> Loader<'p> {
         }
         let global = self.ns.get(name).cloned();
         self.apply_global(scope, node, name, global, arg_nodes, span)
+    }
+
+    /// A call of a definition whose body primes a parameter, expanded in place: its body is
+    /// lowered again in the caller's frame with the parameters standing for the argument
+    /// expressions, so that `q'` in `Lose(q)` called as `Lose(msgQ)` means `msgQ'`.
+    fn expand(&mut self, scope: &mut Scope, id: u32, args: Vec<Expr>) -> Result<Expr, TlaError> {
+        let (file, start, end) = self.def_sites[id as usize];
+        let Some(tree) = self.trees.get(&file).cloned() else {
+            return Err(TlaError::Semantic {
+                location: Location {
+                    file: self.path(file),
+                    line: 1,
+                    column: 1,
+                },
+                message: "definition source not loaded".into(),
+            });
+        };
+        let mut node = tree.root_node();
+        while let Some(child) = node.descendant_for_byte_range(start, end) {
+            if child.id() == node.id() {
+                break;
+            }
+            node = child;
+        }
+        while node.start_byte() == start
+            && node.end_byte() == end
+            && node.kind() != "operator_definition"
+        {
+            match node.parent() {
+                Some(p) if p.start_byte() == start && p.end_byte() == end => node = p,
+                _ => break,
+            }
+        }
+        let Some(body_node) = node.child_by_field_name("definition") else {
+            return Err(self.semantic(file, node, "definition without a body"));
+        };
+        let params = field_kids(node, "parameter");
+        let saved_bindings = std::mem::take(&mut scope.bindings);
+        let saved_file = scope.file;
+        let saved_text = std::mem::replace(&mut scope.text, self.text(file));
+        scope.file = file;
+        for (param, arg) in params.into_iter().zip(args) {
+            let name = scope.text_of(param);
+            scope.substs.push(arg);
+            let index = scope.substs.len() as u32 - 1;
+            scope.bindings.push((name, Binding::Subst(index)));
+        }
+        self.expanding.push(id);
+        let body = self.expr(scope, body_node);
+        self.expanding.pop();
+        scope.bindings = saved_bindings;
+        scope.file = saved_file;
+        scope.text = saved_text;
+        body
     }
 
     /// `name(args)` where `name` is the module-level `global` (or a built-in when `None`).
@@ -1557,6 +1764,17 @@ impl<'p> Loader<'p> {
                         ParamKind::Value => self.expr(scope, *arg)?,
                         ParamKind::Operator(arity) => self.op_arg(scope, *arg, *arity)?,
                     });
+                }
+                // TLA+ substitutes arguments by name: a definition that primes a parameter, or
+                // an argument that is itself primed (`Send(p, d, memInt, memInt')`), is
+                // expanded in place so that the prime reaches the variable.
+                let by_name =
+                    self.call_by_name[id as usize] || args.iter_mut().any(|a| mentions_prime(a, 0));
+                if by_name
+                    && kinds.iter().all(|k| *k == ParamKind::Value)
+                    && !self.expanding.contains(&id)
+                {
+                    return self.expand(scope, id, args);
                 }
                 mk(Kind::Call(id, args))
             }
@@ -1627,7 +1845,8 @@ impl<'p> Loader<'p> {
             }
             "eventually" => return mk(Kind::Temporal("<> (eventually)")),
             "enabled" => {
-                return Err(self.unsupported(scope.file, node, "ENABLED"));
+                let action = self.expr(scope, rhs)?;
+                return mk(Kind::Enabled(Box::new(action)));
             }
             _ => {}
         }
@@ -1916,6 +2135,9 @@ enum Binding {
     OpParam(u32, usize),
     /// A LET definition with its arity.
     Let(u32, usize),
+    /// A parameter of a definition expanded in place: the argument expression
+    /// (`Scope::substs`).
+    Subst(u32),
 }
 
 /// The names in scope while lowering one module-level definition.
@@ -1923,6 +2145,8 @@ struct Scope {
     file: u32,
     text: Arc<str>,
     bindings: Vec<(String, Binding)>,
+    /// The argument expressions of definitions expanded in place.
+    substs: Vec<Expr>,
     slots: u32,
     lowering_lets: Vec<u32>,
     self_recursive_lets: Vec<u32>,
@@ -1936,6 +2160,7 @@ impl Scope {
             file,
             text,
             bindings: Vec::new(),
+            substs: Vec::new(),
             slots: 0,
             lowering_lets: Vec::new(),
             self_recursive_lets: Vec::new(),
@@ -1959,4 +2184,56 @@ impl Scope {
             .find(|(n, _)| n == name)
             .map(|(_, b)| *b)
     }
+}
+
+/// Whether `e` primes (or leaves UNCHANGED) one of the first `arity` slots: the value
+/// parameters of the definition whose body it is.
+fn primes_params(prog: &Program, e: &mut Expr, arity: u32, primed: bool, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    match &mut e.kind {
+        Kind::Local(slot) => return primed && *slot < arity,
+        Kind::Prime(inner) | Kind::Unchanged(inner) => {
+            return primes_params(prog, inner, arity, true, depth + 1)
+        }
+        Kind::LetCall(id, args) => {
+            if args
+                .iter_mut()
+                .any(|a| primes_params(prog, a, arity, primed, depth + 1))
+            {
+                return true;
+            }
+            let Some(def) = prog.lets.get(*id as usize) else {
+                return false;
+            };
+            if def.recursive {
+                return false;
+            }
+            let mut body = def.body.clone();
+            return primes_params(prog, &mut body, arity, primed, depth + 1);
+        }
+        _ => {}
+    }
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(e, &mut children);
+    children
+        .into_iter()
+        .any(|c| primes_params(prog, c, arity, primed, depth + 1))
+}
+
+/// Whether `e` mentions the next state (a prime or UNCHANGED) outside any definition it calls.
+fn mentions_prime(e: &mut Expr, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    if matches!(
+        e.kind,
+        Kind::Prime(_) | Kind::Unchanged(_) | Kind::UnchangedVars(_) | Kind::StepOrStutter(..)
+    ) {
+        return true;
+    }
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(e, &mut children);
+    children.into_iter().any(|c| mentions_prime(c, depth + 1))
 }

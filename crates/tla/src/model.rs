@@ -422,14 +422,15 @@ impl TlaModel {
                 ),
             });
         }
+        // Initial states outside the CONSTRAINTs are kept here: the checker counts them as
+        // generated and checks them, but does not store them (`in_model`), as TLC does. The
+        // constraints are evaluated now so that an error in them is reported at load time.
         let mut states = Vec::new();
         for (_, values) in out {
             let state = TlaState(values);
-            let mut keep = true;
             for constraint in &self.constraints {
                 match self.eval_state(constraint, &state) {
-                    Ok(true) => {}
-                    Ok(false) => keep = false,
+                    Ok(_) => {}
                     Err(error) => {
                         let fallback = self.prog.location(constraint.expr.span);
                         return Err(TlaError::Eval {
@@ -443,9 +444,7 @@ impl TlaModel {
                     }
                 }
             }
-            if keep {
-                states.push(state);
-            }
+            states.push(state);
         }
         Ok(states)
     }
@@ -693,39 +692,42 @@ impl Model for TlaModel {
         if let Err(error) = result {
             return Err(self.model_error(&error, state, "error computing the successors"));
         }
-        'next: for (action, values) in raw {
-            let next = TlaState(values);
-            // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is dropped:
-            // neither stored nor checked. (TLC still counts it as generated; see docs/tla.md.)
-            for constraint in &self.constraints {
-                match self.eval_state(constraint, &next) {
-                    Ok(true) => {}
-                    Ok(false) => continue 'next,
-                    Err(error) => {
-                        return Err(self.model_error(
-                            &error,
-                            &next,
-                            "error evaluating a CONSTRAINT",
-                        ))
-                    }
-                }
-            }
-            for constraint in &self.action_constraints {
-                match self.eval_step(constraint, state, &next) {
-                    Ok(true) => {}
-                    Ok(false) => continue 'next,
-                    Err(error) => {
-                        return Err(self.model_error(
-                            &error,
-                            state,
-                            "error evaluating an ACTION_CONSTRAINT",
-                        ))
-                    }
-                }
-            }
-            out.push((action, next));
-        }
+        out.extend(
+            raw.into_iter()
+                .map(|(action, values)| (action, TlaState(values))),
+        );
         Ok(())
+    }
+
+    fn in_model(&self, state: Option<&TlaState>, next: &TlaState) -> Result<bool, ModelError> {
+        // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is counted as
+        // generated and checked against the invariants, but neither stored nor expanded.
+        for constraint in &self.constraints {
+            match self.eval_state(constraint, next) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(error) => {
+                    return Err(self.model_error(&error, next, "error evaluating a CONSTRAINT"))
+                }
+            }
+        }
+        let Some(state) = state else {
+            return Ok(true);
+        };
+        for constraint in &self.action_constraints {
+            match self.eval_step(constraint, state, next) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(error) => {
+                    return Err(self.model_error(
+                        &error,
+                        state,
+                        "error evaluating an ACTION_CONSTRAINT",
+                    ))
+                }
+            }
+        }
+        Ok(true)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
@@ -836,30 +838,62 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
 
 /// `value` with its model values renamed by `perm`.
 fn permute(value: &Value, perm: &[(Sym, Sym)]) -> Value {
+    permute_changed(value, perm).unwrap_or_else(|| value.clone())
+}
+
+/// `value` with its model values renamed by `perm`, or `None` when that changes nothing: parts
+/// without model values are shared, not copied (most of a state, under most permutations).
+fn permute_changed(value: &Value, perm: &[(Sym, Sym)]) -> Option<Value> {
     match value {
         Value::Model(s) => match perm.binary_search_by_key(s, |(from, _)| *from) {
-            Ok(i) => Value::Model(perm[i].1),
-            Err(_) => value.clone(),
+            Ok(i) if perm[i].1 != *s => Some(Value::Model(perm[i].1)),
+            _ => None,
         },
-        Value::Set(elements) => Value::set(elements.iter().map(|e| permute(e, perm)).collect()),
-        Value::Seq(elements) => {
-            Value::Seq(shared(elements.iter().map(|e| permute(e, perm)).collect()))
+        Value::Set(elements) => {
+            let changed = changed_elements(elements, perm)?;
+            Some(Value::set(changed))
         }
-        Value::Record(fields) => Value::Record(shared(
-            fields.iter().map(|(k, v)| (*k, permute(v, perm))).collect(),
-        )),
+        Value::Seq(elements) => {
+            let changed = changed_elements(elements, perm)?;
+            Some(Value::Seq(shared(changed)))
+        }
+        Value::Record(fields) => {
+            let first = fields
+                .iter()
+                .position(|(_, v)| permute_changed(v, perm).is_some())?;
+            let mut out: Vec<(Sym, Value)> = fields[..first].to_vec();
+            out.extend(fields[first..].iter().map(|(k, v)| (*k, permute(v, perm))));
+            Some(Value::Record(shared(out)))
+        }
         Value::Func(storage) => {
             let (domain, values) = crate::value::func_parts(storage);
-            Value::function(
+            let keys_change = domain.iter().any(|k| permute_changed(k, perm).is_some());
+            if !keys_change && values.iter().all(|v| permute_changed(v, perm).is_none()) {
+                return None;
+            }
+            Some(Value::function(
                 domain
                     .iter()
                     .zip(values)
                     .map(|(k, v)| (permute(k, perm), permute(v, perm)))
                     .collect(),
-            )
+            ))
         }
-        other => other.clone(),
+        _ => None,
     }
+}
+
+/// The elements of a set or sequence renamed by `perm`, or `None` when none changes.
+fn changed_elements(elements: &[Value], perm: &[(Sym, Sym)]) -> Option<Vec<Value>> {
+    let (first, renamed) = elements
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| permute_changed(e, perm).map(|r| (i, r)))?;
+    let mut out = Vec::with_capacity(elements.len());
+    out.extend_from_slice(&elements[..first]);
+    out.push(renamed);
+    out.extend(elements[first + 1..].iter().map(|e| permute(e, perm)));
+    Some(out)
 }
 
 /// A trace in TLC's style: `State 1: <Initial predicate>`, then `State n: <Action>`, each

@@ -124,6 +124,10 @@ pub enum LazySet {
     Records(Vec<(Sym, Value)>),
     /// `A \X B \X ...`.
     Product(Vec<Value>),
+    /// `A \ B` with `A` infinite (`Nat \ {0}`): only membership is defined.
+    Minus(Value, Value),
+    /// `A \cup B` with `A` or `B` infinite (`Int \cup {NULL}`): only membership is defined.
+    Cup(Value, Value),
 }
 
 /// An operator passed as an argument (`Op(F, x)`, `LAMBDA`): not a first-class value, never part
@@ -597,6 +601,16 @@ impl Value {
                         }
                         s.write_tlc(out);
                     }
+                }
+                LazySet::Minus(a, b) => {
+                    a.write_tlc(out);
+                    out.push_str(" \\ ");
+                    b.write_tlc(out);
+                }
+                LazySet::Cup(a, b) => {
+                    a.write_tlc(out);
+                    out.push_str(" \\union ");
+                    b.write_tlc(out);
                 }
             },
             Value::Op(_) => out.push_str("<operator>"),
