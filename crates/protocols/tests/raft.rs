@@ -47,7 +47,8 @@ fn every_raft_mutant_is_caught_and_reproduces() {
         safety_ms: 5_000,
         ..SimOptions::new(seed)
     };
-    let cases: [(RaftMutant, &str, &(dyn Fn(u64) -> SimOptions + Sync)); 3] = [
+    type OptionsFor<'a> = &'a (dyn Fn(u64) -> SimOptions + Sync);
+    let cases: [(RaftMutant, &str, OptionsFor); 3] = [
         (
             RaftMutant::VoteWithoutLogCheck,
             "leader-completeness",
