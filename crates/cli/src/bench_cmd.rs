@@ -132,16 +132,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
     let mut raft_points = Vec::new();
     for n in SIZES {
         let process = Raft {
-            servers: n,
-            max_term: 200,
             max_log: 0,
-            clients: 0,
-            snapshot_every: 0,
-            members: usize::MAX,
-            pre_vote: false,
-            check_quorum: false,
-            max_messages: usize::MAX,
-            mutant: None,
+            ..Raft::new(n)
         };
         let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
         raft_points.push((n, messages_per_decision(&model, seeds, false)?));
@@ -152,16 +144,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
     let mut steady_points = Vec::new();
     for n in SIZES {
         let process = Raft {
-            servers: n,
-            max_term: 200,
             max_log: 10,
-            clients: 0,
-            snapshot_every: 0,
-            members: usize::MAX,
-            pre_vote: false,
-            check_quorum: false,
-            max_messages: usize::MAX,
-            mutant: None,
+            ..Raft::new(n)
         };
         let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
         steady_points.push((n, steady_messages_per_decision(&model, seeds)?));
@@ -172,16 +156,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
     let mut change_points = Vec::new();
     for n in SIZES {
         let process = Raft {
-            servers: n,
-            max_term: 200,
             max_log: 10,
-            clients: 0,
-            snapshot_every: 0,
-            members: usize::MAX,
-            pre_vote: false,
-            check_quorum: false,
-            max_messages: usize::MAX,
-            mutant: None,
+            ..Raft::new(n)
         };
         let model = raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
         let leader = |s: &ActorState<Raft>| {

@@ -519,6 +519,24 @@ fn redirect_delay() -> std::ops::Range<Duration> {
 }
 
 impl Raft {
+    /// `servers` servers, every one a member, without clients, snapshots or the options of
+    /// section 9.6, no bound on messages, no mutant; terms up to 200, and up to 4 commands per
+    /// leader's log.
+    pub fn new(servers: usize) -> Raft {
+        Raft {
+            servers,
+            max_term: 200,
+            max_log: 4,
+            clients: 0,
+            snapshot_every: 0,
+            members: servers,
+            pre_vote: false,
+            check_quorum: false,
+            max_messages: usize::MAX,
+            mutant: None,
+        }
+    }
+
     /// The initial configuration.
     fn initial_config(&self) -> u64 {
         let members = self.members.clamp(1, self.servers);
@@ -675,9 +693,20 @@ impl Raft {
         } else {
             s.config | (missing & missing.wrapping_neg())
         };
+        self.leader_append(me, s, Cmd::Config(next), out);
+    }
+
+    /// The leader appends `command` to its log, persists it and sends it to every server.
+    fn leader_append(
+        &self,
+        me: NodeId,
+        s: &mut Server,
+        command: Cmd,
+        out: &mut Effects<RaftMsg, RaftTimer>,
+    ) {
         s.log.push(Entry {
             term: s.term,
-            command: Cmd::Config(next),
+            command,
         });
         s.refresh_config();
         let len = s.last_index();
@@ -1056,22 +1085,12 @@ impl Raft {
                         self.serve_reads(me, s, out);
                     }
                     _ => {
-                        s.log.push(Entry {
-                            term: s.term,
-                            command: Cmd::Kv(Command {
-                                client: from.0,
-                                seq,
-                                op,
-                            }),
-                        });
-                        let len = s.last_index();
-                        if let Role::Leader { matched, .. } = &mut s.role {
-                            matched[me.index()] = len;
-                        }
-                        out.persist();
-                        for to in self.others(me) {
-                            self.append_to(s, to, out);
-                        }
+                        let command = Command {
+                            client: from.0,
+                            seq,
+                            op,
+                        };
+                        self.leader_append(me, s, Cmd::Kv(command), out);
                         self.advance_commit(me, s, out);
                     }
                 }
@@ -1170,19 +1189,8 @@ impl Raft {
                 if !s.is_leader() || commands(&s.log) >= usize::from(self.max_log) {
                     return;
                 }
-                s.log.push(Entry {
-                    term: s.term,
-                    command: Cmd::Tag(me.0 as u8),
-                });
-                let len = s.last_index();
-                if let Role::Leader { matched, .. } = &mut s.role {
-                    matched[me.index()] = len;
-                }
-                out.persist();
+                self.leader_append(me, s, Cmd::Tag(me.0 as u8), out);
                 self.advance_commit(me, s, out);
-                for to in self.others(me) {
-                    self.append_to(s, to, out);
-                }
                 if commands(&s.log) < usize::from(self.max_log) {
                     out.set_timer(RaftTimer::Propose, propose_delay());
                 }

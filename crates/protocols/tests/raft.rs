@@ -9,16 +9,8 @@ use valence_sim::{simulate, simulate_kv, swarm, swarm_with, KvWorkload, SimOptio
 
 fn raft_model(servers: usize, mutant: Option<RaftMutant>) -> raft::RaftModel {
     let process = Raft {
-        servers,
-        max_term: 200,
-        max_log: 4,
-        clients: 0,
-        snapshot_every: 0,
-        members: usize::MAX,
-        pre_vote: false,
-        check_quorum: false,
-        max_messages: usize::MAX,
         mutant,
+        ..Raft::new(servers)
     };
     raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
 }
@@ -73,16 +65,11 @@ fn every_raft_mutant_is_caught_and_reproduces() {
 
 fn bounded(mutant: Option<RaftMutant>) -> raft::RaftModel {
     let process = Raft {
-        servers: 3,
         max_term: 2,
         max_log: 1,
-        clients: 0,
-        snapshot_every: 0,
-        members: usize::MAX,
-        pre_vote: false,
-        check_quorum: false,
         max_messages: 12,
         mutant,
+        ..Raft::new(3)
     };
     raft::model(process, NetworkSemantics::DUPLICATING, FaultModel::NONE)
 }
@@ -159,16 +146,11 @@ fn the_checker_catches_a_vote_without_the_log_check() {
 
 fn raft_kv(mutant: Option<RaftMutant>) -> raft::RaftModel {
     let process = Raft {
-        servers: 3,
         max_term: 1_000,
         max_log: 0,
         clients: 3,
-        snapshot_every: 0,
-        members: usize::MAX,
-        pre_vote: false,
-        check_quorum: false,
-        max_messages: usize::MAX,
         mutant,
+        ..Raft::new(3)
     };
     raft::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
 }
