@@ -197,3 +197,37 @@ fn one_equivocating_acceptor_of_three_breaks_agreement() {
     assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
     assert_eq!(alone.byzantine, ["acceptor0 (equivocating acceptor)"]);
 }
+
+#[test]
+fn a_failing_seed_shrinks_to_fewer_faults_and_events_and_replays() {
+    let model = paxos_model(Some(PaxosMutant::AcceptDespitePromise));
+    let done = AtomicU64::new(0);
+    let report = swarm(&model, 0..10_000, &SimOptions::new, 2, true, &done);
+    let (seed, _) = report.failures.first().expect("the mutant is caught");
+    let run = |options: &SimOptions| simulate(&model, options);
+    let shrunk = valence_sim::shrink(&run, &traced(*seed)).expect("the seed fails");
+    let (original, small) = (&shrunk.original, &shrunk.report);
+    assert!(small.schedule.len() <= original.schedule.len());
+    assert!(small.events <= original.events);
+    assert_eq!(
+        valence_sim::failure_kind(small),
+        valence_sim::failure_kind(original)
+    );
+    assert!(
+        small
+            .properties
+            .iter()
+            .any(|p| p.name == "P1" && p.status == "violated"),
+        "{:?}",
+        small.properties
+    );
+    assert_eq!(shrunk.options.seed, *seed);
+    // The shrunk options replay byte for byte.
+    let again = render(&model, &simulate(&model, &shrunk.options));
+    assert_eq!(render(&model, small), again);
+    assert!(!small.trace.is_empty());
+    // A passing run has nothing to shrink.
+    let correct = paxos_model(None);
+    let run = |options: &SimOptions| simulate(&correct, options);
+    assert!(valence_sim::shrink(&run, &SimOptions::new(*seed)).is_none());
+}
