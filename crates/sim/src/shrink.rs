@@ -185,10 +185,21 @@ pub fn shrink(run: &dyn Fn(&SimOptions) -> SimReport, options: &SimOptions) -> O
         }
         search.shorten_safety();
     }
-    let options = SimOptions {
+    let mut options = SimOptions {
         record_trace: options.record_trace,
         ..search.best
     };
+    // With an explicit schedule the crash and partition rates are unused: name only the kinds
+    // of fault the schedule still has.
+    if let Some(schedule) = &options.schedule {
+        let any = |kind: fn(&Fault) -> bool| schedule.iter().any(|f| kind(&f.fault));
+        if !any(|f| matches!(f, Fault::Crash { .. })) {
+            options.faults.crash_every_ms = None;
+        }
+        if !any(|f| matches!(f, Fault::Partition { .. })) {
+            options.faults.partition_every_ms = None;
+        }
+    }
     let report = run(&options);
     Some(Shrunk {
         original,
