@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use clap::Args;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use valence_check::ActorModel;
 use valence_core::{
@@ -20,8 +21,9 @@ use valence_protocols::paxos::{self, Paxos};
 use valence_protocols::raft::{self, Raft};
 use valence_protocols::vsync::{self, Detector, Vsync};
 use valence_sim::{
-    render, simulate, simulate_byzantine, simulate_kv, simulate_register, swarm_with, FaultMix,
-    KvWorkload, RegisterWorkload, SimOptions, SimReport, SwarmReport,
+    render, shrink, simulate, simulate_byzantine, simulate_kv, simulate_register, swarm_with,
+    Fault, FaultMix, KvWorkload, RegisterWorkload, ScheduledFault, SimOptions, SimReport,
+    SwarmReport,
 };
 
 use crate::check_cmd::{usage, ModelParams};
@@ -77,6 +79,67 @@ pub struct SimulateArgs {
     /// No progress bar on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Shrink the failing run (with `--seeds`, the first failing seed): fewer faults, a calmer
+    /// network and a shorter safety phase, the same violation; prints both runs and a command
+    /// that replays the shrunk one.
+    #[arg(long)]
+    shrink: bool,
+    /// Run with the nemesis schedule, fault mix and safety phase of FILE (JSON, as `--shrink`
+    /// writes it) instead of those drawn from the seed.
+    #[arg(long, value_name = "FILE", conflicts_with = "seeds")]
+    schedule: Option<std::path::PathBuf>,
+    /// Where `--shrink` writes the shrunk schedule [default: shrunk-MODEL-seed-S.json in the
+    /// current directory].
+    #[arg(long, value_name = "FILE")]
+    shrink_to: Option<std::path::PathBuf>,
+}
+
+/// A schedule file: what `--schedule` reads and `--shrink` writes.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleFile {
+    /// Length of the safety phase, in virtual ms.
+    safety_ms: u64,
+    /// Loss, duplication and drift (crash and partition rates are unused: the schedule is
+    /// explicit).
+    faults: FaultMix,
+    /// The nemesis's faults.
+    schedule: Vec<ScheduledFault>,
+}
+
+/// Reads a schedule file into `options`.
+fn load_schedule(path: &std::path::Path, nodes: usize, options: &mut SimOptions) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("cannot read the schedule {}: {e}", path.display())))?;
+    let file: ScheduleFile = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("malformed schedule {}: {e}", path.display())))?;
+    for fault in &file.schedule {
+        let named = match &fault.fault {
+            Fault::Crash { node } | Fault::Restart { node } => vec![*node],
+            Fault::Partition { side, .. } => side.clone(),
+            Fault::Heal => Vec::new(),
+        };
+        if let Some(node) = named.iter().find(|&&n| usize::from(n) >= nodes) {
+            return Err(usage(format!(
+                "malformed schedule {}: node {node} does not exist (the model has {nodes} nodes)",
+                path.display()
+            )));
+        }
+    }
+    let f = &file.faults;
+    if ![f.loss, f.duplication, f.drift]
+        .iter()
+        .all(|p| (0.0..=1.0).contains(p))
+    {
+        return Err(usage(format!(
+            "malformed schedule {}: loss, duplication and drift must lie in 0..1",
+            path.display()
+        )));
+    }
+    options.safety_ms = file.safety_ms;
+    options.faults = file.faults;
+    options.schedule = Some(file.schedule);
+    Ok(())
 }
 
 /// Parses `A..B`.
@@ -98,6 +161,8 @@ fn parse_range(text: &str) -> Result<std::ops::Range<u64>, String> {
 
 /// A model the simulator can run, behind a trait object.
 trait Simulated: Sync {
+    /// The number of nodes.
+    fn nodes(&self) -> usize;
     /// A run, with the clients' history when the model has a workload.
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>);
     fn render(&self, report: &SimReport) -> String;
@@ -115,6 +180,10 @@ trait Simulated: Sync {
 }
 
 impl<P: Process> Simulated for ActorModel<P> {
+    fn nodes(&self) -> usize {
+        self.node_count
+    }
+
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
         (simulate(self, options), None)
     }
@@ -132,6 +201,10 @@ struct WithAdversary<P: Process, A: Adversary<P>> {
 }
 
 impl<P: Process, A: Adversary<P>> Simulated for WithAdversary<P, A> {
+    fn nodes(&self) -> usize {
+        self.model.node_count
+    }
+
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
         let report = simulate_byzantine(&self.model, options, &self.nodes, &self.adversary);
         (report, None)
@@ -152,6 +225,10 @@ impl<P> Simulated for WithWorkload<P>
 where
     P: Service<Op = RegisterOp, Output = RegisterOutput>,
 {
+    fn nodes(&self) -> usize {
+        self.model.node_count
+    }
+
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
         let report = simulate_register(&self.model, options, &self.workload);
         (report.sim, Some(report.history))
@@ -172,6 +249,10 @@ impl<P> Simulated for WithKvWorkload<P>
 where
     P: Service<Op = KvOp, Output = KvOutput>,
 {
+    fn nodes(&self) -> usize {
+        self.model.node_count
+    }
+
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
         let report = simulate_kv(&self.model, options, &self.workload);
         (report.sim, Some(report.history))
@@ -504,6 +585,12 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
         let seed = args.seed.unwrap_or(0);
         let mut options = options_for(seed);
         options.record_trace = args.trace;
+        if let Some(path) = &args.schedule {
+            load_schedule(path, model.nodes(), &mut options)?;
+        }
+        if args.shrink {
+            return shrink_cmd(args, model_params, model.as_ref(), &options, &mut out);
+        }
         let (report, history) = model.run_recording(&options);
         if let Some(path) = &args.history {
             let Some(history) = &history else {
@@ -575,34 +662,8 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
         report
     });
     let seconds = started.elapsed().as_secs_f64();
-    let reproduce = |seed: u64| {
-        let mut command = format!("valence simulate {}", args.model);
-        for (name, value) in model_params {
-            command.push_str(&format!(" --{name} {value}"));
-        }
-        if let Some(mutant) = &args.mutant {
-            command.push_str(&format!(" --mutant {mutant}"));
-        }
-        if args.byzantine > 0 {
-            command.push_str(&format!(" --byzantine {}", args.byzantine));
-        }
-        // Every option that shapes a run, where it differs from its default.
-        if args.safety_ms != 1_000 {
-            command.push_str(&format!(" --safety-ms {}", args.safety_ms));
-        }
-        if args.liveness_ms != 5_000 {
-            command.push_str(&format!(" --liveness-ms {}", args.liveness_ms));
-        }
-        if args.latency_ms != (1..10) {
-            let latency = &args.latency_ms;
-            command.push_str(&format!(" --latency-ms {}..{}", latency.start, latency.end));
-        }
-        if args.no_faults {
-            command.push_str(" --no-faults");
-        }
-        command.push_str(&format!(" --seed {seed} --trace"));
-        command
-    };
+    let reproduce =
+        |seed: u64| format!("{} --seed {seed} --trace", command_line(args, model_params));
     if args.json {
         let value = json!({
             "type": "swarm-report",
@@ -656,7 +717,20 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
             }
             let first = report.failures[0].0;
             writeln!(out, "reproduce  {}", reproduce(first))?;
-            writeln!(out, "verdict    violated")?;
+            if !args.shrink {
+                writeln!(out, "verdict    violated")?;
+            }
+        }
+    }
+    if args.shrink {
+        if let Some(&(first, _)) = report.failures.first() {
+            return shrink_cmd(
+                args,
+                model_params,
+                model.as_ref(),
+                &options_for(first),
+                &mut out,
+            );
         }
     }
     Ok(if report.failures.is_empty() {
@@ -664,4 +738,119 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
     } else {
         EXIT_VIOLATED
     })
+}
+
+/// The command line of a run of `args`, without its seed: every option that shapes a run.
+fn command_line(args: &SimulateArgs, model_params: &ModelParams) -> String {
+    let mut command = format!("valence simulate {}", args.model);
+    for (name, value) in model_params {
+        command.push_str(&format!(" --{name} {value}"));
+    }
+    if let Some(mutant) = &args.mutant {
+        command.push_str(&format!(" --mutant {mutant}"));
+    }
+    if args.byzantine > 0 {
+        command.push_str(&format!(" --byzantine {}", args.byzantine));
+    }
+    // Every option that shapes a run, where it differs from its default.
+    if args.safety_ms != 1_000 {
+        command.push_str(&format!(" --safety-ms {}", args.safety_ms));
+    }
+    if args.liveness_ms != 5_000 {
+        command.push_str(&format!(" --liveness-ms {}", args.liveness_ms));
+    }
+    if args.latency_ms != (1..10) {
+        let latency = &args.latency_ms;
+        command.push_str(&format!(" --latency-ms {}..{}", latency.start, latency.end));
+    }
+    if args.no_faults {
+        command.push_str(" --no-faults");
+    }
+    command
+}
+
+/// `--shrink`: shrinks the run of `options`, prints the original and the shrunk run with their
+/// events, writes the shrunk schedule and prints the command that replays it.
+fn shrink_cmd(
+    args: &SimulateArgs,
+    model_params: &ModelParams,
+    model: &dyn Simulated,
+    options: &SimOptions,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let options = SimOptions {
+        record_trace: true,
+        ..options.clone()
+    };
+    let seed = options.seed;
+    let run = |o: &SimOptions| model.run_recording(o).0;
+    let Some(shrunk) = shrink(&run, &options) else {
+        if args.json {
+            let value = json!({"type": "shrink-report", "model": args.model, "seed": seed, "verdict": "holds"});
+            writeln!(out, "{value}")?;
+        } else {
+            writeln!(out, "seed {seed} passes: nothing to shrink")?;
+            writeln!(out, "verdict    holds")?;
+        }
+        return Ok(EXIT_HOLDS);
+    };
+    let path = args.shrink_to.clone().unwrap_or_else(|| {
+        std::path::PathBuf::from(format!("shrunk-{}-seed-{seed}.json", args.model))
+    });
+    let file = ScheduleFile {
+        safety_ms: shrunk.options.safety_ms,
+        faults: shrunk.options.faults,
+        schedule: shrunk.report.schedule.clone(),
+    };
+    let text = serde_json::to_string_pretty(&file)?;
+    std::fs::write(&path, text + "\n")
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let reproduce = format!(
+        "{} --seed {seed} --schedule {} --trace",
+        command_line(args, model_params),
+        path.display()
+    );
+    let (original, small) = (&shrunk.original, &shrunk.report);
+    if args.json {
+        let value = json!({
+            "type": "shrink-report",
+            "model": args.model,
+            "seed": seed,
+            "original": original,
+            "shrunk": small,
+            "runs": shrunk.runs,
+            "schedule_file": path.display().to_string(),
+            "reproduce": reproduce,
+            "verdict": "violated",
+        });
+        writeln!(out, "{value}")?;
+        return Ok(EXIT_VIOLATED);
+    }
+    writeln!(out, "== original run ==")?;
+    write!(out, "{}", model.render(original))?;
+    writeln!(out, "== shrunk run ==")?;
+    write!(out, "{}", model.render(small))?;
+    writeln!(out, "== end ==")?;
+    writeln!(
+        out,
+        "shrunk     seed {seed}: {} -> {} faults, {} -> {} events, safety phase {} -> {} ms, \
+         loss {:.0}% -> {:.0}%, duplication {:.0}% -> {:.0}%, drift ±{:.0}% -> ±{:.0}% ({} runs)",
+        original.schedule.len(),
+        small.schedule.len(),
+        original.events,
+        small.events,
+        options.safety_ms,
+        shrunk.options.safety_ms,
+        original.faults.loss * 100.0,
+        small.faults.loss * 100.0,
+        original.faults.duplication * 100.0,
+        small.faults.duplication * 100.0,
+        original.faults.drift * 100.0,
+        small.faults.drift * 100.0,
+        shrunk.runs
+    )?;
+    writeln!(out, "schedule   written to {}", path.display())?;
+    writeln!(out, "reproduce  {reproduce}")?;
+    writeln!(out, "verdict    violated")?;
+    Ok(EXIT_VIOLATED)
 }

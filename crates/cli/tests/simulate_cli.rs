@@ -295,3 +295,70 @@ fn vsync_simulates_and_its_mutants_are_caught() {
         assert_eq!(output.status.code(), Some(1), "{mutant}");
     }
 }
+
+#[test]
+fn shrink_reduces_a_failing_seed_and_its_reproduce_command_replays_it_byte_for_byte() {
+    let dir = std::env::temp_dir().join(format!("valence-shrink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shrunk.json");
+    let file = file.to_str().unwrap();
+    let base = ["simulate", "paxos", "--mutant", "accept-despite-promise"];
+    let mut args = base.to_vec();
+    args.extend(["--seed", "7", "--shrink", "--shrink-to", file]);
+    let output = valence(&args);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let section = |from: &str, to: &str| {
+        let start = text.find(from).unwrap() + from.len();
+        let end = text.find(to).unwrap();
+        text[start..end].to_string()
+    };
+    let original = section("== original run ==\n", "== shrunk run ==");
+    let shrunk = section("== shrunk run ==\n", "== end ==");
+    let count = |run: &str, what: &str| {
+        run.lines()
+            .find(|l| l.starts_with("metrics"))
+            .and_then(|l| l.split(what).next())
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap()
+    };
+    let faults = |run: &str| {
+        run.lines()
+            .skip_while(|l| *l != "schedule")
+            .skip(1)
+            .take_while(|l| !l.contains("faults stop"))
+            .count()
+    };
+    assert!(
+        count(&shrunk, " events") < count(&original, " events"),
+        "{text}"
+    );
+    assert!(faults(&shrunk) < faults(&original), "{text}");
+    for run in [&original, &shrunk] {
+        assert!(
+            run.contains("verdict    violated: always `P1` violated"),
+            "{run}"
+        );
+    }
+    // The reproduce command replays the shrunk run byte for byte.
+    let line = text.lines().find(|l| l.starts_with("reproduce")).unwrap();
+    assert!(line.contains("--seed 7 --schedule"), "{line}");
+    let replay: Vec<&str> = line.split_whitespace().skip(2).collect();
+    let again = valence(&replay);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(stdout(&again), shrunk);
+    // A malformed schedule is a usage error.
+    std::fs::write(dir.join("bad.json"), "{\"safety_ms\": 5").unwrap();
+    let bad = valence(&[
+        "simulate",
+        "paxos",
+        "--seed",
+        "1",
+        "--schedule",
+        dir.join("bad.json").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("malformed schedule"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

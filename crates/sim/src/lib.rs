@@ -55,12 +55,14 @@ use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+mod shrink;
 mod workload;
+pub use shrink::{failure_kind, shrink, Shrunk};
 pub use workload::{simulate_kv, simulate_register, KvWorkload, RegisterWorkload, WorkloadReport};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use valence_check::{
     ActorAction, ActorModel, ActorState, Condition, Envelope, Model, PropertyKind,
 };
@@ -72,7 +74,7 @@ pub type Micros = u64;
 const MICROS_PER_MS: u64 = 1_000;
 
 /// The faults a run suffers in its safety phase.
-#[derive(Clone, Copy, PartialEq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Debug, Serialize, Deserialize)]
 pub struct FaultMix {
     /// Probability that a message is lost.
     pub loss: f64,
@@ -134,6 +136,12 @@ pub struct SimOptions {
     pub max_events: u64,
     /// Record a line per event, for a readable trace.
     pub record_trace: bool,
+    /// An explicit nemesis schedule that replaces the one drawn from the seed (and makes
+    /// `faults.crash_every_ms` and `faults.partition_every_ms` irrelevant). Faults after the
+    /// safety phase are ignored, as are crashes and restarts of nodes the run may not crash
+    /// (a workload's clients, Byzantine nodes); the report's schedule is the one that ran.
+    /// Shrinking ([`shrink`]) produces these.
+    pub schedule: Option<Vec<ScheduledFault>>,
 }
 
 impl SimOptions {
@@ -148,12 +156,13 @@ impl SimOptions {
             liveness_ms: 5_000,
             max_events: 2_000_000,
             record_trace: false,
+            schedule: None,
         }
     }
 }
 
 /// A fault the nemesis injects, at a time fixed before the run starts.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Fault {
     /// The node crashes: volatile state lost, persisted state kept.
@@ -178,7 +187,7 @@ pub enum Fault {
 }
 
 /// A fault with its time.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ScheduledFault {
     /// When, in virtual microseconds.
     pub at: Micros,
@@ -305,6 +314,20 @@ fn schedule_for<P: Process>(
     options: &SimOptions,
     crashable: &dyn Fn(NodeId) -> bool,
 ) -> Vec<ScheduledFault> {
+    if let Some(explicit) = &options.schedule {
+        let end = options.safety_ms * MICROS_PER_MS;
+        return explicit
+            .iter()
+            .filter(|f| f.at <= end)
+            .filter(|f| match &f.fault {
+                Fault::Crash { node } | Fault::Restart { node } => {
+                    usize::from(*node) < model.node_count && crashable(NodeId(*node))
+                }
+                Fault::Partition { .. } | Fault::Heal => true,
+            })
+            .cloned()
+            .collect();
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0xbb67_ae85_84ca_a73b);
     let n = model.node_count;
     let end = options.safety_ms * MICROS_PER_MS;
@@ -635,8 +658,11 @@ impl<'m, P: Process> World<'m, P> {
                     Fault::Restart { node } => self.restart(NodeId(node)),
                     Fault::Partition { side, .. } => {
                         let mut mask = vec![false; self.model.node_count];
+                        // An explicit schedule may name nodes that do not exist: they are ignored.
                         for node in side {
-                            mask[usize::from(node)] = true;
+                            if let Some(inside) = mask.get_mut(usize::from(node)) {
+                                *inside = true;
+                            }
                         }
                         self.partition = Some(mask);
                     }

@@ -197,3 +197,53 @@ fn one_equivocating_acceptor_of_three_breaks_agreement() {
     assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
     assert_eq!(alone.byzantine, ["acceptor0 (equivocating acceptor)"]);
 }
+
+#[test]
+fn failing_seeds_shrink_to_fewer_faults_and_events_and_replay() {
+    let model = paxos_model(Some(PaxosMutant::AcceptDespitePromise));
+    let done = AtomicU64::new(0);
+    let report = swarm(&model, 0..40, &SimOptions::new, 2, false, &done);
+    assert!(report.failures.len() >= 10, "{:?}", report.failures);
+    let run = |options: &SimOptions| simulate(&model, options);
+    let mut faults_removed = 0;
+    for (seed, _) in &report.failures {
+        let shrunk = valence_sim::shrink(&run, &traced(*seed)).expect("the seed fails");
+        let (original, small) = (&shrunk.original, &shrunk.report);
+        assert!(
+            small.schedule.len() <= original.schedule.len(),
+            "seed {seed}"
+        );
+        assert!(small.events <= original.events, "seed {seed}");
+        assert!(small.faults_stop <= original.faults_stop, "seed {seed}");
+        assert_eq!(
+            valence_sim::failure_kind(small),
+            valence_sim::failure_kind(original)
+        );
+        assert!(
+            small
+                .properties
+                .iter()
+                .any(|p| p.name == "P1" && p.status == "violated"),
+            "seed {seed}: {:?}",
+            small.properties
+        );
+        assert_eq!(shrunk.options.seed, *seed);
+        // The shrunk options replay byte for byte.
+        let again = render(&model, &simulate(&model, &shrunk.options));
+        assert_eq!(render(&model, small), again, "seed {seed}");
+        assert!(!small.trace.is_empty());
+        faults_removed += original.schedule.len() - small.schedule.len();
+    }
+    assert!(faults_removed > 0);
+    // Seed 7: 38 scheduled faults and 76 events shrink to 6 faults and 39 events.
+    let seven = valence_sim::shrink(&run, &SimOptions::new(7)).expect("seed 7 fails");
+    assert_eq!(
+        (seven.original.schedule.len(), seven.original.events),
+        (38, 76)
+    );
+    assert_eq!((seven.report.schedule.len(), seven.report.events), (6, 39));
+    // A passing run has nothing to shrink.
+    let correct = paxos_model(None);
+    let run = |options: &SimOptions| simulate(&correct, options);
+    assert!(valence_sim::shrink(&run, &SimOptions::new(7)).is_none());
+}
