@@ -526,26 +526,56 @@ pub fn chosen(paxos: &Paxos, s: &ActorState<Paxos>) -> Vec<(Ballot, Value)> {
     chosen
 }
 
-/// Calls `f` once per chosen proposal, without allocating: properties run after every event of
-/// a simulation and on every state of a model check.
+/// Calls `f` once per chosen proposal, in order, without allocating: properties run after every
+/// event of a simulation and on every state of a model check. Each acceptor's votes are sorted,
+/// so one merge over the acceptors counts each proposal's voters.
 fn for_each_chosen(paxos: &Paxos, s: &ActorState<Paxos>, mut f: impl FnMut((Ballot, Value))) {
+    const MAX: usize = 64;
     let first = paxos.proposers;
-    let acceptor = |i: usize| match &*s.nodes[first + i] {
-        PaxosNode::Acceptor(a) => a,
+    let acceptors = paxos.acceptors;
+    let votes = |i: usize| match &*s.nodes[first + i] {
+        PaxosNode::Acceptor(a) => &a.votes,
         _ => unreachable!("acceptor slots hold acceptors"),
     };
-    for i in 0..paxos.acceptors {
-        for vote in &acceptor(i).votes {
-            // Count each proposal once, at the first acceptor that voted for it.
-            if (0..i).any(|j| acceptor(j).votes.binary_search(vote).is_ok()) {
-                continue;
+    if acceptors > MAX {
+        // Beyond the merge's fixed buffer: count each proposal at its first voter.
+        for i in 0..acceptors {
+            for vote in votes(i) {
+                if (0..i).any(|j| votes(j).binary_search(vote).is_ok()) {
+                    continue;
+                }
+                let voters = (i..acceptors)
+                    .filter(|&j| votes(j).binary_search(vote).is_ok())
+                    .count();
+                if voters >= paxos.majority() {
+                    f(*vote);
+                }
             }
-            let voters = (i..paxos.acceptors)
-                .filter(|&j| acceptor(j).votes.binary_search(vote).is_ok())
-                .count();
-            if voters >= paxos.majority() {
-                f(*vote);
+        }
+        return;
+    }
+    let total: usize = (0..acceptors).map(|i| votes(i).len()).sum();
+    if total < paxos.majority() {
+        return;
+    }
+    let mut heads = [0usize; MAX];
+    loop {
+        let Some(least) = (0..acceptors)
+            .filter_map(|i| votes(i).get(heads[i]))
+            .min()
+            .copied()
+        else {
+            return;
+        };
+        let mut voters = 0;
+        for (i, head) in heads.iter_mut().enumerate().take(acceptors) {
+            if votes(i).get(*head) == Some(&least) {
+                voters += 1;
+                *head += 1;
             }
+        }
+        if voters >= paxos.majority() {
+            f(least);
         }
     }
 }
@@ -589,7 +619,8 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
             |_m: &PaxosModel, before, _action, after| {
                 // An acceptor accepts (n, v) only if it has not responded to Prepare(m), m > n.
                 acceptors(before).zip(acceptors(after)).all(|(a, b)| {
-                    match b.votes.iter().find(|vote| !a.votes.contains(vote)) {
+                    // Votes are sorted: a new one is found by binary search.
+                    match b.votes.iter().find(|vote| a.votes.binary_search(vote).is_err()) {
                         Some(&(n, _)) => a.promised <= n,
                         None => true,
                     }
