@@ -324,6 +324,11 @@ const RAFT_SIM_PARAMS: &[ParamSpec] = &[
         help: "servers outside the initial configuration, added by leaders one at a time",
     },
     ParamSpec {
+        name: "retire",
+        default: "0",
+        help: "after adding the spares, leaders remove servers 0..N one at a time",
+    },
+    ParamSpec {
         name: "snapshot-every",
         default: "0",
         help: "compact the log into a snapshot after this many applied entries (0: never); \
@@ -449,16 +454,23 @@ fn build(
             let int = |name, range| params.int(name, range).map_err(|e| usage(e.to_string()));
             let mutant = catalog::raft_mutant(mutant).map_err(|e| usage(e.to_string()))?;
             let clients = int("clients", 0..=64)? as usize;
+            let servers = int("servers", 1..=15)? as usize;
+            let spares = int("spares", 0..=14)? as usize;
+            let retire = int("retire", 0..=14)? as usize;
+            if spares >= servers || retire >= servers {
+                return Err(usage(format!(
+                    "--spares {spares} and --retire {retire} must each leave at least one of the \
+                     {servers} servers"
+                )));
+            }
             let process = Raft {
-                servers: int("servers", 1..=15)? as usize,
+                servers,
                 max_term: int("max-term", 1..=60_000)? as u16,
                 max_log: int("max-log", 0..=100)? as u8,
                 clients,
                 snapshot_every: int("snapshot-every", 0..=10_000)? as u16,
-                members: {
-                    let servers = int("servers", 1..=15)? as usize;
-                    servers - (int("spares", 0..=14)? as usize).min(servers - 1)
-                },
+                members: servers - spares,
+                retire,
                 pre_vote: params.flag("pre-vote").map_err(|e| usage(e.to_string()))?,
                 check_quorum: params
                     .flag("check-quorum")

@@ -547,6 +547,7 @@ fn build_raft(params: &Params, mutant: Option<&str>) -> Result<Box<dyn Checkable
         // Membership changes need more messages than a bounded check can explore: they are
         // simulated (`valence simulate raft --spares N`).
         members: servers,
+        retire: 0,
         pre_vote: params.flag("pre-vote")?,
         check_quorum: params.flag("check-quorum")?,
         max_messages,

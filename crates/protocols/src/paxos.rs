@@ -620,7 +620,11 @@ pub fn model(paxos: Paxos, network: NetworkSemantics) -> PaxosModel {
                 // An acceptor accepts (n, v) only if it has not responded to Prepare(m), m > n.
                 acceptors(before).zip(acceptors(after)).all(|(a, b)| {
                     // Votes are sorted: a new one is found by binary search.
-                    match b.votes.iter().find(|vote| a.votes.binary_search(vote).is_err()) {
+                    match b
+                        .votes
+                        .iter()
+                        .find(|vote| a.votes.binary_search(vote).is_err())
+                    {
                         Some(&(n, _)) => a.promised <= n,
                         None => true,
                     }

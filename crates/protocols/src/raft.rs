@@ -29,10 +29,11 @@
 //!
 //! Membership changes, one server at a time (thesis, chapter 4): servers `members..servers`
 //! start as spares outside the configuration; they receive the log but neither campaign nor
-//! count. A leader adds them one by one, each by a configuration entry that takes effect as soon
-//! as a server stores it, and only once an entry of its term is committed and no earlier change
-//! is pending. Consecutive configurations then share a majority. (Removing servers is not
-//! here yet.)
+//! count. Leaders add them one by one, then remove the first `retire` servers one by one, each
+//! change a configuration entry that takes effect as soon as a server stores it, proposed only
+//! once an entry of the leader's term is committed and no earlier change is pending, so that
+//! consecutive configurations share a majority. A leader that removed itself steps down once
+//! that configuration is committed; removed servers no longer campaign.
 //!
 //! History variables, which the protocol never reads, record for the properties every term a
 //! server led and every commit a leader made (index, entry, term); they are persisted with the
@@ -397,6 +398,12 @@ impl Server {
     }
 }
 
+/// Whether the last configuration entry of the log is not committed yet.
+fn config_pending(s: &Server) -> bool {
+    (s.commit + 1..=s.last_index())
+        .any(|i| matches!(s.entry(i).map(|e| e.command), Some(Cmd::Config(_))))
+}
+
 /// Whether `set` (node ids as bits) holds a majority of `config`.
 fn quorum(config: u64, set: u64) -> bool {
     2 * (set & config).count_ones() > config.count_ones()
@@ -484,6 +491,8 @@ pub struct Raft {
     /// Servers `0..members` form the initial configuration; the others are spares that leaders
     /// add one at a time (`members >= servers`: no membership change).
     pub members: usize,
+    /// After adding the spares, leaders remove servers `0..retire`, one at a time.
+    pub retire: usize,
     /// Pre-vote before an election (thesis, section 9.6).
     pub pre_vote: bool,
     /// A leader steps down when a majority has not answered within an election timeout.
@@ -530,11 +539,23 @@ impl Raft {
             clients: 0,
             snapshot_every: 0,
             members: servers,
+            retire: 0,
             pre_vote: false,
             check_quorum: false,
             max_messages: usize::MAX,
             mutant: None,
         }
+    }
+
+    /// The configuration membership changes lead to: every server but the retired ones.
+    pub fn final_config(&self) -> u64 {
+        let all = if self.servers >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.servers) - 1
+        };
+        let retired = (1u64 << self.retire.min(self.servers - 1).min(63)) - 1;
+        all & !retired
     }
 
     /// The initial configuration.
@@ -668,30 +689,35 @@ impl Raft {
             }
         }
         self.apply(me, s, out);
+        if s.is_leader() && s.config & (1 << me.0) == 0 && !config_pending(s) {
+            // The configuration that removed this leader is committed: it steps down.
+            let term = s.term;
+            self.step_down(s, term, out);
+            return;
+        }
         self.reconfigure(me, s, out);
     }
 
     /// A leader adds the next spare server, once an entry of its term is committed and no
     /// earlier change is pending (one server at a time, thesis section 4.1).
     fn reconfigure(&self, me: NodeId, s: &mut Server, out: &mut Effects<RaftMsg, RaftTimer>) {
-        let all = if self.servers >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.servers) - 1
-        };
-        if !s.is_leader() || s.config == all || s.term_at(s.commit) != s.term {
+        let target = self.final_config();
+        if !s.is_leader() || s.config == target || s.term_at(s.commit) != s.term {
             return;
         }
-        let pending = (s.commit + 1..=s.last_index())
-            .any(|i| matches!(s.entry(i).map(|e| e.command), Some(Cmd::Config(_))));
-        if pending {
+        if config_pending(s) {
             return;
         }
-        let missing = all & !s.config;
-        let next = if self.mutant == Some(RaftMutant::AddAllAtOnce) {
-            all
+        // Add the missing servers first, then remove the retired ones; one at a time.
+        let missing = target & !s.config;
+        let extra = s.config & !target;
+        let lowest = |set: u64| set & set.wrapping_neg();
+        let next = if self.mutant == Some(RaftMutant::AddAllAtOnce) && missing != 0 {
+            s.config | missing
+        } else if missing != 0 {
+            s.config | lowest(missing)
         } else {
-            s.config | (missing & missing.wrapping_neg())
+            s.config & !lowest(extra)
         };
         self.leader_append(me, s, Cmd::Config(next), out);
     }
@@ -1361,7 +1387,8 @@ pub type RaftModel = ActorModel<Raft>;
 /// Builds the model with the seed's five properties.
 pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftModel {
     let server_count = raft.servers;
-    let raft_members_change = raft.members < raft.servers;
+    let raft_members_change = raft.members < raft.servers || raft.retire > 0;
+    let target = raft.final_config();
     let nodes = raft.servers + raft.clients;
     let names = (0..nodes)
         .map(|i| {
@@ -1471,10 +1498,9 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
     if !raft_members_change {
         return model;
     }
-    // With spares, the goal is a committed configuration of every server.
-    let everyone = move |c: u64| c.count_ones() as usize == server_count;
+    // With membership changes, the goal is the final configuration, committed.
     model.property(Property::sometimes(
-        "all-added",
+        "reconfigured",
         move |_, s: &ActorState<Raft>| {
             servers(s).any(|n| {
                 let committed = (n.snapshot_index + 1..=n.commit)
@@ -1482,8 +1508,8 @@ pub fn model(raft: Raft, network: NetworkSemantics, faults: FaultModel) -> RaftM
                         Some(Cmd::Config(c)) => Some(c),
                         _ => None,
                     })
-                    .any(everyone);
-                committed || everyone(n.snapshot_config)
+                    .any(|c| c == target);
+                committed || n.snapshot_config == target
             })
         },
     ))
