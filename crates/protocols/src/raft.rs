@@ -1522,16 +1522,11 @@ mod tests {
 
     fn raft(pre_vote: bool, check_quorum: bool) -> Raft {
         Raft {
-            servers: 3,
             max_term: 10,
             max_log: 0,
-            clients: 0,
-            snapshot_every: 0,
-            members: usize::MAX,
             pre_vote,
             check_quorum,
-            max_messages: usize::MAX,
-            mutant: None,
+            ..Raft::new(3)
         }
     }
 
