@@ -108,6 +108,34 @@ fn steady_messages_per_decision<P: valence_core::Process>(
     Ok(total / seeds as f64)
 }
 
+/// Mean messages, over `seeds` fault-free runs, from a crash of the leader (after two
+/// decisions) to the next decision: the cost of a leader change.
+fn leader_change_messages<P: valence_core::Process>(
+    model: &valence_check::ActorModel<P>,
+    seeds: u64,
+    leader: &dyn Fn(&ActorState<P>) -> Option<NodeId>,
+) -> Result<f64> {
+    let mut total = 0.0;
+    for seed in 0..seeds {
+        let options = SimOptions {
+            faults: FaultMix::NONE,
+            ..SimOptions::new(seed)
+        };
+        let (report, crashed) = simulate_leader_crash(model, &options, leader, 2);
+        let Some((_, at, sent)) = crashed else {
+            anyhow::bail!("seed {seed}: no leader to crash after two decisions");
+        };
+        let Some(&(_, after)) = report.decisions.iter().find(|(when, _)| *when > at) else {
+            anyhow::bail!(
+                "seed {seed}: no decision after the leader crashed ({})",
+                report.failure.unwrap_or_default()
+            );
+        };
+        total += (after - sent) as f64;
+    }
+    Ok(total / seeds as f64)
+}
+
 fn complexity(args: &ComplexityArgs) -> Result<u8> {
     let seeds = args.seeds.max(1);
     let mut rows = Vec::new();
@@ -170,25 +198,7 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
                 })
                 .map(NodeId::from)
         };
-        let mut total = 0.0;
-        for seed in 0..seeds {
-            let options = SimOptions {
-                faults: FaultMix::NONE,
-                ..SimOptions::new(seed)
-            };
-            let (report, crashed) = simulate_leader_crash(&model, &options, &leader, 2);
-            let Some((_, at, sent)) = crashed else {
-                anyhow::bail!("seed {seed}: no leader to crash after two commits");
-            };
-            let Some(&(_, after)) = report.decisions.iter().find(|(when, _)| *when > at) else {
-                anyhow::bail!(
-                    "seed {seed}: no commit after the leader crashed ({})",
-                    report.failure.unwrap_or_default()
-                );
-            };
-            total += (after - sent) as f64;
-        }
-        change_points.push((n, total / seeds as f64));
+        change_points.push((n, leader_change_messages(&model, seeds, &leader)?));
     }
     rows.push(("raft/chg", "O(n)", 1.0, change_points));
     // Multi-Paxos's common case: one client runs 10 commands one after another; messages per
@@ -203,6 +213,27 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
         multipaxos_points.push((n, steady_messages_per_decision(&model, seeds)?));
     }
     rows.push(("mpaxos/cmd", "O(n)", 1.0, multipaxos_points));
+    // Multi-Paxos with a leader change: the active leader crashes after two decisions; the
+    // messages to the next decision (a new ballot's phase 1, then phase 2 for the slot).
+    let mut multipaxos_change = Vec::new();
+    for n in SIZES {
+        let process = multipaxos::MultiPaxos {
+            client_ops: 10,
+            ..multipaxos::simulated(n, 1, None)
+        };
+        let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+        let leader = |s: &ActorState<multipaxos::MultiPaxos>| {
+            (0..s.nodes.len())
+                .find(|&i| {
+                    !s.crashed[i]
+                        && matches!(&*s.nodes[i], multipaxos::MpNode::Server(server)
+                            if server.leader.phase == multipaxos::Phase::Active)
+                })
+                .map(NodeId::from)
+        };
+        multipaxos_change.push((n, leader_change_messages(&model, seeds, &leader)?));
+    }
+    rows.push(("mpaxos/chg", "O(n)", 1.0, multipaxos_change));
 
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -247,7 +278,8 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
          commit, heartbeats included (the common case)\nraft/chg: messages from a crash of the \
          leader to the next commit (election and the new leader's first replication)\nmpaxos/cmd: Multi-Paxos, messages per \
          decided slot after the first decision, heartbeats included (request to n servers, n-1 \
-         Accept, n-1 Accepted, n-1 Decision, one response)"
+         Accept, n-1 Accepted, n-1 Decision, one response)\nmpaxos/chg: messages from a crash \
+         of the active leader to the next decision (a new ballot's phase 1, then phase 2)"
     )?;
     Ok(EXIT_HOLDS)
 }

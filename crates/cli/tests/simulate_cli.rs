@@ -279,6 +279,14 @@ fn complexity_table_counts_paxos_messages_exactly() {
         .expect("a leader-change row");
     let exponent = change["exponent"].as_f64().unwrap();
     assert!(exponent > 0.5 && exponent < 1.8, "{exponent}");
+    let change = value["protocols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["protocol"] == "mpaxos/chg")
+        .expect("a Multi-Paxos leader-change row");
+    let exponent = change["exponent"].as_f64().unwrap();
+    assert!(exponent > 0.5 && exponent < 1.8, "{exponent}");
 }
 
 #[test]
