@@ -279,6 +279,11 @@ const MULTIPAXOS_SIM_PARAMS: &[ParamSpec] = &[
         default: "10",
         help: "operations per client (1 to 50: the workload must fit in the run)",
     },
+    ParamSpec {
+        name: "cas",
+        default: "0",
+        help: "percent of operations that are compare-and-sets (0 to 40, taken from appends)",
+    },
 ];
 
 const RAFT_SIM_PARAMS: &[ParamSpec] = &[
@@ -338,6 +343,11 @@ const RAFT_SIM_PARAMS: &[ParamSpec] = &[
         name: "keys",
         default: "3",
         help: "keys the clients' operations touch",
+    },
+    ParamSpec {
+        name: "cas",
+        default: "0",
+        help: "percent of operations that are compare-and-sets (0 to 40, taken from appends)",
     },
 ];
 
@@ -485,6 +495,7 @@ fn build(
             let workload = KvWorkload {
                 ops_per_client: int("ops", 1..=10_000)? as u32,
                 keys: int("keys", 1..=1_000)?,
+                cas_ratio: int("cas", 0..=40)? as f64 / 100.0,
                 ..KvWorkload::default()
             };
             Ok((params, Box::new(WithKvWorkload { model, workload })))
@@ -520,6 +531,7 @@ fn build(
             );
             let workload = KvWorkload {
                 ops_per_client: int("ops", 1..=50)? as u32,
+                cas_ratio: int("cas", 0..=40)? as f64 / 100.0,
                 ..KvWorkload::default()
             };
             let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);

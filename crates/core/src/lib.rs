@@ -344,13 +344,16 @@ pub enum KvOp {
     Put(u64, u64),
     /// Append to a key's value: `(key, value)`.
     Append(u64, u64),
+    /// Compare and set: if the key's value is `[expected]`, replace it by `[new]`:
+    /// `(key, expected, new)`.
+    Cas(u64, u64, u64),
 }
 
 impl KvOp {
     /// The key the operation touches.
     pub fn key(&self) -> u64 {
         match *self {
-            KvOp::Get(key) | KvOp::Put(key, _) | KvOp::Append(key, _) => key,
+            KvOp::Get(key) | KvOp::Put(key, _) | KvOp::Append(key, _) | KvOp::Cas(key, _, _) => key,
         }
     }
 }
@@ -362,4 +365,6 @@ pub enum KvOutput {
     Value(Vec<u64>),
     /// A put or append took effect.
     Done,
+    /// A compare-and-set swapped (`true`) or found another value (`false`).
+    Swapped(bool),
 }

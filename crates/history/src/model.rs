@@ -267,13 +267,19 @@ pub enum KvOp {
     Put(Value, Value),
     /// An append of a string.
     Append(Value, Value),
+    /// A compare-and-set of the key's value: expected, new, and whether it swapped (`None`:
+    /// unknown).
+    Cas(Value, Value, Value, Option<bool>),
 }
 
 impl KvOp {
     /// The key this operation touches.
     pub fn key(&self) -> &Value {
         match self {
-            KvOp::Get(key, _) | KvOp::Put(key, _) | KvOp::Append(key, _) => key,
+            KvOp::Get(key, _)
+            | KvOp::Put(key, _)
+            | KvOp::Append(key, _)
+            | KvOp::Cas(key, _, _, _) => key,
         }
     }
 }
@@ -300,9 +306,21 @@ impl Model for Kv {
             )),
             "put" | "write" => Ok(KvOp::Put(key, operation.input.clone())),
             "append" => Ok(KvOp::Append(key, operation.input.clone())),
+            "cas" => match operation.input.as_list() {
+                Some([expected, new]) => Ok(KvOp::Cas(
+                    key,
+                    expected.clone(),
+                    new.clone(),
+                    (!unknown_output(operation)).then(|| operation.output != Value::Bool(false)),
+                )),
+                _ => Err(ModelError::new(
+                    operation,
+                    format!("cas needs [expected new], found {}", operation.input),
+                )),
+            },
             other => Err(ModelError::new(
                 operation,
-                format!("the kv model has no :{other} (expected get, put, append)"),
+                format!("the kv model has no :{other} (expected get, put, append, cas)"),
             )),
         }
     }
@@ -312,6 +330,15 @@ impl Model for Kv {
             KvOp::Get(_, None) => Some(state.clone()),
             KvOp::Get(_, Some(value)) => (value == state).then(|| state.clone()),
             KvOp::Put(_, value) => Some(value.clone()),
+            KvOp::Cas(_, expected, new, swapped) => match swapped {
+                Some(true) => (expected == state).then(|| new.clone()),
+                Some(false) => (expected != state).then(|| state.clone()),
+                None => Some(if expected == state {
+                    new.clone()
+                } else {
+                    state.clone()
+                }),
+            },
             KvOp::Append(_, value) => match (state, value) {
                 (Value::Str(s), Value::Str(v)) => Some(Value::Str(format!("{s}{v}"))),
                 (Value::Nil, v) => Some(v.clone()),
@@ -330,11 +357,12 @@ impl Model for Kv {
     }
 
     fn is_read_only(&self, op: &KvOp) -> bool {
-        matches!(op, KvOp::Get(..))
+        matches!(op, KvOp::Get(..) | KvOp::Cas(_, _, _, Some(false)))
     }
 
     fn may_reset(&self, op: &KvOp) -> bool {
-        matches!(op, KvOp::Put(..))
+        // A put replaces the value, and so may a compare-and-set that is not known to fail.
+        matches!(op, KvOp::Put(..) | KvOp::Cas(_, _, _, Some(true) | None))
     }
 
     fn may_become_legal(&self, state: &Value, op: &KvOp) -> bool {

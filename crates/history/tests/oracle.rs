@@ -277,6 +277,35 @@ proptest! {
         prop_assert_eq!(report.verdict, verdict_of(oracle(&history, &model, Rule::Process)));
     }
 
+    /// Compare-and-set among appends and puts on one key: a cas may reset the value, so the
+    /// pruning must not abandon configurations a swap could still rescue.
+    #[test]
+    fn kv_with_cas_matches_brute_force(
+        history in history_strategy(
+            4,
+            16,
+            (prop_oneof![3 => Just("append"), 3 => Just("get"), 1 => Just("put"), 2 => Just("cas")], prop_oneof![Just(""), Just("a"), Just("b"), Just("ab")], prop_oneof![Just("a"), Just("b")])
+                .prop_map(|(f, x, v)| {
+                    let input = match f {
+                        "get" => Value::Nil,
+                        "cas" => Value::List(vec![Value::from(x), Value::from(v)]),
+                        _ => Value::from(v),
+                    };
+                    (f.to_string(), Some(Value::Int(0)), input)
+                }),
+            prop_oneof![
+                prop_oneof![Just(""), Just("a"), Just("b"), Just("ab"), Just("ba"), Just("aba")].prop_map(Value::from),
+                Just(Value::Bool(false)),
+            ],
+        )
+    ) {
+        let model = Kv::default();
+        let report = check_linearizable(&history, &model, "kv", &CheckOptions::default()).unwrap();
+        prop_assert_eq!(report.verdict, verdict_of(oracle(&history, &model, Rule::RealTime)));
+        let report = check_sequential(&history, &model, "kv", &CheckOptions::default()).unwrap();
+        prop_assert_eq!(report.verdict, verdict_of(oracle(&history, &model, Rule::Process)));
+    }
+
     #[test]
     fn queue_matches_brute_force(
         history in history_strategy(
@@ -310,4 +339,36 @@ proptest! {
             state = model.step(&state, &op).expect("each step of the reported order is legal");
         }
     }
+}
+
+/// A compare-and-set may replace a value that appends only grow: after `a`, `b` and a swap of
+/// `ab` for `b`, a get of `b` is legal (a search that only counted puts as resets would abandon
+/// it), and a get of `ab` after the swap is not.
+#[test]
+fn a_swap_resets_a_kv_value() {
+    let history = |read: &str| {
+        let mut h = valence_history::HistoryBuilder::new();
+        let key = Some(Value::Int(0));
+        let steps = [
+            ("append", Value::from("a"), Value::Nil),
+            ("append", Value::from("b"), Value::Nil),
+            (
+                "cas",
+                Value::List(vec![Value::from("ab"), Value::from("b")]),
+                Value::Bool(true),
+            ),
+            ("get", Value::Nil, Value::from(read)),
+        ];
+        for (t, (f, input, output)) in steps.into_iter().enumerate() {
+            h.invoke(0, f, key.clone(), input, Some(2 * t as i64));
+            h.ok(0, f, output, Some(2 * t as i64 + 1));
+        }
+        h.finish().unwrap()
+    };
+    let model = Kv::default();
+    let options = CheckOptions::default();
+    let report = check_linearizable(&history("b"), &model, "kv", &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Holds);
+    let report = check_linearizable(&history("ab"), &model, "kv", &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Violated);
 }

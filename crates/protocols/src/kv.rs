@@ -61,6 +61,14 @@ impl KvStore {
                 self.data.entry(key).or_default().push(value);
                 KvOutput::Done
             }
+            KvOp::Cas(key, expected, new) => {
+                let value = self.data.entry(key).or_default();
+                let swapped = value[..] == [expected];
+                if swapped {
+                    *value = vec![new];
+                }
+                KvOutput::Swapped(swapped)
+            }
         }
     }
 }
@@ -90,5 +98,8 @@ mod tests {
         assert_eq!(kv.data[&7], vec![10]);
         assert_eq!(kv.execute(KvOp::Put(7, 1)), KvOutput::Done);
         assert_eq!(kv.execute(KvOp::Get(8)), KvOutput::Value(vec![]));
+        assert_eq!(kv.execute(KvOp::Cas(7, 2, 3)), KvOutput::Swapped(false));
+        assert_eq!(kv.execute(KvOp::Cas(7, 1, 3)), KvOutput::Swapped(true));
+        assert_eq!(kv.execute(KvOp::Get(7)), KvOutput::Value(vec![3]));
     }
 }

@@ -269,3 +269,28 @@ fn servers_are_added_and_removed_one_at_a_time_and_all_at_once_is_caught() {
     let alone = simulate(&model, &SimOptions::new(*seed));
     assert_eq!(alone.failure.as_deref(), Some(why.as_str()));
 }
+
+#[test]
+fn compare_and_set_histories_are_linearizable() {
+    let model = raft_kv(None);
+    let workload = KvWorkload {
+        cas_ratio: 0.3,
+        ..KvWorkload::default()
+    };
+    let run = |seed| simulate_kv(&model, &SimOptions::new(seed), &workload).sim;
+    let done = AtomicU64::new(0);
+    let report = swarm_with(0..1_000, &run, 2, false, &done);
+    assert!(report.failures.is_empty(), "{:?}", report.failures.first());
+    // Some swaps succeed and some do not.
+    let outputs: Vec<valence_history::Value> = (0..20)
+        .flat_map(|seed| {
+            simulate_kv(&model, &SimOptions::new(seed), &workload)
+                .history
+                .operations
+        })
+        .filter(|op| op.f == "cas" && op.outcome == valence_history::Outcome::Ok)
+        .map(|op| op.output)
+        .collect();
+    assert!(outputs.contains(&valence_history::Value::Bool(true)));
+    assert!(outputs.contains(&valence_history::Value::Bool(false)));
+}

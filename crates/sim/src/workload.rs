@@ -1,6 +1,7 @@
 //! Client workloads: virtual clients that drive a protocol's client interface, with the history
 //! of their operations recorded and checked by valence-history.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
@@ -50,8 +51,11 @@ pub struct KvWorkload {
     pub keys: u64,
     /// The share of gets.
     pub get_ratio: f64,
-    /// The share of puts (the rest are appends).
+    /// The share of puts.
     pub put_ratio: f64,
+    /// The share of compare-and-sets (the rest are appends); each expects the value the last
+    /// put or swap invoked on the key wrote.
+    pub cas_ratio: f64,
 }
 
 impl Default for KvWorkload {
@@ -62,6 +66,7 @@ impl Default for KvWorkload {
             keys: 3,
             get_ratio: 0.4,
             put_ratio: 0.2,
+            cas_ratio: 0.0,
         }
     }
 }
@@ -94,11 +99,13 @@ trait Ops {
     /// Think time before each operation, in ms.
     fn think_ms(&self) -> (u64, u64);
     /// The next operation, with `fresh` a value never used before: the operation, its history
-    /// function name, key and input.
+    /// function name, key and input. `written` holds, per key, the last value a client set
+    /// (for compare-and-sets that may succeed).
     fn next(
         &self,
         rng: &mut ChaCha8Rng,
         fresh: u64,
+        written: &mut BTreeMap<u64, u64>,
     ) -> (Self::Op, &'static str, Option<Value>, Value);
     /// A completed operation's output as the history records it.
     fn output(output: &Self::Output) -> Value;
@@ -120,6 +127,7 @@ impl Ops for RegisterWorkload {
         &self,
         rng: &mut ChaCha8Rng,
         fresh: u64,
+        _written: &mut BTreeMap<u64, u64>,
     ) -> (RegisterOp, &'static str, Option<Value>, Value) {
         if rng.random_bool(self.write_ratio.clamp(0.0, 1.0)) {
             (
@@ -153,7 +161,12 @@ impl Ops for KvWorkload {
         self.think_ms
     }
 
-    fn next(&self, rng: &mut ChaCha8Rng, fresh: u64) -> (KvOp, &'static str, Option<Value>, Value) {
+    fn next(
+        &self,
+        rng: &mut ChaCha8Rng,
+        fresh: u64,
+        written: &mut BTreeMap<u64, u64>,
+    ) -> (KvOp, &'static str, Option<Value>, Value) {
         let key = rng.random_range(0..self.keys.max(1));
         let key_value = Some(Value::Int(key as i64));
         let draw: f64 = rng.random();
@@ -162,7 +175,15 @@ impl Ops for KvWorkload {
         } else if draw < self.get_ratio + self.put_ratio {
             // A put replaces the value by a one-element list.
             let input = Value::List(vec![Value::Int(fresh as i64)]);
+            written.insert(key, fresh);
             (KvOp::Put(key, fresh), "put", key_value, input)
+        } else if draw < self.get_ratio + self.put_ratio + self.cas_ratio {
+            // Expect the value last set on the key (0 if none), so that some swap.
+            let expected = written.get(&key).copied().unwrap_or(0);
+            written.insert(key, fresh);
+            let list = |v: u64| Value::List(vec![Value::Int(v as i64)]);
+            let input = Value::List(vec![list(expected), list(fresh)]);
+            (KvOp::Cas(key, expected, fresh), "cas", key_value, input)
         } else {
             (
                 KvOp::Append(key, fresh),
@@ -179,6 +200,7 @@ impl Ops for KvWorkload {
                 Value::List(items.iter().map(|&v| Value::Int(v as i64)).collect())
             }
             KvOutput::Done => Value::Nil,
+            KvOutput::Swapped(swapped) => Value::Bool(*swapped),
         }
     }
 }
@@ -189,6 +211,7 @@ struct WorkloadDriver<'w, W> {
     clients: Vec<Client>,
     history: HistoryBuilder,
     next_value: u64,
+    written: BTreeMap<u64, u64>,
     unfinished: u64,
 }
 
@@ -230,7 +253,9 @@ where
             return;
         };
         self.next_value += 1;
-        let (op, f, key, input) = self.workload.next(&mut self.rng, self.next_value);
+        let (op, f, key, input) =
+            self.workload
+                .next(&mut self.rng, self.next_value, &mut self.written);
         let client = &mut self.clients[index];
         client.pending = Some(f);
         client.issued += 1;
@@ -332,6 +357,7 @@ where
         clients,
         history: HistoryBuilder::new(),
         next_value: 0,
+        written: BTreeMap::new(),
     };
     let world = run(model, options, &mut driver, None);
     let end = world.now as i64;
