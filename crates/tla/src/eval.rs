@@ -78,11 +78,25 @@ impl Env {
     /// Pushes a new frame of `size` slots, returning the previous `(base, size)`.
     pub fn push_frame(&mut self, base: usize, size: usize) -> (usize, usize) {
         self.depth += 1;
-        self.stack.resize(base + size, Value::Bool(false));
+        self.fill(base + size);
         let previous = (self.base, self.size);
         self.base = base;
         self.size = size;
         previous
+    }
+
+    /// Grows or shrinks the stack to `len` slots, new slots holding `FALSE`. Cheaper than
+    /// `Vec::resize`, which clones its fill value through `Value`'s `Clone`.
+    #[inline]
+    pub fn fill(&mut self, len: usize) {
+        if len <= self.stack.len() {
+            self.stack.truncate(len);
+        } else {
+            self.stack.reserve(len - self.stack.len());
+            while self.stack.len() < len {
+                self.stack.push(Value::Bool(false));
+            }
+        }
     }
 
     /// Pops the frame starting at `base`, restoring `previous`.
@@ -669,8 +683,90 @@ impl<'a> Ctx<'a> {
         Ctx { mode, ..*self }
     }
 
-    /// Evaluates `e` to a Boolean.
+    /// Evaluates `e` to a Boolean. The connectives recurse here directly, so a tree of
+    /// conjunctions and implications never builds intermediate [`Value`]s nor enters the large
+    /// frame of [`Ctx::eval`] for its inner nodes.
     pub fn eval_bool(&self, e: &Expr, env: &mut Env) -> EResult<bool> {
+        match &e.kind {
+            Kind::And(items) => {
+                for item in items {
+                    if !self.eval_bool(item, env)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            Kind::Or(items) => {
+                for item in items {
+                    if self.eval_bool(item, env)? {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            Kind::Not(inner) => return Ok(!self.eval_bool(inner, env)?),
+            Kind::Implies(a, b) => {
+                return Ok(!self.eval_bool(a, env)? || self.eval_bool(b, env)?);
+            }
+            Kind::If(c, t, f) => {
+                return if self.eval_bool(c, env)? {
+                    self.eval_bool(t, env)
+                } else {
+                    self.eval_bool(f, env)
+                };
+            }
+            Kind::Let(body) => return self.eval_bool(body, env),
+            Kind::Builtin(
+                op @ (Builtin::Eq
+                | Builtin::Neq
+                | Builtin::In
+                | Builtin::NotIn
+                | Builtin::Lt
+                | Builtin::Gt
+                | Builtin::Leq
+                | Builtin::Geq),
+                args,
+            ) if args.len() == 2 => {
+                let (a, b) = (&args[0], &args[1]);
+                let a_owned = if self.peekable(a) {
+                    None
+                } else {
+                    Some(self.eval(a, env)?)
+                };
+                let b_owned = if self.peekable(b) {
+                    None
+                } else {
+                    Some(self.eval(b, env)?)
+                };
+                let a_ref = match &a_owned {
+                    Some(v) => v,
+                    None => self.peek(a, env)?,
+                };
+                let b_ref = match &b_owned {
+                    Some(v) => v,
+                    None => self.peek(b, env)?,
+                };
+                return match op {
+                    Builtin::Eq => equal(a_ref, b_ref, e.span),
+                    Builtin::Neq => Ok(!equal(a_ref, b_ref, e.span)?),
+                    Builtin::In => member(a_ref, b_ref, e.span),
+                    Builtin::NotIn => Ok(!member(a_ref, b_ref, e.span)?),
+                    _ => match (a_ref, b_ref) {
+                        (Value::Int(x), Value::Int(y)) => Ok(match op {
+                            Builtin::Lt => x < y,
+                            Builtin::Gt => x > y,
+                            Builtin::Leq => x <= y,
+                            _ => x >= y,
+                        }),
+                        _ => match self.binary(*op, a_ref, b_ref, e.span)? {
+                            Value::Bool(b) => Ok(b),
+                            _ => fail(e.span, "a comparison that is not a Boolean"),
+                        },
+                    },
+                };
+            }
+            _ => {}
+        }
         match self.eval(e, env)? {
             Value::Bool(b) => Ok(b),
             other => fail(
@@ -1307,8 +1403,10 @@ impl<'a> Ctx<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return f(self, env);
         };
-        let set = self.eval(&first.set, env)?;
-        let elements = enumerate(&set, first.set.span)?;
+        let elements = match self.eval(&first.set, env)? {
+            Value::Set(elements) => elements,
+            set => enumerate(&set, first.set.span)?,
+        };
         for element in elements.iter() {
             bind(&first.pattern, element.clone(), first.set.span, env)?;
             if !self.for_each(rest, env, f)? {
