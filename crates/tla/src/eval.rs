@@ -516,6 +516,13 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
+fn unreadable(span: Span) -> Box<EvalError> {
+    Box::new(EvalError {
+        message: "an expression could not be read".to_string(),
+        span,
+    })
+}
+
 /// `f[key]`, or `None` when `key` is outside the domain.
 pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
     apply_ref(f, key).cloned()
@@ -549,31 +556,33 @@ fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
 /// The longest chain of applications and fields (`f[a][b].c`) walked by reference.
 const CHAIN_MAX: usize = 4;
 
-/// `[f EXCEPT ![key] = value]` when `key` is in the domain; `None` otherwise.
-fn update_function(f: &Value, key: &Value, value: Value) -> Option<Value> {
+/// The place of `key` in function `f`'s storage, `None` when `key` is outside the domain or
+/// `f` is not a function.
+fn function_slot(f: &Value, key: &Value) -> Option<usize> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
-            if *i >= 1 && (*i as u64) <= elements.len() as u64 {
-                let mut elements = Arc::clone(elements);
-                Arc::make_mut(&mut elements)[*i as usize - 1] = value;
-                Some(Value::Seq(elements))
-            } else {
-                None
-            }
+            (*i >= 1 && (*i as u64) <= elements.len() as u64).then(|| *i as usize - 1)
         }
-        (Value::Record(fields), Value::Str(s)) => {
-            let index = fields.iter().position(|(k, _)| k == s)?;
-            let mut fields = Arc::clone(fields);
-            Arc::make_mut(&mut fields)[index].1 = value;
-            Some(Value::Record(fields))
-        }
+        (Value::Record(fields), Value::Str(s)) => fields.iter().position(|(k, _)| k == s),
         (Value::Func(storage), key) => {
             let (domain, _) = func_parts(storage);
-            let index = domain.binary_search_by(|k| fast_cmp(k, key)).ok()?;
-            let mut storage = Arc::clone(storage);
-            Arc::make_mut(&mut storage)[index + 1] = value;
-            Some(Value::Func(storage))
+            domain
+                .binary_search_by(|k| fast_cmp(k, key))
+                .ok()
+                .map(|i| i + 1)
         }
+        _ => None,
+    }
+}
+
+/// The value at `index` (from [`function_slot`]) of function `f`, made mutable: the storage is
+/// copied first when it is shared, and updated in place when `f` holds it alone (the second
+/// update of `[f EXCEPT ![a] = x, ![b] = y]`, or the inner functions of a copy).
+fn function_slot_mut(f: &mut Value, index: usize) -> Option<&mut Value> {
+    match f {
+        Value::Seq(elements) => Arc::make_mut(elements).get_mut(index),
+        Value::Record(fields) => Arc::make_mut(fields).get_mut(index).map(|(_, v)| v),
+        Value::Func(storage) => Arc::make_mut(storage).get_mut(index),
         _ => None,
     }
 }
@@ -728,23 +737,34 @@ impl<'a> Ctx<'a> {
                 args,
             ) if args.len() == 2 => {
                 let (a, b) = (&args[0], &args[1]);
-                let a_owned = if self.peekable(a) {
+                let mut a_owned = if self.chain_peekable(a) {
                     None
                 } else {
                     Some(self.eval(a, env)?)
                 };
-                let b_owned = if self.peekable(b) {
+                let mut b_owned = if self.chain_peekable(b) {
                     None
                 } else {
                     Some(self.eval(b, env)?)
                 };
+                if (a_owned.is_none() && self.peek_chain(a, env).is_none())
+                    || (b_owned.is_none() && self.peek_chain(b, env).is_none())
+                {
+                    // A step outside a domain: evaluate for the error message.
+                    if a_owned.is_none() {
+                        a_owned = Some(self.eval(a, env)?);
+                    }
+                    if b_owned.is_none() {
+                        b_owned = Some(self.eval(b, env)?);
+                    }
+                }
                 let a_ref = match &a_owned {
                     Some(v) => v,
-                    None => self.peek(a, env)?,
+                    None => self.peek_chain(a, env).ok_or_else(|| unreadable(a.span))?,
                 };
                 let b_ref = match &b_owned {
                     Some(v) => v,
-                    None => self.peek(b, env)?,
+                    None => self.peek_chain(b, env).ok_or_else(|| unreadable(b.span))?,
                 };
                 return match op {
                     Builtin::Eq => equal(a_ref, b_ref, e.span),
@@ -858,6 +878,44 @@ impl<'a> Ctx<'a> {
                 None => fail(e.span, "not a constant"),
             },
             _ => fail(e.span, "not a peekable expression"),
+        }
+    }
+
+    /// Whether `e` can be read by reference with [`Ctx::peek_chain`]: a peekable expression,
+    /// or a chain `f[a][b].c` of at most [`CHAIN_MAX`] steps whose function and keys are all
+    /// peekable (the usual `network[q][p]` with bound `p` and `q`).
+    fn chain_peekable(&self, e: &Expr) -> bool {
+        let mut root = e;
+        for _ in 0..=CHAIN_MAX {
+            match &root.kind {
+                Kind::Apply(f, args) => {
+                    if !matches!(args.as_slice(), [key] if self.peekable(key)) {
+                        return false;
+                    }
+                    root = f;
+                }
+                Kind::Field(f, _) => root = f,
+                _ => return self.peekable(root),
+            }
+        }
+        false
+    }
+
+    /// A reference to the value of `e`, which [`Ctx::chain_peekable`] accepted; `None` when a
+    /// step is outside its function's domain or a read fails (the caller then evaluates `e`,
+    /// which reports the error).
+    fn peek_chain<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
+        match &e.kind {
+            Kind::Apply(f, args) => {
+                let f = self.peek_chain(f, env)?;
+                let key = self.peek(args.first()?, env).ok()?;
+                apply_ref(f, key)
+            }
+            Kind::Field(f, field) => match self.peek_chain(f, env)? {
+                Value::Record(fields) => fields.iter().find(|(k, _)| k == field).map(|(_, v)| v),
+                _ => None,
+            },
+            _ => self.peek(e, env).ok(),
         }
     }
 
@@ -1304,6 +1362,9 @@ impl<'a> Ctx<'a> {
         if !self.peekable(root) {
             return Ok(None);
         }
+        if self.chain_peekable(e) {
+            return Ok(self.peek_chain(e, env).cloned());
+        }
         let mut keys: [Value; CHAIN_MAX] = std::array::from_fn(|_| Value::Bool(false));
         for i in 0..count {
             keys[i] = match &steps[i].kind {
@@ -1362,7 +1423,7 @@ impl<'a> Ctx<'a> {
 
     fn except(
         &self,
-        value: Value,
+        mut value: Value,
         update: &ExceptUpdate,
         depth: usize,
         env: &mut Env,
@@ -1376,7 +1437,7 @@ impl<'a> Ctx<'a> {
             PathStep::Field(f) => Value::Str(*f),
             PathStep::Index(args) => self.key(args, env)?,
         };
-        let Some(inner) = apply_function(&value, &key) else {
+        let Some(index) = function_slot(&value, &key) else {
             if value.is_function() {
                 // Updating outside the domain leaves the function unchanged, as in TLC.
                 return Ok(value);
@@ -1389,8 +1450,18 @@ impl<'a> Ctx<'a> {
                 ),
             );
         };
+        // The old value is taken out of a private copy of the storage (or of the storage
+        // itself when not shared), updated, and put back: the new value is never visible to
+        // the expressions evaluated meanwhile, which read the states and `@` only.
+        let inner = match function_slot_mut(&mut value, index) {
+            Some(slot) => std::mem::take(slot),
+            None => return fail(update.value.span, "EXCEPT outside the function"),
+        };
         let new_inner = self.except(inner, update, depth + 1, env)?;
-        Ok(update_function(&value, &key, new_inner).unwrap_or(value))
+        if let Some(slot) = function_slot_mut(&mut value, index) {
+            *slot = new_inner;
+        }
+        Ok(value)
     }
 
     /// Calls `f` with every binding of `bounds` until it returns false.
