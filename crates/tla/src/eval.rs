@@ -1062,6 +1062,22 @@ impl<'a> Ctx<'a> {
                     };
                     self.binary(*op, a_ref, b_ref, span)
                 }
+                [a] if matches!(op, Builtin::Head | Builtin::Len) && self.chain_peekable(a) => {
+                    // `Head(network[q][p])`: read in place, no argument vector.
+                    match self.peek_chain(a, env) {
+                        Some(Value::Seq(elements)) => match op {
+                            Builtin::Len => Ok(Value::Int(elements.len() as i64)),
+                            _ => match elements.first() {
+                                Some(v) => Ok(v.clone()),
+                                None => fail(span, "Head of the empty sequence"),
+                            },
+                        },
+                        _ => {
+                            let value = self.eval(a, env)?;
+                            self.builtin(*op, vec![value], span, env)
+                        }
+                    }
+                }
                 _ => {
                     let mut values = Vec::with_capacity(args.len());
                     for a in args {
@@ -1760,10 +1776,11 @@ impl<'a> Ctx<'a> {
             }
             Builtin::Append => {
                 let s = seq(a, span, "Append")?;
-                let mut out = Vec::with_capacity(s.len() + 1);
-                out.extend_from_slice(s);
-                out.push(force(b.clone(), span)?);
-                Ok(Value::Seq(shared(out)))
+                let last = force(b.clone(), span)?;
+                // One allocation: the iterator's length is known.
+                Ok(Value::Seq(
+                    s.iter().cloned().chain(std::iter::once(last)).collect(),
+                ))
             }
             Builtin::Print => {
                 eprintln!("{}  {}", a.to_tlc(), b.to_tlc());
@@ -1860,7 +1877,7 @@ impl<'a> Ctx<'a> {
                 if s.is_empty() {
                     return fail(span, "Tail of the empty sequence");
                 }
-                Ok(Value::Seq(shared(s[1..].to_vec())))
+                Ok(Value::Seq(Arc::from(&s[1..])))
             }
             Builtin::SubSeq => {
                 let s = seq(&a[0], span, "SubSeq")?;
