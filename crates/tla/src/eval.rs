@@ -512,6 +512,7 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
         (Value::Model(x), Value::Model(y)) => x.cmp(y),
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Str(x), Value::Str(y)) => x.cmp(y),
         _ => a.cmp(b),
     }
 }
@@ -844,6 +845,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether [`Ctx::peek`] can read `e` without evaluating it.
+    #[inline]
     fn peekable(&self, e: &Expr) -> bool {
         match &e.kind {
             Kind::Lit(_) | Kind::Local(_) => true,
@@ -855,6 +857,7 @@ impl<'a> Ctx<'a> {
 
     /// A reference to the value of a literal, variable, bound variable or constant definition,
     /// saving the clone (and the reference count traffic) of [`Ctx::eval`].
+    #[inline]
     fn peek<'v>(&'v self, e: &'v Expr, env: &'v Env) -> EResult<&'v Value> {
         match &e.kind {
             Kind::Lit(v) => Ok(v),
@@ -884,6 +887,7 @@ impl<'a> Ctx<'a> {
     /// Whether `e` can be read by reference with [`Ctx::peek_chain`]: a peekable expression,
     /// or a chain `f[a][b].c` of at most [`CHAIN_MAX`] steps whose function and keys are all
     /// peekable (the usual `network[q][p]` with bound `p` and `q`).
+    #[inline]
     fn chain_peekable(&self, e: &Expr) -> bool {
         let mut root = e;
         for _ in 0..=CHAIN_MAX {
