@@ -541,8 +541,7 @@ impl<'a> Enumerator<'a> {
     ) -> EResult<()> {
         let def = &self.prog.defs[id as usize];
         let size = def.frame_size as usize;
-        env.stack
-            .resize(new_base + size.max(def.arity), Value::Bool(false));
+        env.fill(new_base + size.max(def.arity));
         let labelled = self.label.is_none() && !self.init;
         if labelled {
             self.label = Some((ActionName::Def(id), new_base));

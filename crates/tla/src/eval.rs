@@ -78,11 +78,25 @@ impl Env {
     /// Pushes a new frame of `size` slots, returning the previous `(base, size)`.
     pub fn push_frame(&mut self, base: usize, size: usize) -> (usize, usize) {
         self.depth += 1;
-        self.stack.resize(base + size, Value::Bool(false));
+        self.fill(base + size);
         let previous = (self.base, self.size);
         self.base = base;
         self.size = size;
         previous
+    }
+
+    /// Grows or shrinks the stack to `len` slots, new slots holding `FALSE`. Cheaper than
+    /// `Vec::resize`, which clones its fill value through `Value`'s `Clone`.
+    #[inline]
+    pub fn fill(&mut self, len: usize) {
+        if len <= self.stack.len() {
+            self.stack.truncate(len);
+        } else {
+            self.stack.reserve(len - self.stack.len());
+            while self.stack.len() < len {
+                self.stack.push(Value::Bool(false));
+            }
+        }
     }
 
     /// Pops the frame starting at `base`, restoring `previous`.
@@ -498,8 +512,16 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
         (Value::Model(x), Value::Model(y)) => x.cmp(y),
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Str(x), Value::Str(y)) => x.cmp(y),
         _ => a.cmp(b),
     }
+}
+
+fn unreadable(span: Span) -> Box<EvalError> {
+    Box::new(EvalError {
+        message: "an expression could not be read".to_string(),
+        span,
+    })
 }
 
 /// `f[key]`, or `None` when `key` is outside the domain.
@@ -535,31 +557,33 @@ fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
 /// The longest chain of applications and fields (`f[a][b].c`) walked by reference.
 const CHAIN_MAX: usize = 4;
 
-/// `[f EXCEPT ![key] = value]` when `key` is in the domain; `None` otherwise.
-fn update_function(f: &Value, key: &Value, value: Value) -> Option<Value> {
+/// The place of `key` in function `f`'s storage, `None` when `key` is outside the domain or
+/// `f` is not a function.
+fn function_slot(f: &Value, key: &Value) -> Option<usize> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
-            if *i >= 1 && (*i as u64) <= elements.len() as u64 {
-                let mut elements = Arc::clone(elements);
-                Arc::make_mut(&mut elements)[*i as usize - 1] = value;
-                Some(Value::Seq(elements))
-            } else {
-                None
-            }
+            (*i >= 1 && (*i as u64) <= elements.len() as u64).then(|| *i as usize - 1)
         }
-        (Value::Record(fields), Value::Str(s)) => {
-            let index = fields.iter().position(|(k, _)| k == s)?;
-            let mut fields = Arc::clone(fields);
-            Arc::make_mut(&mut fields)[index].1 = value;
-            Some(Value::Record(fields))
-        }
+        (Value::Record(fields), Value::Str(s)) => fields.iter().position(|(k, _)| k == s),
         (Value::Func(storage), key) => {
             let (domain, _) = func_parts(storage);
-            let index = domain.binary_search_by(|k| fast_cmp(k, key)).ok()?;
-            let mut storage = Arc::clone(storage);
-            Arc::make_mut(&mut storage)[index + 1] = value;
-            Some(Value::Func(storage))
+            domain
+                .binary_search_by(|k| fast_cmp(k, key))
+                .ok()
+                .map(|i| i + 1)
         }
+        _ => None,
+    }
+}
+
+/// The value at `index` (from [`function_slot`]) of function `f`, made mutable: the storage is
+/// copied first when it is shared, and updated in place when `f` holds it alone (the second
+/// update of `[f EXCEPT ![a] = x, ![b] = y]`, or the inner functions of a copy).
+fn function_slot_mut(f: &mut Value, index: usize) -> Option<&mut Value> {
+    match f {
+        Value::Seq(elements) => Arc::make_mut(elements).get_mut(index),
+        Value::Record(fields) => Arc::make_mut(fields).get_mut(index).map(|(_, v)| v),
+        Value::Func(storage) => Arc::make_mut(storage).get_mut(index),
         _ => None,
     }
 }
@@ -669,8 +693,101 @@ impl<'a> Ctx<'a> {
         Ctx { mode, ..*self }
     }
 
-    /// Evaluates `e` to a Boolean.
+    /// Evaluates `e` to a Boolean. The connectives recurse here directly, so a tree of
+    /// conjunctions and implications never builds intermediate [`Value`]s nor enters the large
+    /// frame of [`Ctx::eval`] for its inner nodes.
     pub fn eval_bool(&self, e: &Expr, env: &mut Env) -> EResult<bool> {
+        match &e.kind {
+            Kind::And(items) => {
+                for item in items {
+                    if !self.eval_bool(item, env)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+            Kind::Or(items) => {
+                for item in items {
+                    if self.eval_bool(item, env)? {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            Kind::Not(inner) => return Ok(!self.eval_bool(inner, env)?),
+            Kind::Implies(a, b) => {
+                return Ok(!self.eval_bool(a, env)? || self.eval_bool(b, env)?);
+            }
+            Kind::If(c, t, f) => {
+                return if self.eval_bool(c, env)? {
+                    self.eval_bool(t, env)
+                } else {
+                    self.eval_bool(f, env)
+                };
+            }
+            Kind::Let(body) => return self.eval_bool(body, env),
+            Kind::Builtin(
+                op @ (Builtin::Eq
+                | Builtin::Neq
+                | Builtin::In
+                | Builtin::NotIn
+                | Builtin::Lt
+                | Builtin::Gt
+                | Builtin::Leq
+                | Builtin::Geq),
+                args,
+            ) if args.len() == 2 => {
+                let (a, b) = (&args[0], &args[1]);
+                let mut a_owned = if self.chain_peekable(a) {
+                    None
+                } else {
+                    Some(self.eval(a, env)?)
+                };
+                let mut b_owned = if self.chain_peekable(b) {
+                    None
+                } else {
+                    Some(self.eval(b, env)?)
+                };
+                if (a_owned.is_none() && self.peek_chain(a, env).is_none())
+                    || (b_owned.is_none() && self.peek_chain(b, env).is_none())
+                {
+                    // A step outside a domain: evaluate for the error message.
+                    if a_owned.is_none() {
+                        a_owned = Some(self.eval(a, env)?);
+                    }
+                    if b_owned.is_none() {
+                        b_owned = Some(self.eval(b, env)?);
+                    }
+                }
+                let a_ref = match &a_owned {
+                    Some(v) => v,
+                    None => self.peek_chain(a, env).ok_or_else(|| unreadable(a.span))?,
+                };
+                let b_ref = match &b_owned {
+                    Some(v) => v,
+                    None => self.peek_chain(b, env).ok_or_else(|| unreadable(b.span))?,
+                };
+                return match op {
+                    Builtin::Eq => equal(a_ref, b_ref, e.span),
+                    Builtin::Neq => Ok(!equal(a_ref, b_ref, e.span)?),
+                    Builtin::In => member(a_ref, b_ref, e.span),
+                    Builtin::NotIn => Ok(!member(a_ref, b_ref, e.span)?),
+                    _ => match (a_ref, b_ref) {
+                        (Value::Int(x), Value::Int(y)) => Ok(match op {
+                            Builtin::Lt => x < y,
+                            Builtin::Gt => x > y,
+                            Builtin::Leq => x <= y,
+                            _ => x >= y,
+                        }),
+                        _ => match self.binary(*op, a_ref, b_ref, e.span)? {
+                            Value::Bool(b) => Ok(b),
+                            _ => fail(e.span, "a comparison that is not a Boolean"),
+                        },
+                    },
+                };
+            }
+            _ => {}
+        }
         match self.eval(e, env)? {
             Value::Bool(b) => Ok(b),
             other => fail(
@@ -728,6 +845,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether [`Ctx::peek`] can read `e` without evaluating it.
+    #[inline]
     fn peekable(&self, e: &Expr) -> bool {
         match &e.kind {
             Kind::Lit(_) | Kind::Local(_) => true,
@@ -739,6 +857,7 @@ impl<'a> Ctx<'a> {
 
     /// A reference to the value of a literal, variable, bound variable or constant definition,
     /// saving the clone (and the reference count traffic) of [`Ctx::eval`].
+    #[inline]
     fn peek<'v>(&'v self, e: &'v Expr, env: &'v Env) -> EResult<&'v Value> {
         match &e.kind {
             Kind::Lit(v) => Ok(v),
@@ -762,6 +881,45 @@ impl<'a> Ctx<'a> {
                 None => fail(e.span, "not a constant"),
             },
             _ => fail(e.span, "not a peekable expression"),
+        }
+    }
+
+    /// Whether `e` can be read by reference with [`Ctx::peek_chain`]: a peekable expression,
+    /// or a chain `f[a][b].c` of at most [`CHAIN_MAX`] steps whose function and keys are all
+    /// peekable (the usual `network[q][p]` with bound `p` and `q`).
+    #[inline]
+    fn chain_peekable(&self, e: &Expr) -> bool {
+        let mut root = e;
+        for _ in 0..=CHAIN_MAX {
+            match &root.kind {
+                Kind::Apply(f, args) => {
+                    if !matches!(args.as_slice(), [key] if self.peekable(key)) {
+                        return false;
+                    }
+                    root = f;
+                }
+                Kind::Field(f, _) => root = f,
+                _ => return self.peekable(root),
+            }
+        }
+        false
+    }
+
+    /// A reference to the value of `e`, which [`Ctx::chain_peekable`] accepted; `None` when a
+    /// step is outside its function's domain or a read fails (the caller then evaluates `e`,
+    /// which reports the error).
+    fn peek_chain<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
+        match &e.kind {
+            Kind::Apply(f, args) => {
+                let f = self.peek_chain(f, env)?;
+                let key = self.peek(args.first()?, env).ok()?;
+                apply_ref(f, key)
+            }
+            Kind::Field(f, field) => match self.peek_chain(f, env)? {
+                Value::Record(fields) => fields.iter().find(|(k, _)| k == field).map(|(_, v)| v),
+                _ => None,
+            },
+            _ => self.peek(e, env).ok(),
         }
     }
 
@@ -907,6 +1065,22 @@ impl<'a> Ctx<'a> {
                         None => self.peek(b, env)?,
                     };
                     self.binary(*op, a_ref, b_ref, span)
+                }
+                [a] if matches!(op, Builtin::Head | Builtin::Len) && self.chain_peekable(a) => {
+                    // `Head(network[q][p])`: read in place, no argument vector.
+                    match self.peek_chain(a, env) {
+                        Some(Value::Seq(elements)) => match op {
+                            Builtin::Len => Ok(Value::Int(elements.len() as i64)),
+                            _ => match elements.first() {
+                                Some(v) => Ok(v.clone()),
+                                None => fail(span, "Head of the empty sequence"),
+                            },
+                        },
+                        _ => {
+                            let value = self.eval(a, env)?;
+                            self.builtin(*op, vec![value], span, env)
+                        }
+                    }
                 }
                 _ => {
                     let mut values = Vec::with_capacity(args.len());
@@ -1208,6 +1382,9 @@ impl<'a> Ctx<'a> {
         if !self.peekable(root) {
             return Ok(None);
         }
+        if self.chain_peekable(e) {
+            return Ok(self.peek_chain(e, env).cloned());
+        }
         let mut keys: [Value; CHAIN_MAX] = std::array::from_fn(|_| Value::Bool(false));
         for i in 0..count {
             keys[i] = match &steps[i].kind {
@@ -1266,7 +1443,7 @@ impl<'a> Ctx<'a> {
 
     fn except(
         &self,
-        value: Value,
+        mut value: Value,
         update: &ExceptUpdate,
         depth: usize,
         env: &mut Env,
@@ -1280,7 +1457,7 @@ impl<'a> Ctx<'a> {
             PathStep::Field(f) => Value::Str(*f),
             PathStep::Index(args) => self.key(args, env)?,
         };
-        let Some(inner) = apply_function(&value, &key) else {
+        let Some(index) = function_slot(&value, &key) else {
             if value.is_function() {
                 // Updating outside the domain leaves the function unchanged, as in TLC.
                 return Ok(value);
@@ -1293,8 +1470,18 @@ impl<'a> Ctx<'a> {
                 ),
             );
         };
+        // The old value is taken out of a private copy of the storage (or of the storage
+        // itself when not shared), updated, and put back: the new value is never visible to
+        // the expressions evaluated meanwhile, which read the states and `@` only.
+        let inner = match function_slot_mut(&mut value, index) {
+            Some(slot) => std::mem::take(slot),
+            None => return fail(update.value.span, "EXCEPT outside the function"),
+        };
         let new_inner = self.except(inner, update, depth + 1, env)?;
-        Ok(update_function(&value, &key, new_inner).unwrap_or(value))
+        if let Some(slot) = function_slot_mut(&mut value, index) {
+            *slot = new_inner;
+        }
+        Ok(value)
     }
 
     /// Calls `f` with every binding of `bounds` until it returns false.
@@ -1307,8 +1494,10 @@ impl<'a> Ctx<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return f(self, env);
         };
-        let set = self.eval(&first.set, env)?;
-        let elements = enumerate(&set, first.set.span)?;
+        let elements = match self.eval(&first.set, env)? {
+            Value::Set(elements) => elements,
+            set => enumerate(&set, first.set.span)?,
+        };
         for element in elements.iter() {
             bind(&first.pattern, element.clone(), first.set.span, env)?;
             if !self.for_each(rest, env, f)? {
@@ -1591,10 +1780,11 @@ impl<'a> Ctx<'a> {
             }
             Builtin::Append => {
                 let s = seq(a, span, "Append")?;
-                let mut out = Vec::with_capacity(s.len() + 1);
-                out.extend_from_slice(s);
-                out.push(force(b.clone(), span)?);
-                Ok(Value::Seq(shared(out)))
+                let last = force(b.clone(), span)?;
+                // One allocation: the iterator's length is known.
+                Ok(Value::Seq(
+                    s.iter().cloned().chain(std::iter::once(last)).collect(),
+                ))
             }
             Builtin::Print => {
                 eprintln!("{}  {}", a.to_tlc(), b.to_tlc());
@@ -1691,7 +1881,7 @@ impl<'a> Ctx<'a> {
                 if s.is_empty() {
                     return fail(span, "Tail of the empty sequence");
                 }
-                Ok(Value::Seq(shared(s[1..].to_vec())))
+                Ok(Value::Seq(Arc::from(&s[1..])))
             }
             Builtin::SubSeq => {
                 let s = seq(&a[0], span, "SubSeq")?;

@@ -435,10 +435,8 @@ impl Value {
                 .collect();
             return Value::Record(shared(fields));
         }
-        let mut storage = Vec::with_capacity(values.len() + 1);
-        storage.push(Value::Set(domain));
-        storage.extend(values);
-        Value::Func(shared(storage))
+        // One allocation: the iterator's length is known.
+        Value::Func(std::iter::once(Value::Set(domain)).chain(values).collect())
     }
 
     /// A record from fields in any order.

@@ -57,6 +57,13 @@ ASSUME [r \in {"a"} |-> 1] = [a |-> 1]
 ASSUME [a |-> 1, b |-> 2].b = 2
 ASSUME [[a |-> [b |-> 1]] EXCEPT !.a.b = 2] = [a |-> [b |-> 2]]
 ASSUME [[a |-> <<1, 2>>] EXCEPT !.a[2] = 7].a = <<1, 7>>
+\* EXCEPT updates a private copy: later paths and the right-hand sides read the original.
+ASSUME [f EXCEPT ![1] = 5, ![2] = f[1] + @] = <<5, 30, 30>>
+ASSUME LET h == [f EXCEPT ![1] = 5] IN h[1] = 5 /\ f[1] = 10
+ASSUME [<<<<1, 2>>, <<3, 4>>>> EXCEPT ![1][2] = 7, ![1][1] = @ + 1] = <<<<2, 7>>, <<3, 4>>>>
+ASSUME LET n == [p \in Procs |-> <<0>>]
+       IN [n EXCEPT ![CHOOSE q \in Procs : TRUE][1] = 1] # n /\ n[CHOOSE q \in Procs : TRUE] = <<0>>
+ASSUME Tail(Append(<<1>>, 2)) = <<2>> /\ Head(<<<<3>>>>[1]) = 3 /\ Len(<<<<3, 4>>>>[1]) = 2
 ASSUME [a |-> 1] \in [a : {1, 2}] /\ [a |-> 3] \notin [a : {1, 2}]
 ASSUME [y \in {1, 2} |-> y] \in [{1, 2} -> {1, 2}] /\ Cardinality([{1, 2} -> {1, 2, 3}]) = 9
 ASSUME (1 :> "a" @@ 2 :> "b") = <<"a", "b">> /\ (1 :> 1 @@ 1 :> 2)[1] = 1
