@@ -203,13 +203,17 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
     rows.push(("raft/chg", "O(n)", 1.0, change_points));
     // Multi-Paxos's common case: one client runs 10 commands one after another; messages per
     // decided slot after the first decision (phase 1 is over), heartbeats included.
-    let mut multipaxos_points = Vec::new();
-    for n in SIZES {
+    // n servers and one client running 10 commands one after another.
+    let multipaxos_model = |n| {
         let process = multipaxos::MultiPaxos {
             client_ops: 10,
             ..multipaxos::simulated(n, 1, None)
         };
-        let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+        multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE)
+    };
+    let mut multipaxos_points = Vec::new();
+    for n in SIZES {
+        let model = multipaxos_model(n);
         multipaxos_points.push((n, steady_messages_per_decision(&model, seeds)?));
     }
     rows.push(("mpaxos/cmd", "O(n)", 1.0, multipaxos_points));
@@ -217,11 +221,7 @@ fn complexity(args: &ComplexityArgs) -> Result<u8> {
     // messages to the next decision (a new ballot's phase 1, then phase 2 for the slot).
     let mut multipaxos_change = Vec::new();
     for n in SIZES {
-        let process = multipaxos::MultiPaxos {
-            client_ops: 10,
-            ..multipaxos::simulated(n, 1, None)
-        };
-        let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
+        let model = multipaxos_model(n);
         let leader = |s: &ActorState<multipaxos::MultiPaxos>| {
             (0..s.nodes.len())
                 .find(|&i| {

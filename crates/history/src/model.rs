@@ -111,6 +111,20 @@ pub trait Model: Sync {
     }
 }
 
+/// A compare-and-set of `state`: legal if it swapped exactly when `state` was `expected`
+/// (`swapped` unknown: either way, as the state says).
+fn cas_step(state: &Value, expected: &Value, new: &Value, swapped: Option<bool>) -> Option<Value> {
+    match swapped {
+        Some(true) => (expected == state).then(|| new.clone()),
+        Some(false) => (expected != state).then(|| state.clone()),
+        None => Some(if expected == state {
+            new.clone()
+        } else {
+            state.clone()
+        }),
+    }
+}
+
 fn unknown_output(operation: &Operation) -> bool {
     operation.outcome != Outcome::Ok
 }
@@ -215,15 +229,7 @@ impl Model for Register {
             RegisterOp::Read(None) => Some(state.clone()),
             RegisterOp::Read(Some(value)) => (value == state).then(|| state.clone()),
             RegisterOp::Write(value) => Some(value.clone()),
-            RegisterOp::Cas { old, new, swapped } => match swapped {
-                Some(true) => (old == state).then(|| new.clone()),
-                Some(false) => (old != state).then(|| state.clone()),
-                None => Some(if old == state {
-                    new.clone()
-                } else {
-                    state.clone()
-                }),
-            },
+            RegisterOp::Cas { old, new, swapped } => cas_step(state, old, new, *swapped),
         }
     }
 
@@ -330,15 +336,7 @@ impl Model for Kv {
             KvOp::Get(_, None) => Some(state.clone()),
             KvOp::Get(_, Some(value)) => (value == state).then(|| state.clone()),
             KvOp::Put(_, value) => Some(value.clone()),
-            KvOp::Cas(_, expected, new, swapped) => match swapped {
-                Some(true) => (expected == state).then(|| new.clone()),
-                Some(false) => (expected != state).then(|| state.clone()),
-                None => Some(if expected == state {
-                    new.clone()
-                } else {
-                    state.clone()
-                }),
-            },
+            KvOp::Cas(_, expected, new, swapped) => cas_step(state, expected, new, *swapped),
             KvOp::Append(_, value) => match (state, value) {
                 (Value::Str(s), Value::Str(v)) => Some(Value::Str(format!("{s}{v}"))),
                 (Value::Nil, v) => Some(v.clone()),
