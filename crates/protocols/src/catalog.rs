@@ -460,7 +460,7 @@ const RAFT_MUTANTS: &[MutantSpec] = &[
     MutantSpec {
         name: "forget-vote",
         help: "votedFor is not persisted, so a restarted server votes twice in one term \
-               (needs crashes: caught by `valence simulate raft`)",
+               (needs crashes: `--crashes 1`, or `valence simulate raft`)",
         violates: &["election-safety"],
     },
     MutantSpec {

@@ -294,3 +294,23 @@ fn compare_and_set_histories_are_linearizable() {
     assert!(outputs.contains(&valence_history::Value::Bool(true)));
     assert!(outputs.contains(&valence_history::Value::Bool(false)));
 }
+
+#[test]
+fn the_checker_catches_a_forgotten_vote_with_one_crash() {
+    let model = raft::model(
+        bounded(Some(RaftMutant::ForgetVote)).process,
+        NetworkSemantics::DUPLICATING,
+        FaultModel {
+            crash: valence_core::CrashMode::Recover,
+            max_crashes: 1,
+        },
+    );
+    let options = valence_check::CheckOptions {
+        threads: 2,
+        ..Default::default()
+    };
+    let report = valence_check::check(&model, &options);
+    let property = report.property("election-safety").unwrap();
+    assert_eq!(property.status, valence_check::Status::Violated);
+    assert!(!property.trace.as_ref().unwrap().is_empty());
+}
