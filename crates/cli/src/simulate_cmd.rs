@@ -166,6 +166,10 @@ trait Simulated: Sync {
     /// A run, with the clients' history when the model has a workload.
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>);
     fn render(&self, report: &SimReport) -> String;
+    /// The `valence history check` arguments that check this model's histories.
+    fn history_check_args(&self) -> &'static str {
+        ""
+    }
     fn swarm(
         &self,
         seeds: std::ops::Range<u64>,
@@ -234,6 +238,10 @@ where
         (report.sim, Some(report.history))
     }
 
+    fn history_check_args(&self) -> &'static str {
+        "--model register --initial 0"
+    }
+
     fn render(&self, report: &SimReport) -> String {
         render(&self.model, report)
     }
@@ -256,6 +264,10 @@ where
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
         let report = simulate_kv(&self.model, options, &self.workload);
         (report.sim, Some(report.history))
+    }
+
+    fn history_check_args(&self) -> &'static str {
+        "--model kv --initial '[]'"
     }
 
     fn render(&self, report: &SimReport) -> String {
@@ -642,6 +654,15 @@ pub fn simulate_cmd(args: &SimulateArgs, model_params: &ModelParams) -> Result<u
             writeln!(out, "{value}")?;
         } else {
             write!(out, "{}", model.render(&report))?;
+            if let Some(path) = &args.history {
+                writeln!(
+                    out,
+                    "history    written to {}; check it again with `valence history check {} {}`",
+                    path.display(),
+                    path.display(),
+                    model.history_check_args()
+                )?;
+            }
         }
         return Ok(if report.passed() {
             EXIT_HOLDS
