@@ -23,7 +23,7 @@ use valence_protocols::vsync::{self, Detector, Vsync};
 use valence_sim::{
     render, shrink, simulate, simulate_byzantine, simulate_kv, simulate_register, swarm_with,
     Fault, FaultMix, KvWorkload, RegisterWorkload, ScheduledFault, SimOptions, SimReport,
-    SwarmReport,
+    SwarmReport, WorkloadReport,
 };
 
 use crate::check_cmd::{usage, ModelParams};
@@ -219,55 +219,59 @@ impl<P: Process, A: Adversary<P>> Simulated for WithAdversary<P, A> {
     }
 }
 
-/// A register service with its client workload: each run records and checks a history.
-struct WithWorkload<P: Process> {
+/// A service with its client workload (register or key-value): each run records and checks a
+/// history.
+struct WithWorkload<P: Process, W> {
     model: ActorModel<P>,
-    workload: RegisterWorkload,
+    workload: W,
+    /// The simulator's run for this kind of workload.
+    run: fn(&ActorModel<P>, &SimOptions, &W) -> WorkloadReport,
+    /// The `valence history check` arguments for its histories.
+    check_args: &'static str,
 }
 
-impl<P> Simulated for WithWorkload<P>
+impl<P> WithWorkload<P, RegisterWorkload>
 where
     P: Service<Op = RegisterOp, Output = RegisterOutput>,
 {
-    fn nodes(&self) -> usize {
-        self.model.node_count
-    }
-
-    fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
-        let report = simulate_register(&self.model, options, &self.workload);
-        (report.sim, Some(report.history))
-    }
-
-    fn history_check_args(&self) -> &'static str {
-        "--model register --initial 0"
-    }
-
-    fn render(&self, report: &SimReport) -> String {
-        render(&self.model, report)
+    /// A register service: histories checked against a register starting at 0.
+    fn register(model: ActorModel<P>, workload: RegisterWorkload) -> Self {
+        WithWorkload {
+            model,
+            workload,
+            run: simulate_register::<P>,
+            check_args: "--model register --initial 0",
+        }
     }
 }
 
-/// A key-value service with its client workload: each run records and checks a history.
-struct WithKvWorkload<P: Process> {
-    model: ActorModel<P>,
-    workload: KvWorkload,
-}
-
-impl<P> Simulated for WithKvWorkload<P>
+impl<P> WithWorkload<P, KvWorkload>
 where
     P: Service<Op = KvOp, Output = KvOutput>,
 {
+    /// A key-value service: histories checked against keys starting as the empty list.
+    fn kv(model: ActorModel<P>, workload: KvWorkload) -> Self {
+        WithWorkload {
+            model,
+            workload,
+            run: simulate_kv::<P>,
+            check_args: "--model kv --initial '[]'",
+        }
+    }
+}
+
+impl<P: Process, W: Sync> Simulated for WithWorkload<P, W> {
     fn nodes(&self) -> usize {
         self.model.node_count
     }
 
     fn run_recording(&self, options: &SimOptions) -> (SimReport, Option<History>) {
-        let report = simulate_kv(&self.model, options, &self.workload);
+        let report = (self.run)(&self.model, options, &self.workload);
         (report.sim, Some(report.history))
     }
 
     fn history_check_args(&self) -> &'static str {
-        "--model kv --initial '[]'"
+        self.check_args
     }
 
     fn render(&self, report: &SimReport) -> String {
@@ -510,7 +514,7 @@ fn build(
                 cas_ratio: int("cas", 0..=40)? as f64 / 100.0,
                 ..KvWorkload::default()
             };
-            Ok((params, Box::new(WithKvWorkload { model, workload })))
+            Ok((params, Box::new(WithWorkload::kv(model, workload))))
         }
         "vsync" => {
             let params = Params::resolve_with("vsync", VSYNC_SIM_PARAMS, given)
@@ -547,7 +551,7 @@ fn build(
                 ..KvWorkload::default()
             };
             let model = multipaxos::model(process, NetworkSemantics::UNORDERED, FaultModel::NONE);
-            Ok((params, Box::new(WithKvWorkload { model, workload })))
+            Ok((params, Box::new(WithWorkload::kv(model, workload))))
         }
         "abd" => {
             let params = Params::resolve_with("abd", ABD_SIM_PARAMS, given)
@@ -573,10 +577,7 @@ fn build(
             };
             Ok((
                 params,
-                Box::new(WithWorkload {
-                    model: abd::model(process),
-                    workload,
-                }),
+                Box::new(WithWorkload::register(abd::model(process), workload)),
             ))
         }
         other => {
