@@ -34,6 +34,7 @@
 
 mod actor;
 mod fingerprint;
+mod liveness;
 mod model;
 mod report;
 mod search;
@@ -41,7 +42,8 @@ mod search;
 pub use actor::{ActorAction, ActorModel, ActorState, Envelope};
 pub use fingerprint::{fingerprint, Fingerprint, FingerprintSet, ParentMap, Visited};
 pub use model::{
-    debug_diff, Condition, Model, ModelError, Property, PropertyKind, StepDescription,
+    debug_diff, Condition, Fairness, FairnessKind, Liveness, Model, ModelError, Property,
+    PropertyKind, StateCondition, StepCondition, StepDescription,
 };
 pub use report::{
     ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep, Verdict,

@@ -56,6 +56,16 @@ pub trait Model: Send + Sync + Sized {
     /// The properties to check.
     fn properties(&self) -> Vec<Property<Self>>;
 
+    /// The fairness assumed when checking liveness properties ([`PropertyKind::Eventually`] and
+    /// the other temporal kinds). Behaviours may always stutter (stay in a state forever); a
+    /// fairness condition rules out those that neglect an action. The default is weak fairness of
+    /// every step: a behaviour stops only in a state without successors, as a running system does
+    /// (TLA+'s `WF_vars(Next)`). Models with lossy channels or crashes usually need finer
+    /// conditions, such as strong fairness of delivery.
+    fn fairness(&self) -> Vec<Fairness<Self>> {
+        vec![Fairness::weak("next", |_, _, _, _| true)]
+    }
+
     /// Appends every enabled `(action, successor)` pair to `out`. The default goes through
     /// `actions` and `next_state`, listing candidate actions into `scratch` (which arrives empty,
     /// a buffer the caller reuses so that no state costs an allocation). Front ends that compute
@@ -200,6 +210,28 @@ pub enum PropertyKind {
     Sometimes,
     /// No reachable state is without successors.
     Deadlock,
+    /// Every fair behaviour reaches a goal state (`<>P`).
+    Eventually,
+    /// Every fair behaviour that passes through a trigger state reaches a goal state then or
+    /// later (`P ~> Q`).
+    LeadsTo,
+    /// Every fair behaviour is in a goal state infinitely often (`[]<>P`).
+    InfinitelyOften,
+    /// Every fair behaviour ends by staying in goal states forever (`<>[]P`).
+    EventuallyAlways,
+}
+
+impl PropertyKind {
+    /// Whether the property speaks of whole behaviours and needs the liveness check.
+    pub fn is_liveness(self) -> bool {
+        matches!(
+            self,
+            PropertyKind::Eventually
+                | PropertyKind::LeadsTo
+                | PropertyKind::InfinitelyOften
+                | PropertyKind::EventuallyAlways
+        )
+    }
 }
 
 impl fmt::Display for PropertyKind {
@@ -208,12 +240,19 @@ impl fmt::Display for PropertyKind {
             PropertyKind::Always => "always",
             PropertyKind::Sometimes => "sometimes",
             PropertyKind::Deadlock => "deadlock",
+            PropertyKind::Eventually => "eventually",
+            PropertyKind::LeadsTo => "leads-to",
+            PropertyKind::InfinitelyOften => "infinitely-often",
+            PropertyKind::EventuallyAlways => "eventually-always",
         })
     }
 }
 
-type StateCondition<M> = dyn Fn(&M, &<M as Model>::State) -> Result<bool, ModelError> + Send + Sync;
-type StepCondition<M> = dyn Fn(
+/// A predicate on a state.
+pub type StateCondition<M> =
+    dyn Fn(&M, &<M as Model>::State) -> Result<bool, ModelError> + Send + Sync;
+/// A predicate on a step `(previous, action, next)`.
+pub type StepCondition<M> = dyn Fn(
         &M,
         &<M as Model>::State,
         &<M as Model>::Action,
@@ -229,6 +268,9 @@ pub enum Condition<M: Model> {
     /// A predicate on a step `(previous, action, next)`: an action invariant, as TLA+'s
     /// `[][A]_v`.
     Step(Arc<StepCondition<M>>),
+    /// A condition on whole behaviours, checked on the state graph under the model's
+    /// [`Model::fairness`].
+    Liveness(Liveness<M>),
 }
 
 impl<M: Model> Clone for Condition<M> {
@@ -236,6 +278,100 @@ impl<M: Model> Clone for Condition<M> {
         match self {
             Condition::State(f) => Condition::State(Arc::clone(f)),
             Condition::Step(f) => Condition::Step(Arc::clone(f)),
+            Condition::Liveness(l) => Condition::Liveness(l.clone()),
+        }
+    }
+}
+
+/// What a liveness property asks of every fair behaviour.
+pub enum Liveness<M: Model> {
+    /// Whenever the behaviour is in a `trigger` state, it is in a `goal` state then or later.
+    /// Without a trigger, the initial state is the trigger (`<>goal`).
+    LeadsTo {
+        /// The states that oblige the goal; `None` for the initial state only.
+        trigger: Option<Arc<StateCondition<M>>>,
+        /// The states that fulfil it.
+        goal: Arc<StateCondition<M>>,
+    },
+    /// From some point on, the behaviour stays in `goal` states (`<>[]goal`).
+    EventuallyAlways(Arc<StateCondition<M>>),
+}
+
+impl<M: Model> Clone for Liveness<M> {
+    fn clone(&self) -> Self {
+        match self {
+            Liveness::LeadsTo { trigger, goal } => Liveness::LeadsTo {
+                trigger: trigger.clone(),
+                goal: Arc::clone(goal),
+            },
+            Liveness::EventuallyAlways(goal) => Liveness::EventuallyAlways(Arc::clone(goal)),
+        }
+    }
+}
+
+/// Weak or strong fairness.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FairnessKind {
+    /// An action continuously enabled from some point on is eventually taken (`WF`).
+    Weak,
+    /// An action enabled infinitely often is taken infinitely often (`SF`).
+    Strong,
+}
+
+/// A fairness condition on an action: which steps are the action's, and when it is enabled.
+pub struct Fairness<M: Model> {
+    /// A name for messages.
+    pub name: String,
+    /// Weak or strong.
+    pub kind: FairnessKind,
+    /// Whether a step is a step of the action (TLA+'s `<<A>>_v`). A step that leaves the state
+    /// unchanged (the same fingerprint) never counts: it is stuttering.
+    pub step: Arc<StepCondition<M>>,
+    /// Whether the action is enabled in a state; `None`: exactly when some successor of the
+    /// state (other than itself) is a step of the action.
+    pub enabled: Option<Arc<StateCondition<M>>>,
+}
+
+impl<M: Model> Clone for Fairness<M> {
+    fn clone(&self) -> Self {
+        Fairness {
+            name: self.name.clone(),
+            kind: self.kind,
+            step: Arc::clone(&self.step),
+            enabled: self.enabled.clone(),
+        }
+    }
+}
+
+impl<M: Model> Debug for Fairness<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} fairness of {}", self.kind, self.name)
+    }
+}
+
+impl<M: Model> Fairness<M> {
+    /// Weak fairness of the steps that satisfy `step`.
+    pub fn weak(
+        name: impl Into<String>,
+        step: impl Fn(&M, &M::State, &M::Action, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Fairness {
+            name: name.into(),
+            kind: FairnessKind::Weak,
+            step: Arc::new(move |m, p, a, n| Ok(step(m, p, a, n))),
+            enabled: None,
+        }
+    }
+
+    /// Strong fairness of the steps that satisfy `step`.
+    pub fn strong(
+        name: impl Into<String>,
+        step: impl Fn(&M, &M::State, &M::Action, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Fairness {
+            kind: FairnessKind::Strong,
+            ..Fairness::weak(name, step)
         }
     }
 }
@@ -300,6 +436,67 @@ impl<M: Model> Property<M> {
             name: name.into(),
             kind: PropertyKind::Sometimes,
             condition: Condition::State(Arc::new(move |m, s| Ok(condition(m, s)))),
+        }
+    }
+
+    /// A liveness property: every fair behaviour eventually reaches a state where `goal` holds.
+    pub fn eventually(
+        name: impl Into<String>,
+        goal: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::Eventually,
+            condition: Condition::Liveness(Liveness::LeadsTo {
+                trigger: None,
+                goal: Arc::new(move |m, s| Ok(goal(m, s))),
+            }),
+        }
+    }
+
+    /// A liveness property: whenever `trigger` holds, `goal` holds then or later, in every fair
+    /// behaviour (`trigger ~> goal`).
+    pub fn leads_to(
+        name: impl Into<String>,
+        trigger: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+        goal: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::LeadsTo,
+            condition: Condition::Liveness(Liveness::LeadsTo {
+                trigger: Some(Arc::new(move |m, s| Ok(trigger(m, s)))),
+                goal: Arc::new(move |m, s| Ok(goal(m, s))),
+            }),
+        }
+    }
+
+    /// A liveness property: `goal` holds infinitely often in every fair behaviour (`[]<>goal`).
+    pub fn infinitely_often(
+        name: impl Into<String>,
+        goal: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::InfinitelyOften,
+            condition: Condition::Liveness(Liveness::LeadsTo {
+                trigger: Some(Arc::new(|_, _| Ok(true))),
+                goal: Arc::new(move |m, s| Ok(goal(m, s))),
+            }),
+        }
+    }
+
+    /// A liveness property: every fair behaviour ends by staying where `goal` holds (`<>[]goal`).
+    pub fn eventually_always(
+        name: impl Into<String>,
+        goal: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::EventuallyAlways,
+            condition: Condition::Liveness(Liveness::EventuallyAlways(Arc::new(move |m, s| {
+                Ok(goal(m, s))
+            }))),
         }
     }
 

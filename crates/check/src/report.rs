@@ -82,6 +82,12 @@ pub struct TraceStep {
 pub struct Trace {
     /// The initial state first, then one entry per step.
     pub steps: Vec<TraceStep>,
+    /// For a counterexample to a liveness property, a lasso: the behaviour goes on forever
+    /// from the last step by returning to the step at this index and repeating the steps after
+    /// it. When it is the index of the last step itself, the behaviour stutters there forever
+    /// (stays in that state); otherwise the last step reached the same state as this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cycle_start: Option<usize>,
 }
 
 impl Trace {
@@ -109,6 +115,16 @@ impl Display for Trace {
                 }
             }
         }
+        match self.cycle_start {
+            Some(start) if start + 1 == self.steps.len() => {
+                writeln!(f, "       then stays in state {start} forever (stuttering)")?
+            }
+            Some(start) => writeln!(
+                f,
+                "       back in state {start}: the steps after it repeat forever"
+            )?,
+            None => {}
+        }
         Ok(())
     }
 }
@@ -118,7 +134,7 @@ impl Display for Trace {
 pub struct PropertyReport {
     /// The property's name.
     pub name: String,
-    /// Always, sometimes or deadlock.
+    /// Always, sometimes, deadlock, or a liveness kind.
     pub kind: PropertyKind,
     /// Its status.
     pub status: Status,

@@ -93,11 +93,21 @@ pub fn check<M: Model>(model: &M, options: &CheckOptions) -> Report {
     );
     let progress = options.progress.clone().unwrap_or_default();
     let search = Search::new(model, options, &progress);
-    match options.strategy {
+    let mut report = match options.strategy {
         Strategy::Bfs => search.bfs(),
         Strategy::Dfs => search.dfs(),
         Strategy::Random { seed, walks } => search.random(seed, walks),
+    };
+    if search.liveness {
+        crate::liveness::check_liveness(
+            model,
+            options,
+            &progress,
+            &|s| search.fingerprint(s),
+            &mut report,
+        );
     }
+    report
 }
 
 /// Where a property was decided, so that its trace can be rebuilt.
@@ -147,12 +157,14 @@ struct Search<'a, M: Model> {
     distinct: AtomicU64,
     /// Whether any property is evaluated on steps.
     step_properties: bool,
+    /// Whether any property is a liveness property.
+    liveness: bool,
 }
 
 /// One breadth-first level: segments of states with their fingerprints.
 type Level<M> = Vec<Vec<(<M as Model>::State, Fingerprint)>>;
 /// A path of states, each with the action that led to it.
-type Path<M> = Vec<(Option<<M as Model>::Action>, <M as Model>::State)>;
+pub(crate) type Path<M> = Vec<(Option<<M as Model>::Action>, <M as Model>::State)>;
 
 /// States a worker takes from the level at a time.
 const CHUNK: usize = 256;
@@ -198,6 +210,7 @@ impl<'a, M: Model> Search<'a, M> {
         let step_properties = properties
             .iter()
             .any(|p| matches!(p.condition, Condition::Step(_)));
+        let liveness = properties.iter().any(|p| p.kind.is_liveness());
         Search {
             model,
             options,
@@ -214,6 +227,7 @@ impl<'a, M: Model> Search<'a, M> {
             generated: AtomicU64::new(0),
             distinct: AtomicU64::new(0),
             step_properties,
+            liveness,
         }
     }
 
@@ -288,7 +302,7 @@ impl<'a, M: Model> Search<'a, M> {
                     let decided = match property.kind {
                         PropertyKind::Always => !holds,
                         PropertyKind::Sometimes => holds,
-                        PropertyKind::Deadlock => false,
+                        _ => false,
                     };
                     if decided {
                         self.decide(slot, target);
@@ -828,26 +842,7 @@ impl<'a, M: Model> Search<'a, M> {
     // ---------------------------------------------------------------- reports and traces
 
     fn render(&self, states: &[(Option<&M::Action>, &M::State)]) -> Trace {
-        let mut steps = Vec::with_capacity(states.len());
-        for (i, (action, state)) in states.iter().enumerate() {
-            match action {
-                None => steps.push(TraceStep {
-                    action: None,
-                    changes: Vec::new(),
-                    state: self.model.describe_state(state),
-                }),
-                Some(action) => {
-                    let previous = states[i - 1].1;
-                    let step = self.model.describe_step(previous, action, state);
-                    steps.push(TraceStep {
-                        action: Some(step.action),
-                        changes: step.changes,
-                        state: self.model.describe_state(state),
-                    });
-                }
-            }
-        }
-        Trace { steps }
+        render(self.model, states)
     }
 
     fn finish(&self, distinct: u64, depth: usize, complete: bool, bytes: usize) -> Report {
@@ -965,28 +960,63 @@ impl<'a, M: Model> Search<'a, M> {
     /// The states along a chain of fingerprints from an initial state, or `None` if the chain
     /// does not replay (a model whose steps are not deterministic).
     fn replay(&self, path: &[Fingerprint]) -> Option<Path<M>> {
-        let first = self
-            .model
-            .init_states()
-            .into_iter()
-            .find(|s| self.fingerprint(s) == path[0])?;
-        let mut states = vec![(None, first)];
-        let mut successors = Vec::new();
-        let mut scratch = Vec::new();
-        for &fp in &path[1..] {
-            let (_, state) = states.last().expect("path");
-            successors.clear();
-            self.model
-                .successors(state, &mut scratch, &mut successors)
-                .ok()?;
-            let position = successors
-                .iter()
-                .position(|(_, s)| self.fingerprint(s) == fp)?;
-            let (action, state) = successors.swap_remove(position);
-            states.push((Some(action), state));
-        }
-        Some(states)
+        replay(self.model, &|s| self.fingerprint(s), path)
     }
+}
+
+/// Renders a path of states, each with the action that led to it, as a trace.
+pub(crate) fn render<M: Model>(model: &M, states: &[(Option<&M::Action>, &M::State)]) -> Trace {
+    let mut steps = Vec::with_capacity(states.len());
+    for (i, (action, state)) in states.iter().enumerate() {
+        match action {
+            None => steps.push(TraceStep {
+                action: None,
+                changes: Vec::new(),
+                state: model.describe_state(state),
+            }),
+            Some(action) => {
+                let previous = states[i - 1].1;
+                let step = model.describe_step(previous, action, state);
+                steps.push(TraceStep {
+                    action: Some(step.action),
+                    changes: step.changes,
+                    state: model.describe_state(state),
+                });
+            }
+        }
+    }
+    Trace {
+        steps,
+        cycle_start: None,
+    }
+}
+
+/// The states along a chain of fingerprints (under `fingerprint`) from an initial state, or
+/// `None` if the chain does not replay (a model whose steps are not deterministic).
+pub(crate) fn replay<M: Model>(
+    model: &M,
+    fingerprint: &dyn Fn(&M::State) -> Fingerprint,
+    path: &[Fingerprint],
+) -> Option<Path<M>> {
+    let start = *path.first()?;
+    let first = model
+        .init_states()
+        .into_iter()
+        .find(|s| fingerprint(s) == start)?;
+    let mut states = vec![(None, first)];
+    let mut successors = Vec::new();
+    let mut scratch = Vec::new();
+    for &fp in &path[1..] {
+        let (_, state) = states.last().expect("path");
+        successors.clear();
+        model
+            .successors(state, &mut scratch, &mut successors)
+            .ok()?;
+        let position = successors.iter().position(|(_, s)| fingerprint(s) == fp)?;
+        let (action, state) = successors.swap_remove(position);
+        states.push((Some(action), state));
+    }
+    Some(states)
 }
 
 struct Rebuilt<'s, 'a, M: Model> {
