@@ -265,7 +265,7 @@ impl<M: Model> Builder<'_, M> {
             graph.offsets.push(graph.targets.len() as u32);
             enabled_row.iter_mut().for_each(|w| *w = 0);
             let depth = graph.depth[id as usize] as usize;
-            let expand = !self.options.max_depth.is_some_and(|max| depth >= max)
+            let expand = self.options.max_depth.is_none_or(|max| depth < max)
                 && self.model.within_bounds(&state);
             if !expand {
                 graph.truncated.push(true);
