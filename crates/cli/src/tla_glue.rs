@@ -6,12 +6,13 @@ use std::path::Path;
 use valence_protocols::catalog::Checkable;
 
 /// Loads the TLA+ spec at `path` with its TLC configuration (`config`, by default `SPEC.cfg` next
-/// to the spec). Errors come back as `file:line:column: message`. Temporal properties that are
-/// not checked (liveness) are announced on stderr, so that nobody reads them as holding.
+/// to the spec). Errors come back as `file:line:column: message`. PROPERTIES (or parts of them)
+/// that cannot be checked are announced on stderr with the reason, so that nobody reads them as
+/// holding.
 pub fn load_checkable(path: &Path, config: Option<&Path>) -> Result<Box<dyn Checkable>, String> {
     let model = valence_tla::load(path, config).map_err(|error| error.to_string())?;
-    for name in model.unchecked_properties() {
-        eprintln!("note: PROPERTY {name} is not checked (liveness is not supported yet)");
+    for message in model.unchecked_properties() {
+        eprintln!("note: PROPERTY {message}");
     }
     Ok(Box::new(model))
 }

@@ -59,6 +59,12 @@ enum Cont<'c> {
         frame: (usize, usize),
         next: &'c Cont<'c>,
     },
+    /// The end of `<<A>>_v`: the step must change `vars`.
+    Changes {
+        vars: &'c Expr,
+        frame: (usize, usize),
+        next: &'c Cont<'c>,
+    },
 }
 
 /// Enumerates the states satisfying an action (or the initial predicate).
@@ -175,6 +181,18 @@ impl<'a> Enumerator<'a> {
                 frame,
                 next,
             } => self.forall(bounds, body, bindings, *frame, env, next),
+            Cont::Changes { vars, frame, next } => {
+                env.base = frame.0;
+                env.size = frame.1;
+                let ctx = self.ctx();
+                let before = ctx.eval(vars, env)?;
+                let after = ctx.with_mode(crate::eval::Mode::Primed).eval(vars, env)?;
+                if crate::eval::equal(&before, &after, vars.span)? {
+                    Ok(())
+                } else {
+                    self.proceed(next, env)
+                }
+            }
             Cont::Conj { rest, frame, next } => match rest.split_first() {
                 None => self.proceed(next, env),
                 Some((first, others)) => self.go(
@@ -421,6 +439,16 @@ impl<'a> Enumerator<'a> {
                     self.guard(e, frame, env, cont)
                 }
             }
+            Kind::AngleStep(action, vars) if !self.init => self.go(
+                action,
+                frame,
+                env,
+                &Cont::Changes {
+                    vars,
+                    frame,
+                    next: cont,
+                },
+            ),
             Kind::StepOrStutter(action, vars) if !self.init => {
                 self.go(action, frame, env, cont)?;
                 let mut list = Vec::new();

@@ -271,6 +271,21 @@ pub enum Kind {
     Enabled(Box<Expr>),
     /// `[]F`: kept so that SPECIFICATION and PROPERTY can be analysed; an error if evaluated.
     Always(Box<Expr>),
+    /// `<>F`: analysed in PROPERTY; an error if evaluated.
+    Eventually(Box<Expr>),
+    /// `F ~> G`: analysed in PROPERTY; an error if evaluated.
+    LeadsTo(Box<Expr>, Box<Expr>),
+    /// `WF_v(A)` (weak) or `SF_v(A)` (strong): analysed in SPECIFICATION; an error if evaluated.
+    Fairness {
+        /// `SF_` rather than `WF_`.
+        strong: bool,
+        /// The subscript `v`.
+        vars: Box<Expr>,
+        /// The action `A`.
+        action: Box<Expr>,
+    },
+    /// `<<A>>_v`: `A` and a step that changes `v`.
+    AngleStep(Box<Expr>, Box<Expr>),
     /// Something only a temporal checker understands; an error if evaluated.
     Temporal(&'static str),
 }

@@ -689,7 +689,7 @@ fn bag_count(bag: &Value, key: &Value) -> i64 {
 }
 
 impl<'a> Ctx<'a> {
-    fn with_mode(&self, mode: Mode) -> Ctx<'a> {
+    pub(crate) fn with_mode(&self, mode: Mode) -> Ctx<'a> {
         Ctx { mode, ..*self }
     }
 
@@ -1355,6 +1355,29 @@ impl<'a> Ctx<'a> {
                 let frame = (env.base, env.size);
                 Ok(Value::Bool(enumerator.enabled(action, frame, env)?))
             }
+            Kind::AngleStep(action, vars) => {
+                if !self.eval_bool(action, env)? {
+                    return Ok(Value::Bool(false));
+                }
+                let before = self.eval(vars, env)?;
+                let after = self.with_mode(Mode::Primed).eval(vars, env)?;
+                Ok(Value::Bool(!equal(&before, &after, span)?))
+            }
+            Kind::Eventually(_) => fail(
+                span,
+                "the temporal operator <> cannot be evaluated in a state or action",
+            ),
+            Kind::LeadsTo(..) => fail(
+                span,
+                "the temporal operator ~> cannot be evaluated in a state or action",
+            ),
+            Kind::Fairness { strong, .. } => fail(
+                span,
+                format!(
+                    "the fairness condition {} cannot be evaluated in a state or action",
+                    if *strong { "SF_" } else { "WF_" }
+                ),
+            ),
             Kind::Temporal(what) => fail(
                 span,
                 format!("the temporal operator {what} cannot be evaluated in a state or action"),

@@ -164,6 +164,10 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
         | Kind::Always(_)
         | Kind::Enabled(_)
         | Kind::Temporal(_)
+        | Kind::Eventually(_)
+        | Kind::LeadsTo(..)
+        | Kind::Fairness { .. }
+        | Kind::AngleStep(..)
         | Kind::StepOrStutter(..) => false,
         _ => true,
     };
@@ -194,6 +198,7 @@ pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>)
         | Kind::Not(a)
         | Kind::Let(a)
         | Kind::Always(a)
+        | Kind::Eventually(a)
         | Kind::Enabled(a) => out.push(a),
         Kind::Field(a, _) => out.push(a),
         Kind::Call(_, args)
@@ -209,9 +214,15 @@ pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>)
         Kind::Implies(a, b)
         | Kind::Equiv(a, b)
         | Kind::FuncSet(a, b)
-        | Kind::StepOrStutter(a, b) => {
+        | Kind::StepOrStutter(a, b)
+        | Kind::AngleStep(a, b)
+        | Kind::LeadsTo(a, b) => {
             out.push(a);
             out.push(b);
+        }
+        Kind::Fairness { vars, action, .. } => {
+            out.push(vars);
+            out.push(action);
         }
         Kind::If(a, b, c) => {
             out.push(a);

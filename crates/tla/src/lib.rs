@@ -36,6 +36,7 @@ mod eval;
 mod fold;
 mod lower;
 mod model;
+mod temporal;
 mod value;
 
 pub use action::TlaAction;

@@ -1364,8 +1364,32 @@ impl<'p> Loader<'p> {
                 let v = self.expr(scope, *vars)?;
                 mk(Kind::StepOrStutter(Box::new(a), Box::new(v)))
             }
-            "step_expr_no_stutter" => mk(Kind::Temporal("<<A>>_v")),
-            "fairness" => mk(Kind::Temporal("fairness (WF_/SF_)")),
+            "step_expr_no_stutter" => {
+                let children: Vec<Node> = kids(node)
+                    .into_iter()
+                    .filter(|n| !matches!(n.kind(), "langle_bracket" | "rangle_bracket_sub"))
+                    .collect();
+                let [action, vars] = children.as_slice() else {
+                    return Err(self.semantic(scope.file, node, "malformed <<A>>_v"));
+                };
+                let a = self.expr(scope, *action)?;
+                let v = self.expr(scope, *vars)?;
+                mk(Kind::AngleStep(Box::new(a), Box::new(v)))
+            }
+            "fairness" => {
+                let strong = node.child(0).is_some_and(|c| c.kind() == "SF_");
+                let children = kids(node);
+                let [vars, action] = children.as_slice() else {
+                    return Err(self.semantic(scope.file, node, "malformed WF_v(A) or SF_v(A)"));
+                };
+                let v = self.expr(scope, *vars)?;
+                let a = self.expr(scope, *action)?;
+                mk(Kind::Fairness {
+                    strong,
+                    vars: Box::new(v),
+                    action: Box::new(a),
+                })
+            }
             "if_then_else" => {
                 let (Some(c), Some(t), Some(e)) = (
                     node.child_by_field_name("if"),
@@ -1843,7 +1867,10 @@ impl<'p> Loader<'p> {
                 let inner = self.expr(scope, rhs)?;
                 return mk(Kind::Always(Box::new(inner)));
             }
-            "eventually" => return mk(Kind::Temporal("<> (eventually)")),
+            "eventually" => {
+                let inner = self.expr(scope, rhs)?;
+                return mk(Kind::Eventually(Box::new(inner)));
+            }
             "enabled" => {
                 let action = self.expr(scope, rhs)?;
                 return mk(Kind::Enabled(Box::new(action)));
@@ -1909,7 +1936,11 @@ impl<'p> Loader<'p> {
                 let b = self.expr(scope, rhs)?;
                 mk(Kind::Equiv(Box::new(a), Box::new(b)))
             }
-            "leads_to" => mk(Kind::Temporal("~> (leads to)")),
+            "leads_to" => {
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                mk(Kind::LeadsTo(Box::new(a), Box::new(b)))
+            }
             "plus_arrow" => mk(Kind::Temporal("-+->")),
             "times" => {
                 // `A \X B \X C` is one ternary product, not a nested pair.

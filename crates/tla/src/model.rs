@@ -4,7 +4,10 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use valence_check::{Condition, Model, ModelError, Property, PropertyKind, StepDescription};
+use valence_check::{
+    Condition, Fairness, FairnessKind, Liveness, Model, ModelError, Property, PropertyKind,
+    StepDescription,
+};
 
 use crate::action::{Enumerator, TlaAction};
 use crate::ast::{Expr, Kind};
@@ -12,6 +15,7 @@ use crate::config::{self, Config, Named};
 use crate::error::{Location, TlaError};
 use crate::eval::{Ctx, Env, EvalError, Mode};
 use crate::lower::{load_program, Global, Program};
+use crate::temporal::{Analyser, Bindings, FairPiece, Part, Piece};
 use crate::value::{shared, Sym, Value};
 
 /// A state: one value per VARIABLE, in declaration order.
@@ -31,6 +35,44 @@ struct Formula {
     name: String,
     expr: Expr,
     frame_size: u32,
+    /// Slots bound by enclosing quantifiers or operator parameters (PROPERTY and fairness
+    /// parts under `\A p \in S`).
+    bindings: Bindings,
+}
+
+impl Formula {
+    fn from_piece(name: String, piece: Piece) -> Self {
+        Formula {
+            name,
+            expr: piece.expr,
+            frame_size: piece.frame_size,
+            bindings: piece.bindings,
+        }
+    }
+
+    /// Pushes this formula's frame with its bindings.
+    fn enter(&self, env: &mut Env) {
+        env.push_frame(0, self.frame_size as usize);
+        for (slot, value) in &self.bindings {
+            env.stack[env.base + *slot as usize] = value.clone();
+        }
+    }
+}
+
+/// A liveness PROPERTY part.
+#[derive(Clone, Debug)]
+struct LivenessFormula {
+    kind: PropertyKind,
+    /// `None`: the initial state (`<>P`, `<>[]P`) or every state (`[]<>P`).
+    trigger: Option<Formula>,
+    goal: Formula,
+}
+
+/// A fairness condition of the SPECIFICATION; `step` is `<<A>>_v`.
+#[derive(Clone, Debug)]
+struct FairnessFormula {
+    strong: bool,
+    step: Formula,
 }
 
 /// A TLA+ specification with its configuration, ready to check.
@@ -41,6 +83,8 @@ pub struct TlaModel {
     next: Formula,
     invariants: Vec<Formula>,
     step_properties: Vec<Formula>,
+    liveness: Vec<LivenessFormula>,
+    fairness: Vec<FairnessFormula>,
     constraints: Vec<Formula>,
     action_constraints: Vec<Formula>,
     unchecked_properties: Vec<String>,
@@ -198,6 +242,7 @@ impl TlaModel {
                         span: def.span,
                     },
                     frame_size: 0,
+                    bindings: Vec::new(),
                 })
             }
             _ => Err(TlaError::Config {
@@ -225,11 +270,12 @@ impl TlaModel {
             Some(named) => Some(Self::def_formula(&prog, named, "VIEW")?),
             None => None,
         };
-        let (init, next) = match (&config.specification, &config.init, &config.next) {
+        let (init, next, fairness) = match (&config.specification, &config.init, &config.next) {
             (Some(spec), None, None) => Self::split_spec(&prog, spec)?,
             (None, Some(init), Some(next)) => (
                 Self::def_formula(&prog, init, "INIT")?,
                 Self::def_formula(&prog, next, "NEXT")?,
+                Ok(Vec::new()),
             ),
             (None, Some(_), None) | (None, None, Some(_)) => {
                 return Err(TlaError::Config {
@@ -263,6 +309,7 @@ impl TlaModel {
             action_constraints.push(Self::def_formula(&prog, named, "ACTION_CONSTRAINT")?);
         }
         let mut step_properties = Vec::new();
+        let mut liveness = Vec::new();
         let mut unchecked_properties = Vec::new();
         for named in &config.properties {
             let formula = Self::def_formula(&prog, named, "PROPERTY")?;
@@ -271,15 +318,33 @@ impl TlaModel {
                 &formula,
                 &mut invariants,
                 &mut step_properties,
+                &mut liveness,
                 &mut unchecked_properties,
             );
         }
+        // Liveness is checked under the SPECIFICATION's fairness; fairness the front end cannot
+        // read would make the check report behaviours the spec excludes.
+        let fairness = match fairness {
+            Ok(fairness) => fairness,
+            Err(reason) => {
+                for part in liveness.drain(..) {
+                    unchecked_properties.push(format!(
+                        "{}: not checked, because the SPECIFICATION's fairness is not \
+                         understood: {reason}",
+                        part.goal.name
+                    ));
+                }
+                Vec::new()
+            }
+        };
         let mut model = TlaModel {
             prog,
             init_states: Vec::new(),
             next,
             invariants,
             step_properties,
+            liveness,
+            fairness,
             constraints,
             action_constraints,
             unchecked_properties,
@@ -292,62 +357,68 @@ impl TlaModel {
     }
 
     /// Checks what can be checked of a PROPERTY: `[]P` for a state predicate `P` is an
-    /// invariant, `[][A]_v` an action property; anything else (liveness) is left unchecked.
+    /// invariant, `[][A]_v` an action property, `<>P`, `P ~> Q`, `[]<>P` and `<>[]P` liveness
+    /// properties (see [`crate::temporal`]); a conjunct that is none of these is reported as
+    /// not checked, with the reason.
     fn split_property(
         prog: &Program,
         formula: &Formula,
         invariants: &mut Vec<Formula>,
         steps: &mut Vec<Formula>,
+        liveness: &mut Vec<LivenessFormula>,
         unchecked: &mut Vec<String>,
     ) {
+        let analyser = Analyser { prog };
         let mut parts = Vec::new();
-        conjuncts(prog, &formula.expr, 0, &mut parts);
-        let mut found_invariants = Vec::new();
-        let mut found_steps = Vec::new();
-        for (part, frame) in parts {
-            let Kind::Always(inner) = &part.kind else {
-                unchecked.push(formula.name.clone());
-                return;
+        if let Err(unsupported) =
+            analyser.property(&formula.expr, formula.frame_size, &Vec::new(), &mut parts, 0)
+        {
+            unchecked.push(format!(
+                "{}: not checked: {} (at {})",
+                formula.name,
+                unsupported.message,
+                prog.location(unsupported.span)
+            ));
+            return;
+        }
+        // The first part keeps the property's name; later ones are numbered `name#i`.
+        for (i, part) in parts.into_iter().enumerate() {
+            let name = if i == 0 {
+                formula.name.clone()
+            } else {
+                format!("{}#{i}", formula.name)
             };
-            let (inner, frame) = unfold(prog, inner, frame);
-            match &inner.kind {
-                Kind::StepOrStutter(..) => found_steps.push((inner.clone(), frame)),
-                _ if !contains_temporal(prog, inner, 0) => {
-                    found_invariants.push((inner.clone(), frame))
-                }
-                _ => {
-                    unchecked.push(formula.name.clone());
-                    return;
-                }
+            match part {
+                Part::Invariant(piece) => invariants.push(Formula::from_piece(name, piece)),
+                Part::Step(piece) => steps.push(Formula::from_piece(name, piece)),
+                Part::Liveness {
+                    kind,
+                    trigger,
+                    goal,
+                } => liveness.push(LivenessFormula {
+                    kind,
+                    trigger: trigger.map(|t| Formula::from_piece(name.clone(), t)),
+                    goal: Formula::from_piece(name, goal),
+                }),
             }
         }
-        // The first conjunct keeps the property's name; later ones are numbered `name#i`.
-        let named = |found: Vec<_>| {
-            found
-                .into_iter()
-                .enumerate()
-                .map(|(i, (expr, frame_size))| Formula {
-                    name: if i == 0 {
-                        formula.name.clone()
-                    } else {
-                        format!("{}#{i}", formula.name)
-                    },
-                    expr,
-                    frame_size,
-                })
-        };
-        invariants.extend(named(found_invariants));
-        steps.extend(named(found_steps));
     }
 
-    /// `Init /\ [][Next]_vars /\ fairness` into `Init` and `Next`.
-    fn split_spec(prog: &Program, named: &Named) -> Result<(Formula, Formula), TlaError> {
+    /// `Init /\ [][Next]_vars /\ fairness` into `Init`, `Next` and the fairness conditions (or
+    /// why they cannot be read).
+    #[allow(clippy::type_complexity)]
+    fn split_spec(
+        prog: &Program,
+        named: &Named,
+    ) -> Result<(Formula, Formula, Result<Vec<FairnessFormula>, String>), TlaError> {
         let spec = Self::def_formula(prog, named, "SPECIFICATION")?;
         let mut parts = Vec::new();
         conjuncts(prog, &spec.expr, 0, &mut parts);
         let mut init = Vec::new();
         let mut init_frame = 0;
         let mut next = None;
+        let mut fairness: Result<Vec<FairPiece>, String> = Ok(Vec::new());
+        let analyser = Analyser { prog };
         let malformed = |part: &Expr| TlaError::Unsupported {
             location: prog.location(part.span),
             message:
@@ -364,16 +435,27 @@ impl TlaModel {
                                 name: "Next".into(),
                                 expr: (**action).clone(),
                                 frame_size: frame,
+                                bindings: Vec::new(),
                             })
                         }
                         _ => return Err(malformed(part)),
                     }
                 }
-                Kind::Temporal(_) => {}
-                // Fairness over processes, `\A p \in P : WF_vars(Proc(p))`, says nothing
-                // about safety.
-                _ if only_fairness(prog, part, 0) => {}
-                _ if contains_temporal(prog, part, 0) => return Err(malformed(part)),
+                // Fairness, possibly over processes (`\A p \in P : WF_vars(Proc(p))`), says
+                // nothing about safety; it is read for liveness.
+                _ if contains_temporal(prog, part, 0) => {
+                    if let Ok(found) = &mut fairness {
+                        if let Err(unsupported) =
+                            analyser.fairness(part, frame, &Vec::new(), found, 0)
+                        {
+                            fairness = Err(format!(
+                                "{} (at {})",
+                                unsupported.message,
+                                prog.location(unsupported.span)
+                            ));
+                        }
+                    }
+                }
                 _ => {
                     init.push(part.clone());
                     init_frame = init_frame.max(frame);
@@ -398,13 +480,24 @@ impl TlaModel {
                 span: spec.expr.span,
             },
         };
+        let fairness = fairness.map(|pieces| {
+            pieces
+                .into_iter()
+                .map(|piece| FairnessFormula {
+                    strong: piece.strong,
+                    step: Formula::from_piece(piece.name, piece.step),
+                })
+                .collect()
+        });
         Ok((
             Formula {
                 name: "Init".into(),
                 expr: init_expr,
                 frame_size: init_frame,
+                bindings: Vec::new(),
             },
             next,
+            fairness,
         ))
     }
 
@@ -505,7 +598,8 @@ impl TlaModel {
         Ok(out)
     }
 
-    /// The PROPERTIES this front end cannot check (liveness): reported as not checked.
+    /// The PROPERTIES (or parts of them) this front end cannot check, each with the reason:
+    /// reported as not checked.
     pub fn unchecked_properties(&self) -> &[String] {
         &self.unchecked_properties
     }
@@ -551,7 +645,7 @@ impl TlaModel {
             mode: Mode::Next,
         };
         with_env(|env| {
-            env.push_frame(0, formula.frame_size as usize);
+            formula.enter(env);
             ctx.eval_bool(&formula.expr, env)
         })
     }
@@ -564,7 +658,7 @@ impl TlaModel {
             mode: Mode::Next,
         };
         with_env(|env| {
-            env.push_frame(0, formula.frame_size as usize);
+            formula.enter(env);
             ctx.eval(&formula.expr, env)
         })
     }
@@ -583,8 +677,19 @@ impl TlaModel {
             mode: Mode::Next,
         };
         with_env(|env| {
-            env.push_frame(0, formula.frame_size as usize);
+            formula.enter(env);
             ctx.eval_bool(&formula.expr, env)
+        })
+    }
+
+    /// `ENABLED formula` in `state` (for a fairness condition's `<<A>>_v`).
+    fn eval_enabled(&self, formula: &Formula, state: &TlaState) -> Result<bool, Box<EvalError>> {
+        with_env(|env| {
+            formula.enter(env);
+            let mut out = Vec::new();
+            let mut enumerator = Enumerator::new(&self.prog, &state.0, false, &mut out);
+            let frame = (env.base, env.size);
+            enumerator.enabled(&formula.expr, frame, env)
         })
     }
 
@@ -605,50 +710,7 @@ impl TlaModel {
     }
 }
 
-/// Whether `e` is a conjunction of fairness conditions, possibly quantified.
-fn only_fairness(prog: &Program, e: &Expr, depth: usize) -> bool {
-    if depth > 32 {
-        return false;
-    }
-    match &e.kind {
-        Kind::Temporal(what) => what.starts_with("fairness"),
-        Kind::And(items) => items.iter().all(|i| only_fairness(prog, i, depth + 1)),
-        Kind::Forall(_, body) | Kind::Let(body) => only_fairness(prog, body, depth + 1),
-        Kind::Call(id, args) if args.is_empty() => {
-            let def = &prog.defs[*id as usize];
-            def.cached.is_none() && only_fairness(prog, &def.body, depth + 1)
-        }
-        _ => false,
-    }
-}
-
-fn contains_temporal(prog: &Program, e: &Expr, depth: usize) -> bool {
-    if depth > 32 {
-        return false;
-    }
-    match &e.kind {
-        Kind::Always(_) | Kind::Temporal(_) => true,
-        Kind::And(items) | Kind::Or(items) => {
-            items.iter().any(|i| contains_temporal(prog, i, depth + 1))
-        }
-        Kind::Not(a) | Kind::Let(a) => contains_temporal(prog, a, depth + 1),
-        Kind::Implies(a, b) | Kind::Equiv(a, b) => {
-            contains_temporal(prog, a, depth + 1) || contains_temporal(prog, b, depth + 1)
-        }
-        Kind::Forall(_, body) | Kind::ForallAction(_, body) | Kind::Exists(_, body) => {
-            contains_temporal(prog, body, depth + 1)
-        }
-        Kind::If(_, a, b) => {
-            contains_temporal(prog, a, depth + 1) || contains_temporal(prog, b, depth + 1)
-        }
-        Kind::Call(id, _) => {
-            let def = &prog.defs[*id as usize];
-            def.cached.is_none() && contains_temporal(prog, &def.body, depth + 1)
-        }
-        Kind::LetCall(id, _) => contains_temporal(prog, &prog.lets[*id as usize].body, depth + 1),
-        _ => false,
-    }
-}
+use crate::temporal::contains_temporal;
 
 impl Model for TlaModel {
     type State = TlaState;
@@ -766,7 +828,82 @@ impl Model for TlaModel {
                 )),
             ));
         }
+        for (index, part) in self.liveness.iter().enumerate() {
+            let state_condition = |pick: fn(&LivenessFormula) -> &Formula| {
+                Arc::new(move |model: &TlaModel, state: &TlaState| {
+                    let formula = pick(&model.liveness[index]);
+                    model.eval_state(formula, state).map_err(|e| {
+                        model.model_error(
+                            &e,
+                            state,
+                            &format!("error evaluating property {}", formula.name),
+                        )
+                    })
+                })
+            };
+            let goal = state_condition(|l| &l.goal);
+            let liveness = match (part.kind, &part.trigger) {
+                (PropertyKind::EventuallyAlways, _) => Liveness::EventuallyAlways(goal),
+                (PropertyKind::InfinitelyOften, _) => Liveness::LeadsTo {
+                    trigger: Some(Arc::new(|_: &TlaModel, _: &TlaState| Ok(true))),
+                    goal,
+                },
+                (_, Some(_)) => Liveness::LeadsTo {
+                    trigger: Some(state_condition(|l| {
+                        l.trigger.as_ref().expect("a leads-to has a trigger")
+                    })),
+                    goal,
+                },
+                (_, None) => Liveness::LeadsTo {
+                    trigger: None,
+                    goal,
+                },
+            };
+            properties.push(Property::fallible(
+                part.kind,
+                part.goal.name.clone(),
+                Condition::Liveness(liveness),
+            ));
+        }
         properties
+    }
+
+    fn fairness(&self) -> Vec<Fairness<Self>> {
+        (0..self.fairness.len())
+            .map(|index| {
+                let formula = &self.fairness[index];
+                Fairness {
+                    name: formula.step.name.clone(),
+                    kind: if formula.strong {
+                        FairnessKind::Strong
+                    } else {
+                        FairnessKind::Weak
+                    },
+                    step: Arc::new(
+                        move |model: &TlaModel, from: &TlaState, _: &TlaAction, to: &TlaState| {
+                            let formula = &model.fairness[index].step;
+                            model.eval_step(formula, from, to).map_err(|e| {
+                                model.model_error(
+                                    &e,
+                                    from,
+                                    &format!("error evaluating the fairness {}", formula.name),
+                                )
+                            })
+                        },
+                    ),
+                    enabled: Some(Arc::new(move |model: &TlaModel, state: &TlaState| {
+                        let formula = &model.fairness[index].step;
+                        model.eval_enabled(formula, state).map_err(|e| {
+                            model.model_error(
+                                &e,
+                                state,
+                                &format!("error evaluating ENABLED of the fairness {}", formula.name),
+                            )
+                        })
+                    })),
+                }
+            })
+            .collect()
     }
 
     fn checks_deadlock(&self) -> bool {
@@ -897,17 +1034,30 @@ fn changed_elements(elements: &[Value], perm: &[(Sym, Sym)]) -> Option<Vec<Value
 }
 
 /// A trace in TLC's style: `State 1: <Initial predicate>`, then `State n: <Action>`, each
-/// followed by the whole state as `/\ var = value` lines.
+/// followed by the whole state as `/\ var = value` lines. A counterexample to a liveness
+/// property ends as TLC's do: `State n: Stuttering`, or `Back to state k: <Action>` for the step
+/// that closes its cycle.
 pub fn format_trace(trace: &valence_check::Trace) -> String {
     let mut out = String::new();
+    let last = trace.steps.len().saturating_sub(1);
     for (i, step) in trace.steps.iter().enumerate() {
         let label = match &step.action {
             None => "Initial predicate",
             Some(action) => action.as_str(),
         };
+        match trace.cycle_start {
+            Some(start) if i == last && start < last => {
+                let _ = writeln!(out, "Back to state {}: <{label}>\n", start + 1);
+                continue;
+            }
+            _ => {}
+        }
         let _ = writeln!(out, "State {}: <{label}>", i + 1);
         out.push_str(&step.state);
         out.push_str("\n\n");
+    }
+    if trace.cycle_start == Some(last) && !trace.steps.is_empty() {
+        let _ = writeln!(out, "State {}: Stuttering\n", last + 2);
     }
     out
 }
