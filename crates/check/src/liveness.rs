@@ -16,10 +16,12 @@
 //! again (the classic algorithm for Streett conditions); a weakly fair action enabled everywhere
 //! and never taken rules the component out.
 //!
-//! - `P ~> Q` (and `<>Q`, where the initial state is the trigger, and `[]<>Q`, where every
-//!   state is): the fair components of the states where `Q` is false, and every state that
-//!   reaches one without passing through `Q`; a violation is a reachable `P` state among them.
-//! - `<>[]Q`: a fair component that contains a state where `Q` is false.
+//! Each property is described by the shape of its counterexamples ([`crate::Liveness`]): a trigger
+//! state, a condition kept from the trigger on (`~Q` for `P ~> Q`), and conditions on the end:
+//! true in all its states or steps (which restricts the states and edges of the components), or
+//! in some (which the component must contain, like the edges of a fair action). The fair endings
+//! are computed among the states that keep both kinds of condition; the states that reach one
+//! while keeping the first are found backwards; a violation is a trigger among them.
 //!
 //! A counterexample is a lasso: a shortest path to the trigger, a path to the component, and a
 //! cycle through the component that takes every fair action the component takes and visits a
@@ -30,9 +32,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use crate::fingerprint::{Fingerprint, IdentityHasher};
-use crate::model::{Condition, FairnessKind, Liveness, Model, ModelError, Property};
+use crate::model::{
+    Condition, FairnessKind, Model, ModelError, Property, StateCondition, StepCondition, Trigger,
+};
 use crate::report::{ErrorReport, Report, Status, Trace};
 use crate::search::{render, replay, CheckOptions, Progress};
 
@@ -78,6 +83,7 @@ fn test_bit(row: &[u64], bit: usize) -> bool {
 }
 
 /// The reachable state graph with its labels.
+/// The reachable state graph with its labels.
 struct Graph {
     fps: Vec<Fingerprint>,
     parent: Vec<u32>,
@@ -87,12 +93,14 @@ struct Graph {
     /// Edges of node `i` are `targets[offsets[i]..offsets[i + 1]]`.
     offsets: Vec<u32>,
     targets: Vec<u32>,
-    /// Per edge: the fairness conditions it satisfies.
-    edge_fair: Bits,
+    /// Per edge: the fairness conditions it satisfies, then the step conditions.
+    edge_bits: Bits,
     /// Per node: the fairness conditions enabled in it.
     enabled: Bits,
-    /// Per node: per liveness property `k`, bit `2k` is its trigger and `2k + 1` its goal.
+    /// Per node: the state conditions that hold in it.
     labels: Bits,
+    /// How many fairness conditions come first in `edge_bits`.
+    fairness: usize,
 }
 
 impl Graph {
@@ -104,7 +112,7 @@ impl Graph {
         self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize
     }
 
-    /// The fingerprints from an initial state to `v`, along the breadth-first parents.
+    /// The nodes from an initial state to `v`, along the breadth-first parents.
     fn path_to(&self, v: u32) -> Vec<u32> {
         let mut path = vec![v];
         let mut cur = v;
@@ -115,12 +123,90 @@ impl Graph {
         path.reverse();
         path
     }
+
+    fn state_holds(&self, v: u32, condition: usize) -> bool {
+        self.labels.get(v as usize, condition)
+    }
+
+    fn step_holds(&self, e: usize, condition: usize) -> bool {
+        self.edge_bits.get(e, self.fairness + condition)
+    }
 }
 
-/// The liveness properties of a model, by their slot in `Model::properties`.
-struct Target<M: Model> {
+/// A liveness property with its conditions numbered: state conditions index the node labels,
+/// step conditions the edge bits after the fairness conditions.
+struct Query {
     slot: usize,
-    liveness: Liveness<M>,
+    trigger: QueryTrigger,
+    avoid: Option<usize>,
+    initially: Vec<usize>,
+    throughout: Vec<usize>,
+    always_states: Vec<usize>,
+    always_steps: Vec<usize>,
+    often_states: Vec<usize>,
+    often_steps: Vec<usize>,
+}
+
+enum QueryTrigger {
+    Anywhere,
+    Initial,
+    State(usize),
+}
+
+/// Every condition of every liveness property, numbered.
+struct Conditions<M: Model> {
+    states: Vec<Arc<StateCondition<M>>>,
+    steps: Vec<Arc<StepCondition<M>>>,
+    queries: Vec<Query>,
+}
+
+impl<M: Model> Conditions<M> {
+    fn new(properties: &[Property<M>]) -> Self {
+        let mut states: Vec<Arc<StateCondition<M>>> = Vec::new();
+        let mut steps: Vec<Arc<StepCondition<M>>> = Vec::new();
+        let mut queries = Vec::new();
+        for (slot, property) in properties.iter().enumerate() {
+            let Condition::Liveness(liveness) = &property.condition else {
+                continue;
+            };
+            let mut state = |c: &Arc<StateCondition<M>>| {
+                states.push(Arc::clone(c));
+                states.len() - 1
+            };
+            let trigger = match &liveness.trigger {
+                Trigger::Anywhere => QueryTrigger::Anywhere,
+                Trigger::Initial => QueryTrigger::Initial,
+                Trigger::State(c) => QueryTrigger::State(state(c)),
+            };
+            let avoid = liveness.avoid.as_ref().map(&mut state);
+            let initially = liveness.initially.iter().map(&mut state).collect();
+            let throughout = liveness.throughout.iter().map(&mut state).collect();
+            let always_states = liveness.always_states.iter().map(&mut state).collect();
+            let often_states = liveness.often_states.iter().map(&mut state).collect();
+            let mut step = |c: &Arc<StepCondition<M>>| {
+                steps.push(Arc::clone(c));
+                steps.len() - 1
+            };
+            let always_steps = liveness.always_steps.iter().map(&mut step).collect();
+            let often_steps = liveness.often_steps.iter().map(&mut step).collect();
+            queries.push(Query {
+                slot,
+                trigger,
+                avoid,
+                initially,
+                throughout,
+                always_states,
+                always_steps,
+                often_states,
+                often_steps,
+            });
+        }
+        Conditions {
+            states,
+            steps,
+            queries,
+        }
+    }
 }
 
 /// How a fair behaviour ends in a set of states.
@@ -146,25 +232,16 @@ struct Builder<'a, M: Model> {
     options: &'a CheckOptions,
     progress: &'a Progress,
     fingerprint: &'a dyn Fn(&M::State) -> Fingerprint,
-    targets: &'a [Target<M>],
+    conditions: &'a Conditions<M>,
     fairness: &'a [crate::model::Fairness<M>],
 }
 
 impl<M: Model> Builder<'_, M> {
     fn label(&self, state: &M::State, row: &mut [u64]) -> Result<(), ModelError> {
         row.iter_mut().for_each(|w| *w = 0);
-        for (k, target) in self.targets.iter().enumerate() {
-            let (trigger, goal) = match &target.liveness {
-                Liveness::LeadsTo { trigger, goal } => (trigger.as_ref(), goal),
-                Liveness::EventuallyAlways(goal) => (None, goal),
-            };
-            if let Some(trigger) = trigger {
-                if trigger(self.model, state)? {
-                    set_bit(row, 2 * k);
-                }
-            }
-            if goal(self.model, state)? {
-                set_bit(row, 2 * k + 1);
+        for (i, condition) in self.conditions.states.iter().enumerate() {
+            if condition(self.model, state)? {
+                set_bit(row, i);
             }
         }
         Ok(())
@@ -173,6 +250,7 @@ impl<M: Model> Builder<'_, M> {
     /// The graph, or what went wrong with the path (fingerprints from an initial state) to the
     /// state where it did.
     fn build(&self) -> Result<Graph, (BuildError, Vec<Fingerprint>)> {
+        let fairness = self.fairness.len();
         let mut graph = Graph {
             fps: Vec::new(),
             parent: Vec::new(),
@@ -181,9 +259,10 @@ impl<M: Model> Builder<'_, M> {
             truncated: Vec::new(),
             offsets: Vec::new(),
             targets: Vec::new(),
-            edge_fair: Bits::new(self.fairness.len()),
-            enabled: Bits::new(self.fairness.len()),
-            labels: Bits::new(2 * self.targets.len()),
+            edge_bits: Bits::new(fairness + self.conditions.steps.len()),
+            enabled: Bits::new(fairness),
+            labels: Bits::new(self.conditions.states.len()),
+            fairness,
         };
         match self.build_into(&mut graph) {
             Ok(()) => Ok(graph),
@@ -250,9 +329,9 @@ impl<M: Model> Builder<'_, M> {
             add(graph, &mut queue, state, fp, NONE)?;
         }
 
-        let fair_words = graph.enabled.stride.max(1);
-        let mut enabled_row = vec![0u64; fair_words];
-        let mut edge_row = vec![0u64; fair_words];
+        let fairness = self.fairness.len();
+        let mut enabled_row = vec![0u64; graph.enabled.stride.max(1)];
+        let mut edge_row = vec![0u64; graph.edge_bits.stride.max(1)];
         let mut scratch = Vec::new();
         let mut successors = Vec::new();
         let mut next_id: u32 = 0;
@@ -300,9 +379,14 @@ impl<M: Model> Builder<'_, M> {
                 {
                     continue;
                 }
+                for (c, condition) in self.conditions.steps.iter().enumerate() {
+                    if condition(self.model, &state, &action, &next).map_err(model_error)? {
+                        set_bit(&mut edge_row, fairness + c);
+                    }
+                }
                 let target = add(graph, &mut queue, next, fp, id)?;
                 graph.targets.push(target);
-                graph.edge_fair.push_row(&edge_row);
+                graph.edge_bits.push_row(&edge_row);
             }
             for (f, fairness) in self.fairness.iter().enumerate() {
                 if let Some(enabled) = &fairness.enabled {
@@ -320,8 +404,8 @@ impl<M: Model> Builder<'_, M> {
     }
 }
 
-/// Strongly connected components of subsets of the graph (Tarjan's algorithm, iterative), and
-/// the search for fair endings.
+/// Strongly connected components of subgraphs (Tarjan's algorithm, iterative), and the search
+/// for fair endings and the cycles through them.
 struct Analysis<'g> {
     graph: &'g Graph,
     kinds: Vec<FairnessKind>,
@@ -331,6 +415,9 @@ struct Analysis<'g> {
     low: Vec<u32>,
     on_stack: Vec<bool>,
 }
+
+/// Which edges a subgraph keeps (besides both ends being in it).
+type EdgeFilter<'f> = &'f dyn Fn(usize) -> bool;
 
 impl<'g> Analysis<'g> {
     fn new(graph: &'g Graph, kinds: Vec<FairnessKind>) -> Self {
@@ -355,8 +442,8 @@ impl<'g> Analysis<'g> {
         self.generation
     }
 
-    /// The strongly connected components of the subgraph induced by `nodes`.
-    fn components(&mut self, nodes: &[u32]) -> Vec<Vec<u32>> {
+    /// The strongly connected components of the subgraph of `nodes` and the edges `keep` keeps.
+    fn components(&mut self, nodes: &[u32], keep: EdgeFilter<'_>) -> Vec<Vec<u32>> {
         let generation = self.mark_set(nodes);
         for &v in nodes {
             self.index[v as usize] = NONE;
@@ -380,9 +467,10 @@ impl<'g> Analysis<'g> {
             while let Some(&mut (v, ref mut position)) = calls.last_mut() {
                 let end = graph.edges(v).end;
                 if *position < end {
-                    let w = graph.targets[*position];
+                    let e = *position;
+                    let w = graph.targets[e];
                     *position += 1;
-                    if self.mark[w as usize] != generation {
+                    if self.mark[w as usize] != generation || !keep(e) {
                         continue;
                     }
                     if self.index[w as usize] == NONE {
@@ -420,33 +508,49 @@ impl<'g> Analysis<'g> {
         out
     }
 
-    /// Every fair ending inside `nodes` that visits a state satisfying `required`.
-    fn endings(&mut self, nodes: Vec<u32>, required: &dyn Fn(u32) -> bool) -> Vec<Ending> {
+    /// Every fair ending of `query` inside `nodes` (which keep its state conditions).
+    fn endings(&mut self, nodes: Vec<u32>, query: &Query, keep: EdgeFilter<'_>) -> Vec<Ending> {
         let graph = self.graph;
         let mut out = Vec::new();
-        for &v in &nodes {
-            if !graph.truncated[v as usize] && graph.enabled.row_is_zero(v as usize) && required(v)
-            {
-                out.push(Ending::Stutter(v));
+        if query.often_steps.is_empty() {
+            for &v in &nodes {
+                if !graph.truncated[v as usize]
+                    && graph.enabled.row_is_zero(v as usize)
+                    && query.often_states.iter().all(|&c| graph.state_holds(v, c))
+                {
+                    out.push(Ending::Stutter(v));
+                }
             }
         }
         let words = graph.enabled.stride;
         let mut work = vec![nodes];
         while let Some(set) = work.pop() {
-            for component in self.components(&set) {
-                if component.len() < 2 || !component.iter().any(|&v| required(v)) {
+            for component in self.components(&set, keep) {
+                if component.len() < 2 {
                     continue;
                 }
                 let generation = self.mark_set(&component);
+                let internal =
+                    |e: usize| self.mark[graph.targets[e] as usize] == generation && keep(e);
                 let mut taken = vec![0u64; words];
+                let mut often_steps = vec![false; query.often_steps.len()];
                 for &v in &component {
-                    for e in graph.edges(v) {
-                        if self.mark[graph.targets[e] as usize] == generation {
-                            for (t, w) in taken.iter_mut().zip(graph.edge_fair.row(e)) {
-                                *t |= w;
-                            }
+                    for e in graph.edges(v).filter(|&e| internal(e)) {
+                        for (t, w) in taken.iter_mut().zip(graph.edge_bits.row(e)) {
+                            *t |= w;
+                        }
+                        for (seen, &c) in often_steps.iter_mut().zip(&query.often_steps) {
+                            *seen |= graph.step_holds(e, c);
                         }
                     }
+                }
+                let often_states = query
+                    .often_states
+                    .iter()
+                    .all(|&c| component.iter().any(|&v| graph.state_holds(v, c)));
+                if !often_states || !often_steps.iter().all(|s| *s) {
+                    // No part of the component can do better.
+                    continue;
                 }
                 let mut doomed = false;
                 let mut prune = vec![0u64; words];
@@ -487,11 +591,12 @@ impl<'g> Analysis<'g> {
     }
 
     /// A shortest path from `from` to a node satisfying `goal`, moving only through nodes with
-    /// mark `generation`; the nodes after `from`, up to the goal.
+    /// mark `generation` along edges `keep` keeps; the nodes after `from`, up to the goal.
     fn path_within(
         &self,
         from: u32,
         generation: u32,
+        keep: EdgeFilter<'_>,
         goal: &dyn Fn(u32) -> bool,
     ) -> Option<Vec<u32>> {
         if goal(from) {
@@ -504,7 +609,7 @@ impl<'g> Analysis<'g> {
         while let Some(v) = queue.pop_front() {
             for e in graph.edges(v) {
                 let w = graph.targets[e];
-                if self.mark[w as usize] != generation || previous.contains_key(&w) {
+                if self.mark[w as usize] != generation || !keep(e) || previous.contains_key(&w) {
                     continue;
                 }
                 previous.insert(w, v);
@@ -524,28 +629,43 @@ impl<'g> Analysis<'g> {
         None
     }
 
-    /// A cycle from `entry` back to it through `component`, which takes every fair action the
-    /// component takes, visits a state where each weakly fair action it does not take is
-    /// disabled, and visits a state satisfying `required`. Starts with `entry`, ends with it.
-    fn cycle(&mut self, component: &[u32], entry: u32, required: &dyn Fn(u32) -> bool) -> Vec<u32> {
+    /// A cycle from `entry` back to it through `component` along kept edges, which takes every
+    /// fair action the component takes, visits a state where each weakly fair action it does not
+    /// take is disabled, and meets each of the query's `often` conditions. Starts and ends with
+    /// `entry`.
+    fn cycle(
+        &mut self,
+        component: &[u32],
+        entry: u32,
+        query: &Query,
+        keep: EdgeFilter<'_>,
+    ) -> Vec<u32> {
         let graph = self.graph;
         let generation = self.mark_set(component);
+        let internal =
+            |e: usize, mark: &[u32]| mark[graph.targets[e] as usize] == generation && keep(e);
+        let find_edge = |holds: &dyn Fn(usize) -> bool, mark: &[u32]| {
+            component.iter().find_map(|&v| {
+                graph
+                    .edges(v)
+                    .find(|&e| internal(e, mark) && holds(e))
+                    .map(|e| (v, Some(graph.targets[e])))
+            })
+        };
         // Waypoints: a node to visit, or an edge `(from, to)` to take.
         let mut waypoints: Vec<(u32, Option<u32>)> = Vec::new();
-        if let Some(&v) = component.iter().find(|&&v| required(v)) {
-            waypoints.push((v, None));
+        for &c in &query.often_states {
+            if let Some(&v) = component.iter().find(|&&v| graph.state_holds(v, c)) {
+                waypoints.push((v, None));
+            }
+        }
+        for &c in &query.often_steps {
+            waypoints.extend(find_edge(&|e| graph.step_holds(e, c), &self.mark));
         }
         for (f, kind) in self.kinds.iter().enumerate() {
-            let edge = component.iter().find_map(|&v| {
-                graph.edges(v).find_map(|e| {
-                    let w = graph.targets[e];
-                    (self.mark[w as usize] == generation && graph.edge_fair.get(e, f))
-                        .then_some((v, w))
-                })
-            });
-            match (edge, kind) {
-                (Some((v, w)), _) => waypoints.push((v, Some(w))),
-                (None, FairnessKind::Weak) => {
+            match find_edge(&|e| graph.edge_bits.get(e, f), &self.mark) {
+                Some(edge) => waypoints.push(edge),
+                None if *kind == FairnessKind::Weak => {
                     if let Some(&v) = component
                         .iter()
                         .find(|&&v| !graph.enabled.get(v as usize, f))
@@ -553,14 +673,14 @@ impl<'g> Analysis<'g> {
                         waypoints.push((v, None));
                     }
                 }
-                (None, FairnessKind::Strong) => {}
+                None => {}
             }
         }
         let mut path = vec![entry];
         let mut cur = entry;
         for (node, then) in waypoints {
             let leg = self
-                .path_within(cur, generation, &|v| v == node)
+                .path_within(cur, generation, keep, &|v| v == node)
                 .expect("strongly connected");
             path.extend(leg);
             cur = node;
@@ -573,19 +693,160 @@ impl<'g> Analysis<'g> {
             // Nothing to visit: any step inside the component, and back.
             let to = graph
                 .edges(entry)
+                .find(|&e| internal(e, &self.mark))
                 .map(|e| graph.targets[e])
-                .find(|w| self.mark[*w as usize] == generation)
                 .expect("a component of two or more states");
             path.push(to);
             cur = to;
         }
         if cur != entry {
             let leg = self
-                .path_within(cur, generation, &|v| v == entry)
+                .path_within(cur, generation, keep, &|v| v == entry)
                 .expect("strongly connected");
             path.extend(leg);
         }
         path
+    }
+
+    /// A counterexample to `query`: the nodes of a lasso and the index where its cycle starts.
+    fn counterexample(&mut self, query: &Query, reverse: &Reverse) -> Option<(Vec<u32>, usize)> {
+        let graph = self.graph;
+        let n = graph.len() as u32;
+        let all =
+            |v: u32, conditions: &[usize]| conditions.iter().all(|&c| graph.state_holds(v, c));
+        let throughout = |v: u32| all(v, &query.throughout);
+        let avoid = |v: u32| throughout(v) && query.avoid.is_none_or(|c| graph.state_holds(v, c));
+        let end_nodes: Vec<u32> = (0..n)
+            .filter(|&v| avoid(v) && all(v, &query.always_states))
+            .collect();
+        if end_nodes.is_empty() {
+            return None;
+        }
+        let keep = |e: usize| query.always_steps.iter().all(|&c| graph.step_holds(e, c));
+        let endings = self.endings(end_nodes, query, &keep);
+        if endings.is_empty() {
+            return None;
+        }
+        // Which ending each node belongs to, and every node that reaches one keeping `avoid`.
+        let mut ending_of: HashMap<u32, usize> = HashMap::new();
+        for (i, ending) in endings.iter().enumerate() {
+            match ending {
+                Ending::Stutter(v) => {
+                    ending_of.entry(*v).or_insert(i);
+                }
+                Ending::Cycle(nodes) => {
+                    for &v in nodes {
+                        ending_of.entry(v).or_insert(i);
+                    }
+                }
+            }
+        }
+        let mut doomed = vec![false; n as usize];
+        let mut queue: VecDeque<u32> = ending_of.keys().copied().collect();
+        for &v in &queue {
+            doomed[v as usize] = true;
+        }
+        while let Some(w) = queue.pop_front() {
+            for &v in reverse.sources(w) {
+                if !doomed[v as usize] && avoid(v) {
+                    doomed[v as usize] = true;
+                    queue.push_back(v);
+                }
+            }
+        }
+        // The prefix: from an initial state that satisfies `initially`, through `throughout`
+        // states; breadth-first, so that it is a shortest one.
+        let constrained = !query.initially.is_empty() || !query.throughout.is_empty();
+        let mut parent = vec![NONE; if constrained { n as usize } else { 0 }];
+        let mut depth: Vec<u32> = if constrained {
+            let mut depth = vec![NONE; n as usize];
+            let mut queue: VecDeque<u32> = (0..n)
+                .filter(|&v| graph.initial[v as usize] && all(v, &query.initially) && throughout(v))
+                .collect();
+            for &v in &queue {
+                depth[v as usize] = 1;
+            }
+            while let Some(v) = queue.pop_front() {
+                for e in graph.edges(v) {
+                    let w = graph.targets[e];
+                    if depth[w as usize] == NONE && throughout(w) {
+                        depth[w as usize] = depth[v as usize] + 1;
+                        parent[w as usize] = v;
+                        queue.push_back(w);
+                    }
+                }
+            }
+            depth
+        } else {
+            graph.depth.clone()
+        };
+        let start = (0..n)
+            .filter(|&v| doomed[v as usize] && depth[v as usize] != NONE)
+            .filter(|&v| match query.trigger {
+                QueryTrigger::Anywhere => true,
+                QueryTrigger::Initial => depth[v as usize] == 1,
+                QueryTrigger::State(c) => graph.state_holds(v, c),
+            })
+            .min_by_key(|&v| depth[v as usize])?;
+        let mut nodes = if constrained {
+            let mut path = vec![start];
+            while parent[*path.last().expect("path") as usize] != NONE {
+                path.push(parent[*path.last().expect("path") as usize]);
+            }
+            path.reverse();
+            path
+        } else {
+            graph.path_to(start)
+        };
+        depth.clear();
+        let kept: Vec<u32> = (0..n).filter(|&v| avoid(v)).collect();
+        let generation = self.mark_set(&kept);
+        let leg = self
+            .path_within(start, generation, &|_| true, &|v| {
+                ending_of.contains_key(&v)
+            })
+            .expect("a doomed state reaches an ending");
+        nodes.extend(leg);
+        let entry = *nodes.last().expect("path");
+        let cycle_start = nodes.len() - 1;
+        if let Ending::Cycle(component) = &endings[ending_of[&entry]] {
+            let cycle = self.cycle(component, entry, query, &keep);
+            nodes.extend(&cycle[1..]);
+        }
+        Some((nodes, cycle_start))
+    }
+}
+
+/// The graph's edges backwards.
+struct Reverse {
+    offsets: Vec<u32>,
+    sources: Vec<u32>,
+}
+
+impl Reverse {
+    fn new(graph: &Graph) -> Self {
+        let n = graph.len();
+        let mut offsets = vec![0u32; n + 1];
+        for &w in &graph.targets {
+            offsets[w as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut sources = vec![0u32; graph.targets.len()];
+        for v in 0..n as u32 {
+            for e in graph.edges(v) {
+                let w = graph.targets[e] as usize;
+                sources[fill[w] as usize] = v;
+                fill[w] += 1;
+            }
+        }
+        Reverse { offsets, sources }
+    }
+
+    fn sources(&self, w: u32) -> &[u32] {
+        &self.sources[self.offsets[w as usize] as usize..self.offsets[w as usize + 1] as usize]
     }
 }
 
@@ -600,18 +861,8 @@ pub(crate) fn check_liveness<M: Model>(
     report: &mut Report,
 ) {
     let properties: Vec<Property<M>> = model.properties();
-    let targets: Vec<Target<M>> = properties
-        .iter()
-        .enumerate()
-        .filter_map(|(slot, p)| match &p.condition {
-            Condition::Liveness(l) => Some(Target {
-                slot,
-                liveness: l.clone(),
-            }),
-            _ => None,
-        })
-        .collect();
-    if targets.is_empty() || !report.complete || report.error.is_some() {
+    let conditions = Conditions::new(&properties);
+    if conditions.queries.is_empty() || !report.complete || report.error.is_some() {
         return;
     }
     let fairness = model.fairness();
@@ -620,7 +871,7 @@ pub(crate) fn check_liveness<M: Model>(
         options,
         progress,
         fingerprint,
-        targets: &targets,
+        conditions: &conditions,
         fairness: &fairness,
     };
     let graph = match builder.build() {
@@ -639,14 +890,11 @@ pub(crate) fn check_liveness<M: Model>(
         }
     };
     let kinds: Vec<FairnessKind> = fairness.iter().map(|f| f.kind).collect();
+    let reverse = Reverse::new(&graph);
     let mut analysis = Analysis::new(&graph, kinds);
-    for (k, target) in targets.iter().enumerate() {
-        let counterexample = match &target.liveness {
-            Liveness::LeadsTo { trigger, .. } => leads_to(&mut analysis, k, trigger.is_some()),
-            Liveness::EventuallyAlways(_) => eventually_always(&mut analysis, k),
-        };
-        let entry = &mut report.properties[target.slot];
-        match counterexample {
+    for query in &conditions.queries {
+        let entry = &mut report.properties[query.slot];
+        match analysis.counterexample(query, &reverse) {
             None => entry.status = Status::Holds,
             Some((nodes, cycle_start)) => {
                 entry.status = Status::Violated;
@@ -672,127 +920,4 @@ fn lasso<M: Model>(
     let mut trace = render(model, &refs);
     trace.cycle_start = cycle_start;
     Some(trace)
-}
-
-/// A counterexample to the `k`-th liveness property, a leads-to (with a trigger unless
-/// `triggered` is false, when the initial states are): the nodes of the lasso and the index
-/// where its cycle starts.
-fn leads_to(analysis: &mut Analysis<'_>, k: usize, triggered: bool) -> Option<(Vec<u32>, usize)> {
-    let graph = analysis.graph;
-    let n = graph.len();
-    let goal = |v: u32| graph.labels.get(v as usize, 2 * k + 1);
-    let allowed: Vec<u32> = (0..n as u32).filter(|&v| !goal(v)).collect();
-    if allowed.is_empty() {
-        return None;
-    }
-    let endings = analysis.endings(allowed.clone(), &|_| true);
-    if endings.is_empty() {
-        return None;
-    }
-    // Which ending each node belongs to, and every node that reaches one avoiding the goal.
-    let mut ending_of: HashMap<u32, usize> = HashMap::new();
-    for (i, ending) in endings.iter().enumerate() {
-        match ending {
-            Ending::Stutter(v) => {
-                ending_of.entry(*v).or_insert(i);
-            }
-            Ending::Cycle(nodes) => {
-                for &v in nodes {
-                    ending_of.entry(v).or_insert(i);
-                }
-            }
-        }
-    }
-    let mut reverse: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for &v in &allowed {
-        for e in graph.edges(v) {
-            let w = graph.targets[e];
-            if !goal(w) {
-                reverse[w as usize].push(v);
-            }
-        }
-    }
-    let mut doomed = vec![false; n];
-    let mut queue: VecDeque<u32> = ending_of.keys().copied().collect();
-    for &v in &queue {
-        doomed[v as usize] = true;
-    }
-    while let Some(w) = queue.pop_front() {
-        for &v in &reverse[w as usize] {
-            if !doomed[v as usize] {
-                doomed[v as usize] = true;
-                queue.push_back(v);
-            }
-        }
-    }
-    drop(reverse);
-    let start = allowed
-        .iter()
-        .copied()
-        .filter(|&v| doomed[v as usize])
-        .filter(|&v| {
-            if triggered {
-                graph.labels.get(v as usize, 2 * k)
-            } else {
-                graph.initial[v as usize]
-            }
-        })
-        .min_by_key(|&v| graph.depth[v as usize])?;
-    let mut nodes = graph.path_to(start);
-    let generation = analysis.mark_set(&allowed);
-    let leg = analysis
-        .path_within(start, generation, &|v| ending_of.contains_key(&v))
-        .expect("a doomed state reaches an ending");
-    nodes.extend(leg);
-    let last = *nodes.last().expect("path");
-    Some(finish_lasso(
-        analysis,
-        nodes,
-        &endings[ending_of[&last]],
-        last,
-        &|_| true,
-    ))
-}
-
-/// A counterexample to the `k`-th liveness property, an eventually-always.
-fn eventually_always(analysis: &mut Analysis<'_>, k: usize) -> Option<(Vec<u32>, usize)> {
-    let graph = analysis.graph;
-    let all: Vec<u32> = (0..graph.len() as u32).collect();
-    let bad = |v: u32| !graph.labels.get(v as usize, 2 * k + 1);
-    let endings = analysis.endings(all, &bad);
-    // The ending closest to an initial state, entered at its shallowest state.
-    let (ending, entry) = endings
-        .iter()
-        .map(|ending| {
-            let entry = match ending {
-                Ending::Stutter(v) => *v,
-                Ending::Cycle(nodes) => *nodes
-                    .iter()
-                    .min_by_key(|&&v| graph.depth[v as usize])
-                    .expect("non-empty"),
-            };
-            (ending, entry)
-        })
-        .min_by_key(|(_, entry)| graph.depth[*entry as usize])?;
-    let nodes = graph.path_to(entry);
-    Some(finish_lasso(analysis, nodes, ending, entry, &bad))
-}
-
-/// Closes the path `nodes`, which ends at `entry` in `ending`, into a lasso.
-fn finish_lasso(
-    analysis: &mut Analysis<'_>,
-    mut nodes: Vec<u32>,
-    ending: &Ending,
-    entry: u32,
-    required: &dyn Fn(u32) -> bool,
-) -> (Vec<u32>, usize) {
-    let start = nodes.len() - 1;
-    match ending {
-        Ending::Stutter(_) => (nodes, start),
-        Ending::Cycle(component) => {
-            let cycle = analysis.cycle(component, entry, required);
-            nodes.extend(&cycle[1..]);
-            (nodes, start)
-        }
-    }
 }

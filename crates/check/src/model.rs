@@ -219,6 +219,9 @@ pub enum PropertyKind {
     InfinitelyOften,
     /// Every fair behaviour ends by staying in goal states forever (`<>[]P`).
     EventuallyAlways,
+    /// Another formula of temporal logic, checked through the shape of its counterexamples
+    /// (a TLA+ PROPERTY such as `[]<><<A>>_v` or `WF_v(A) => []<>P`).
+    Temporal,
 }
 
 impl PropertyKind {
@@ -230,6 +233,7 @@ impl PropertyKind {
                 | PropertyKind::LeadsTo
                 | PropertyKind::InfinitelyOften
                 | PropertyKind::EventuallyAlways
+                | PropertyKind::Temporal
         )
     }
 }
@@ -244,6 +248,7 @@ impl fmt::Display for PropertyKind {
             PropertyKind::LeadsTo => "leads-to",
             PropertyKind::InfinitelyOften => "infinitely-often",
             PropertyKind::EventuallyAlways => "eventually-always",
+            PropertyKind::Temporal => "temporal",
         })
     }
 }
@@ -283,30 +288,104 @@ impl<M: Model> Clone for Condition<M> {
     }
 }
 
-/// What a liveness property asks of every fair behaviour.
-pub enum Liveness<M: Model> {
-    /// Whenever the behaviour is in a `trigger` state, it is in a `goal` state then or later.
-    /// Without a trigger, the initial state is the trigger (`<>goal`).
-    LeadsTo {
-        /// The states that oblige the goal; `None` for the initial state only.
-        trigger: Option<Arc<StateCondition<M>>>,
-        /// The states that fulfil it.
-        goal: Arc<StateCondition<M>>,
-    },
-    /// From some point on, the behaviour stays in `goal` states (`<>[]goal`).
-    EventuallyAlways(Arc<StateCondition<M>>),
+/// Where the obligation of a liveness property starts.
+pub enum Trigger<M: Model> {
+    /// Nowhere in particular: the property speaks only of how behaviours end.
+    Anywhere,
+    /// In the initial state (`<>P`).
+    Initial,
+    /// In every state that satisfies the condition (`P ~> Q`).
+    State(Arc<StateCondition<M>>),
+}
+
+impl<M: Model> Clone for Trigger<M> {
+    fn clone(&self) -> Self {
+        match self {
+            Trigger::Anywhere => Trigger::Anywhere,
+            Trigger::Initial => Trigger::Initial,
+            Trigger::State(c) => Trigger::State(Arc::clone(c)),
+        }
+    }
+}
+
+/// A liveness property, described by its counterexamples: the property is violated when some
+/// fair behaviour, whose initial state satisfies each `initially` condition and every state each
+/// `throughout` condition, passes through a [`Trigger`] state, stays in `avoid` states from then
+/// on, and
+/// ends (cycling forever, or stuttering in one state) such that every state of the end satisfies
+/// each `always_states` condition, every step of it each `always_steps` condition, some state
+/// of it each `often_states` condition, and some step of it each `often_steps` condition.
+/// Stuttering satisfies every `always_steps` condition and no `often_steps` condition (as TLA+'s
+/// `[A]_v` and `<<A>>_v`).
+///
+/// The constructors of [`Property`] build the usual forms: `<>Q` is an initial trigger avoiding
+/// `Q`; `P ~> Q` a trigger `P` avoiding `Q`; `[]<>Q` an end always in `~Q`; `<>[]Q` an end
+/// often in `~Q`.
+pub struct Liveness<M: Model> {
+    /// Where the obligation starts.
+    pub trigger: Trigger<M>,
+    /// What the counterexample keeps true from the trigger on (the negated goal).
+    pub avoid: Option<Arc<StateCondition<M>>>,
+    /// True in the counterexample's initial state.
+    pub initially: Vec<Arc<StateCondition<M>>>,
+    /// True in every state of the counterexample.
+    pub throughout: Vec<Arc<StateCondition<M>>>,
+    /// True in every state of the counterexample's end.
+    pub always_states: Vec<Arc<StateCondition<M>>>,
+    /// True of every step of the counterexample's end.
+    pub always_steps: Vec<Arc<StepCondition<M>>>,
+    /// Each true in some state of the counterexample's end.
+    pub often_states: Vec<Arc<StateCondition<M>>>,
+    /// Each true of some step of the counterexample's end.
+    pub often_steps: Vec<Arc<StepCondition<M>>>,
 }
 
 impl<M: Model> Clone for Liveness<M> {
     fn clone(&self) -> Self {
-        match self {
-            Liveness::LeadsTo { trigger, goal } => Liveness::LeadsTo {
-                trigger: trigger.clone(),
-                goal: Arc::clone(goal),
-            },
-            Liveness::EventuallyAlways(goal) => Liveness::EventuallyAlways(Arc::clone(goal)),
+        Liveness {
+            trigger: self.trigger.clone(),
+            avoid: self.avoid.clone(),
+            initially: self.initially.clone(),
+            throughout: self.throughout.clone(),
+            always_states: self.always_states.clone(),
+            always_steps: self.always_steps.clone(),
+            often_states: self.often_states.clone(),
+            often_steps: self.often_steps.clone(),
         }
     }
+}
+
+impl<M: Model> Liveness<M> {
+    /// A property whose counterexamples start at `trigger` and avoid `avoid` from then on.
+    pub fn avoiding(trigger: Trigger<M>, avoid: Arc<StateCondition<M>>) -> Self {
+        Liveness {
+            trigger,
+            avoid: Some(avoid),
+            ..Liveness::default()
+        }
+    }
+}
+
+impl<M: Model> Default for Liveness<M> {
+    fn default() -> Self {
+        Liveness {
+            trigger: Trigger::Anywhere,
+            avoid: None,
+            initially: Vec::new(),
+            throughout: Vec::new(),
+            always_states: Vec::new(),
+            always_steps: Vec::new(),
+            often_states: Vec::new(),
+            often_steps: Vec::new(),
+        }
+    }
+}
+
+/// `!condition`.
+fn negate<M: Model>(
+    condition: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+) -> Arc<StateCondition<M>> {
+    Arc::new(move |m, s| Ok(!condition(m, s)))
 }
 
 /// Weak or strong fairness.
@@ -447,10 +526,7 @@ impl<M: Model> Property<M> {
         Property {
             name: name.into(),
             kind: PropertyKind::Eventually,
-            condition: Condition::Liveness(Liveness::LeadsTo {
-                trigger: None,
-                goal: Arc::new(move |m, s| Ok(goal(m, s))),
-            }),
+            condition: Condition::Liveness(Liveness::avoiding(Trigger::Initial, negate(goal))),
         }
     }
 
@@ -461,13 +537,11 @@ impl<M: Model> Property<M> {
         trigger: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
         goal: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
     ) -> Self {
+        let trigger = Trigger::State(Arc::new(move |m, s| Ok(trigger(m, s))));
         Property {
             name: name.into(),
             kind: PropertyKind::LeadsTo,
-            condition: Condition::Liveness(Liveness::LeadsTo {
-                trigger: Some(Arc::new(move |m, s| Ok(trigger(m, s)))),
-                goal: Arc::new(move |m, s| Ok(goal(m, s))),
-            }),
+            condition: Condition::Liveness(Liveness::avoiding(trigger, negate(goal))),
         }
     }
 
@@ -479,9 +553,9 @@ impl<M: Model> Property<M> {
         Property {
             name: name.into(),
             kind: PropertyKind::InfinitelyOften,
-            condition: Condition::Liveness(Liveness::LeadsTo {
-                trigger: Some(Arc::new(|_, _| Ok(true))),
-                goal: Arc::new(move |m, s| Ok(goal(m, s))),
+            condition: Condition::Liveness(Liveness {
+                always_states: vec![negate(goal)],
+                ..Liveness::default()
             }),
         }
     }
@@ -494,9 +568,10 @@ impl<M: Model> Property<M> {
         Property {
             name: name.into(),
             kind: PropertyKind::EventuallyAlways,
-            condition: Condition::Liveness(Liveness::EventuallyAlways(Arc::new(move |m, s| {
-                Ok(goal(m, s))
-            }))),
+            condition: Condition::Liveness(Liveness {
+                often_states: vec![negate(goal)],
+                ..Liveness::default()
+            }),
         }
     }
 

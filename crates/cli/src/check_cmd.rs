@@ -594,10 +594,17 @@ fn print_report(summary: &Summary<'_>, report: &Report) -> Result<()> {
     }
     writeln!(out)?;
     writeln!(out, "properties")?;
+    let kind_width = report
+        .properties
+        .iter()
+        .map(|p| p.kind.to_string().len())
+        .max()
+        .unwrap_or(0)
+        .max(10);
     for property in &report.properties {
         writeln!(
             out,
-            "  {:<10} {:<24} {}",
+            "  {:<kind_width$} {:<24} {}",
             property.kind.to_string(),
             property.name,
             property.status

@@ -91,3 +91,79 @@ fn malformed_specs_and_misused_flags_exit_2_with_a_location() {
     let output = valence(&["check", "/nonexistent/Spec.tla"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_liveness_violation_exits_1_with_a_lasso() {
+    let weak = &spec("LossyChannelWeak.cfg");
+    let output = valence(&["check", &spec("LossyChannel.tla"), "--config", weak]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let row = |text: &str, name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(
+        row(&text, "Delivered").as_deref(),
+        Some("eventually Delivered violated")
+    );
+    assert!(text.contains("Back to state 1: <Lose>"), "{text}");
+    let output = valence(&[
+        "check",
+        &spec("LossyChannel.tla"),
+        "--config",
+        weak,
+        "--json",
+    ]);
+    let report = json(&output);
+    let delivered = report["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .find(|p| p["name"] == "Delivered")
+        .expect("Delivered");
+    assert_eq!(delivered["kind"], "eventually");
+    assert_eq!(delivered["status"], "violated");
+    assert_eq!(delivered["trace"]["cycle_start"], 0);
+    let strong = &spec("LossyChannelStrong.cfg");
+    let output = valence(&["check", &spec("LossyChannel.tla"), "--config", strong]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("holds"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("eventually ")
+            && l.contains(" Delivered ")
+            && l.ends_with(" holds")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_property_that_cannot_be_checked_is_announced_not_claimed() {
+    // `[](P => []Q)` for a Q other than P is outside what the front end checks.
+    let dir = std::env::temp_dir().join(format!("valence-tla-unchecked-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("Stable.tla"),
+        "---- MODULE Stable ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\n\
+         Next == x' = (x + 1) % 3\nSpec == Init /\\ [][Next]_x /\\ WF_x(Next)\n\
+         Odd == [](x = 1 => [](x > 0))\nLive == []<>(x = 2)\n====\n",
+    )
+    .expect("spec");
+    std::fs::write(
+        dir.join("Stable.cfg"),
+        "SPECIFICATION Spec\nPROPERTIES Odd Live\n",
+    )
+    .expect("cfg");
+    let output = valence(&["check", dir.join("Stable.tla").to_str().expect("path")]);
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("note: PROPERTY Odd: not checked: [](P => []Q) is checked only when Q is P"),
+        "{stderr}"
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Odd"), "{text}");
+    assert!(text.contains("infinitely-often Live"), "{text}");
+    assert_eq!(output.status.code(), Some(0), "{text}");
+}

@@ -184,9 +184,24 @@ impl<'a> Enumerator<'a> {
             Cont::Changes { vars, frame, next } => {
                 env.base = frame.0;
                 env.size = frame.1;
+                // For ENABLED, a variable the action leaves unassigned may take any value, so
+                // the step can change `vars` (TLA+'s ENABLED quantifies over the next state).
+                let mut list = Vec::new();
+                if self.enabled_only
+                    && self.unchanged_vars(vars, &mut list)
+                    && list.iter().any(|&i| self.next[i as usize].is_none())
+                {
+                    return self.proceed(next, env);
+                }
                 let ctx = self.ctx();
                 let before = ctx.eval(vars, env)?;
-                let after = ctx.with_mode(crate::eval::Mode::Primed).eval(vars, env)?;
+                let after = match ctx.with_mode(crate::eval::Mode::Primed).eval(vars, env) {
+                    Ok(after) => after,
+                    Err(error) if self.enabled_only && error.unassigned => {
+                        return self.proceed(next, env)
+                    }
+                    Err(error) => return Err(error),
+                };
                 if crate::eval::equal(&before, &after, vars.span)? {
                     Ok(())
                 } else {

@@ -30,6 +30,9 @@ pub struct EvalError {
     pub message: String,
     /// The expression being evaluated.
     pub span: Span,
+    /// Whether it read a primed variable the action had not assigned (which ENABLED reads as
+    /// "any value": the action may still be enabled).
+    pub unassigned: bool,
 }
 
 /// A result of evaluation.
@@ -40,6 +43,7 @@ pub fn fail<T>(span: Span, message: impl Into<String>) -> EResult<T> {
     Err(Box::new(EvalError {
         message: message.into(),
         span,
+        unassigned: false,
     }))
 }
 
@@ -521,6 +525,7 @@ fn unreadable(span: Span) -> Box<EvalError> {
     Box::new(EvalError {
         message: "an expression could not be read".to_string(),
         span,
+        unassigned: false,
     })
 }
 
@@ -829,10 +834,11 @@ impl<'a> Ctx<'a> {
                             ),
                         )
                     } else {
-                        fail(
+                        Err(Box::new(EvalError {
+                            message: format!("`{name}'` is read before the action assigns it"),
                             span,
-                            format!("`{name}'` is read before the action assigns it"),
-                        )
+                            unassigned: true,
+                        }))
                     }
                 }
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use valence_check::{
     Condition, Fairness, FairnessKind, Liveness, Model, ModelError, Property, PropertyKind,
-    StepDescription,
+    StepDescription, Trigger,
 };
 
 use crate::action::{Enumerator, TlaAction};
@@ -15,7 +15,7 @@ use crate::config::{self, Config, Named};
 use crate::error::{Location, TlaError};
 use crate::eval::{Ctx, Env, EvalError, Mode};
 use crate::lower::{load_program, Global, Program};
-use crate::temporal::{Analyser, Bindings, FairPiece, Part, Piece};
+use crate::temporal::{Analyser, Bindings, FairPiece, Part, Piece, Query, QueryTrigger};
 use crate::value::{shared, Sym, Value};
 
 /// A state: one value per VARIABLE, in declaration order.
@@ -59,13 +59,44 @@ impl Formula {
     }
 }
 
-/// A liveness PROPERTY part.
+/// A liveness PROPERTY part, by the shape of its counterexamples (see
+/// [`valence_check::Liveness`]).
 #[derive(Clone, Debug)]
 struct LivenessFormula {
+    name: String,
     kind: PropertyKind,
-    /// `None`: the initial state (`<>P`, `<>[]P`) or every state (`[]<>P`).
-    trigger: Option<Formula>,
-    goal: Formula,
+    /// `None`: anywhere; `Some(None)`: the initial state; `Some(Some(f))`: states where `f` holds.
+    trigger: Option<Option<Formula>>,
+    avoid: Option<Formula>,
+    initially: Vec<Formula>,
+    throughout: Vec<Formula>,
+    always_states: Vec<Formula>,
+    always_steps: Vec<Formula>,
+    often_states: Vec<Formula>,
+    often_steps: Vec<Formula>,
+}
+
+impl LivenessFormula {
+    fn new(name: String, query: Query) -> Self {
+        let formula = |piece: Piece| Formula::from_piece(name.clone(), piece);
+        let formulas = |pieces: Vec<Piece>| pieces.into_iter().map(formula).collect();
+        LivenessFormula {
+            kind: query.kind(),
+            trigger: match query.trigger {
+                QueryTrigger::Anywhere => None,
+                QueryTrigger::Initial => Some(None),
+                QueryTrigger::State(piece) => Some(Some(formula(piece))),
+            },
+            avoid: query.avoid.map(formula),
+            initially: formulas(query.initially),
+            throughout: formulas(query.throughout),
+            always_states: formulas(query.always_states),
+            always_steps: formulas(query.always_steps),
+            often_states: formulas(query.often_states),
+            often_steps: formulas(query.often_steps),
+            name,
+        }
+    }
 }
 
 /// A fairness condition of the SPECIFICATION; `step` is `<<A>>_v`.
@@ -85,6 +116,10 @@ pub struct TlaModel {
     step_properties: Vec<Formula>,
     liveness: Vec<LivenessFormula>,
     fairness: Vec<FairnessFormula>,
+    /// PROPERTY parts that are state predicates: true in every initial state.
+    initial_properties: Vec<Formula>,
+    /// The fingerprints of the initial states, when `initial_properties` needs them.
+    initial_fingerprints: std::collections::HashSet<valence_check::Fingerprint>,
     constraints: Vec<Formula>,
     action_constraints: Vec<Formula>,
     unchecked_properties: Vec<String>,
@@ -310,6 +345,7 @@ impl TlaModel {
         }
         let mut step_properties = Vec::new();
         let mut liveness = Vec::new();
+        let mut initial_properties = Vec::new();
         let mut unchecked_properties = Vec::new();
         for named in &config.properties {
             let formula = Self::def_formula(&prog, named, "PROPERTY")?;
@@ -319,6 +355,7 @@ impl TlaModel {
                 &mut invariants,
                 &mut step_properties,
                 &mut liveness,
+                &mut initial_properties,
                 &mut unchecked_properties,
             );
         }
@@ -331,7 +368,7 @@ impl TlaModel {
                     unchecked_properties.push(format!(
                         "{}: not checked, because the SPECIFICATION's fairness is not \
                          understood: {reason}",
-                        part.goal.name
+                        part.name
                     ));
                 }
                 Vec::new()
@@ -345,6 +382,8 @@ impl TlaModel {
             step_properties,
             liveness,
             fairness,
+            initial_properties,
+            initial_fingerprints: std::collections::HashSet::new(),
             constraints,
             action_constraints,
             unchecked_properties,
@@ -353,6 +392,13 @@ impl TlaModel {
             view,
         };
         model.init_states = model.compute_init(&init)?;
+        if !model.initial_properties.is_empty() {
+            model.initial_fingerprints = model
+                .init_states
+                .iter()
+                .map(valence_check::fingerprint)
+                .collect();
+        }
         Ok(model)
     }
 
@@ -366,20 +412,34 @@ impl TlaModel {
         invariants: &mut Vec<Formula>,
         steps: &mut Vec<Formula>,
         liveness: &mut Vec<LivenessFormula>,
+        initial: &mut Vec<Formula>,
         unchecked: &mut Vec<String>,
     ) {
         let analyser = Analyser { prog };
         let mut parts = Vec::new();
-        if let Err(unsupported) =
-            analyser.property(&formula.expr, formula.frame_size, &Vec::new(), &mut parts, 0)
-        {
+        let mut unsupported = Vec::new();
+        if let Err(error) = analyser.property(
+            &formula.expr,
+            formula.frame_size,
+            &Vec::new(),
+            &mut parts,
+            &mut unsupported,
+            0,
+        ) {
+            unsupported.push(error);
+        }
+        for error in unsupported {
+            let what = if parts.is_empty() {
+                "not checked"
+            } else {
+                "partly checked; this part is not"
+            };
             unchecked.push(format!(
-                "{}: not checked: {} (at {})",
+                "{}: {what}: {} (at {})",
                 formula.name,
-                unsupported.message,
-                prog.location(unsupported.span)
+                error.message,
+                prog.location(error.span)
             ));
-            return;
         }
         // The first part keeps the property's name; later ones are numbered `name#i`.
         for (i, part) in parts.into_iter().enumerate() {
@@ -391,15 +451,8 @@ impl TlaModel {
             match part {
                 Part::Invariant(piece) => invariants.push(Formula::from_piece(name, piece)),
                 Part::Step(piece) => steps.push(Formula::from_piece(name, piece)),
-                Part::Liveness {
-                    kind,
-                    trigger,
-                    goal,
-                } => liveness.push(LivenessFormula {
-                    kind,
-                    trigger: trigger.map(|t| Formula::from_piece(name.clone(), t)),
-                    goal: Formula::from_piece(name, goal),
-                }),
+                Part::Initial(piece) => initial.push(Formula::from_piece(name, piece)),
+                Part::Liveness(query) => liveness.push(LivenessFormula::new(name, *query)),
             }
         }
     }
@@ -828,10 +881,33 @@ impl Model for TlaModel {
                 )),
             ));
         }
+        for (index, formula) in self.initial_properties.iter().enumerate() {
+            properties.push(Property::fallible(
+                PropertyKind::Always,
+                formula.name.clone(),
+                Condition::State(Arc::new(move |model: &TlaModel, state: &TlaState| {
+                    if !model
+                        .initial_fingerprints
+                        .contains(&valence_check::fingerprint(state))
+                    {
+                        return Ok(true);
+                    }
+                    let formula = &model.initial_properties[index];
+                    model.eval_state(formula, state).map_err(|e| {
+                        model.model_error(
+                            &e,
+                            state,
+                            &format!("error evaluating property {}", formula.name),
+                        )
+                    })
+                })),
+            ));
+        }
         for (index, part) in self.liveness.iter().enumerate() {
-            let state_condition = |pick: fn(&LivenessFormula) -> &Formula| {
+            type Pick = fn(&LivenessFormula) -> &[Formula];
+            let state = |pick: Pick, i: usize| -> Arc<valence_check::StateCondition<TlaModel>> {
                 Arc::new(move |model: &TlaModel, state: &TlaState| {
-                    let formula = pick(&model.liveness[index]);
+                    let formula = &pick(&model.liveness[index])[i];
                     model.eval_state(formula, state).map_err(|e| {
                         model.model_error(
                             &e,
@@ -841,27 +917,65 @@ impl Model for TlaModel {
                     })
                 })
             };
-            let goal = state_condition(|l| &l.goal);
-            let liveness = match (part.kind, &part.trigger) {
-                (PropertyKind::EventuallyAlways, _) => Liveness::EventuallyAlways(goal),
-                (PropertyKind::InfinitelyOften, _) => Liveness::LeadsTo {
-                    trigger: Some(Arc::new(|_: &TlaModel, _: &TlaState| Ok(true))),
-                    goal,
-                },
-                (_, Some(_)) => Liveness::LeadsTo {
-                    trigger: Some(state_condition(|l| {
-                        l.trigger.as_ref().expect("a leads-to has a trigger")
-                    })),
-                    goal,
-                },
-                (_, None) => Liveness::LeadsTo {
-                    trigger: None,
-                    goal,
-                },
+            let step = |pick: Pick, i: usize| -> Arc<valence_check::StepCondition<TlaModel>> {
+                Arc::new(
+                    move |model: &TlaModel, from: &TlaState, _: &TlaAction, to: &TlaState| {
+                        let formula = &pick(&model.liveness[index])[i];
+                        model.eval_step(formula, from, to).map_err(|e| {
+                            model.model_error(
+                                &e,
+                                from,
+                                &format!("error evaluating property {}", formula.name),
+                            )
+                        })
+                    },
+                )
+            };
+            let trigger = match &part.trigger {
+                None => Trigger::Anywhere,
+                Some(None) => Trigger::Initial,
+                Some(Some(_)) => Trigger::State(state(
+                    |l| {
+                        std::slice::from_ref(
+                            l.trigger
+                                .as_ref()
+                                .and_then(|t| t.as_ref())
+                                .expect("a trigger"),
+                        )
+                    },
+                    0,
+                )),
+            };
+            let liveness = Liveness {
+                trigger,
+                avoid: part.avoid.as_ref().map(|_| {
+                    state(
+                        |l| std::slice::from_ref(l.avoid.as_ref().expect("avoid")),
+                        0,
+                    )
+                }),
+                initially: (0..part.initially.len())
+                    .map(|i| state(|l| &l.initially, i))
+                    .collect(),
+                throughout: (0..part.throughout.len())
+                    .map(|i| state(|l| &l.throughout, i))
+                    .collect(),
+                always_states: (0..part.always_states.len())
+                    .map(|i| state(|l| &l.always_states, i))
+                    .collect(),
+                always_steps: (0..part.always_steps.len())
+                    .map(|i| step(|l| &l.always_steps, i))
+                    .collect(),
+                often_states: (0..part.often_states.len())
+                    .map(|i| state(|l| &l.often_states, i))
+                    .collect(),
+                often_steps: (0..part.often_steps.len())
+                    .map(|i| step(|l| &l.often_steps, i))
+                    .collect(),
             };
             properties.push(Property::fallible(
                 part.kind,
-                part.goal.name.clone(),
+                part.name.clone(),
                 Condition::Liveness(liveness),
             ));
         }
@@ -897,7 +1011,10 @@ impl Model for TlaModel {
                             model.model_error(
                                 &e,
                                 state,
-                                &format!("error evaluating ENABLED of the fairness {}", formula.name),
+                                &format!(
+                                    "error evaluating ENABLED of the fairness {}",
+                                    formula.name
+                                ),
                             )
                         })
                     })),

@@ -22,6 +22,74 @@ pub(crate) struct Piece {
     pub bindings: Bindings,
 }
 
+/// Where a counterexample's obligation starts.
+#[derive(Clone, Debug)]
+pub(crate) enum QueryTrigger {
+    Anywhere,
+    Initial,
+    State(Piece),
+}
+
+/// The shape of a liveness counterexample (see `valence_check::Liveness`): state pieces are
+/// state predicates, step pieces actions evaluated on a step.
+#[derive(Clone, Debug)]
+pub(crate) struct Query {
+    pub trigger: QueryTrigger,
+    pub avoid: Option<Piece>,
+    pub initially: Vec<Piece>,
+    pub throughout: Vec<Piece>,
+    pub always_states: Vec<Piece>,
+    pub always_steps: Vec<Piece>,
+    pub often_states: Vec<Piece>,
+    pub often_steps: Vec<Piece>,
+}
+
+impl Query {
+    fn new() -> Self {
+        Query {
+            trigger: QueryTrigger::Anywhere,
+            avoid: None,
+            initially: Vec::new(),
+            throughout: Vec::new(),
+            always_states: Vec::new(),
+            always_steps: Vec::new(),
+            often_states: Vec::new(),
+            often_steps: Vec::new(),
+        }
+    }
+
+    /// The kind shown for a property whose counterexamples have this shape.
+    pub fn kind(&self) -> PropertyKind {
+        let only_ends = self.always_steps.is_empty()
+            && self.often_steps.is_empty()
+            && self.initially.is_empty()
+            && self.throughout.is_empty();
+        match (&self.trigger, &self.avoid) {
+            (QueryTrigger::Initial, Some(_))
+                if only_ends && self.always_states.is_empty() && self.often_states.is_empty() =>
+            {
+                PropertyKind::Eventually
+            }
+            (QueryTrigger::State(_), Some(_))
+                if only_ends && self.always_states.is_empty() && self.often_states.is_empty() =>
+            {
+                PropertyKind::LeadsTo
+            }
+            (QueryTrigger::Anywhere, None)
+                if only_ends && self.often_states.is_empty() && self.always_states.len() == 1 =>
+            {
+                PropertyKind::InfinitelyOften
+            }
+            (QueryTrigger::Anywhere, None)
+                if only_ends && self.always_states.is_empty() && self.often_states.len() == 1 =>
+            {
+                PropertyKind::EventuallyAlways
+            }
+            _ => PropertyKind::Temporal,
+        }
+    }
+}
+
 /// One checkable part of a PROPERTY.
 #[derive(Clone, Debug)]
 pub(crate) enum Part {
@@ -29,13 +97,10 @@ pub(crate) enum Part {
     Invariant(Piece),
     /// `[][A]_v`.
     Step(Piece),
-    /// A liveness property: `Eventually` (no trigger), `LeadsTo`, `InfinitelyOften` (no
-    /// trigger: every state is one), `EventuallyAlways` (no trigger).
-    Liveness {
-        kind: PropertyKind,
-        trigger: Option<Piece>,
-        goal: Piece,
-    },
+    /// A state predicate: true in every initial state.
+    Initial(Piece),
+    /// A liveness property, by the shape of its counterexamples.
+    Liveness(Box<Query>),
 }
 
 /// A fairness condition of the SPECIFICATION: `step` is `<<A>>_v`.
@@ -114,7 +179,7 @@ impl<'p> Analyser<'p> {
                     let def = &self.prog.defs[*id as usize];
                     if def.function.is_some()
                         || def.cached.is_some()
-                        || def.arity as usize != args.len()
+                        || def.arity != args.len()
                         || (!args.is_empty() && !self.temporal(&def.body))
                     {
                         return Ok((e, frame, bindings));
@@ -181,13 +246,46 @@ impl<'p> Analyser<'p> {
         }
     }
 
-    /// The checkable parts of the PROPERTY formula `e`.
+    fn wrap(kind: Kind, span: crate::ast::Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    fn negated(e: &Expr) -> Expr {
+        Self::wrap(Kind::Not(Box::new(e.clone())), e.span)
+    }
+
+    /// An action whose ENABLED can be computed: it primes only variables.
+    fn plain_action(&self, at: &Expr, action: &Expr) -> Result<(), Unsupported> {
+        if primes_expression(self.prog, action, 0) {
+            Err(self.unsupported(
+                at,
+                "fairness of an action that primes an expression (such as a variable \
+                 substituted by INSTANCE ... WITH) is not checked: its ENABLED would range over \
+                 the variables the action leaves free",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A state predicate (no temporal operator, no primed variable) in this position.
+    fn state_predicate(&self, e: &Expr) -> Result<(), Unsupported> {
+        if self.temporal(e) || contains_action(self.prog, e, 0) {
+            Err(self.unsupported(e, "a state predicate is expected here"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The checkable parts of the PROPERTY formula `e`; the conjuncts that cannot be checked
+    /// go to `unchecked`.
     pub(crate) fn property(
         &self,
         e: &Expr,
         frame: u32,
         bindings: &Bindings,
         out: &mut Vec<Part>,
+        unchecked: &mut Vec<Unsupported>,
         depth: usize,
     ) -> Result<(), Unsupported> {
         if depth > DEPTH_MAX {
@@ -197,150 +295,533 @@ impl<'p> Analyser<'p> {
         match &e.kind {
             Kind::And(items) => {
                 for item in items {
-                    self.property(item, frame, &bindings, out, depth + 1)?;
+                    if let Err(unsupported) =
+                        self.property(item, frame, &bindings, out, unchecked, depth + 1)
+                    {
+                        unchecked.push(unsupported);
+                    }
                 }
-                Ok(())
+                return Ok(());
             }
-            Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) if self.temporal(body) => {
+            Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body)
+                if self.temporal(body) =>
+            {
                 for instance in self.instances(bounds, frame, &bindings)? {
-                    self.property(body, frame, &instance, out, depth + 1)?;
+                    if let Err(unsupported) =
+                        self.property(body, frame, &instance, out, unchecked, depth + 1)
+                    {
+                        unchecked.push(unsupported);
+                        break;
+                    }
                 }
-                Ok(())
+                return Ok(());
             }
-            Kind::Always(inner) => self.always(inner, frame, &bindings, out, depth + 1),
+            Kind::Always(inner) => {
+                let (inner, inner_frame, inner_bindings) = self.unfold(inner, frame, &bindings)?;
+                match &inner.kind {
+                    Kind::StepOrStutter(..) => {
+                        out.push(Part::Step(Self::piece(inner, inner_frame, &inner_bindings)));
+                        return Ok(());
+                    }
+                    // `[](P => []P)`: P is stable, every step from a P state keeps it.
+                    Kind::Implies(p, q) if !self.temporal(p) && self.temporal(q) => {
+                        let (q, q_frame, q_bindings) =
+                            self.unfold(q, inner_frame, &inner_bindings)?;
+                        if let Kind::Always(q) = &q.kind {
+                            let same = self.prog.snippet(p.span) == self.prog.snippet(q.span)
+                                && q_frame == inner_frame
+                                && q_bindings.len() == inner_bindings.len();
+                            if same {
+                                self.state_predicate(p)?;
+                                let primed = Self::wrap(Kind::Prime(p.clone()), p.span);
+                                let stable = Self::wrap(
+                                    Kind::Implies(p.clone(), Box::new(primed)),
+                                    inner.span,
+                                );
+                                out.push(Part::Step(Self::piece(
+                                    &stable,
+                                    inner_frame,
+                                    &inner_bindings,
+                                )));
+                                return Ok(());
+                            }
+                            return Err(self.unsupported(
+                                inner,
+                                "[](P => []Q) is checked only when Q is P (P is stable)",
+                            ));
+                        }
+                    }
+                    Kind::And(items) if !self.temporal(inner) => {
+                        for item in items {
+                            self.state_predicate(item)?;
+                            out.push(Part::Invariant(Self::piece(
+                                item,
+                                inner_frame,
+                                &inner_bindings,
+                            )));
+                        }
+                        return Ok(());
+                    }
+                    _ if !self.temporal(inner) && !contains_action(self.prog, inner, 0) => {
+                        out.push(Part::Invariant(Self::piece(
+                            inner,
+                            inner_frame,
+                            &inner_bindings,
+                        )));
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+            }
+            _ if !self.temporal(e) => {
+                self.state_predicate(e)?;
+                out.push(Part::Initial(Self::piece(e, frame, &bindings)));
+                return Ok(());
+            }
+            _ => {}
+        }
+        for query in self.negation(e, frame, &bindings, depth + 1)? {
+            out.push(Part::Liveness(Box::new(query)));
+        }
+        Ok(())
+    }
+
+    /// The counterexamples to `e`, as a disjunction of shapes (`~e` in negation normal form,
+    /// each disjunct a conjunction of conditions on how behaviours end).
+    fn negation(
+        &self,
+        e: &Expr,
+        frame: u32,
+        bindings: &Bindings,
+        depth: usize,
+    ) -> Result<Vec<Query>, Unsupported> {
+        if depth > DEPTH_MAX {
+            return Err(self.unsupported(e, "the formula nests too deeply"));
+        }
+        let (e, frame, bindings) = self.unfold(e, frame, bindings)?;
+        let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+        match &e.kind {
+            Kind::And(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.extend(self.negation(item, frame, &bindings, depth + 1)?);
+                }
+                Ok(out)
+            }
+            Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
+                let mut out = Vec::new();
+                for instance in self.instances(bounds, frame, &bindings)? {
+                    out.extend(self.negation(body, frame, &instance, depth + 1)?);
+                }
+                Ok(out)
+            }
+            Kind::Or(items) => {
+                let mut out = vec![Query::new()];
+                for item in items {
+                    let negated = self.negation(item, frame, &bindings, depth + 1)?;
+                    out = self.conjoin(e, &out, &negated)?;
+                }
+                Ok(out)
+            }
+            Kind::Exists(bounds, body) => {
+                let mut out = vec![Query::new()];
+                for instance in self.instances(bounds, frame, &bindings)? {
+                    let negated = self.negation(body, frame, &instance, depth + 1)?;
+                    out = self.conjoin(e, &out, &negated)?;
+                }
+                Ok(out)
+            }
+            Kind::Implies(a, b) => {
+                let holds = self.positive(a, frame, &bindings, depth + 1)?;
+                let fails = self.negation(b, frame, &bindings, depth + 1)?;
+                self.conjoin(e, &holds, &fails)
+            }
+            Kind::Not(a) => self.positive(a, frame, &bindings, depth + 1),
+            Kind::LeadsTo(p, q) => {
+                let (p, p_frame, p_bindings) = self.unfold(p, frame, &bindings)?;
+                let (q, q_frame, q_bindings) = self.unfold(q, frame, &bindings)?;
+                self.state_predicate(p)?;
+                self.state_predicate(q)?;
+                Ok(vec![Query {
+                    trigger: QueryTrigger::State(Self::piece(p, p_frame, &p_bindings)),
+                    avoid: Some(Self::piece(&Self::negated(q), q_frame, &q_bindings)),
+                    ..Query::new()
+                }])
+            }
             Kind::Eventually(inner) => {
                 let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
+                let piece = |x: &Expr| Self::piece(x, frame, &bindings);
                 match &inner.kind {
-                    Kind::Always(goal) if !self.temporal(goal) => {
+                    Kind::Always(goal) => {
                         let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
-                        out.push(Part::Liveness {
-                            kind: PropertyKind::EventuallyAlways,
-                            trigger: None,
-                            goal: Self::piece(goal, frame, &bindings),
-                        });
-                        Ok(())
+                        let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+                        match &goal.kind {
+                            // <>[][A]_v fails when infinitely many steps are not [A]_v ones.
+                            Kind::StepOrStutter(action, vars) => Ok(vec![Query {
+                                often_steps: vec![piece(&Self::wrap(
+                                    Kind::AngleStep(Box::new(Self::negated(action)), vars.clone()),
+                                    goal.span,
+                                ))],
+                                ..Query::new()
+                            }]),
+                            _ => {
+                                self.state_predicate(goal)?;
+                                Ok(vec![Query {
+                                    often_states: vec![piece(&Self::negated(goal))],
+                                    ..Query::new()
+                                }])
+                            }
+                        }
                     }
-                    _ if !self.temporal(inner) => {
-                        out.push(Part::Liveness {
-                            kind: PropertyKind::Eventually,
-                            trigger: None,
-                            goal: Self::piece(inner, frame, &bindings),
-                        });
-                        Ok(())
+                    _ => {
+                        self.state_predicate(inner)?;
+                        Ok(vec![Query {
+                            trigger: QueryTrigger::Initial,
+                            avoid: Some(piece(&Self::negated(inner))),
+                            ..Query::new()
+                        }])
+                    }
+                }
+            }
+            Kind::Always(inner) => {
+                let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
+                let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+                match &inner.kind {
+                    Kind::Eventually(goal) => {
+                        let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
+                        let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+                        match &goal.kind {
+                            // []<><<A>>_v fails when eventually no step is an <<A>>_v one.
+                            Kind::AngleStep(..) => Ok(vec![Query {
+                                always_steps: vec![piece(&Self::negated(goal))],
+                                ..Query::new()
+                            }]),
+                            _ => {
+                                self.state_predicate(goal)?;
+                                Ok(vec![Query {
+                                    always_states: vec![piece(&Self::negated(goal))],
+                                    ..Query::new()
+                                }])
+                            }
+                        }
+                    }
+                    Kind::Implies(p, q) if !self.temporal(p) => {
+                        let (q, q_frame, q_bindings) = self.unfold(q, frame, &bindings)?;
+                        match &q.kind {
+                            Kind::Eventually(goal) => {
+                                let (goal, g_frame, g_bindings) =
+                                    self.unfold(goal, q_frame, &q_bindings)?;
+                                self.state_predicate(p)?;
+                                self.state_predicate(goal)?;
+                                Ok(vec![Query {
+                                    trigger: QueryTrigger::State(piece(p)),
+                                    avoid: Some(Self::piece(
+                                        &Self::negated(goal),
+                                        g_frame,
+                                        &g_bindings,
+                                    )),
+                                    ..Query::new()
+                                }])
+                            }
+                            _ => Err(self.unsupported(
+                                q,
+                                "under [], only P => <>Q is checked among implications",
+                            )),
+                        }
+                    }
+                    Kind::LeadsTo(..) => self.negation(inner, frame, &bindings, depth + 1),
+                    Kind::And(items) => {
+                        let mut out = Vec::new();
+                        for item in items {
+                            let always =
+                                Self::wrap(Kind::Always(Box::new(item.clone())), item.span);
+                            out.extend(self.negation(&always, frame, &bindings, depth + 1)?);
+                        }
+                        Ok(out)
+                    }
+                    Kind::Always(_) => self.negation(inner, frame, &bindings, depth + 1),
+                    Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
+                        let mut out = Vec::new();
+                        let always = Self::wrap(Kind::Always(body.clone()), body.span);
+                        for instance in self.instances(bounds, frame, &bindings)? {
+                            out.extend(self.negation(&always, frame, &instance, depth + 1)?);
+                        }
+                        Ok(out)
+                    }
+                    _ if !self.temporal(inner) && !contains_action(self.prog, inner, 0) => {
+                        // []P fails once a state violates P, whatever follows.
+                        Ok(vec![Query {
+                            trigger: QueryTrigger::State(piece(&Self::negated(inner))),
+                            ..Query::new()
+                        }])
                     }
                     _ => Err(self.unsupported(
                         inner,
-                        "only <>P and <>[]P with a state predicate P are checked",
+                        "this formula under [] is not checked (supported: []P, []<>P, \
+                         []<><<A>>_v, [](P => <>Q), [](P ~> Q))",
                     )),
                 }
             }
-            Kind::LeadsTo(p, q) => self.leads_to(p, q, frame, &bindings, out),
-            _ if !self.temporal(e) => Err(self.unsupported(
-                e,
-                "a PROPERTY that is a state predicate (true of the initial states) is not \
-                 checked; write []P for an invariant",
-            )),
+            Kind::Fairness {
+                strong,
+                vars,
+                action,
+            } => {
+                self.plain_action(e, action)?;
+                // WF fails when <<A>>_v is eventually always enabled and never taken; SF when it
+                // is enabled infinitely often and eventually never taken.
+                let step = Self::wrap(Kind::AngleStep(action.clone(), vars.clone()), e.span);
+                let enabled = piece(&Self::wrap(Kind::Enabled(Box::new(step.clone())), e.span));
+                let mut query = Query {
+                    always_steps: vec![piece(&Self::negated(&step))],
+                    ..Query::new()
+                };
+                if *strong {
+                    query.often_states.push(enabled);
+                } else {
+                    query.always_states.push(enabled);
+                }
+                Ok(vec![query])
+            }
+            Kind::If(c, a, b) if !self.temporal(c) => {
+                self.state_predicate(c)?;
+                let when = [Query {
+                    initially: vec![piece(c)],
+                    ..Query::new()
+                }];
+                let unless = [Query {
+                    initially: vec![piece(&Self::negated(c))],
+                    ..Query::new()
+                }];
+                let mut out =
+                    self.conjoin(e, &when, &self.negation(a, frame, &bindings, depth + 1)?)?;
+                out.extend(self.conjoin(
+                    e,
+                    &unless,
+                    &self.negation(b, frame, &bindings, depth + 1)?,
+                )?);
+                Ok(out)
+            }
+            // A state predicate speaks of the initial state.
+            _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
+                initially: vec![piece(&Self::negated(e))],
+                ..Query::new()
+            }]),
             _ => Err(self.unsupported(
                 e,
                 "this temporal formula is not checked: supported are []P, [][A]_v, <>P, []<>P, \
-                 <>[]P, P ~> Q and [](P => <>Q) for state predicates P and Q, their \
-                 conjunctions, and \\A over constant sets",
+                 <>[]P, []<><<A>>_v, <>[][A]_v, P ~> Q, [](P => <>Q) and WF/SF for state \
+                 predicates P and Q, combined with /\\, \\/, =>, ~ and \\A/\\E over \
+                 constant sets",
             )),
         }
     }
 
-    fn always(
+    /// The behaviours that satisfy `e` (an assumption of an implication), as a disjunction of
+    /// conditions on how they end: `[]<>P`, `<>[]P`, `[]<><<A>>_v`, `<>[][A]_v` and fairness,
+    /// combined.
+    fn positive(
         &self,
-        inner: &Expr,
+        e: &Expr,
         frame: u32,
         bindings: &Bindings,
-        out: &mut Vec<Part>,
         depth: usize,
-    ) -> Result<(), Unsupported> {
+    ) -> Result<Vec<Query>, Unsupported> {
         if depth > DEPTH_MAX {
-            return Err(self.unsupported(inner, "the formula nests too deeply"));
+            return Err(self.unsupported(e, "the formula nests too deeply"));
         }
-        let (inner, frame, bindings) = self.unfold(inner, frame, bindings)?;
-        match &inner.kind {
-            Kind::StepOrStutter(..) => {
-                out.push(Part::Step(Self::piece(inner, frame, &bindings)));
-                Ok(())
-            }
-            _ if !self.temporal(inner) => {
-                out.push(Part::Invariant(Self::piece(inner, frame, &bindings)));
-                Ok(())
-            }
+        let (e, frame, bindings) = self.unfold(e, frame, bindings)?;
+        let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+        let not_understood = || {
+            self.unsupported(
+                e,
+                "as an assumption (left of => or under ~), only state predicates (of the initial \
+                 state), []P, []<>P, <>[]P, []<><<A>>_v, <>[][A]_v and WF/SF are understood, \
+                 combined with /\\, \\/, IF and \\A/\\E",
+            )
+        };
+        match &e.kind {
             Kind::And(items) => {
+                let mut out = vec![Query::new()];
                 for item in items {
-                    self.always(item, frame, &bindings, out, depth + 1)?;
+                    let holds = self.positive(item, frame, &bindings, depth + 1)?;
+                    out = self.conjoin(e, &out, &holds)?;
                 }
-                Ok(())
+                Ok(out)
             }
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
+                let mut out = vec![Query::new()];
                 for instance in self.instances(bounds, frame, &bindings)? {
-                    self.always(body, frame, &instance, out, depth + 1)?;
+                    let holds = self.positive(body, frame, &instance, depth + 1)?;
+                    out = self.conjoin(e, &out, &holds)?;
                 }
-                Ok(())
+                Ok(out)
             }
-            Kind::Eventually(goal) => {
-                let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
-                if self.temporal(goal) {
-                    return Err(self.unsupported(goal, "only []<>P for a state predicate P"));
+            Kind::Or(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.extend(self.positive(item, frame, &bindings, depth + 1)?);
                 }
-                out.push(Part::Liveness {
-                    kind: PropertyKind::InfinitelyOften,
-                    trigger: None,
-                    goal: Self::piece(goal, frame, &bindings),
-                });
-                Ok(())
+                Ok(out)
             }
-            Kind::Implies(p, q) if !self.temporal(p) => {
-                let (q, q_frame, q_bindings) = self.unfold(q, frame, &bindings)?;
-                let Kind::Eventually(goal) = &q.kind else {
-                    return Err(self.unsupported(q, "only [](P => <>Q) is checked"));
+            Kind::Exists(bounds, body) => {
+                let mut out = Vec::new();
+                for instance in self.instances(bounds, frame, &bindings)? {
+                    out.extend(self.positive(body, frame, &instance, depth + 1)?);
+                }
+                Ok(out)
+            }
+            Kind::Implies(a, b) => {
+                let mut out = self.negation(a, frame, &bindings, depth + 1)?;
+                out.extend(self.positive(b, frame, &bindings, depth + 1)?);
+                Ok(out)
+            }
+            Kind::Not(a) => self.negation(a, frame, &bindings, depth + 1),
+            Kind::If(c, a, b) if !self.temporal(c) => {
+                self.state_predicate(c)?;
+                let when = [Query {
+                    initially: vec![piece(c)],
+                    ..Query::new()
+                }];
+                let unless = [Query {
+                    initially: vec![piece(&Self::negated(c))],
+                    ..Query::new()
+                }];
+                let mut out =
+                    self.conjoin(e, &when, &self.positive(a, frame, &bindings, depth + 1)?)?;
+                out.extend(self.conjoin(
+                    e,
+                    &unless,
+                    &self.positive(b, frame, &bindings, depth + 1)?,
+                )?);
+                Ok(out)
+            }
+            // A state predicate speaks of the initial state.
+            _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
+                initially: vec![piece(e)],
+                ..Query::new()
+            }]),
+            Kind::Always(inner) => {
+                let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
+                if !self.temporal(inner) && !contains_action(self.prog, inner, 0) {
+                    return Ok(vec![Query {
+                        throughout: vec![Self::piece(inner, frame, &bindings)],
+                        ..Query::new()
+                    }]);
+                }
+                let Kind::Eventually(goal) = &inner.kind else {
+                    return Err(not_understood());
                 };
-                let (goal, goal_frame, goal_bindings) =
-                    self.unfold(goal, q_frame, &q_bindings)?;
-                if self.temporal(goal) {
-                    return Err(self.unsupported(goal, "only [](P => <>Q) for a state predicate Q"));
+                let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
+                let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+                match &goal.kind {
+                    Kind::AngleStep(..) => Ok(vec![Query {
+                        often_steps: vec![piece(goal)],
+                        ..Query::new()
+                    }]),
+                    _ => {
+                        self.state_predicate(goal)?;
+                        Ok(vec![Query {
+                            often_states: vec![piece(goal)],
+                            ..Query::new()
+                        }])
+                    }
                 }
-                out.push(Part::Liveness {
-                    kind: PropertyKind::LeadsTo,
-                    trigger: Some(Self::piece(p, frame, &bindings)),
-                    goal: Self::piece(goal, goal_frame, &goal_bindings),
-                });
-                Ok(())
             }
-            // `[](P ~> Q)` is `P ~> Q`, which already speaks of every state.
-            Kind::LeadsTo(p, q) => self.leads_to(p, q, frame, &bindings, out),
-            _ => Err(self.unsupported(
-                inner,
-                "only []P, [][A]_v, []<>P, [](P => <>Q) and [](P ~> Q) are checked under []",
-            )),
+            Kind::Eventually(inner) => {
+                let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
+                let Kind::Always(goal) = &inner.kind else {
+                    return Err(not_understood());
+                };
+                let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
+                let piece = |x: &Expr| Self::piece(x, frame, &bindings);
+                match &goal.kind {
+                    Kind::StepOrStutter(..) => Ok(vec![Query {
+                        always_steps: vec![piece(goal)],
+                        ..Query::new()
+                    }]),
+                    _ => {
+                        self.state_predicate(goal)?;
+                        Ok(vec![Query {
+                            always_states: vec![piece(goal)],
+                            ..Query::new()
+                        }])
+                    }
+                }
+            }
+            Kind::Fairness {
+                strong,
+                vars,
+                action,
+            } => {
+                self.plain_action(e, action)?;
+                let step = Self::wrap(Kind::AngleStep(action.clone(), vars.clone()), e.span);
+                let disabled = piece(&Self::negated(&Self::wrap(
+                    Kind::Enabled(Box::new(step.clone())),
+                    e.span,
+                )));
+                let taken = Query {
+                    often_steps: vec![piece(&step)],
+                    ..Query::new()
+                };
+                let resting = if *strong {
+                    Query {
+                        always_states: vec![disabled],
+                        ..Query::new()
+                    }
+                } else {
+                    Query {
+                        often_states: vec![disabled],
+                        ..Query::new()
+                    }
+                };
+                Ok(vec![taken, resting])
+            }
+            _ => Err(not_understood()),
         }
     }
 
-    fn leads_to(
-        &self,
-        p: &Expr,
-        q: &Expr,
-        frame: u32,
-        bindings: &Bindings,
-        out: &mut Vec<Part>,
-    ) -> Result<(), Unsupported> {
-        let (p, p_frame, p_bindings) = self.unfold(p, frame, bindings)?;
-        let (q, q_frame, q_bindings) = self.unfold(q, frame, bindings)?;
-        for side in [p, q] {
-            if self.temporal(side) {
-                return Err(self.unsupported(side, "only P ~> Q for state predicates P and Q"));
+    /// Both: every pair of shapes merged. A shape has at most one trigger.
+    fn conjoin(&self, at: &Expr, a: &[Query], b: &[Query]) -> Result<Vec<Query>, Unsupported> {
+        const SHAPES_MAX: usize = 256;
+        let mut out = Vec::new();
+        for x in a {
+            for y in b {
+                let mut merged = x.clone();
+                match (&merged.trigger, &y.trigger) {
+                    (_, QueryTrigger::Anywhere) => {}
+                    (QueryTrigger::Anywhere, trigger) => merged.trigger = trigger.clone(),
+                    _ => {
+                        return Err(self.unsupported(
+                            at,
+                            "two obligations with their own starting points (such as two \
+                             leads-to) in one counterexample are not checked",
+                        ))
+                    }
+                }
+                merged.avoid = match (merged.avoid.take(), &y.avoid) {
+                    (None, other) => other.clone(),
+                    (Some(mine), None) => Some(mine),
+                    (Some(_), Some(_)) => {
+                        return Err(self.unsupported(
+                            at,
+                            "two goals to avoid in one counterexample are not checked",
+                        ))
+                    }
+                };
+                merged.initially.extend(y.initially.iter().cloned());
+                merged.throughout.extend(y.throughout.iter().cloned());
+                merged.always_states.extend(y.always_states.iter().cloned());
+                merged.always_steps.extend(y.always_steps.iter().cloned());
+                merged.often_states.extend(y.often_states.iter().cloned());
+                merged.often_steps.extend(y.often_steps.iter().cloned());
+                out.push(merged);
+                if out.len() > SHAPES_MAX {
+                    return Err(self.unsupported(at, "the formula expands into too many cases"));
+                }
             }
         }
-        out.push(Part::Liveness {
-            kind: PropertyKind::LeadsTo,
-            trigger: Some(Self::piece(p, p_frame, &p_bindings)),
-            goal: Self::piece(q, q_frame, &q_bindings),
-        });
-        Ok(())
+        Ok(out)
     }
 
     /// The fairness conditions of a conjunct of the SPECIFICATION.
@@ -374,6 +855,7 @@ impl<'p> Analyser<'p> {
                 vars,
                 action,
             } => {
+                self.plain_action(e, action)?;
                 let mut name = self.prog.snippet(e.span).to_string();
                 if !bindings.is_empty() {
                     let values: Vec<String> = bindings.iter().map(|(_, v)| v.to_tlc()).collect();
@@ -398,6 +880,77 @@ impl<'p> Analyser<'p> {
                 "only WF_v(A) and SF_v(A), their conjunctions and \\A over constant sets are \
                  understood as fairness",
             )),
+        }
+    }
+}
+
+/// Whether `e` primes an expression other than variables (an INSTANCE's substituted variable,
+/// under a refinement mapping), through definitions. ENABLED of such an action would have to
+/// search the values of the variables the action leaves free, which this front end does not do.
+pub(crate) fn primes_expression(prog: &Program, e: &Expr, depth: usize) -> bool {
+    fn variables(prog: &Program, e: &Expr, depth: usize) -> bool {
+        match &e.kind {
+            Kind::Var(_) => true,
+            Kind::Tuple(items) => items.iter().all(|i| variables(prog, i, depth + 1)),
+            Kind::Call(id, args) if args.is_empty() && depth < 32 => {
+                let def = &prog.defs[*id as usize];
+                def.function.is_none() && variables(prog, &def.body, depth + 1)
+            }
+            _ => false,
+        }
+    }
+    if depth > 32 {
+        return false;
+    }
+    match &e.kind {
+        Kind::Prime(inner) | Kind::Unchanged(inner) => !variables(prog, inner, 0),
+        Kind::Call(id, args) => {
+            let def = &prog.defs[*id as usize];
+            args.iter().any(|a| primes_expression(prog, a, depth + 1))
+                || (def.cached.is_none() && primes_expression(prog, &def.body, depth + 1))
+        }
+        Kind::LetCall(id, args) => {
+            args.iter().any(|a| primes_expression(prog, a, depth + 1))
+                || primes_expression(prog, &prog.lets[*id as usize].body, depth + 1)
+        }
+        _ => {
+            let mut copy = e.clone();
+            let mut children = Vec::new();
+            crate::fold::collect_children(&mut copy, &mut children);
+            children
+                .iter()
+                .any(|c| primes_expression(prog, c, depth + 1))
+        }
+    }
+}
+
+/// Whether `e` reads the next state (primes, UNCHANGED, actions), through definitions.
+pub(crate) fn contains_action(prog: &Program, e: &Expr, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match &e.kind {
+        Kind::Prime(_)
+        | Kind::Unchanged(_)
+        | Kind::UnchangedVars(_)
+        | Kind::StepOrStutter(..)
+        | Kind::AngleStep(..) => true,
+        // ENABLED A is a state predicate.
+        Kind::Enabled(_) => false,
+        Kind::Call(id, args) => {
+            let def = &prog.defs[*id as usize];
+            args.iter().any(|a| contains_action(prog, a, depth + 1))
+                || (def.cached.is_none() && contains_action(prog, &def.body, depth + 1))
+        }
+        Kind::LetCall(id, args) => {
+            args.iter().any(|a| contains_action(prog, a, depth + 1))
+                || contains_action(prog, &prog.lets[*id as usize].body, depth + 1)
+        }
+        _ => {
+            let mut copy = e.clone();
+            let mut children = Vec::new();
+            crate::fold::collect_children(&mut copy, &mut children);
+            children.iter().any(|c| contains_action(prog, c, depth + 1))
         }
     }
 }

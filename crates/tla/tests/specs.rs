@@ -164,12 +164,74 @@ fn peterson_keeps_mutual_exclusion() {
     let (model, report) = run("Peterson.tla", None);
     assert_eq!(report.distinct_states, 20);
     assert_eq!(report.generated_states, 35);
-    assert_eq!(report.verdict(), Verdict::Holds);
     assert_eq!(status(&report, "MutualExclusion"), Some(Status::Holds));
-    // `[][A]_v` properties are checked on every step; liveness is reported as not checked.
+    // `[][A]_v` properties are checked on every step.
     assert_eq!(status(&report, "OnlyOwnerExits"), Some(Status::Holds));
-    assert_eq!(status(&report, "Starvation"), None);
-    assert_eq!(model.unchecked_properties(), ["Starvation"]);
+    assert!(model.unchecked_properties().is_empty());
+    // Under `Spec`, SetTurn is not fair: a process may stop after its request for ever, and the
+    // other starves. TLC gives the same counterexample: two requests and a turn, then stuttering.
+    let starvation = report.property("Starvation").expect("checked");
+    assert_eq!(starvation.status, Status::Violated);
+    let trace = starvation.trace.as_ref().expect("trace");
+    assert_eq!(trace.len(), 3);
+    assert_eq!(trace.cycle_start, Some(3), "ends stuttering");
+    let text = format_trace(trace);
+    assert!(text.ends_with("State 5: Stuttering\n\n"), "{text}");
+}
+
+#[test]
+fn peterson_is_starvation_free_under_weak_fairness_of_its_steps() {
+    let (_, report) = run("Peterson.tla", Some("PetersonLive.cfg"));
+    assert_eq!(report.distinct_states, 20);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert_eq!(status(&report, "Starvation"), Some(Status::Holds));
+    assert_eq!(status(&report, "Starvation#1"), Some(Status::Holds));
+}
+
+#[test]
+fn peterson_entering_without_the_turn_starves() {
+    // The seeded bug: both processes wait for each other for ever (as TLC reports, a deadlock
+    // ending in stuttering after both requests and both turns).
+    let (_, report) = run("Peterson.tla", Some("PetersonIgnoringTurn.cfg"));
+    assert_eq!(report.distinct_states, 20);
+    assert_eq!(report.generated_states, 33);
+    let starvation = report.property("Starvation").expect("checked");
+    assert_eq!(starvation.status, Status::Violated);
+    let trace = starvation.trace.as_ref().expect("trace");
+    assert_eq!(trace.len(), 4);
+    assert_eq!(trace.cycle_start, Some(4));
+}
+
+#[test]
+fn lossy_channel_needs_strong_fairness_to_deliver() {
+    // TLC's verdicts and counterexample shapes, property by property.
+    let (_, weak) = run("LossyChannel.tla", Some("LossyChannelWeak.cfg"));
+    for name in ["Delivered", "StaysDelivered", "StopsSending"] {
+        let property = weak.property(name).expect(name);
+        assert_eq!(property.status, Status::Violated, "{name}");
+        let trace = property.trace.as_ref().expect("trace");
+        // Send and lose for ever: the cycle returns to the initial state.
+        assert_eq!(trace.cycle_start, Some(0), "{name}");
+        assert!(
+            format_trace(trace).contains("Back to state 1: <Lose>"),
+            "{name}"
+        );
+    }
+    let sends = weak.property("SendsForever").expect("checked");
+    assert_eq!(sends.status, Status::Violated);
+    assert_eq!(sends.trace.as_ref().expect("trace").cycle_start, Some(2));
+    assert_eq!(status(&weak, "DeliveredIfFair"), Some(Status::Holds));
+
+    let (_, strong) = run("LossyChannel.tla", Some("LossyChannelStrong.cfg"));
+    for name in [
+        "Delivered",
+        "StaysDelivered",
+        "StopsSending",
+        "DeliveredIfFair",
+    ] {
+        assert_eq!(status(&strong, name), Some(Status::Holds), "{name}");
+    }
+    assert_eq!(status(&strong, "SendsForever"), Some(Status::Violated));
 }
 
 #[test]

@@ -52,6 +52,27 @@ MutualExclusion == ~ (pc[0] = "cs" /\ pc[1] = "cs")
 \* critical section leaves it.
 OnlyOwnerExits == [][\A p \in Procs : pc[p] = "cs" /\ pc'[p] = "idle" => ~flag'[p]]_vars
 
-\* Liveness: not checked by this front end, reported as such.
+\* Liveness: a waiting process enters. Under Spec it fails, since a process may
+\* stop for ever after its request (nothing forces SetTurn); under LiveSpec,
+\* where every step but a request is weakly fair, it holds.
 Starvation == \A p \in Procs : (pc[p] = "wait") ~> (pc[p] = "cs")
+
+LiveSpec == Init /\ [][Next]_vars
+              /\ \A p \in Procs : WF_vars(SetTurn(p) \/ Enter(p) \/ Exit(p))
+
+\* A seeded bug for the liveness check: entering without looking at the turn
+\* lets both processes wait for ever once both flags are up.
+EnterIgnoringTurn(p) == /\ pc[p] = "wait"
+                        /\ flag[Other(p)] = FALSE
+                        /\ pc' = [pc EXCEPT ![p] = "cs"]
+                        /\ UNCHANGED <<flag, turn>>
+
+NextIgnoringTurn ==
+    \E p \in Procs : Request(p) \/ SetTurn(p) \/ EnterIgnoringTurn(p) \/ Exit(p)
+
+IgnoringTurnSpec == Init /\ [][NextIgnoringTurn]_vars
+    /\ \A p \in Procs : WF_vars(SetTurn(p) \/ EnterIgnoringTurn(p) \/ Exit(p))
+
+\* Every process that is not idle keeps moving: []<> of a step of it.
+Progress == \A p \in Procs : []<>(pc[p] = "idle")
 =============================================================================
