@@ -260,11 +260,19 @@ fn mutant_named<T: Copy>(
         })
 }
 
-const TWOPHASE_MUTANTS: &[MutantSpec] = &[MutantSpec {
-    name: "commit-early",
-    help: "the TM commits before every RM is prepared",
-    violates: &["consistent"],
-}];
+const TWOPHASE_MUTANTS: &[MutantSpec] = &[
+    MutantSpec {
+        name: "commit-early",
+        help: "the TM commits before every RM is prepared",
+        violates: &["consistent"],
+    },
+    MutantSpec {
+        name: "commit-to-one",
+        help: "the commit message reaches only the first RM, so the other prepared RMs wait for \
+               ever; no state deadlocks, only the liveness property all-decide catches it",
+        violates: &["all-decide"],
+    },
+];
 
 /// The seeded bugs of Paxos.
 pub const PAXOS_MUTANTS: &[MutantSpec] = &[
@@ -300,10 +308,18 @@ fn build_twophase(
     let mutant = mutant_named(
         "twophase",
         TWOPHASE_MUTANTS,
-        &[("commit-early", TwoPhaseMutant::CommitEarly)],
+        &[
+            ("commit-early", TwoPhaseMutant::CommitEarly),
+            ("commit-to-one", TwoPhaseMutant::CommitToOne),
+        ],
         mutant,
     )?;
-    Ok(Box::new(TwoPhase::new(rms).with_mutant(mutant)))
+    let termination = params.flag("termination")?;
+    Ok(Box::new(
+        TwoPhase::new(rms)
+            .with_mutant(mutant)
+            .with_termination(termination),
+    ))
 }
 
 /// The Paxos mutant called `name`, if any; an unknown name is an error listing the valid ones.
@@ -763,11 +779,19 @@ static MODELS: &[ModelSpec] = &[
     ModelSpec {
         name: "twophase",
         summary: "two-phase commit, exactly Lamport and Gray's TwoPhase TLA+ spec",
-        params: &[ParamSpec {
-            name: "rms",
-            default: "3",
-            help: "number of resource managers (1 to 32)",
-        }],
+        params: &[
+            ParamSpec {
+                name: "rms",
+                default: "3",
+                help: "number of resource managers (1 to 32)",
+            },
+            ParamSpec {
+                name: "termination",
+                default: "true",
+                help: "also check the liveness property all-decide: every RM eventually commits \
+                       or aborts, under weak fairness of every step",
+            },
+        ],
         mutants: TWOPHASE_MUTANTS,
         build: build_twophase,
     },

@@ -193,6 +193,10 @@ impl fmt::Display for TwoPhaseAction {
 pub enum TwoPhaseMutant {
     /// The TM commits without waiting for every RM to be prepared.
     CommitEarly,
+    /// The commit message reaches only the first RM: the other prepared RMs wait for ever. No
+    /// state is a deadlock (the first RM may receive the message again), so only the liveness
+    /// property `all-decide` catches it (see [`TwoPhase::with_termination`]).
+    CommitToOne,
 }
 
 /// The two-phase commit model with `rms` resource managers.
@@ -200,6 +204,7 @@ pub enum TwoPhaseMutant {
 pub struct TwoPhase {
     rms: usize,
     mutant: Option<TwoPhaseMutant>,
+    termination: bool,
 }
 
 impl TwoPhase {
@@ -209,7 +214,19 @@ impl TwoPhase {
             (1..=RMS_MAX).contains(&rms),
             "rms must be within 1..={RMS_MAX}, not {rms}"
         );
-        TwoPhase { rms, mutant: None }
+        TwoPhase {
+            rms,
+            mutant: None,
+            termination: false,
+        }
+    }
+
+    /// Also checks the liveness property `all-decide`: every RM eventually commits or aborts,
+    /// under weak fairness of every step. Lamport and Gray's spec has no such property, so it
+    /// is off by default (and TLC's counts are compared without it).
+    pub fn with_termination(mut self, termination: bool) -> Self {
+        self.termination = termination;
+        self
     }
 
     /// The model with a seeded bug.
@@ -266,7 +283,7 @@ impl Model for TwoPhase {
                 out.push(TwoPhaseAction::RmPrepare(rm));
                 out.push(TwoPhaseAction::RmChooseToAbort(rm));
             }
-            if s.commit_msg {
+            if s.commit_msg && (rm == 0 || self.mutant != Some(TwoPhaseMutant::CommitToOne)) {
                 out.push(TwoPhaseAction::RmRcvCommitMsg(rm));
             }
             if s.abort_msg {
@@ -314,7 +331,7 @@ impl Model for TwoPhase {
                 next.set_rm(rm, RmState::Aborted);
             }
             TwoPhaseAction::RmRcvCommitMsg(rm) => {
-                if !s.commit_msg {
+                if !s.commit_msg || (rm != 0 && self.mutant == Some(TwoPhaseMutant::CommitToOne)) {
                     return None;
                 }
                 next.set_rm(rm, RmState::Committed);
@@ -330,13 +347,23 @@ impl Model for TwoPhase {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        vec![Property::always(
+        let mut properties = vec![Property::always(
             "consistent",
             |model: &TwoPhase, s: &TwoPhaseState| {
                 let any = |wanted| (0..model.rms).any(|rm| s.rm(rm) == wanted);
                 !(any(RmState::Committed) && any(RmState::Aborted))
             },
-        )]
+        )];
+        if self.termination {
+            properties.push(Property::eventually(
+                "all-decide",
+                |model: &TwoPhase, s: &TwoPhaseState| {
+                    (0..model.rms)
+                        .all(|rm| matches!(s.rm(rm), RmState::Committed | RmState::Aborted))
+                },
+            ));
+        }
+        properties
     }
 
     fn has_symmetry(&self) -> bool {

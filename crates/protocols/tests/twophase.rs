@@ -121,3 +121,47 @@ fn symmetry_reduces_states_and_keeps_verdicts() {
         assert_eq!(len(&sym), len(&full));
     }
 }
+
+#[test]
+fn every_rm_eventually_decides_under_weak_fairness() {
+    for rms in [2, 3, 4] {
+        let report = bfs(&TwoPhase::new(rms).with_termination(true), 2, false);
+        assert_eq!(report.verdict(), Verdict::Holds, "rms {rms}");
+        assert_eq!(
+            report.property("all-decide").unwrap().status,
+            Status::Holds,
+            "rms {rms}"
+        );
+    }
+}
+
+#[test]
+fn commit_to_one_is_caught_only_by_the_liveness_property() {
+    let model = TwoPhase::new(3)
+        .with_mutant(Some(TwoPhaseMutant::CommitToOne))
+        .with_termination(true);
+    let report = bfs(&model, 2, false);
+    assert_eq!(report.property("consistent").unwrap().status, Status::Holds);
+    assert_eq!(
+        report.property("deadlock-free").unwrap().status,
+        Status::Holds
+    );
+    let all_decide = report.property("all-decide").unwrap();
+    assert_eq!(all_decide.status, Status::Violated);
+    let trace = all_decide.trace.as_ref().unwrap();
+    // A shortest lasso: every RM prepares, the TM commits, the first RM commits, and the
+    // behaviour stops there with two RMs prepared for ever.
+    assert_eq!(
+        trace.cycle_start,
+        Some(trace.steps.len() - 1),
+        "ends stuttering"
+    );
+    let last = &trace.steps.last().unwrap().state;
+    assert!(
+        last.starts_with("rmState = [committed, prepared, prepared], tmState = committed"),
+        "{last}"
+    );
+    // Without the liveness property the mutant passes unnoticed.
+    let safety_only = TwoPhase::new(3).with_mutant(Some(TwoPhaseMutant::CommitToOne));
+    assert_eq!(bfs(&safety_only, 2, false).verdict(), Verdict::Holds);
+}
