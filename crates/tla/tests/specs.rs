@@ -101,7 +101,8 @@ fn tcommit_with_three_rms_matches_tlc() {
 
 #[test]
 fn tcommit_deadlocks_when_deadlock_is_checked() {
-    let dir = scratch_dir("tcommit_deadlock");
+    let scratch = scratch_dir("tcommit_deadlock");
+    let dir = scratch.path();
     std::fs::copy(spec("TCommit.tla"), dir.join("TCommit.tla")).expect("copy");
     std::fs::write(
         dir.join("TCommit.cfg"),
@@ -197,10 +198,12 @@ fn language_assumptions_all_hold() {
     assert_eq!(report.distinct_states, 1);
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("valence-tla-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+/// A fresh scratch directory, removed when the returned value is dropped.
+fn scratch_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("valence-tla-{name}-"))
+        .tempdir()
+        .expect("create scratch dir")
 }
 
 #[test]
