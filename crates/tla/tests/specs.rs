@@ -395,3 +395,43 @@ fn implications_and_subsets_in_actions_branch_as_in_tlc() {
     assert_eq!(report.generated_states, 81);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn an_instance_substituting_a_variable_by_an_expression_is_refined_as_tlc_checks_it() {
+    // `Abs == INSTANCE AbsTally WITH total <- Cardinality({pi \in ... : ...})`: the
+    // substituted expression binds variables and is read in both states of `Abs!Next`;
+    // `Cap(m) == INSTANCE AbsTally WITH Max <- m` is used as `Cap(e)!Op(args)`.
+    let (_, report) = run("Tallies.tla", None);
+    // TLC: 27 distinct states, 55 generated.
+    assert_eq!(report.distinct_states, 27);
+    assert_eq!(report.generated_states, 55);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    for name in ["AbsTypeOK", "CapOK", "AbsSteps", "CapSteps"] {
+        assert_eq!(status(&report, name), Some(Status::Holds), "{name}");
+    }
+}
+
+#[test]
+fn a_refinement_through_a_substituted_variable_can_fail() {
+    let (_, report) = run("Tallies.tla", Some("TalliesWrong.cfg"));
+    let property = report.property("SmallSteps").expect("property");
+    assert_eq!(property.status, Status::Violated);
+    let trace = property.trace.as_ref().expect("trace");
+    // TLC's trace: Inc(p1), Inc(p1), Inc(p2).
+    let actions: Vec<&str> = trace
+        .steps
+        .iter()
+        .filter_map(|s| s.action.as_deref())
+        .collect();
+    assert_eq!(actions, ["Inc(p1)", "Inc(p1)", "Inc(p2)"]);
+}
+
+#[test]
+fn actions_passed_through_definitions_are_substituted_by_name() {
+    // `Guarded(IncX)`, `Later(IncY(1), LAMBDA v : v - 1)`, `Guarded(Guarded(IncY(2)))`.
+    let (_, report) = run("ActionArgs.tla", None);
+    // TLC: 33 distinct states, 47 generated.
+    assert_eq!(report.distinct_states, 33);
+    assert_eq!(report.generated_states, 47);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
