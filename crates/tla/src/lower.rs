@@ -65,6 +65,15 @@ pub enum Global {
     Instance(u32),
 }
 
+/// A constant or variable of an instantiated module, which the instance substitutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Declared {
+    Variable,
+    Constant,
+    /// `CONSTANT Op(_, _)`, with its arity.
+    Operator(usize),
+}
+
 /// A parameter of a definition: a value, or an operator of some arity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ParamKind {
@@ -411,6 +420,17 @@ struct Loader<'p> {
     instance_arity: Vec<usize>,
     /// The definitions lowered so far.
     lowered: HashSet<u32>,
+    /// The namespaces definitions are lowered in (a module's, an instance's), so that a
+    /// definition expanded in place elsewhere still resolves its names in its own.
+    namespaces: Vec<HashMap<String, Global>>,
+    /// Per definition, the index of its namespace in `namespaces`.
+    def_ns: HashMap<u32, usize>,
+    /// The index of the namespace being lowered in (`usize::MAX` before the first).
+    current_ns: usize,
+    /// Per definition, whether its body may assign a value parameter in an initial predicate
+    /// (`XInit(v) == v = 0`, `v \in S`): a state variable given as its argument is then
+    /// substituted by name, as TLC does, so that the variable is assigned.
+    assigns_params: HashSet<u32>,
     /// Per lowered definition, whether its body is an action (mentions the next state).
     action_defs: HashMap<u32, bool>,
 }
@@ -437,7 +457,11 @@ impl<'p> Loader<'p> {
             lead: 0,
             instance_arity: Vec::new(),
             lowered: HashSet::new(),
+            assigns_params: HashSet::new(),
             action_defs: HashMap::new(),
+            namespaces: Vec::new(),
+            def_ns: HashMap::new(),
+            current_ns: usize::MAX,
         }
     }
 
@@ -488,6 +512,13 @@ impl<'p> Loader<'p> {
             )?;
         }
         let main_modules: Vec<String> = main.iter().map(|&i| modules[i].name.clone()).collect();
+        // The main module's definitions may be expanded in place by instances before they are
+        // lowered: they resolve their names in this namespace, completed below.
+        let main_index = self.namespaces.len();
+        self.namespaces.push(HashMap::new());
+        for item in &pending {
+            self.def_ns.insert(item.id, main_index);
+        }
         self.main_ns = self.ns.clone();
         self.apply_overrides(&main_modules, false)?;
         self.main_ns = self.ns.clone();
@@ -558,14 +589,11 @@ impl<'p> Loader<'p> {
                 });
             }
         }
+        self.namespaces[main_index] = self.ns.clone();
         for (file, unit) in instances {
             self.instance(modules, file, unit)?;
         }
-        for item in pending {
-            if !self.overridden_defs.contains(&item.id) {
-                self.lower_definition(item)?;
-            }
-        }
+        self.lower_pending(pending)?;
         for (file, node) in assumptions {
             let mut scope = Scope::new(file, self.text(file));
             let expr = self.expr(&mut scope, node)?;
@@ -661,6 +689,17 @@ impl<'p> Loader<'p> {
                 ));
             }
             let target_name = text.get(target.byte_range()).unwrap_or("").to_string();
+            if value.kind() == "identifier_ref" {
+                // `WITH Op <- Def`: an operator constant substituted by a definition.
+                let value_name = text.get(value.byte_range()).unwrap_or("");
+                if let Some(Global::Def(id)) | Some(Global::Alias(id)) = self.ns.get(value_name) {
+                    let id = *id;
+                    if self.param_kinds[id as usize].len() > self.def_lead[id as usize] {
+                        substitutions.insert(target_name, Global::Alias(id));
+                        continue;
+                    }
+                }
+            }
             let global = self.substitution(file, *value, &instance_params, lead)?;
             substitutions.insert(target_name, global);
         }
@@ -781,7 +820,8 @@ impl<'p> Loader<'p> {
                 &mut instances,
             )?;
         }
-        for (param_file, param, is_var) in params {
+        for (param_file, param, declared) in params {
+            let is_var = declared == Declared::Variable;
             let name = self
                 .text(param_file)
                 .get(param.byte_range())
@@ -798,6 +838,29 @@ impl<'p> Loader<'p> {
                             "a parameter of a parameterized INSTANCE substituted for the variable `{name}`"
                         ),
                     ));
+                }
+                Some(Global::Def(id)) | Some(Global::Alias(id))
+                    if matches!(declared, Declared::Operator(_)) =>
+                {
+                    let id = *id;
+                    let arity = self.param_kinds[id as usize].len() - self.def_lead[id as usize];
+                    if declared != Declared::Operator(arity) {
+                        return Err(self.semantic(
+                            param_file,
+                            param,
+                            format!("INSTANCE: `{name}` is substituted by an operator of {arity} argument(s)"),
+                        ));
+                    }
+                    Global::Alias(id)
+                }
+                Some(_) if matches!(declared, Declared::Operator(_)) => {
+                    return Err(self.unsupported(
+                        file,
+                        unit,
+                        format!(
+                            "INSTANCE: the operator constant `{name}` is substituted by something other than a definition"
+                        ),
+                    ))
                 }
                 Some(global) => global.clone(),
                 None => {
@@ -817,11 +880,7 @@ impl<'p> Loader<'p> {
         for (inner_file, inner_unit) in instances {
             self.instance(modules, inner_file, inner_unit)?;
         }
-        for item in pending {
-            if !self.overridden_defs.contains(&item.id) {
-                self.lower_definition(item)?;
-            }
-        }
+        self.lower_pending(pending)?;
         Ok(())
     }
 
@@ -907,7 +966,7 @@ impl<'p> Loader<'p> {
         &mut self,
         file: u32,
         module: Node<'t>,
-        mut params: Option<&mut Vec<(u32, Node<'t>, bool)>>,
+        mut params: Option<&mut Vec<(u32, Node<'t>, Declared)>>,
         pending: &mut Vec<Pending<'t>>,
         assumptions: &mut Vec<(u32, Node<'t>)>,
         constants: &mut Vec<(u32, Node<'t>)>,
@@ -928,22 +987,29 @@ impl<'p> Loader<'p> {
                 "header_line" | "double_line" | "single_line" | "extends" | "identifier" => {}
                 "variable_declaration" if params.is_some() => {
                     if let Some(params) = params.as_deref_mut() {
-                        params.extend(kids(unit).into_iter().map(|v| (file, v, true)));
+                        params.extend(
+                            kids(unit)
+                                .into_iter()
+                                .map(|v| (file, v, Declared::Variable)),
+                        );
                     }
                 }
                 "constant_declaration" if params.is_some() => {
                     for constant in kids(unit) {
-                        let name_node = if constant.kind() == "operator_declaration" {
-                            return Err(self.unsupported(
-                                file,
-                                constant,
-                                "operator constants in an instantiated module",
-                            ));
+                        let (name_node, declared) = if constant.kind() == "operator_declaration" {
+                            let arity = kids(constant)
+                                .iter()
+                                .filter(|c| c.kind() == "placeholder")
+                                .count();
+                            match constant.child_by_field_name("name") {
+                                Some(n) => (n, Declared::Operator(arity)),
+                                None => continue,
+                            }
                         } else {
-                            constant
+                            (constant, Declared::Constant)
                         };
                         if let Some(params) = params.as_deref_mut() {
-                            params.push((file, name_node, false));
+                            params.push((file, name_node, declared));
                         }
                     }
                 }
@@ -1068,6 +1134,27 @@ impl<'p> Loader<'p> {
         Ok(())
     }
 
+    /// Lowers the definitions just declared, in the namespace as it is now.
+    fn lower_pending(&mut self, pending: Vec<Pending>) -> Result<(), TlaError> {
+        let index = self.namespaces.len();
+        self.namespaces.push(self.ns.clone());
+        for item in &pending {
+            self.def_ns.insert(item.id, index);
+        }
+        let saved = std::mem::replace(&mut self.current_ns, index);
+        let mut result = Ok(());
+        for item in pending {
+            if !self.overridden_defs.contains(&item.id) {
+                result = self.lower_definition(item);
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        self.current_ns = saved;
+        result
+    }
+
     fn lower_definition(&mut self, item: Pending) -> Result<(), TlaError> {
         let mut scope = Scope::new(item.file, self.text(item.file));
         let node = item.node;
@@ -1117,6 +1204,9 @@ impl<'p> Loader<'p> {
         if function.is_none() && arity > 0 && values_only {
             self.call_by_name[item.id as usize] =
                 primes_params(self.program, &mut body, arity, false, 0);
+        }
+        if function.is_none() && arity > 0 && compares_params(&body, arity, 0) {
+            self.assigns_params.insert(item.id);
         }
         let def = &mut self.program.defs[item.id as usize];
         def.body = body;
@@ -1971,9 +2061,27 @@ impl<'p> Loader<'p> {
             let index = scope.substs.len() as u32 - 1;
             scope.bindings.push((name, Binding::Subst(index)));
         }
+        // The body's names are the definition's module's (or instance's), and so is the
+        // number of leading instance parameters.
+        let home = self
+            .def_ns
+            .get(&id)
+            .copied()
+            .filter(|&home| home != self.current_ns && home < self.namespaces.len());
+        if let Some(home) = home {
+            std::mem::swap(&mut self.ns, &mut self.namespaces[home]);
+        }
+        let target_ns = home.unwrap_or(self.current_ns);
+        let saved_ns = std::mem::replace(&mut self.current_ns, target_ns);
+        let saved_lead = std::mem::replace(&mut self.lead, self.def_lead[id as usize]);
         self.expanding.push(id);
         let body = self.expr(scope, body_node);
         self.expanding.pop();
+        self.lead = saved_lead;
+        self.current_ns = saved_ns;
+        if let Some(home) = home {
+            std::mem::swap(&mut self.ns, &mut self.namespaces[home]);
+        }
         scope.bindings = saved_bindings;
         scope.file = saved_file;
         scope.text = saved_text;
@@ -2070,7 +2178,11 @@ impl<'p> Loader<'p> {
                 // expanded in place so that the prime reaches the variable.
                 // An argument that is an action through the definitions it calls
                 // (`NoStutter(l0(self))`) is substituted by name too.
+                // A definition not lowered yet (one of the instantiating module, used by an
+                // instance) is expanded when given a variable, as it might assign it.
                 let by_name = self.call_by_name[id as usize]
+                    || ((self.assigns_params.contains(&id) || !self.lowered.contains(&id))
+                        && args.iter().any(|a| matches!(a.kind, Kind::Var(_))))
                     || args.iter_mut().any(|a| mentions_prime(a, 0))
                     || args.iter_mut().any(|a| self.is_action(a, 0));
                 if by_name && !self.expanding.contains(&id) {
@@ -2538,6 +2650,24 @@ fn primes_params(prog: &Program, e: &mut Expr, arity: u32, primed: bool, depth: 
     children
         .into_iter()
         .any(|c| primes_params(prog, c, arity, primed, depth + 1))
+}
+
+/// Whether `e` has `p = e` or `p \in S` for one of the first `arity` slots `p`.
+fn compares_params(e: &Expr, arity: u32, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    if let Kind::Builtin(Builtin::Eq | Builtin::In, args) = &e.kind {
+        if matches!(args.first().map(|a| &a.kind), Some(Kind::Local(slot)) if *slot < arity) {
+            return true;
+        }
+    }
+    let mut e = e.clone();
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(&mut e, &mut children);
+    children
+        .into_iter()
+        .any(|c| compares_params(c, arity, depth + 1))
 }
 
 /// Whether `e` reads a bound variable or parameter.

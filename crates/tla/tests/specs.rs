@@ -435,3 +435,12 @@ fn actions_passed_through_definitions_are_substituted_by_name() {
     assert_eq!(report.generated_states, 47);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn operator_constants_of_an_instance_are_substituted_by_definitions() {
+    let (_, report) = run("OpConstants.tla", None);
+    // TLC: 6 distinct states, 10 generated.
+    assert_eq!(report.distinct_states, 6);
+    assert_eq!(report.generated_states, 10);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
