@@ -30,6 +30,7 @@
 
 mod action;
 mod ast;
+mod community;
 mod config;
 mod error;
 mod eval;

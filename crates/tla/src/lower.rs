@@ -10,6 +10,7 @@ use tree_sitter::{Node, Parser};
 use crate::ast::{
     Bound, Builtin, Def, ExceptUpdate, Expr, Kind, LetDef, OpRef, PathStep, Pattern, Span,
 };
+use crate::community::{Community, COMMUNITY_MODULES};
 use crate::config::{CfgValue, Config, Named, Override};
 use crate::error::{Location, TlaError};
 use crate::value::{LazySet, Sym, Value};
@@ -29,6 +30,12 @@ pub const STANDARD_MODULES: &[&str] = &[
     "FiniteSetTheorems",
     "SequenceTheorems",
     "WellFoundedInduction",
+    // The community modules' libraries of theorems.
+    "FunctionTheorems",
+    "FiniteSetsExtTheorems",
+    "SequencesExtTheorems",
+    "FoldsTheorems",
+    "BagsTheorems",
 ];
 
 /// Names of the standard modules that a configuration may override (`Nat <- Def`) besides
@@ -191,9 +198,17 @@ pub fn load_program(path: &Path, config: &Config) -> Result<Program, TlaError> {
     let mut program = Program::default();
     let mut modules = Vec::new();
     let mut loading = Vec::new();
-    load_module(path, &mut program, &mut modules, &mut loading)?;
+    let mut community = Vec::new();
+    load_module(
+        path,
+        &mut program,
+        &mut modules,
+        &mut loading,
+        &mut community,
+    )?;
     program.module_name = modules.last().map(|m| m.name.clone()).unwrap_or_default();
     let mut loader = Loader::new(&mut program, config);
+    loader.community = community;
     loader.modules_by_name = modules
         .iter()
         .enumerate()
@@ -233,6 +248,7 @@ fn load_module(
     program: &mut Program,
     modules: &mut Vec<ParsedModule>,
     loading: &mut Vec<PathBuf>,
+    community: &mut Vec<String>,
 ) -> Result<(), TlaError> {
     let text = std::fs::read_to_string(path).map_err(|source| TlaError::Io {
         path: path.to_path_buf(),
@@ -304,6 +320,15 @@ fn load_module(
             continue;
         }
         if !dep_path.exists() {
+            // A community module TLC loads from its jar: its operators are built in.
+            if let Some((_, enables)) = COMMUNITY_MODULES.iter().find(|(m, _)| *m == dep_name) {
+                for module in enables.iter() {
+                    if !community.iter().any(|m| m == module) {
+                        community.push(module.to_string());
+                    }
+                }
+                continue;
+            }
             let message = if dep_name == "Reals" {
                 "the Reals module is not supported".to_string()
             } else {
@@ -317,7 +342,7 @@ fn load_module(
                 message,
             });
         }
-        load_module(&dep_path, program, modules, loading)?;
+        load_module(&dep_path, program, modules, loading, community)?;
     }
     loading.pop();
     let file = program.sources.len() as u32;
@@ -431,6 +456,14 @@ struct Loader<'p> {
     /// (`XInit(v) == v = 0`, `v \in S`): a state variable given as its argument is then
     /// substituted by name, as TLC does, so that the variable is assigned.
     assigns_params: HashSet<u32>,
+    /// The CONSTANTs of the main module (with what it extends): the configuration assigns
+    /// them, so it does not override definitions of the same name in instances.
+    main_constants: HashSet<String>,
+    /// Theorems whose statements could not be lowered, with the error (reported on use).
+    failed_theorems: HashMap<u32, String>,
+    /// The community modules whose operators are built in for this spec (those it extends
+    /// or instantiates without a file of theirs next to it, and the modules they extend).
+    community: Vec<String>,
     /// Per lowered definition, whether its body is an action (mentions the next state).
     action_defs: HashMap<u32, bool>,
 }
@@ -458,6 +491,9 @@ impl<'p> Loader<'p> {
             instance_arity: Vec::new(),
             lowered: HashSet::new(),
             assigns_params: HashSet::new(),
+            community: Vec::new(),
+            failed_theorems: HashMap::new(),
+            main_constants: HashSet::new(),
             action_defs: HashMap::new(),
             namespaces: Vec::new(),
             def_ns: HashMap::new(),
@@ -526,6 +562,7 @@ impl<'p> Loader<'p> {
         for (file, node) in constants {
             let text = self.text(file);
             let name = text.get(node.byte_range()).unwrap_or("").to_string();
+            self.main_constants.insert(name.clone());
             let location = location_of(&self.path(file), node);
             let qualified = self
                 .config
@@ -651,7 +688,9 @@ impl<'p> Loader<'p> {
         } else {
             None
         };
-        if STANDARD_MODULES.contains(&module_name.as_str()) {
+        let community = !self.modules_by_name.contains_key(&module_name)
+            && COMMUNITY_MODULES.iter().any(|(m, _)| *m == module_name);
+        if STANDARD_MODULES.contains(&module_name.as_str()) || community {
             // The standard modules' operators are built in everywhere.
             if as_name.is_some() {
                 return Err(self.unsupported(
@@ -903,6 +942,9 @@ impl<'p> Loader<'p> {
             }
         }
         for (name, with, qualified) in entries {
+            if instance && !qualified && self.main_constants.contains(&name.name) {
+                continue;
+            }
             let replaces = match self.ns.get(&name.name) {
                 Some(Global::Def(id)) => {
                     self.overridden_defs.insert(*id);
@@ -1145,7 +1187,14 @@ impl<'p> Loader<'p> {
         let mut result = Ok(());
         for item in pending {
             if !self.overridden_defs.contains(&item.id) {
+                let (id, theorem) = (item.id, item.node.kind() == "theorem");
                 result = self.lower_definition(item);
+                if let (true, Err(error)) = (theorem, &result) {
+                    // A theorem's statement is often beyond a model checker (unbounded
+                    // quantifiers): an error only if something uses it.
+                    self.failed_theorems.insert(id, error.to_string());
+                    result = Ok(());
+                }
                 if result.is_err() {
                     break;
                 }
@@ -2134,6 +2183,16 @@ impl<'p> Loader<'p> {
                 }
                 mk(Kind::Lit(value))
             }
+            Some(Global::Def(id)) | Some(Global::Alias(id))
+                if self.failed_theorems.contains_key(&id) =>
+            {
+                let reason = self.failed_theorems[&id].clone();
+                Err(self.unsupported(
+                    scope.file,
+                    node,
+                    format!("the theorem `{name}` cannot be evaluated: {reason}"),
+                ))
+            }
             Some(Global::Def(id)) | Some(Global::Alias(id)) => {
                 let lead = self.def_lead[id as usize];
                 let kinds = self.param_kinds[id as usize][lead..].to_vec();
@@ -2219,6 +2278,19 @@ impl<'p> Loader<'p> {
                         node,
                         format!("the standard-module operator `{name}`"),
                     ));
+                }
+                if let Some((op, arity)) = Community::by_name(name, &self.community) {
+                    if arity != count {
+                        return arity_error(self, arity);
+                    }
+                    let mut args = Vec::with_capacity(count);
+                    for (i, arg) in arg_nodes.iter().enumerate() {
+                        args.push(match op.operator_argument(i) {
+                            Some(arity) => self.op_arg(scope, *arg, arity)?,
+                            None => self.expr(scope, *arg)?,
+                        });
+                    }
+                    return mk(Kind::Builtin(Builtin::Community(op), args));
                 }
                 let Some((builtin, arity)) = Builtin::by_name(name) else {
                     return Err(self.semantic(
