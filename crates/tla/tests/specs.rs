@@ -455,3 +455,12 @@ fn community_module_operators_are_built_in() {
     assert_eq!(report.generated_states, 521);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn a_module_with_only_assumptions_has_no_states() {
+    // TLC evaluates the assumptions and reports 0 states generated, 0 distinct.
+    let (_, report) = run("AssumeOnly.tla", None);
+    assert_eq!(report.distinct_states, 0);
+    assert_eq!(report.generated_states, 0);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
