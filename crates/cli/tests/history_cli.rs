@@ -26,9 +26,14 @@ fn data(relative: &str, what: &str) -> Option<String> {
     Some(dir.join(relative).display().to_string())
 }
 
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let path =
-        std::env::temp_dir().join(format!("valence-history-cli-{}-{name}", std::process::id()));
+/// A temporary file holding `contents`, removed when the returned path is dropped.
+fn temp_file(name: &str, contents: &str) -> tempfile::TempPath {
+    let path = tempfile::Builder::new()
+        .prefix("valence-history-cli-")
+        .suffix(&format!("-{name}"))
+        .tempfile()
+        .expect("writable temp dir")
+        .into_temp_path();
     std::fs::write(&path, contents).expect("writable temp dir");
     path
 }
@@ -65,10 +70,11 @@ fn kv_c50_bad_prints_a_witness_and_writes_a_viz_page() {
     ) else {
         return;
     };
-    let viz = std::env::temp_dir().join(format!(
-        "valence-history-cli-{}-bad.html",
-        std::process::id()
-    ));
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-history-cli-")
+        .tempdir()
+        .expect("writable temp dir");
+    let viz = scratch.path().join("bad.html");
     let viz_arg = viz.display().to_string();
     let output = valence(&[
         "history", "check", &file, "--model", "kv", "--viz", &viz_arg,
@@ -82,7 +88,6 @@ fn kv_c50_bad_prints_a_witness_and_writes_a_viz_page() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg") && html.contains("</svg>"));
     assert!(html.contains("failing point"));
-    let _ = std::fs::remove_file(viz);
 }
 
 #[test]
@@ -131,7 +136,6 @@ fn json_output_is_one_enveloped_object() {
     assert_eq!(json["type"], "history-check");
     assert_eq!(json["data"]["result"], "linearizable");
     assert_eq!(json["data"]["report"]["verdict"], "holds");
-    let _ = std::fs::remove_file(history);
 }
 
 #[test]
@@ -148,7 +152,6 @@ fn malformed_input_reports_file_and_line_with_exit_2() {
         "{}",
         stderr(&output)
     );
-    let _ = std::fs::remove_file(history);
 
     let missing = valence(&[
         "history",
@@ -174,7 +177,6 @@ fn an_operation_the_model_does_not_know_is_an_input_error() {
         "{}",
         stderr(&output)
     );
-    let _ = std::fs::remove_file(history);
 }
 
 #[test]
@@ -196,7 +198,6 @@ fn causal_violation_prints_a_witness_cycle() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("WriteCORead"), "{text}");
     assert!(text.contains("--rb-->"), "{text}");
-    let _ = std::fs::remove_file(history);
 }
 
 #[test]

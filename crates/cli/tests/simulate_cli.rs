@@ -113,8 +113,11 @@ fn bad_simulate_input_exits_2() {
 
 #[test]
 fn multipaxos_kv_histories_are_written_and_checked_again() {
-    let dir = std::env::temp_dir().join(format!("valence-mp-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-mp-cli-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let path = dir.join("kv.jsonl");
     let path_text = path.to_str().unwrap();
     let output = valence(&[
@@ -144,7 +147,6 @@ fn multipaxos_kv_histories_are_written_and_checked_again() {
         "[]",
     ]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    std::fs::remove_dir_all(&dir).unwrap();
     let output = valence(&[
         "simulate",
         "multipaxos",
@@ -161,8 +163,11 @@ fn multipaxos_kv_histories_are_written_and_checked_again() {
 
 #[test]
 fn abd_workload_histories_are_written_and_checked() {
-    let dir = std::env::temp_dir().join(format!("valence-sim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-sim-cli-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let path = dir.join("history.jsonl");
     let output = valence(&[
         "simulate",
@@ -191,7 +196,6 @@ fn abd_workload_histories_are_written_and_checked() {
         history.lines().filter(|l| l.contains("\"invoke\"")).count(),
         30
     );
-    std::fs::remove_dir_all(&dir).unwrap();
     let output = valence(&[
         "simulate",
         "abd",
@@ -320,8 +324,11 @@ fn vsync_simulates_and_its_mutants_are_caught() {
 
 #[test]
 fn shrink_reduces_a_failing_seed_and_its_reproduce_command_replays_it_byte_for_byte() {
-    let dir = std::env::temp_dir().join(format!("valence-shrink-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-shrink-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let file = dir.join("shrunk.json");
     let file = file.to_str().unwrap();
     let base = ["simulate", "paxos", "--mutant", "accept-despite-promise"];
@@ -382,5 +389,4 @@ fn shrink_reduces_a_failing_seed_and_its_reproduce_command_replays_it_byte_for_b
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("malformed schedule"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -70,8 +70,11 @@ fn a_symmetry_set_in_the_config_reduces_like_tlc() {
 
 #[test]
 fn malformed_specs_and_misused_flags_exit_2_with_a_location() {
-    let dir = std::env::temp_dir().join(format!("valence-tla-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-tla-cli-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let bad = dir.join("Bad.tla");
     std::fs::write(
         &bad,
@@ -83,7 +86,6 @@ fn malformed_specs_and_misused_flags_exit_2_with_a_location() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Bad.tla:4:7"), "{stderr}");
-    std::fs::remove_dir_all(&dir).unwrap();
     let output = valence(&["check", &spec("TwoPhase.tla"), "--rms", "3"]);
     assert_eq!(output.status.code(), Some(2));
     let output = valence(&["check", "twophase", "--config", "x.cfg"]);

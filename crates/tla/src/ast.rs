@@ -113,6 +113,8 @@ pub enum Builtin {
     BagDiff,
     BagCardinality,
     CopiesIn,
+    /// An operator of a community module (`SequencesExt`, `FiniteSetsExt`, ...).
+    Community(crate::community::Community),
 }
 
 impl Builtin {

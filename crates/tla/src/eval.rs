@@ -491,7 +491,7 @@ fn function_values(f: &Value) -> Vec<Value> {
     }
 }
 
-fn function_pairs(f: &Value) -> Vec<(Value, Value)> {
+pub(crate) fn function_pairs(f: &Value) -> Vec<(Value, Value)> {
     match f {
         Value::Seq(elements) => elements
             .iter()
@@ -1051,7 +1051,12 @@ impl<'a> Ctx<'a> {
                 OpRef::Builtin(b) => Closure::Builtin(*b),
             }))),
             Kind::Builtin(op, args) => match args.as_slice() {
-                [a, b] if !matches!(op, Builtin::SelectSeq | Builtin::SortSeq) => {
+                [a, b]
+                    if !matches!(
+                        op,
+                        Builtin::SelectSeq | Builtin::SortSeq | Builtin::Community(_)
+                    ) =>
+                {
                     let a_owned = if self.peekable(a) {
                         None
                     } else {
@@ -1858,6 +1863,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn builtin(&self, op: Builtin, args: Vec<Value>, span: Span, env: &mut Env) -> EResult<Value> {
+        if let Builtin::Community(op) = op {
+            return self.community(op, args, span, env);
+        }
         let arity_ok = match op {
             Builtin::SubSeq => args.len() == 3,
             Builtin::EmptyBag => args.is_empty(),

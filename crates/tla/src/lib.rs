@@ -13,8 +13,8 @@
 //! use std::io::Write;
 //! use valence_check::{check, CheckOptions};
 //!
-//! let dir = std::env::temp_dir().join(format!("valence-tla-doc-{}", std::process::id()));
-//! std::fs::create_dir_all(&dir).unwrap();
+//! let scratch = tempfile::Builder::new().prefix("valence-tla-doc-").tempdir().unwrap();
+//! let dir = scratch.path();
 //! let spec = dir.join("Counter.tla");
 //! std::fs::write(&spec, "---- MODULE Counter ----\nEXTENDS Naturals\nVARIABLE x\n\
 //!     Init == x = 0\nNext == x < 3 /\\ x' = x + 1\nSmall == x <= 3\n====\n").unwrap();
@@ -30,6 +30,7 @@
 
 mod action;
 mod ast;
+mod community;
 mod config;
 mod error;
 mod eval;

@@ -10,6 +10,7 @@ use tree_sitter::{Node, Parser};
 use crate::ast::{
     Bound, Builtin, Def, ExceptUpdate, Expr, Kind, LetDef, OpRef, PathStep, Pattern, Span,
 };
+use crate::community::{Community, COMMUNITY_MODULES};
 use crate::config::{CfgValue, Config, Named, Override};
 use crate::error::{Location, TlaError};
 use crate::value::{LazySet, Sym, Value};
@@ -29,6 +30,12 @@ pub const STANDARD_MODULES: &[&str] = &[
     "FiniteSetTheorems",
     "SequenceTheorems",
     "WellFoundedInduction",
+    // The community modules' libraries of theorems.
+    "FunctionTheorems",
+    "FiniteSetsExtTheorems",
+    "SequencesExtTheorems",
+    "FoldsTheorems",
+    "BagsTheorems",
 ];
 
 /// Names of the standard modules that a configuration may override (`Nat <- Def`) besides
@@ -63,6 +70,15 @@ pub enum Global {
     Subst(Expr),
     /// `N == INSTANCE M`: the names of the instance, for `N!Op`.
     Instance(u32),
+}
+
+/// A constant or variable of an instantiated module, which the instance substitutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Declared {
+    Variable,
+    Constant,
+    /// `CONSTANT Op(_, _)`, with its arity.
+    Operator(usize),
 }
 
 /// A parameter of a definition: a value, or an operator of some arity.
@@ -182,9 +198,17 @@ pub fn load_program(path: &Path, config: &Config) -> Result<Program, TlaError> {
     let mut program = Program::default();
     let mut modules = Vec::new();
     let mut loading = Vec::new();
-    load_module(path, &mut program, &mut modules, &mut loading)?;
+    let mut community = Vec::new();
+    load_module(
+        path,
+        &mut program,
+        &mut modules,
+        &mut loading,
+        &mut community,
+    )?;
     program.module_name = modules.last().map(|m| m.name.clone()).unwrap_or_default();
     let mut loader = Loader::new(&mut program, config);
+    loader.community = community;
     loader.modules_by_name = modules
         .iter()
         .enumerate()
@@ -224,6 +248,7 @@ fn load_module(
     program: &mut Program,
     modules: &mut Vec<ParsedModule>,
     loading: &mut Vec<PathBuf>,
+    community: &mut Vec<String>,
 ) -> Result<(), TlaError> {
     let text = std::fs::read_to_string(path).map_err(|source| TlaError::Io {
         path: path.to_path_buf(),
@@ -295,6 +320,15 @@ fn load_module(
             continue;
         }
         if !dep_path.exists() {
+            // A community module TLC loads from its jar: its operators are built in.
+            if let Some((_, enables)) = COMMUNITY_MODULES.iter().find(|(m, _)| *m == dep_name) {
+                for module in enables.iter() {
+                    if !community.iter().any(|m| m == module) {
+                        community.push(module.to_string());
+                    }
+                }
+                continue;
+            }
             let message = if dep_name == "Reals" {
                 "the Reals module is not supported".to_string()
             } else {
@@ -308,7 +342,7 @@ fn load_module(
                 message,
             });
         }
-        load_module(&dep_path, program, modules, loading)?;
+        load_module(&dep_path, program, modules, loading, community)?;
     }
     loading.pop();
     let file = program.sources.len() as u32;
@@ -402,6 +436,36 @@ struct Loader<'p> {
     trees: HashMap<u32, tree_sitter::Tree>,
     /// The definitions being expanded in place (to stop runaway recursion).
     expanding: Vec<u32>,
+    /// Per definition, how many parameters of a parameterized instance (`I(x) == INSTANCE M`)
+    /// lead its own: the definitions of such an instance take the instance's arguments first.
+    def_lead: Vec<usize>,
+    /// The number of parameters of the parameterized instance being declared and lowered.
+    lead: usize,
+    /// Per `N == INSTANCE M` (indexed like `instances`), its number of parameters.
+    instance_arity: Vec<usize>,
+    /// The definitions lowered so far.
+    lowered: HashSet<u32>,
+    /// The namespaces definitions are lowered in (a module's, an instance's), so that a
+    /// definition expanded in place elsewhere still resolves its names in its own.
+    namespaces: Vec<HashMap<String, Global>>,
+    /// Per definition, the index of its namespace in `namespaces`.
+    def_ns: HashMap<u32, usize>,
+    /// The index of the namespace being lowered in (`usize::MAX` before the first).
+    current_ns: usize,
+    /// Per definition, whether its body may assign a value parameter in an initial predicate
+    /// (`XInit(v) == v = 0`, `v \in S`): a state variable given as its argument is then
+    /// substituted by name, as TLC does, so that the variable is assigned.
+    assigns_params: HashSet<u32>,
+    /// The CONSTANTs of the main module (with what it extends): the configuration assigns
+    /// them, so it does not override definitions of the same name in instances.
+    main_constants: HashSet<String>,
+    /// Theorems whose statements could not be lowered, with the error (reported on use).
+    failed_theorems: HashMap<u32, String>,
+    /// The community modules whose operators are built in for this spec (those it extends
+    /// or instantiates without a file of theirs next to it, and the modules they extend).
+    community: Vec<String>,
+    /// Per lowered definition, whether its body is an action (mentions the next state).
+    action_defs: HashMap<u32, bool>,
 }
 
 impl<'p> Loader<'p> {
@@ -422,6 +486,18 @@ impl<'p> Loader<'p> {
             def_sites: Vec::new(),
             trees: HashMap::new(),
             expanding: Vec::new(),
+            def_lead: Vec::new(),
+            lead: 0,
+            instance_arity: Vec::new(),
+            lowered: HashSet::new(),
+            assigns_params: HashSet::new(),
+            community: Vec::new(),
+            failed_theorems: HashMap::new(),
+            main_constants: HashSet::new(),
+            action_defs: HashMap::new(),
+            namespaces: Vec::new(),
+            def_ns: HashMap::new(),
+            current_ns: usize::MAX,
         }
     }
 
@@ -472,6 +548,13 @@ impl<'p> Loader<'p> {
             )?;
         }
         let main_modules: Vec<String> = main.iter().map(|&i| modules[i].name.clone()).collect();
+        // The main module's definitions may be expanded in place by instances before they are
+        // lowered: they resolve their names in this namespace, completed below.
+        let main_index = self.namespaces.len();
+        self.namespaces.push(HashMap::new());
+        for item in &pending {
+            self.def_ns.insert(item.id, main_index);
+        }
         self.main_ns = self.ns.clone();
         self.apply_overrides(&main_modules, false)?;
         self.main_ns = self.ns.clone();
@@ -479,6 +562,7 @@ impl<'p> Loader<'p> {
         for (file, node) in constants {
             let text = self.text(file);
             let name = text.get(node.byte_range()).unwrap_or("").to_string();
+            self.main_constants.insert(name.clone());
             let location = location_of(&self.path(file), node);
             let qualified = self
                 .config
@@ -542,14 +626,11 @@ impl<'p> Loader<'p> {
                 });
             }
         }
+        self.namespaces[main_index] = self.ns.clone();
         for (file, unit) in instances {
             self.instance(modules, file, unit)?;
         }
-        for item in pending {
-            if !self.overridden_defs.contains(&item.id) {
-                self.lower_definition(item)?;
-            }
-        }
+        self.lower_pending(pending)?;
         for (file, node) in assumptions {
             let mut scope = Scope::new(file, self.text(file));
             let expr = self.expr(&mut scope, node)?;
@@ -570,14 +651,32 @@ impl<'p> Loader<'p> {
         let Some(node) = instance_node(unit) else {
             return Ok(());
         };
-        if unit.kind() == "module_definition" && !field_kids(unit, "parameter").is_empty() {
+        let text = self.text(file);
+        let mut instance_params = Vec::new();
+        if unit.kind() == "module_definition" {
+            for param in field_kids(unit, "parameter") {
+                if param.kind() != "identifier" {
+                    return Err(self.unsupported(
+                        file,
+                        param,
+                        "an operator parameter of an INSTANCE (`N(Op(_)) == INSTANCE M`)",
+                    ));
+                }
+                instance_params.push(text.get(param.byte_range()).unwrap_or("").to_string());
+            }
+        }
+        if !instance_params.is_empty() && self.lead > 0 {
             return Err(self.unsupported(
                 file,
                 unit,
-                "INSTANCE with parameters (`N(x) == INSTANCE M`)",
+                "a parameterized INSTANCE inside a parameterized instance",
             ));
         }
-        let text = self.text(file);
+        let lead = if instance_params.is_empty() {
+            self.lead
+        } else {
+            instance_params.len()
+        };
         let children = kids(node);
         let Some(name_node) = children.first() else {
             return Err(self.semantic(file, node, "INSTANCE without a module name"));
@@ -589,7 +688,9 @@ impl<'p> Loader<'p> {
         } else {
             None
         };
-        if STANDARD_MODULES.contains(&module_name.as_str()) {
+        let community = !self.modules_by_name.contains_key(&module_name)
+            && COMMUNITY_MODULES.iter().any(|(m, _)| *m == module_name);
+        if STANDARD_MODULES.contains(&module_name.as_str()) || community {
             // The standard modules' operators are built in everywhere.
             if as_name.is_some() {
                 return Err(self.unsupported(
@@ -626,24 +727,41 @@ impl<'p> Loader<'p> {
                     "substituting an operator for a constant operator",
                 ));
             }
-            let mut scope = Scope::new(file, Arc::clone(&text));
-            let expr = self.expr(&mut scope, *value)?;
-            if scope.slots > 0 {
-                return Err(self.unsupported(file, *value, "a substitution that binds variables"));
-            }
             let target_name = text.get(target.byte_range()).unwrap_or("").to_string();
-            substitutions.insert(target_name, Global::Subst(expr));
+            if value.kind() == "identifier_ref" {
+                // `WITH Op <- Def`: an operator constant substituted by a definition.
+                let value_name = text.get(value.byte_range()).unwrap_or("");
+                if let Some(Global::Def(id)) | Some(Global::Alias(id)) = self.ns.get(value_name) {
+                    let id = *id;
+                    if self.param_kinds[id as usize].len() > self.def_lead[id as usize] {
+                        substitutions.insert(target_name, Global::Alias(id));
+                        continue;
+                    }
+                }
+            }
+            let global = self.substitution(file, *value, &instance_params, lead)?;
+            substitutions.insert(target_name, global);
+        }
+        // The parameters of `N(x) == INSTANCE M` substitute the constants and variables of `M`
+        // of the same names, unless `WITH` says otherwise.
+        for (index, name) in instance_params.iter().enumerate() {
+            substitutions
+                .entry(name.clone())
+                .or_insert_with(|| Global::Subst(local(index as u32, span_of(file, unit))));
         }
         let mut closure = Vec::new();
         self.closure(modules, index, &mut closure);
         let outer = std::mem::take(&mut self.ns);
+        let saved_lead = std::mem::replace(&mut self.lead, lead);
         let result = self.instantiate(modules, &closure, &outer, substitutions, file, unit);
+        self.lead = saved_lead;
         let names = std::mem::replace(&mut self.ns, outer);
         result?;
         match as_name {
             Some(name) => {
                 let id = self.instances.len() as u32;
                 self.instances.push(names);
+                self.instance_arity.push(instance_params.len());
                 self.ns.insert(name, Global::Instance(id));
             }
             None => {
@@ -657,6 +775,55 @@ impl<'p> Loader<'p> {
             }
         }
         Ok(())
+    }
+
+    /// What `WITH c <- value` binds `c` to: the expression itself when it needs no slots of its
+    /// own, or else a call of a definition made for it (its bound variables need a frame). In
+    /// a parameterized instance the instance's parameters are the first `lead` slots (of the
+    /// expression's frame and of every definition of the instance).
+    fn substitution(
+        &mut self,
+        file: u32,
+        value: Node,
+        instance_params: &[String],
+        lead: usize,
+    ) -> Result<Global, TlaError> {
+        let mut scope = Scope::new(file, self.text(file));
+        for _ in 0..lead {
+            scope.alloc();
+        }
+        for (index, name) in instance_params.iter().enumerate() {
+            scope
+                .bindings
+                .push((name.clone(), Binding::Slot(index as u32)));
+        }
+        let expr = self.expr(&mut scope, value)?;
+        if scope.slots as usize == lead {
+            return Ok(Global::Subst(expr));
+        }
+        let span = span_of(file, value);
+        let id = self.program.defs.len() as u32;
+        self.program.defs.push(Def {
+            name: Sym::new(&format!("WITH {}", scope.text_of(value))),
+            arity: lead,
+            body: expr,
+            frame_size: scope.slots,
+            function: None,
+            cached: None,
+            span,
+        });
+        self.param_kinds.push(vec![ParamKind::Value; lead]);
+        self.call_by_name.push(false);
+        self.def_sites
+            .push((file, value.start_byte(), value.end_byte()));
+        self.function_defs.push(false);
+        self.local_defs.push(true);
+        self.def_lead.push(0);
+        let args = (0..lead as u32).map(|slot| local(slot, span)).collect();
+        Ok(Global::Subst(Expr {
+            kind: Kind::Call(id, args),
+            span,
+        }))
     }
 
     /// Declares and lowers the modules of an instance into `self.ns`, binding their constants
@@ -692,13 +859,48 @@ impl<'p> Loader<'p> {
                 &mut instances,
             )?;
         }
-        for (param_file, param) in params {
+        for (param_file, param, declared) in params {
+            let is_var = declared == Declared::Variable;
             let name = self
                 .text(param_file)
                 .get(param.byte_range())
                 .unwrap_or("")
                 .to_string();
             let global = match substitutions.get(&name).or_else(|| outer.get(&name)) {
+                Some(Global::Subst(expr)) if is_var && self.lead > 0 && mentions_local(expr, 0) => {
+                    // TLC substitutes by name, so `v'` in `M` would be the argument primed;
+                    // the arguments of a parameterized instance are evaluated (by value).
+                    return Err(self.unsupported(
+                        file,
+                        unit,
+                        format!(
+                            "a parameter of a parameterized INSTANCE substituted for the variable `{name}`"
+                        ),
+                    ));
+                }
+                Some(Global::Def(id)) | Some(Global::Alias(id))
+                    if matches!(declared, Declared::Operator(_)) =>
+                {
+                    let id = *id;
+                    let arity = self.param_kinds[id as usize].len() - self.def_lead[id as usize];
+                    if declared != Declared::Operator(arity) {
+                        return Err(self.semantic(
+                            param_file,
+                            param,
+                            format!("INSTANCE: `{name}` is substituted by an operator of {arity} argument(s)"),
+                        ));
+                    }
+                    Global::Alias(id)
+                }
+                Some(_) if matches!(declared, Declared::Operator(_)) => {
+                    return Err(self.unsupported(
+                        file,
+                        unit,
+                        format!(
+                            "INSTANCE: the operator constant `{name}` is substituted by something other than a definition"
+                        ),
+                    ))
+                }
                 Some(global) => global.clone(),
                 None => {
                     return Err(self.semantic(
@@ -717,11 +919,7 @@ impl<'p> Loader<'p> {
         for (inner_file, inner_unit) in instances {
             self.instance(modules, inner_file, inner_unit)?;
         }
-        for item in pending {
-            if !self.overridden_defs.contains(&item.id) {
-                self.lower_definition(item)?;
-            }
-        }
+        self.lower_pending(pending)?;
         Ok(())
     }
 
@@ -744,6 +942,9 @@ impl<'p> Loader<'p> {
             }
         }
         for (name, with, qualified) in entries {
+            if instance && !qualified && self.main_constants.contains(&name.name) {
+                continue;
+            }
             let replaces = match self.ns.get(&name.name) {
                 Some(Global::Def(id)) => {
                     self.overridden_defs.insert(*id);
@@ -807,7 +1008,7 @@ impl<'p> Loader<'p> {
         &mut self,
         file: u32,
         module: Node<'t>,
-        mut params: Option<&mut Vec<(u32, Node<'t>)>>,
+        mut params: Option<&mut Vec<(u32, Node<'t>, Declared)>>,
         pending: &mut Vec<Pending<'t>>,
         assumptions: &mut Vec<(u32, Node<'t>)>,
         constants: &mut Vec<(u32, Node<'t>)>,
@@ -828,22 +1029,29 @@ impl<'p> Loader<'p> {
                 "header_line" | "double_line" | "single_line" | "extends" | "identifier" => {}
                 "variable_declaration" if params.is_some() => {
                     if let Some(params) = params.as_deref_mut() {
-                        params.extend(kids(unit).into_iter().map(|v| (file, v)));
+                        params.extend(
+                            kids(unit)
+                                .into_iter()
+                                .map(|v| (file, v, Declared::Variable)),
+                        );
                     }
                 }
                 "constant_declaration" if params.is_some() => {
                     for constant in kids(unit) {
-                        let name_node = if constant.kind() == "operator_declaration" {
-                            return Err(self.unsupported(
-                                file,
-                                constant,
-                                "operator constants in an instantiated module",
-                            ));
+                        let (name_node, declared) = if constant.kind() == "operator_declaration" {
+                            let arity = kids(constant)
+                                .iter()
+                                .filter(|c| c.kind() == "placeholder")
+                                .count();
+                            match constant.child_by_field_name("name") {
+                                Some(n) => (n, Declared::Operator(arity)),
+                                None => continue,
+                            }
                         } else {
-                            constant
+                            (constant, Declared::Constant)
                         };
                         if let Some(params) = params.as_deref_mut() {
-                            params.push((file, name_node));
+                            params.push((file, name_node, declared));
                         }
                     }
                 }
@@ -874,7 +1082,14 @@ impl<'p> Loader<'p> {
                         constants.push((file, name_node));
                     }
                 }
-                "recursive_declaration" | "theorem" | "use_or_hide" => {}
+                "recursive_declaration" | "use_or_hide" => {}
+                // A named theorem `THEOREM Name == P` defines `Name` as `P` (its proof is
+                // skipped); an unnamed one, or one of the form `ASSUME ... PROVE`, defines
+                // nothing.
+                "theorem"
+                    if unit
+                        .child_by_field_name("statement")
+                        .is_none_or(|s| s.kind() == "assume_prove") => {}
                 "assumption" => {
                     if let Some(expr) = kids(unit)
                         .into_iter()
@@ -884,7 +1099,7 @@ impl<'p> Loader<'p> {
                         assumptions.push((file, expr));
                     }
                 }
-                "operator_definition" | "function_definition" => {
+                "operator_definition" | "function_definition" | "theorem" => {
                     let Some(name_node) = unit.child_by_field_name("name") else {
                         continue;
                     };
@@ -896,7 +1111,15 @@ impl<'p> Loader<'p> {
                         format!("\\op:{}", symbol.kind())
                     };
                     let id = self.program.defs.len() as u32;
-                    let params = if unit.kind() == "operator_definition" {
+                    if self.lead > 0 && unit.kind() == "function_definition" {
+                        return Err(self.unsupported(
+                            file,
+                            unit,
+                            "a recursive function definition in a parameterized INSTANCE",
+                        ));
+                    }
+                    let mut params = vec![ParamKind::Value; self.lead];
+                    params.extend(if unit.kind() == "operator_definition" {
                         field_kids(unit, "parameter")
                             .into_iter()
                             .map(|p| {
@@ -914,7 +1137,8 @@ impl<'p> Loader<'p> {
                             .collect()
                     } else {
                         Vec::new()
-                    };
+                    });
+                    self.def_lead.push(self.lead);
                     self.program.defs.push(Def {
                         name: Sym::new(&name),
                         arity: params.len(),
@@ -952,6 +1176,34 @@ impl<'p> Loader<'p> {
         Ok(())
     }
 
+    /// Lowers the definitions just declared, in the namespace as it is now.
+    fn lower_pending(&mut self, pending: Vec<Pending>) -> Result<(), TlaError> {
+        let index = self.namespaces.len();
+        self.namespaces.push(self.ns.clone());
+        for item in &pending {
+            self.def_ns.insert(item.id, index);
+        }
+        let saved = std::mem::replace(&mut self.current_ns, index);
+        let mut result = Ok(());
+        for item in pending {
+            if !self.overridden_defs.contains(&item.id) {
+                let (id, theorem) = (item.id, item.node.kind() == "theorem");
+                result = self.lower_definition(item);
+                if let (true, Err(error)) = (theorem, &result) {
+                    // A theorem's statement is often beyond a model checker (unbounded
+                    // quantifiers): an error only if something uses it.
+                    self.failed_theorems.insert(id, error.to_string());
+                    result = Ok(());
+                }
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        self.current_ns = saved;
+        result
+    }
+
     fn lower_definition(&mut self, item: Pending) -> Result<(), TlaError> {
         let mut scope = Scope::new(item.file, self.text(item.file));
         let node = item.node;
@@ -965,6 +1217,9 @@ impl<'p> Loader<'p> {
             }
             Some(bounds)
         } else {
+            for _ in 0..self.def_lead[item.id as usize] {
+                scope.alloc();
+            }
             for param in field_kids(node, "parameter") {
                 let slot = scope.alloc();
                 let (name_node, binding) = if param.kind() == "operator_declaration" {
@@ -984,7 +1239,10 @@ impl<'p> Loader<'p> {
             }
             None
         };
-        let Some(body_node) = node.child_by_field_name("definition") else {
+        let Some(body_node) = node
+            .child_by_field_name("definition")
+            .or_else(|| node.child_by_field_name("statement"))
+        else {
             return Err(self.semantic(item.file, node, "definition without a body"));
         };
         let mut body = self.expr(&mut scope, body_node)?;
@@ -996,11 +1254,65 @@ impl<'p> Loader<'p> {
             self.call_by_name[item.id as usize] =
                 primes_params(self.program, &mut body, arity, false, 0);
         }
+        if function.is_none() && arity > 0 && compares_params(&body, arity, 0) {
+            self.assigns_params.insert(item.id);
+        }
         let def = &mut self.program.defs[item.id as usize];
         def.body = body;
         def.function = function;
         def.frame_size = scope.slots;
+        self.lowered.insert(item.id);
         Ok(())
+    }
+
+    /// Whether `e` is an action: it mentions the next state (a prime or UNCHANGED), directly
+    /// or through the definitions it calls (those lowered so far: TLA+ defines before use).
+    fn is_action(&mut self, e: &mut Expr, depth: usize) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        match &mut e.kind {
+            Kind::Prime(_)
+            | Kind::Unchanged(_)
+            | Kind::UnchangedVars(_)
+            | Kind::StepOrStutter(..) => return true,
+            Kind::Call(id, args) => {
+                let id = *id;
+                if args.iter_mut().any(|a| self.is_action(a, depth + 1)) {
+                    return true;
+                }
+                if let Some(known) = self.action_defs.get(&id) {
+                    return *known;
+                }
+                if !self.lowered.contains(&id) {
+                    return false;
+                }
+                // Provisionally not an action, so that recursion ends.
+                self.action_defs.insert(id, false);
+                let mut body = self.program.defs[id as usize].body.clone();
+                let action = self.is_action(&mut body, depth + 1);
+                self.action_defs.insert(id, action);
+                return action;
+            }
+            Kind::LetCall(id, args) => {
+                let id = *id;
+                if args.iter_mut().any(|a| self.is_action(a, depth + 1)) {
+                    return true;
+                }
+                let Some(def) = self.program.lets.get(id as usize) else {
+                    return false;
+                };
+                if def.recursive {
+                    return false;
+                }
+                let mut body = def.body.clone();
+                return self.is_action(&mut body, depth + 1);
+            }
+            _ => {}
+        }
+        let mut children: Vec<&mut Expr> = Vec::new();
+        crate::fold::collect_children(e, &mut children);
+        children.into_iter().any(|c| self.is_action(c, depth + 1))
     }
 
     /// The bindings of a quantifier bound: `x, y \in S` or `<<x, y>> \in S`.
@@ -1137,7 +1449,15 @@ impl<'p> Loader<'p> {
                 let name = if node.kind() == "nat_number_set" { "Nat" } else { "Int" };
                 if let Some(global) = self.ns.get(name).cloned() {
                     // Overridden by the configuration (`Nat <- NatOverride`).
-                    return self.apply_global(scope, node, name, Some(global), Vec::new(), span);
+                    return self.apply_global(
+                        scope,
+                        node,
+                        name,
+                        Some(global),
+                        Vec::new(),
+                        None,
+                        span,
+                    );
                 }
                 let set = if name == "Nat" { LazySet::Nat } else { LazySet::Int };
                 Ok(Self::lit(Value::Lazy(Arc::new(set)), span))
@@ -1466,31 +1786,73 @@ impl<'p> Loader<'p> {
         ) else {
             return Err(self.semantic(scope.file, node, "malformed `N!Op`"));
         };
-        let mut names: Option<&HashMap<String, Global>> = Some(&self.ns);
+        let mut instance: Option<u32> = None;
         let mut qualified = String::new();
+        let mut instance_args: Option<Vec<Expr>> = None;
         for component in kids(prefix) {
             let inner = kids(component).into_iter().next().unwrap_or(component);
-            if inner.kind() != "identifier_ref" {
-                return Err(self.unsupported(
-                    scope.file,
-                    component,
-                    "parameterized instances (`N(x)!Op`)",
-                ));
-            }
-            let name = scope.text_of(inner);
+            let (name_node, arg_nodes) = match inner.kind() {
+                "identifier_ref" => (inner, Vec::new()),
+                "bound_op" => match inner.child_by_field_name("name") {
+                    Some(n) => (n, field_kids(inner, "parameter")),
+                    None => return Err(self.semantic(scope.file, inner, "malformed `N(x)!Op`")),
+                },
+                _ => {
+                    return Err(self.unsupported(
+                        scope.file,
+                        component,
+                        "subexpression references (`Op!1`, `Op!<<`)",
+                    ))
+                }
+            };
+            let name = scope.text_of(name_node);
             qualified.push_str(&name);
             qualified.push('!');
-            names = match names.and_then(|ns| ns.get(&name)) {
-                Some(Global::Instance(id)) => self.instances.get(*id as usize),
+            let names = match instance {
+                None => Some(&self.ns),
+                Some(id) => self.instances.get(id as usize),
+            };
+            let id = match names.and_then(|ns| ns.get(&name)) {
+                Some(Global::Instance(id)) => *id,
+                Some(Global::Def(_)) if instance.is_none() => {
+                    return Err(self.unsupported(
+                        scope.file,
+                        component,
+                        "subexpression references (`Op!1`, `Op!<<`)",
+                    ))
+                }
                 _ => {
                     return Err(self.semantic(
                         scope.file,
-                        inner,
+                        name_node,
                         format!("`{name}` is not an instance (`{name} == INSTANCE M`)"),
                     ))
                 }
             };
+            let arity = self.instance_arity.get(id as usize).copied().unwrap_or(0);
+            if arity != arg_nodes.len() {
+                return Err(self.semantic(
+                    scope.file,
+                    component,
+                    format!(
+                        "the instance `{name}` takes {arity} argument(s), given {}",
+                        arg_nodes.len()
+                    ),
+                ));
+            }
+            if arity > 0 {
+                if instance_args.is_some() {
+                    return Err(self.unsupported(
+                        scope.file,
+                        component,
+                        "a parameterized instance inside a parameterized instance",
+                    ));
+                }
+                instance_args = Some(self.exprs(scope, &arg_nodes)?);
+            }
+            instance = Some(id);
         }
+        let names = instance.and_then(|id| self.instances.get(id as usize));
         let (name_node, arg_nodes) = match op.kind() {
             "identifier_ref" => (op, Vec::new()),
             "bound_op" => match op.child_by_field_name("name") {
@@ -1503,14 +1865,25 @@ impl<'p> Loader<'p> {
         };
         let name = scope.text_of(name_node);
         let global = names.and_then(|ns| ns.get(&name)).cloned();
-        if global.is_none() {
-            return Err(self.semantic(
-                scope.file,
-                name_node,
-                format!("`{qualified}{name}` is not defined"),
-            ));
+        match &global {
+            None => {
+                return Err(self.semantic(
+                    scope.file,
+                    name_node,
+                    format!("`{qualified}{name}` is not defined"),
+                ))
+            }
+            Some(Global::Def(_)) | Some(Global::Alias(_)) => {}
+            Some(_) if instance_args.is_some() => {
+                return Err(self.unsupported(
+                    scope.file,
+                    name_node,
+                    format!("`{qualified}{name}`: a constant or variable of a parameterized instance (wrap it in a definition of the instantiated module)"),
+                ))
+            }
+            Some(_) => {}
         }
-        self.apply_global(scope, node, &name, global, arg_nodes, span)
+        self.apply_global(scope, node, &name, global, arg_nodes, instance_args, span)
     }
 
     fn exprs(&mut self, scope: &mut Scope, nodes: &[Node]) -> Result<Vec<Expr>, TlaError> {
@@ -1544,6 +1917,11 @@ impl<'p> Loader<'p> {
                 match scope.lookup(&name) {
                     Some(Binding::Let(id, _)) => OpRef::Let(id),
                     Some(Binding::OpParam(slot, _)) => OpRef::Param(slot),
+                    Some(Binding::Subst(index))
+                        if matches!(scope.substs[index as usize].kind, Kind::OpArg(_)) =>
+                    {
+                        return Ok(scope.substs[index as usize].clone());
+                    }
                     Some(Binding::Slot(_)) | Some(Binding::Subst(_)) => {
                         return Err(self.semantic(
                             scope.file,
@@ -1554,6 +1932,15 @@ impl<'p> Loader<'p> {
                         ))
                     }
                     None => match self.ns.get(&name) {
+                        Some(Global::Def(id)) | Some(Global::Alias(id))
+                            if self.def_lead[*id as usize] > 0 =>
+                        {
+                            return Err(self.unsupported(
+                                scope.file,
+                                node,
+                                "an operator of a parameterized INSTANCE as an argument",
+                            ))
+                        }
                         Some(Global::Def(id)) | Some(Global::Alias(id)) => OpRef::Def(*id),
                         _ => match Builtin::by_name(&name) {
                             Some((b, _)) => OpRef::Builtin(b),
@@ -1633,9 +2020,10 @@ impl<'p> Loader<'p> {
     ) -> Result<Expr, TlaError> {
         let mk = |kind| Ok(Expr { kind, span });
         let count = arg_nodes.len();
+        let file = scope.file;
         let arity_error = |loader: &Self, expected: usize| {
             Err(loader.semantic(
-                scope.file,
+                file,
                 node,
                 format!("`{name}` takes {expected} argument(s), given {count}"),
             ))
@@ -1649,10 +2037,26 @@ impl<'p> Loader<'p> {
                     mk(Kind::Local(slot))
                 }
                 Binding::Subst(index) => {
-                    if count > 0 {
-                        return arity_error(self, 0);
+                    let subst = scope.substs[index as usize].clone();
+                    if count == 0 {
+                        return Ok(subst);
                     }
-                    Ok(scope.substs[index as usize].clone())
+                    // An operator argument of a definition expanded in place, applied.
+                    let Kind::OpArg(op) = subst.kind else {
+                        return arity_error(self, 0);
+                    };
+                    let args = self.exprs(scope, &arg_nodes)?;
+                    match op {
+                        OpRef::Def(id) => {
+                            if self.param_kinds[id as usize].len() != count {
+                                return arity_error(self, self.param_kinds[id as usize].len());
+                            }
+                            mk(Kind::Call(id, args))
+                        }
+                        OpRef::Let(id) => mk(Kind::LetCall(id, args)),
+                        OpRef::Param(slot) => mk(Kind::ParamCall(slot, args)),
+                        OpRef::Builtin(builtin) => mk(Kind::Builtin(builtin, args)),
+                    }
                 }
                 Binding::OpParam(slot, arity) => {
                     if count != arity {
@@ -1677,7 +2081,7 @@ impl<'p> Loader<'p> {
             };
         }
         let global = self.ns.get(name).cloned();
-        self.apply_global(scope, node, name, global, arg_nodes, span)
+        self.apply_global(scope, node, name, global, arg_nodes, None, span)
     }
 
     /// A call of a definition whose body primes a parameter, expanded in place: its body is
@@ -1720,14 +2124,37 @@ impl<'p> Loader<'p> {
         let saved_text = std::mem::replace(&mut scope.text, self.text(file));
         scope.file = file;
         for (param, arg) in params.into_iter().zip(args) {
-            let name = scope.text_of(param);
+            let name_node = if param.kind() == "operator_declaration" {
+                param.child_by_field_name("name").unwrap_or(param)
+            } else {
+                param
+            };
+            let name = scope.text_of(name_node);
             scope.substs.push(arg);
             let index = scope.substs.len() as u32 - 1;
             scope.bindings.push((name, Binding::Subst(index)));
         }
+        // The body's names are the definition's module's (or instance's), and so is the
+        // number of leading instance parameters.
+        let home = self
+            .def_ns
+            .get(&id)
+            .copied()
+            .filter(|&home| home != self.current_ns && home < self.namespaces.len());
+        if let Some(home) = home {
+            std::mem::swap(&mut self.ns, &mut self.namespaces[home]);
+        }
+        let target_ns = home.unwrap_or(self.current_ns);
+        let saved_ns = std::mem::replace(&mut self.current_ns, target_ns);
+        let saved_lead = std::mem::replace(&mut self.lead, self.def_lead[id as usize]);
         self.expanding.push(id);
         let body = self.expr(scope, body_node);
         self.expanding.pop();
+        self.lead = saved_lead;
+        self.current_ns = saved_ns;
+        if let Some(home) = home {
+            std::mem::swap(&mut self.ns, &mut self.namespaces[home]);
+        }
         scope.bindings = saved_bindings;
         scope.file = saved_file;
         scope.text = saved_text;
@@ -1735,6 +2162,8 @@ impl<'p> Loader<'p> {
     }
 
     /// `name(args)` where `name` is the module-level `global` (or a built-in when `None`).
+    /// `instance_args` are the arguments of a parameterized instance (`I(v)!Op(args)`).
+    #[allow(clippy::too_many_arguments)]
     fn apply_global(
         &mut self,
         scope: &mut Scope,
@@ -1742,6 +2171,7 @@ impl<'p> Loader<'p> {
         name: &str,
         global: Option<Global>,
         arg_nodes: Vec<Node>,
+        instance_args: Option<Vec<Expr>>,
         span: Span,
     ) -> Result<Expr, TlaError> {
         let mk = |kind| Ok(Expr { kind, span });
@@ -1777,12 +2207,49 @@ impl<'p> Loader<'p> {
                 }
                 mk(Kind::Lit(value))
             }
+            Some(Global::Def(id)) | Some(Global::Alias(id))
+                if self.failed_theorems.contains_key(&id) =>
+            {
+                let reason = self.failed_theorems[&id].clone();
+                Err(self.unsupported(
+                    scope.file,
+                    node,
+                    format!("the theorem `{name}` cannot be evaluated: {reason}"),
+                ))
+            }
             Some(Global::Def(id)) | Some(Global::Alias(id)) => {
-                let kinds = self.param_kinds[id as usize].clone();
+                let lead = self.def_lead[id as usize];
+                let kinds = self.param_kinds[id as usize][lead..].to_vec();
                 if kinds.len() != count {
                     return arity_error(self, kinds.len());
                 }
-                let mut args = Vec::with_capacity(count);
+                // The arguments of a parameterized instance come first: given by `I(v)!Op`,
+                // or, inside the instance, its own (the first slots of every definition).
+                let from_outside = instance_args.is_some();
+                let mut args = match instance_args {
+                    Some(args) => args,
+                    None if lead == 0 => Vec::new(),
+                    None if lead == self.lead => {
+                        (0..lead as u32).map(|slot| local(slot, span)).collect()
+                    }
+                    None => {
+                        return Err(self.semantic(
+                            scope.file,
+                            node,
+                            format!("`{name}` belongs to a parameterized instance"),
+                        ))
+                    }
+                };
+                if args.len() != lead {
+                    return Err(self.semantic(
+                        scope.file,
+                        node,
+                        format!(
+                            "the instance of `{name}` takes {lead} argument(s), given {}",
+                            args.len()
+                        ),
+                    ));
+                }
                 for (arg, kind) in arg_nodes.iter().zip(&kinds) {
                     args.push(match kind {
                         ParamKind::Value => self.expr(scope, *arg)?,
@@ -1792,13 +2259,27 @@ impl<'p> Loader<'p> {
                 // TLA+ substitutes arguments by name: a definition that primes a parameter, or
                 // an argument that is itself primed (`Send(p, d, memInt, memInt')`), is
                 // expanded in place so that the prime reaches the variable.
-                let by_name =
-                    self.call_by_name[id as usize] || args.iter_mut().any(|a| mentions_prime(a, 0));
-                if by_name
-                    && kinds.iter().all(|k| *k == ParamKind::Value)
-                    && !self.expanding.contains(&id)
-                {
-                    return self.expand(scope, id, args);
+                // An argument that is an action through the definitions it calls
+                // (`NoStutter(l0(self))`) is substituted by name too.
+                // A definition not lowered yet (one of the instantiating module, used by an
+                // instance) is expanded when given a variable, as it might assign it.
+                let by_name = self.call_by_name[id as usize]
+                    || ((self.assigns_params.contains(&id) || !self.lowered.contains(&id))
+                        && args.iter().any(|a| matches!(a.kind, Kind::Var(_))))
+                    || args.iter_mut().any(|a| mentions_prime(a, 0))
+                    || args.iter_mut().any(|a| self.is_action(a, 0));
+                if by_name && !self.expanding.contains(&id) {
+                    if from_outside && lead > 0 {
+                        // The expanded body reads the instance's arguments from the first
+                        // slots, which are the caller's own only inside the instance.
+                        return Err(self.unsupported(
+                            scope.file,
+                            node,
+                            "an operator of a parameterized INSTANCE that primes its parameters",
+                        ));
+                    }
+                    let own = args.split_off(lead);
+                    return self.expand(scope, id, own);
                 }
                 mk(Kind::Call(id, args))
             }
@@ -1821,6 +2302,19 @@ impl<'p> Loader<'p> {
                         node,
                         format!("the standard-module operator `{name}`"),
                     ));
+                }
+                if let Some((op, arity)) = Community::by_name(name, &self.community) {
+                    if arity != count {
+                        return arity_error(self, arity);
+                    }
+                    let mut args = Vec::with_capacity(count);
+                    for (i, arg) in arg_nodes.iter().enumerate() {
+                        args.push(match op.operator_argument(i) {
+                            Some(arity) => self.op_arg(scope, *arg, arity)?,
+                            None => self.expr(scope, *arg)?,
+                        });
+                    }
+                    return mk(Kind::Builtin(Builtin::Community(op), args));
                 }
                 let Some((builtin, arity)) = Builtin::by_name(name) else {
                     return Err(self.semantic(
@@ -2147,6 +2641,14 @@ impl<'p> Loader<'p> {
     }
 }
 
+/// The bound variable or parameter in `slot`.
+fn local(slot: u32, span: Span) -> Expr {
+    Expr {
+        kind: Kind::Local(slot),
+        span,
+    }
+}
+
 fn span_of(file: u32, node: Node) -> Span {
     let p = node.start_position();
     Span {
@@ -2251,6 +2753,38 @@ fn primes_params(prog: &Program, e: &mut Expr, arity: u32, primed: bool, depth: 
     children
         .into_iter()
         .any(|c| primes_params(prog, c, arity, primed, depth + 1))
+}
+
+/// Whether `e` has `p = e` or `p \in S` for one of the first `arity` slots `p`.
+fn compares_params(e: &Expr, arity: u32, depth: usize) -> bool {
+    if depth > 200 {
+        return false;
+    }
+    if let Kind::Builtin(Builtin::Eq | Builtin::In, args) = &e.kind {
+        if matches!(args.first().map(|a| &a.kind), Some(Kind::Local(slot)) if *slot < arity) {
+            return true;
+        }
+    }
+    let mut e = e.clone();
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(&mut e, &mut children);
+    children
+        .into_iter()
+        .any(|c| compares_params(c, arity, depth + 1))
+}
+
+/// Whether `e` reads a bound variable or parameter.
+fn mentions_local(e: &Expr, depth: usize) -> bool {
+    if depth > 200 {
+        return true;
+    }
+    if matches!(e.kind, Kind::Local(_)) {
+        return true;
+    }
+    let mut e = e.clone();
+    let mut children: Vec<&mut Expr> = Vec::new();
+    crate::fold::collect_children(&mut e, &mut children);
+    children.into_iter().any(|c| mentions_local(c, depth + 1))
 }
 
 /// Whether `e` mentions the next state (a prime or UNCHANGED) outside any definition it calls.

@@ -324,6 +324,19 @@ impl TlaModel {
                     message: "give either SPECIFICATION or INIT and NEXT, not both".into(),
                 })
             }
+            (None, None, None) if prog.vars.is_empty() => {
+                // A module without variables (only ASSUMEs, often with `Print`): TLC
+                // evaluates the assumptions, as `load` did, and finds no states.
+                let nothing = Formula {
+                    name: "FALSE".into(),
+                    expr: Expr {
+                        kind: Kind::Lit(Value::Bool(false)),
+                        span: crate::ast::Span::default(),
+                    },
+                    frame_size: 0,
+                };
+                (nothing.clone(), nothing)
+            }
             _ => {
                 return Err(TlaError::Config {
                     location: config_start,

@@ -2,24 +2,37 @@
 //! name the expression and the state, and no input makes `load` panic.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use valence_check::{check, CheckOptions, Verdict};
 use valence_tla::{load, TlaError};
 
-/// A fresh scratch directory holding `Spec.tla` and `Spec.cfg`.
-fn write_spec(tla: &str, cfg: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("valence-tla-errors-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    std::fs::write(dir.join("Spec.tla"), tla).expect("write spec");
-    std::fs::write(dir.join("Spec.cfg"), cfg).expect("write cfg");
-    dir.join("Spec.tla")
+/// `Spec.tla` in a fresh scratch directory (with `Spec.cfg` next to it), removed on drop.
+struct SpecFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
 }
 
-fn load_error(tla: &str, cfg: &str) -> (PathBuf, TlaError) {
+impl std::ops::Deref for SpecFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn write_spec(tla: &str, cfg: &str) -> SpecFile {
+    let dir = tempfile::Builder::new()
+        .prefix("valence-tla-errors-")
+        .tempdir()
+        .expect("scratch dir");
+    std::fs::write(dir.path().join("Spec.tla"), tla).expect("write spec");
+    std::fs::write(dir.path().join("Spec.cfg"), cfg).expect("write cfg");
+    let path = dir.path().join("Spec.tla");
+    SpecFile { _dir: dir, path }
+}
+
+fn load_error(tla: &str, cfg: &str) -> (SpecFile, TlaError) {
     let path = write_spec(tla, cfg);
     match load(&path, None) {
         Ok(_) => panic!("expected an error for:\n{tla}"),
@@ -44,7 +57,7 @@ fn a_syntax_error_has_its_position() {
     let (path, error) = load_error(tla, CFG);
     assert!(matches!(error, TlaError::Syntax { .. }), "{error}");
     let location = error.location().expect("located");
-    assert_eq!(location.file, path);
+    assert_eq!(location.file, path.path);
     assert!(location.line >= 3, "{error}");
 }
 

@@ -1,0 +1,1072 @@
+//! The operators of the community modules that public specifications extend (`SequencesExt`,
+//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`), which TLC loads from its CommunityModules
+//! jar. They are built in here, written from the meaning of their TLA+ definitions (and, where
+//! TLC overrides a definition in Java, such as `SetToSeq`, with the override's results), so a
+//! spec that extends one of these modules needs no file next to it.
+
+use crate::ast::Span;
+use crate::eval::{
+    cardinality, enumerate, equal, fail, function_domain, function_pairs, Ctx, EResult, Env,
+};
+use crate::value::{shared, tlc_cmp, Closure, LazySet, Value};
+use std::sync::Arc;
+
+/// The community modules built in, with the modules each one extends (whose operators it
+/// makes visible too).
+pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
+    (
+        "SequencesExt",
+        &["SequencesExt", "FiniteSetsExt", "Folds", "Functions"],
+    ),
+    ("FiniteSetsExt", &["FiniteSetsExt", "Folds", "Functions"]),
+    ("Functions", &["Functions", "Folds"]),
+    ("Folds", &["Folds"]),
+    ("BagsExt", &["BagsExt"]),
+];
+
+/// The most elements a set built here by enumeration may have.
+const ENUMERATION_MAX: usize = 1 << 22;
+
+macro_rules! community {
+    ($($op:ident = $module:literal, $name:literal, $arity:literal, [$($pos:literal : $ar:literal),*];)*) => {
+        /// A built-in operator of a community module.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+        #[allow(missing_docs)]
+        pub enum Community {
+            $($op,)*
+        }
+
+        impl Community {
+            /// The operator named `name` in one of the `enabled` modules, with its arity.
+            pub fn by_name(name: &str, enabled: &[String]) -> Option<(Community, usize)> {
+                match name {
+                    $($name if enabled.iter().any(|m| m == $module) => Some((Community::$op, $arity)),)*
+                    _ => None,
+                }
+            }
+
+            /// The number of arguments.
+            pub fn arity(self) -> usize {
+                match self {
+                    $(Community::$op => $arity,)*
+                }
+            }
+
+            /// The arity of the operator expected as argument `index`, if it is one.
+            pub fn operator_argument(self, index: usize) -> Option<usize> {
+                match (self, index) {
+                    $($((Community::$op, $pos) => Some($ar),)*)*
+                    _ => None,
+                }
+            }
+
+            /// Its name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Community::$op => $name,)*
+                }
+            }
+        }
+    };
+}
+
+community! {
+    // SequencesExt
+    ToSet = "SequencesExt", "ToSet", 1, [];
+    ToBag = "SequencesExt", "ToBag", 1, [];
+    SetToSeq = "SequencesExt", "SetToSeq", 1, [];
+    SetToSortSeq = "SequencesExt", "SetToSortSeq", 2, [1: 2];
+    SetToSeqs = "SequencesExt", "SetToSeqs", 1, [];
+    TupleOf = "SequencesExt", "TupleOf", 2, [];
+    SeqOf = "SequencesExt", "SeqOf", 2, [];
+    BoundedSeq = "SequencesExt", "BoundedSeq", 2, [];
+    Contains = "SequencesExt", "Contains", 2, [];
+    IsSorted = "SequencesExt", "IsSorted", 2, [1: 2];
+    Reverse = "SequencesExt", "Reverse", 1, [];
+    Remove = "SequencesExt", "Remove", 2, [];
+    ReplaceAll = "SequencesExt", "ReplaceAll", 3, [];
+    SelectInSeq = "SequencesExt", "SelectInSeq", 2, [1: 1];
+    SelectLastInSeq = "SequencesExt", "SelectLastInSeq", 2, [1: 1];
+    InsertAt = "SequencesExt", "InsertAt", 3, [];
+    ReplaceAt = "SequencesExt", "ReplaceAt", 3, [];
+    RemoveAt = "SequencesExt", "RemoveAt", 2, [];
+    RemoveFirst = "SequencesExt", "RemoveFirst", 2, [];
+    RemoveFirstMatch = "SequencesExt", "RemoveFirstMatch", 2, [1: 1];
+    Cons = "SequencesExt", "Cons", 2, [];
+    Snoc = "SequencesExt", "Snoc", 2, [];
+    Front = "SequencesExt", "Front", 1, [];
+    Last = "SequencesExt", "Last", 1, [];
+    IsPrefix = "SequencesExt", "IsPrefix", 2, [];
+    IsStrictPrefix = "SequencesExt", "IsStrictPrefix", 2, [];
+    IsSuffix = "SequencesExt", "IsSuffix", 2, [];
+    IsStrictSuffix = "SequencesExt", "IsStrictSuffix", 2, [];
+    Prefixes = "SequencesExt", "Prefixes", 1, [];
+    Suffixes = "SequencesExt", "Suffixes", 1, [];
+    CommonPrefixes = "SequencesExt", "CommonPrefixes", 1, [];
+    LongestCommonPrefix = "SequencesExt", "LongestCommonPrefix", 1, [];
+    SeqMod = "SequencesExt", "SeqMod", 2, [];
+    FoldSeq = "SequencesExt", "FoldSeq", 3, [0: 2];
+    FoldLeft = "SequencesExt", "FoldLeft", 3, [0: 2];
+    FoldRight = "SequencesExt", "FoldRight", 3, [0: 2];
+    FlattenSeq = "SequencesExt", "FlattenSeq", 1, [];
+    Zip = "SequencesExt", "Zip", 2, [];
+    SubSeqs = "SequencesExt", "SubSeqs", 1, [];
+    // FiniteSetsExt
+    FoldSet = "FiniteSetsExt", "FoldSet", 3, [0: 2];
+    SumSet = "FiniteSetsExt", "SumSet", 1, [];
+    ProductSet = "FiniteSetsExt", "ProductSet", 1, [];
+    ReduceSet = "FiniteSetsExt", "ReduceSet", 3, [0: 2];
+    MapThenSumSet = "FiniteSetsExt", "MapThenSumSet", 2, [0: 1];
+    FlattenSet = "FiniteSetsExt", "FlattenSet", 1, [];
+    SymDiff = "FiniteSetsExt", "SymDiff", 2, [];
+    Quantify = "FiniteSetsExt", "Quantify", 2, [1: 1];
+    KSubset = "FiniteSetsExt", "kSubset", 2, [];
+    Max = "FiniteSetsExt", "Max", 1, [];
+    Min = "FiniteSetsExt", "Min", 1, [];
+    ChooseUnique = "FiniteSetsExt", "ChooseUnique", 2, [1: 1];
+    // Functions
+    Restrict = "Functions", "Restrict", 2, [];
+    RestrictDomain = "Functions", "RestrictDomain", 2, [1: 1];
+    RestrictValues = "Functions", "RestrictValues", 2, [1: 1];
+    IsRestriction = "Functions", "IsRestriction", 2, [];
+    Range = "Functions", "Range", 1, [];
+    Pointwise = "Functions", "Pointwise", 3, [2: 2];
+    Inverse = "Functions", "Inverse", 3, [];
+    AntiFunction = "Functions", "AntiFunction", 1, [];
+    IsInjective = "Functions", "IsInjective", 1, [];
+    Injection = "Functions", "Injection", 2, [];
+    Surjection = "Functions", "Surjection", 2, [];
+    Bijection = "Functions", "Bijection", 2, [];
+    ExistsInjection = "Functions", "ExistsInjection", 2, [];
+    ExistsSurjection = "Functions", "ExistsSurjection", 2, [];
+    ExistsBijection = "Functions", "ExistsBijection", 2, [];
+    FoldFunction = "Functions", "FoldFunction", 3, [0: 2];
+    FoldFunctionOnSet = "Functions", "FoldFunctionOnSet", 4, [0: 2];
+    SumFunction = "Functions", "SumFunction", 1, [];
+    SumFunctionOnSet = "Functions", "SumFunctionOnSet", 2, [];
+    // Folds
+    MapThenFoldSet = "Folds", "MapThenFoldSet", 5, [0: 2, 2: 1, 3: 1];
+    // BagsExt
+    BagAdd = "BagsExt", "BagAdd", 2, [];
+    BagRemove = "BagsExt", "BagRemove", 2, [];
+    BagRemoveAll = "BagsExt", "BagRemoveAll", 2, [];
+    FoldBag = "BagsExt", "FoldBag", 3, [0: 2];
+    SumBag = "BagsExt", "SumBag", 1, [];
+    ProductBag = "BagsExt", "ProductBag", 1, [];
+}
+
+fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
+    match v {
+        Value::Int(n) => Ok(*n),
+        other => fail(
+            span,
+            format!("{what} expects an integer, found {}", other.to_tlc()),
+        ),
+    }
+}
+
+fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v [Value]> {
+    match v {
+        Value::Seq(elements) => Ok(elements),
+        other => fail(
+            span,
+            format!("{what} expects a sequence, found {}", other.to_tlc()),
+        ),
+    }
+}
+
+fn set(v: &Value, span: Span) -> EResult<Arc<[Value]>> {
+    enumerate(v, span)
+}
+
+fn function(v: &Value, span: Span, what: &str) -> EResult<Vec<(Value, Value)>> {
+    if v.is_function() {
+        Ok(function_pairs(v))
+    } else {
+        fail(
+            span,
+            format!("{what} expects a function, found {}", v.to_tlc()),
+        )
+    }
+}
+
+fn closure<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v Closure> {
+    match v {
+        Value::Op(c) => Ok(c),
+        _ => fail(span, format!("{what} expects an operator argument")),
+    }
+}
+
+fn boolean(v: Value, span: Span, what: &str) -> EResult<bool> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        other => fail(
+            span,
+            format!("{what}: the test gave {}, not a Boolean", other.to_tlc()),
+        ),
+    }
+}
+
+fn add(a: i64, b: i64, span: Span) -> EResult<i64> {
+    a.checked_add(b)
+        .map_or_else(|| fail(span, "integer overflow"), Ok)
+}
+
+fn mul(a: i64, b: i64, span: Span) -> EResult<i64> {
+    a.checked_mul(b)
+        .map_or_else(|| fail(span, "integer overflow"), Ok)
+}
+
+/// The elements of a set in TLC's order (the order `CHOOSE x \in S : TRUE` takes them).
+fn tlc_sorted(elements: &[Value]) -> Vec<Value> {
+    let mut out = elements.to_vec();
+    out.sort_by(tlc_cmp);
+    out
+}
+
+fn sequence(items: Vec<Value>) -> Value {
+    Value::Seq(shared(items))
+}
+
+fn is_prefix(s: &[Value], t: &[Value], span: Span) -> EResult<bool> {
+    if s.len() > t.len() {
+        return Ok(false);
+    }
+    for (a, b) in s.iter().zip(t) {
+        if !equal(a, b, span)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// All subsets of `elements` (canonical order) with exactly `k` elements.
+fn k_subsets(elements: &[Value], k: usize, span: Span) -> EResult<Vec<Value>> {
+    fn go(elements: &[Value], k: usize, start: usize, acc: &mut Vec<Value>, out: &mut Vec<Value>) {
+        if acc.len() == k {
+            out.push(Value::set(acc.clone()));
+            return;
+        }
+        for i in start..elements.len() {
+            if elements.len() - i < k - acc.len() {
+                break;
+            }
+            acc.push(elements[i].clone());
+            go(elements, k, i + 1, acc, out);
+            acc.pop();
+        }
+    }
+    let mut out = Vec::new();
+    if k <= elements.len() {
+        if elements.len() > 24 {
+            return fail(
+                span,
+                "kSubset of a set of more than 24 elements is too large",
+            );
+        }
+        go(elements, k, 0, &mut Vec::new(), &mut out);
+    }
+    Ok(out)
+}
+
+/// All functions from `domain` to `range`, as `(key, value)` pair lists.
+fn all_functions(domain: &[Value], range: &[Value], span: Span) -> EResult<Vec<Vec<Value>>> {
+    let count = (range.len() as f64).powi(domain.len() as i32);
+    if count > ENUMERATION_MAX as f64 {
+        return fail(span, "a set of functions too large to enumerate");
+    }
+    let mut out = vec![Vec::new()];
+    for _ in domain {
+        let mut next = Vec::with_capacity(out.len() * range.len());
+        for prefix in &out {
+            for v in range {
+                let mut f = prefix.clone();
+                f.push(v.clone());
+                next.push(f);
+            }
+        }
+        out = next;
+    }
+    Ok(out)
+}
+
+fn function_value(domain: &[Value], values: Vec<Value>) -> Value {
+    Value::function(domain.iter().cloned().zip(values).collect())
+}
+
+/// All sequences of elements of `set` of lengths `lengths`.
+fn sequences(set: &[Value], lengths: std::ops::RangeInclusive<i64>, span: Span) -> EResult<Value> {
+    let mut out = Vec::new();
+    for n in lengths {
+        let domain: Vec<Value> = (1..=n).map(Value::Int).collect();
+        for values in all_functions(&domain, set, span)? {
+            out.push(sequence(values));
+            if out.len() > ENUMERATION_MAX {
+                return fail(span, "a set of sequences too large to enumerate");
+            }
+        }
+    }
+    Ok(Value::set(out))
+}
+
+impl Ctx<'_> {
+    fn apply(&self, op: &Closure, args: Vec<Value>, span: Span, env: &mut Env) -> EResult<Value> {
+        self.call_closure(op, args, span, env)
+    }
+
+    /// `op(f(x1), op(f(x2), ... op(f(xn), base)))` for the elements in the order given.
+    fn fold_right(
+        &self,
+        op: &Closure,
+        base: Value,
+        items: Vec<Value>,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        let mut acc = base;
+        for x in items.into_iter().rev() {
+            acc = self.apply(op, vec![x, acc], span, env)?;
+        }
+        Ok(acc)
+    }
+
+    /// TLC's (Java) folds: `acc := op(x, acc)` for the elements in the order given, starting
+    /// from `base`.
+    fn fold_ascending(
+        &self,
+        op: &Closure,
+        base: Value,
+        items: Vec<Value>,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        let mut acc = base;
+        for x in items {
+            acc = self.apply(op, vec![x, acc], span, env)?;
+        }
+        Ok(acc)
+    }
+
+    fn sum(&self, items: impl IntoIterator<Item = Value>, span: Span) -> EResult<Value> {
+        let mut total = 0i64;
+        for v in items {
+            total = add(total, int(&v, span, "a sum")?, span)?;
+        }
+        Ok(Value::Int(total))
+    }
+
+    fn filter_indices(
+        &self,
+        s: &[Value],
+        test: &Closure,
+        span: Span,
+        env: &mut Env,
+        what: &str,
+    ) -> EResult<Vec<usize>> {
+        let mut out = Vec::new();
+        for (i, v) in s.iter().enumerate() {
+            if boolean(self.apply(test, vec![v.clone()], span, env)?, span, what)? {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies the community operator `op` to evaluated arguments (operator arguments are
+    /// [`Value::Op`]).
+    pub fn community(
+        &self,
+        op: Community,
+        args: Vec<Value>,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        use Community as C;
+        if args.len() != op.arity() {
+            return fail(
+                span,
+                format!("`{}` takes {} argument(s)", op.name(), op.arity()),
+            );
+        }
+        let a = &args[..];
+        let name = op.name();
+        Ok(match op {
+            C::ToSet => Value::set(seq(&a[0], span, name)?.to_vec()),
+            C::ToBag => {
+                let mut pairs: Vec<(Value, Value)> = Vec::new();
+                let mut items = seq(&a[0], span, name)?.to_vec();
+                items.sort();
+                for v in items {
+                    match pairs.last_mut() {
+                        Some((k, Value::Int(n))) if *k == v => *n += 1,
+                        _ => pairs.push((v, Value::Int(1))),
+                    }
+                }
+                Value::function(pairs)
+            }
+            C::SetToSeq => sequence(tlc_sorted(&set(&a[0], span)?)),
+            C::SetToSortSeq => {
+                let less = closure(&a[1], span, name)?;
+                let mut out: Vec<Value> = Vec::new();
+                for v in tlc_sorted(&set(&a[0], span)?) {
+                    let mut at = out.len();
+                    while at > 0 {
+                        let before =
+                            self.apply(less, vec![v.clone(), out[at - 1].clone()], span, env)?;
+                        if boolean(before, span, name)? {
+                            at -= 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    out.insert(at, v);
+                }
+                sequence(out)
+            }
+            C::SetToSeqs => {
+                let elements = tlc_sorted(&set(&a[0], span)?);
+                if elements.len() > 9 {
+                    return fail(span, "SetToSeqs of more than 9 elements is too large");
+                }
+                let mut out = Vec::new();
+                let mut order: Vec<usize> = (0..elements.len()).collect();
+                permutations(&mut order, 0, &mut |p| {
+                    out.push(sequence(p.iter().map(|&i| elements[i].clone()).collect()));
+                });
+                Value::set(out)
+            }
+            C::TupleOf => {
+                let n = int(&a[1], span, name)?;
+                let domain = Value::set((1..=n.max(0)).map(Value::Int).collect());
+                Value::Lazy(Arc::new(LazySet::Functions(domain, a[0].clone())))
+            }
+            C::SeqOf | C::BoundedSeq => {
+                let n = int(&a[1], span, name)?;
+                sequences(&set(&a[0], span)?, 0..=n.max(0), span)?
+            }
+            C::Contains => {
+                let mut found = false;
+                for v in seq(&a[0], span, name)? {
+                    if equal(v, &a[1], span)? {
+                        found = true;
+                        break;
+                    }
+                }
+                Value::Bool(found)
+            }
+            C::IsSorted => {
+                let s = seq(&a[0], span, name)?;
+                let less = closure(&a[1], span, name)?;
+                let mut sorted = true;
+                'outer: for i in 0..s.len() {
+                    for j in i + 1..s.len() {
+                        let ok = self.apply(less, vec![s[i].clone(), s[j].clone()], span, env)?;
+                        if !boolean(ok, span, name)? {
+                            sorted = false;
+                            break 'outer;
+                        }
+                    }
+                }
+                Value::Bool(sorted)
+            }
+            C::Reverse => sequence(seq(&a[0], span, name)?.iter().rev().cloned().collect()),
+            C::Remove => {
+                let mut out = Vec::new();
+                for v in seq(&a[0], span, name)? {
+                    if !equal(v, &a[1], span)? {
+                        out.push(v.clone());
+                    }
+                }
+                sequence(out)
+            }
+            C::ReplaceAll => {
+                let mut out = Vec::new();
+                for v in seq(&a[0], span, name)? {
+                    out.push(if equal(v, &a[1], span)? {
+                        a[2].clone()
+                    } else {
+                        v.clone()
+                    });
+                }
+                sequence(out)
+            }
+            C::SelectInSeq | C::SelectLastInSeq => {
+                let s = seq(&a[0], span, name)?;
+                let test = closure(&a[1], span, name)?;
+                let found = self.filter_indices(s, test, span, env, name)?;
+                let index = if op == C::SelectInSeq {
+                    found.first()
+                } else {
+                    found.last()
+                };
+                Value::Int(index.map_or(0, |i| *i as i64 + 1))
+            }
+            C::InsertAt | C::ReplaceAt | C::RemoveAt => {
+                let s = seq(&a[0], span, name)?;
+                let i = int(&a[1], span, name)?;
+                let last = if op == C::InsertAt {
+                    s.len() as i64 + 1
+                } else {
+                    s.len() as i64
+                };
+                if i < 1 || i > last {
+                    return fail(
+                        span,
+                        format!(
+                            "{name}: index {i} is outside 1..{last} for {}",
+                            a[0].to_tlc()
+                        ),
+                    );
+                }
+                let i = i as usize - 1;
+                let mut out = s.to_vec();
+                match op {
+                    C::InsertAt => out.insert(i, a[2].clone()),
+                    C::ReplaceAt => out[i] = a[2].clone(),
+                    _ => {
+                        out.remove(i);
+                    }
+                }
+                sequence(out)
+            }
+            C::RemoveFirst | C::RemoveFirstMatch => {
+                let s = seq(&a[0], span, name)?;
+                let mut at = None;
+                for (i, v) in s.iter().enumerate() {
+                    let hit = if op == C::RemoveFirst {
+                        equal(v, &a[1], span)?
+                    } else {
+                        let test = closure(&a[1], span, name)?;
+                        boolean(self.apply(test, vec![v.clone()], span, env)?, span, name)?
+                    };
+                    if hit {
+                        at = Some(i);
+                        break;
+                    }
+                }
+                let mut out = s.to_vec();
+                if let Some(i) = at {
+                    out.remove(i);
+                }
+                sequence(out)
+            }
+            C::Cons => {
+                let s = seq(&a[1], span, name)?;
+                sequence(
+                    std::iter::once(a[0].clone())
+                        .chain(s.iter().cloned())
+                        .collect(),
+                )
+            }
+            C::Snoc => {
+                let s = seq(&a[1], span, name)?;
+                sequence(
+                    s.iter()
+                        .cloned()
+                        .chain(std::iter::once(a[0].clone()))
+                        .collect(),
+                )
+            }
+            C::Front => {
+                let s = seq(&a[0], span, name)?;
+                if s.is_empty() {
+                    return fail(span, "Front of the empty sequence");
+                }
+                sequence(s[..s.len() - 1].to_vec())
+            }
+            C::Last => match seq(&a[0], span, name)?.last() {
+                Some(v) => v.clone(),
+                None => return fail(span, "Last of the empty sequence"),
+            },
+            C::IsPrefix | C::IsStrictPrefix | C::IsSuffix | C::IsStrictSuffix => {
+                let s = seq(&a[0], span, name)?;
+                let t = seq(&a[1], span, name)?;
+                let holds = if matches!(op, C::IsPrefix | C::IsStrictPrefix) {
+                    is_prefix(s, t, span)?
+                } else {
+                    let rs: Vec<Value> = s.iter().rev().cloned().collect();
+                    let rt: Vec<Value> = t.iter().rev().cloned().collect();
+                    is_prefix(&rs, &rt, span)?
+                };
+                let strict = matches!(op, C::IsStrictPrefix | C::IsStrictSuffix);
+                Value::Bool(holds && !(strict && s.len() == t.len()))
+            }
+            C::Prefixes => {
+                let s = seq(&a[0], span, name)?;
+                Value::set((0..=s.len()).map(|l| sequence(s[..l].to_vec())).collect())
+            }
+            C::Suffixes => {
+                let s = seq(&a[0], span, name)?;
+                Value::set((0..=s.len()).map(|l| sequence(s[l..].to_vec())).collect())
+            }
+            C::CommonPrefixes | C::LongestCommonPrefix => {
+                let seqs = set(&a[0], span)?;
+                let mut longest: Option<Vec<Value>> = None;
+                for s in seqs.iter() {
+                    let s = seq(s, span, name)?;
+                    longest = Some(match longest {
+                        None => s.to_vec(),
+                        Some(p) => {
+                            let mut n = 0;
+                            while n < p.len() && n < s.len() && equal(&p[n], &s[n], span)? {
+                                n += 1;
+                            }
+                            p[..n].to_vec()
+                        }
+                    });
+                }
+                if op == C::LongestCommonPrefix {
+                    match longest {
+                        Some(p) => sequence(p),
+                        None => return fail(span, "LongestCommonPrefix of the empty set"),
+                    }
+                } else {
+                    // Every prefix of the longest common prefix; with no sequences, every
+                    // prefix of nothing: the empty set.
+                    match longest {
+                        Some(p) => {
+                            Value::set((0..=p.len()).map(|l| sequence(p[..l].to_vec())).collect())
+                        }
+                        None => Value::empty_set(),
+                    }
+                }
+            }
+            C::SeqMod => {
+                let (x, y) = (int(&a[0], span, name)?, int(&a[1], span, name)?);
+                if y <= 0 {
+                    return fail(span, "SeqMod with a divisor that is not positive");
+                }
+                let r = x.rem_euclid(y);
+                Value::Int(if r == 0 { y } else { r })
+            }
+            C::FoldSeq => {
+                let f = closure(&a[0], span, name)?;
+                self.fold_ascending(f, a[1].clone(), seq(&a[2], span, name)?.to_vec(), span, env)?
+            }
+            C::FoldRight => {
+                let f = closure(&a[0], span, name)?;
+                self.fold_right(f, a[2].clone(), seq(&a[1], span, name)?.to_vec(), span, env)?
+            }
+            C::FoldLeft => {
+                let f = closure(&a[0], span, name)?;
+                let mut acc = a[1].clone();
+                for v in seq(&a[2], span, name)?.iter() {
+                    acc = self.apply(f, vec![acc, v.clone()], span, env)?;
+                }
+                acc
+            }
+            C::FlattenSeq => {
+                let mut out = Vec::new();
+                for s in seq(&a[0], span, name)? {
+                    out.extend(seq(s, span, name)?.iter().cloned());
+                }
+                sequence(out)
+            }
+            C::Zip => {
+                let s = seq(&a[0], span, name)?;
+                let t = seq(&a[1], span, name)?;
+                sequence(
+                    s.iter()
+                        .zip(t)
+                        .map(|(x, y)| sequence(vec![x.clone(), y.clone()]))
+                        .collect(),
+                )
+            }
+            C::SubSeqs => {
+                let s = seq(&a[0], span, name)?;
+                let mut out = vec![sequence(Vec::new())];
+                for i in 0..s.len() {
+                    for j in i + 1..=s.len() {
+                        out.push(sequence(s[i..j].to_vec()));
+                    }
+                }
+                Value::set(out)
+            }
+            C::FoldSet | C::ReduceSet => {
+                let f = closure(&a[0], span, name)?;
+                let (base, s) = if op == C::FoldSet {
+                    (a[1].clone(), &a[2])
+                } else {
+                    (a[2].clone(), &a[1])
+                };
+                self.fold_ascending(f, base, tlc_sorted(&set(s, span)?), span, env)?
+            }
+            C::SumSet => self.sum(set(&a[0], span)?.iter().cloned(), span)?,
+            C::ProductSet => {
+                let mut total = 1i64;
+                for v in set(&a[0], span)?.iter() {
+                    total = mul(total, int(v, span, name)?, span)?;
+                }
+                Value::Int(total)
+            }
+            C::MapThenSumSet => {
+                let f = closure(&a[0], span, name)?;
+                let mut mapped = Vec::new();
+                for v in set(&a[1], span)?.iter() {
+                    mapped.push(self.apply(f, vec![v.clone()], span, env)?);
+                }
+                self.sum(mapped, span)?
+            }
+            C::FlattenSet => {
+                let mut out = Vec::new();
+                for inner in set(&a[0], span)?.iter() {
+                    out.extend(set(inner, span)?.iter().cloned());
+                }
+                Value::set(out)
+            }
+            C::SymDiff => {
+                let (x, y) = (set(&a[0], span)?, set(&a[1], span)?);
+                let mut out = Vec::new();
+                for v in x.iter() {
+                    if !y.contains(v) {
+                        out.push(v.clone());
+                    }
+                }
+                for v in y.iter() {
+                    if !x.contains(v) {
+                        out.push(v.clone());
+                    }
+                }
+                Value::set(out)
+            }
+            C::Quantify => {
+                let test = closure(&a[1], span, name)?;
+                let mut count = 0i64;
+                for v in set(&a[0], span)?.iter() {
+                    if boolean(self.apply(test, vec![v.clone()], span, env)?, span, name)? {
+                        count += 1;
+                    }
+                }
+                Value::Int(count)
+            }
+            C::KSubset => {
+                let k = int(&a[0], span, name)?;
+                let elements = set(&a[1], span)?;
+                if k < 0 {
+                    Value::empty_set()
+                } else {
+                    Value::set(k_subsets(&elements, k as usize, span)?)
+                }
+            }
+            C::Max | C::Min => {
+                let elements = set(&a[0], span)?;
+                let mut best: Option<i64> = None;
+                for v in elements.iter() {
+                    let n = int(v, span, name)?;
+                    best = Some(match best {
+                        None => n,
+                        Some(b) if op == C::Max => b.max(n),
+                        Some(b) => b.min(n),
+                    });
+                }
+                match best {
+                    Some(n) => Value::Int(n),
+                    None => return fail(span, format!("{name} of the empty set")),
+                }
+            }
+            C::ChooseUnique => {
+                let test = closure(&a[1], span, name)?;
+                let elements = tlc_sorted(&set(&a[0], span)?);
+                let mut hits = Vec::new();
+                for v in elements {
+                    if boolean(self.apply(test, vec![v.clone()], span, env)?, span, name)? {
+                        hits.push(v);
+                    }
+                }
+                if hits.len() != 1 {
+                    return fail(
+                        span,
+                        format!(
+                            "ChooseUnique: {} elements satisfy the predicate",
+                            hits.len()
+                        ),
+                    );
+                }
+                hits.remove(0)
+            }
+            C::Restrict => {
+                let f = &a[0];
+                let mut pairs = Vec::new();
+                for k in set(&a[1], span)?.iter() {
+                    match crate::eval::apply_function(f, k) {
+                        Some(v) => pairs.push((k.clone(), v)),
+                        None => {
+                            return fail(
+                                span,
+                                format!(
+                                    "Restrict: {} is outside the domain of {}",
+                                    k.to_tlc(),
+                                    f.to_tlc()
+                                ),
+                            )
+                        }
+                    }
+                }
+                Value::function(pairs)
+            }
+            C::RestrictDomain | C::RestrictValues => {
+                let test = closure(&a[1], span, name)?;
+                let mut pairs = Vec::new();
+                for (k, v) in function(&a[0], span, name)? {
+                    let probe = if op == C::RestrictDomain { &k } else { &v };
+                    if boolean(
+                        self.apply(test, vec![probe.clone()], span, env)?,
+                        span,
+                        name,
+                    )? {
+                        pairs.push((k, v));
+                    }
+                }
+                Value::function(pairs)
+            }
+            C::IsRestriction => {
+                let narrow = function(&a[0], span, name)?;
+                let wide = &a[1];
+                let mut holds = true;
+                for (k, v) in narrow {
+                    match crate::eval::apply_function(wide, &k) {
+                        Some(w) if equal(&v, &w, span)? => {}
+                        _ => {
+                            holds = false;
+                            break;
+                        }
+                    }
+                }
+                Value::Bool(holds)
+            }
+            C::Range => Value::set(
+                function(&a[0], span, name)?
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
+            ),
+            C::Pointwise => {
+                let t = closure(&a[2], span, name)?;
+                let mut pairs = Vec::new();
+                for (k, v) in function(&a[0], span, name)? {
+                    let Some(w) = crate::eval::apply_function(&a[1], &k) else {
+                        return fail(
+                            span,
+                            format!(
+                                "Pointwise: {} is outside the domain of the second function",
+                                k.to_tlc()
+                            ),
+                        );
+                    };
+                    pairs.push((k, self.apply(t, vec![v, w], span, env)?));
+                }
+                Value::function(pairs)
+            }
+            C::Inverse | C::AntiFunction => {
+                let pairs = function(&a[0], span, name)?;
+                let (source, target) = if op == C::Inverse {
+                    (tlc_sorted(&set(&a[1], span)?), set(&a[2], span)?)
+                } else {
+                    let domain = set(&function_domain(&a[0]), span)?;
+                    let range = Value::set(pairs.iter().map(|(_, v)| v.clone()).collect());
+                    (tlc_sorted(&domain), set(&range, span)?)
+                };
+                let range: Vec<&Value> = pairs.iter().map(|(_, v)| v).collect();
+                let mut out = Vec::new();
+                for t in target.iter() {
+                    let in_range = range.contains(&t);
+                    let mut chosen = None;
+                    for s in &source {
+                        let ok = !in_range
+                            || crate::eval::apply_function(&a[0], s).is_some_and(|v| v == *t);
+                        if ok {
+                            chosen = Some(s.clone());
+                            break;
+                        }
+                    }
+                    match chosen {
+                        Some(s) => out.push((t.clone(), s)),
+                        None => {
+                            return fail(
+                                span,
+                                format!("{name}: CHOOSE found no element for {}", t.to_tlc()),
+                            )
+                        }
+                    }
+                }
+                Value::function(out)
+            }
+            C::IsInjective => {
+                let mut values: Vec<Value> = function(&a[0], span, name)?
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect();
+                let n = values.len();
+                values.sort();
+                values.dedup();
+                Value::Bool(values.len() == n)
+            }
+            C::Injection | C::Surjection | C::Bijection => {
+                let domain = set(&a[0], span)?;
+                let range = set(&a[1], span)?;
+                let mut out = Vec::new();
+                for values in all_functions(&domain, &range, span)? {
+                    let mut distinct = values.clone();
+                    distinct.sort();
+                    distinct.dedup();
+                    let injective = distinct.len() == values.len();
+                    let surjective = distinct.len() == range.len();
+                    let keep = match op {
+                        C::Injection => injective,
+                        C::Surjection => surjective,
+                        _ => injective && surjective,
+                    };
+                    if keep {
+                        out.push(function_value(&domain, values));
+                    }
+                }
+                Value::set(out)
+            }
+            C::ExistsInjection | C::ExistsSurjection | C::ExistsBijection => {
+                let s = cardinality(&a[0], span)?;
+                let t = cardinality(&a[1], span)?;
+                Value::Bool(match op {
+                    C::ExistsInjection => s <= t,
+                    C::ExistsSurjection => {
+                        if t == 0 {
+                            s == 0
+                        } else {
+                            s >= t
+                        }
+                    }
+                    _ => s == t,
+                })
+            }
+            C::FoldFunction | C::FoldFunctionOnSet => {
+                let f = closure(&a[0], span, name)?;
+                let indices = if op == C::FoldFunction {
+                    set(&function_domain(&a[2]), span)?
+                } else {
+                    set(&a[3], span)?
+                };
+                let mut items = Vec::new();
+                for i in tlc_sorted(&indices) {
+                    match crate::eval::apply_function(&a[2], &i) {
+                        Some(v) => items.push(v),
+                        None => {
+                            return fail(
+                                span,
+                                format!("{name}: {} is outside the function's domain", i.to_tlc()),
+                            )
+                        }
+                    }
+                }
+                self.fold_ascending(f, a[1].clone(), items, span, env)?
+            }
+            C::SumFunction | C::SumFunctionOnSet => {
+                let indices = if op == C::SumFunction {
+                    set(&function_domain(&a[0]), span)?
+                } else {
+                    set(&a[1], span)?
+                };
+                let mut items = Vec::new();
+                for i in indices.iter() {
+                    match crate::eval::apply_function(&a[0], i) {
+                        Some(v) => items.push(v),
+                        None => {
+                            return fail(
+                                span,
+                                format!("{name}: {} is outside the function's domain", i.to_tlc()),
+                            )
+                        }
+                    }
+                }
+                self.sum(items, span)?
+            }
+            C::MapThenFoldSet => {
+                let f = closure(&a[0], span, name)?;
+                let map = closure(&a[2], span, name)?;
+                let choose = closure(&a[3], span, name)?;
+                let mut rest: Vec<Value> = set(&a[4], span)?.to_vec();
+                let mut order = Vec::with_capacity(rest.len());
+                while !rest.is_empty() {
+                    let x = self.apply(choose, vec![Value::set(rest.clone())], span, env)?;
+                    let Some(at) = rest.iter().position(|v| *v == x) else {
+                        return fail(
+                            span,
+                            format!(
+                                "MapThenFoldSet: the choice {} is not in the set",
+                                x.to_tlc()
+                            ),
+                        );
+                    };
+                    rest.remove(at);
+                    order.push(self.apply(map, vec![x], span, env)?);
+                }
+                self.fold_right(f, a[1].clone(), order, span, env)?
+            }
+            C::BagAdd | C::BagRemove | C::BagRemoveAll => {
+                let mut pairs = function(&a[0], span, name)?;
+                let at = pairs.iter().position(|(k, _)| *k == a[1]);
+                match (op, at) {
+                    (C::BagAdd, Some(i)) => {
+                        let n = int(&pairs[i].1, span, name)?;
+                        pairs[i].1 = Value::Int(add(n, 1, span)?);
+                    }
+                    (C::BagAdd, None) => pairs.push((a[1].clone(), Value::Int(1))),
+                    (C::BagRemove, Some(i)) => {
+                        let n = int(&pairs[i].1, span, name)?;
+                        if n == 1 {
+                            pairs.remove(i);
+                        } else {
+                            pairs[i].1 = Value::Int(n - 1);
+                        }
+                    }
+                    (_, Some(i)) => {
+                        pairs.remove(i);
+                    }
+                    (_, None) => {}
+                }
+                Value::function(pairs)
+            }
+            C::FoldBag => {
+                // As TLC's override: `acc := op(acc, x)`, `B[x]` times for each `x`.
+                let f = closure(&a[0], span, name)?;
+                let mut sorted = function(&a[2], span, name)?;
+                sorted.sort_by(|x, y| tlc_cmp(&x.0, &y.0));
+                let mut acc = a[1].clone();
+                for (x, count) in sorted {
+                    let n = int(&count, span, name)?;
+                    if n <= 0 {
+                        return fail(span, format!("FoldBag: {} has {n} copies", x.to_tlc()));
+                    }
+                    for _ in 0..n {
+                        acc = self.apply(f, vec![acc, x.clone()], span, env)?;
+                    }
+                }
+                acc
+            }
+            C::SumBag | C::ProductBag => {
+                let mut total = if op == C::SumBag { 0i64 } else { 1i64 };
+                for (x, count) in function(&a[0], span, name)? {
+                    let (x, n) = (int(&x, span, name)?, int(&count, span, name)?);
+                    for _ in 0..n {
+                        total = if op == C::SumBag {
+                            add(total, x, span)?
+                        } else {
+                            mul(total, x, span)?
+                        };
+                    }
+                }
+                Value::Int(total)
+            }
+        })
+    }
+}
+
+fn permutations(order: &mut Vec<usize>, k: usize, f: &mut dyn FnMut(&[usize])) {
+    if k == order.len() {
+        f(order);
+        return;
+    }
+    for i in k..order.len() {
+        order.swap(k, i);
+        permutations(order, k + 1, f);
+        order.swap(k, i);
+    }
+}
