@@ -366,10 +366,9 @@ impl<M: Model> Builder<'_, M> {
                 edge_row.iter_mut().for_each(|w| *w = 0);
                 for (f, fairness) in self.fairness.iter().enumerate() {
                     if (fairness.step)(self.model, &state, &action, &next).map_err(model_error)? {
+                        // A step of the action shows it enabled.
                         set_bit(&mut edge_row, f);
-                        if fairness.enabled.is_none() {
-                            set_bit(&mut enabled_row, f);
-                        }
+                        set_bit(&mut enabled_row, f);
                     }
                 }
                 if !self
@@ -390,10 +389,10 @@ impl<M: Model> Builder<'_, M> {
             }
             for (f, fairness) in self.fairness.iter().enumerate() {
                 if let Some(enabled) = &fairness.enabled {
-                    if enabled(self.model, &state).map_err(model_error)? {
+                    if !test_bit(&enabled_row, f)
+                        && enabled(self.model, &state).map_err(model_error)?
+                    {
                         set_bit(&mut enabled_row, f);
-                    } else {
-                        enabled_row[f / 64] &= !(1 << (f % 64));
                     }
                 }
             }
