@@ -726,6 +726,10 @@ impl<'a> Ctx<'a> {
                 };
             }
             Kind::Let(body) => return self.eval_bool(body, env),
+            Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
+                return self.quantify(bounds, body, true, env);
+            }
+            Kind::Exists(bounds, body) => return self.quantify(bounds, body, false, env),
             Kind::Builtin(
                 op @ (Builtin::Eq
                 | Builtin::Neq
@@ -738,34 +742,57 @@ impl<'a> Ctx<'a> {
                 args,
             ) if args.len() == 2 => {
                 let (a, b) = (&args[0], &args[1]);
-                let mut a_owned = if self.chain_peekable(a) {
+                // Each operand is read in place when it is a chain of peekable reads, else
+                // evaluated; a chain that leaves its function's domain is evaluated too, for the
+                // error message.
+                let a_owned = if self.chain_peekable(a) {
                     None
                 } else {
                     Some(self.eval(a, env)?)
                 };
-                let mut b_owned = if self.chain_peekable(b) {
+                let b_owned = if self.chain_peekable(b) {
                     None
                 } else {
                     Some(self.eval(b, env)?)
                 };
-                if (a_owned.is_none() && self.peek_chain(a, env).is_none())
-                    || (b_owned.is_none() && self.peek_chain(b, env).is_none())
-                {
-                    // A step outside a domain: evaluate for the error message.
-                    if a_owned.is_none() {
-                        a_owned = Some(self.eval(a, env)?);
-                    }
-                    if b_owned.is_none() {
-                        b_owned = Some(self.eval(b, env)?);
-                    }
-                }
-                let a_ref = match &a_owned {
-                    Some(v) => v,
-                    None => self.peek_chain(a, env).ok_or_else(|| unreadable(a.span))?,
+                let a_peeked = match &a_owned {
+                    Some(v) => Some(v),
+                    None => self.peek_chain(a, env),
                 };
-                let b_ref = match &b_owned {
-                    Some(v) => v,
-                    None => self.peek_chain(b, env).ok_or_else(|| unreadable(b.span))?,
+                let b_peeked = match &b_owned {
+                    Some(v) => Some(v),
+                    None => self.peek_chain(b, env),
+                };
+                let (a_fallback, b_fallback);
+                let (a_ref, b_ref) = match (a_peeked, b_peeked) {
+                    (Some(x), Some(y)) => (x, y),
+                    (x, y) => {
+                        let x_missing = x.is_none();
+                        let y_missing = y.is_none();
+                        a_fallback = if x_missing {
+                            Some(self.eval(a, env)?)
+                        } else {
+                            None
+                        };
+                        b_fallback = if y_missing {
+                            Some(self.eval(b, env)?)
+                        } else {
+                            None
+                        };
+                        let a_ref = match (&a_fallback, &a_owned) {
+                            (Some(v), _) | (None, Some(v)) => v,
+                            (None, None) => {
+                                self.peek_chain(a, env).ok_or_else(|| unreadable(a.span))?
+                            }
+                        };
+                        let b_ref = match (&b_fallback, &b_owned) {
+                            (Some(v), _) | (None, Some(v)) => v,
+                            (None, None) => {
+                                self.peek_chain(b, env).ok_or_else(|| unreadable(b.span))?
+                            }
+                        };
+                        (a_ref, b_ref)
+                    }
                 };
                 return match op {
                     Builtin::Eq => equal(a_ref, b_ref, e.span),
@@ -799,6 +826,39 @@ impl<'a> Ctx<'a> {
                 ),
             ),
         }
+    }
+
+    /// `\A bounds : body` (with `forall`) or `\E bounds : body`, looping here rather than
+    /// through [`Ctx::for_each`]'s callback: quantifiers are in most guards, invariants and
+    /// constraints.
+    fn quantify(
+        &self,
+        bounds: &[Bound],
+        body: &Expr,
+        forall: bool,
+        env: &mut Env,
+    ) -> EResult<bool> {
+        let Some((first, rest)) = bounds.split_first() else {
+            return self.eval_bool(body, env);
+        };
+        let elements = if self.peekable(&first.set) {
+            match self.peek(&first.set, env)? {
+                Value::Set(elements) => Arc::clone(elements),
+                set => enumerate(set, first.set.span)?,
+            }
+        } else {
+            match self.eval(&first.set, env)? {
+                Value::Set(elements) => elements,
+                set => enumerate(&set, first.set.span)?,
+            }
+        };
+        for element in elements.iter() {
+            bind(&first.pattern, element.clone(), first.set.span, env)?;
+            if self.quantify(rest, body, forall, env)? != forall {
+                return Ok(!forall);
+            }
+        }
+        Ok(forall)
     }
 
     fn var(&self, index: u32, span: Span) -> EResult<Value> {
@@ -1133,27 +1193,9 @@ impl<'a> Ctx<'a> {
             }
             Kind::Let(body) => self.eval(body, env),
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
-                let mut result = true;
-                self.for_each(bounds, env, &mut |ctx, env| {
-                    if !ctx.eval_bool(body, env)? {
-                        result = false;
-                        return Ok(false);
-                    }
-                    Ok(true)
-                })?;
-                Ok(Value::Bool(result))
+                Ok(Value::Bool(self.quantify(bounds, body, true, env)?))
             }
-            Kind::Exists(bounds, body) => {
-                let mut result = false;
-                self.for_each(bounds, env, &mut |ctx, env| {
-                    if ctx.eval_bool(body, env)? {
-                        result = true;
-                        return Ok(false);
-                    }
-                    Ok(true)
-                })?;
-                Ok(Value::Bool(result))
-            }
+            Kind::Exists(bounds, body) => Ok(Value::Bool(self.quantify(bounds, body, false, env)?)),
             Kind::Choose(bound, body) => {
                 // TLC picks the first element in its own order (strings lexicographically).
                 let set = self.eval(&bound.set, env)?;
