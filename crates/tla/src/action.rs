@@ -615,8 +615,16 @@ impl<'a> Enumerator<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return self.go(body, frame, env, cont);
         };
-        let elements = self.elements(&first.set, frame, env)?;
+        env.base = frame.0;
+        env.size = frame.1;
+        let (elements, skipped) = match self.ctx().set_minus_one(&first.set, env)? {
+            Some((elements, skipped)) => (elements, Some(skipped)),
+            None => (self.elements(&first.set, frame, env)?, None),
+        };
         for v in elements.iter() {
+            if skipped.as_ref() == Some(v) {
+                continue;
+            }
             env.base = frame.0;
             env.size = frame.1;
             bind(&first.pattern, v.clone(), first.set.span, env)?;

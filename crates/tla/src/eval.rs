@@ -828,6 +828,39 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The elements of `S` and the value `x` when `e` is `S \ {x}` and `S` is a finite set,
+    /// so that a quantifier over `Proc \ {p}` skips `x` instead of building the difference.
+    /// `None` for any other expression (the caller evaluates it).
+    pub fn set_minus_one(&self, e: &Expr, env: &mut Env) -> EResult<Option<(Arc<[Value]>, Value)>> {
+        let Kind::Builtin(Builtin::SetMinus, args) = &e.kind else {
+            return Ok(None);
+        };
+        let [set, removed] = args.as_slice() else {
+            return Ok(None);
+        };
+        let Kind::SetEnum(items) = &removed.kind else {
+            return Ok(None);
+        };
+        let [item] = items.as_slice() else {
+            return Ok(None);
+        };
+        let elements = if self.peekable(set) {
+            match self.peek(set, env)? {
+                Value::Set(elements) => Arc::clone(elements),
+                _ => return Ok(None),
+            }
+        } else {
+            match self.eval(set, env)? {
+                Value::Set(elements) => elements,
+                _ => return Ok(None),
+            }
+        };
+        match self.eval(item, env)? {
+            Value::Lazy(_) | Value::Op(_) => Ok(None),
+            value => Ok(Some((elements, value))),
+        }
+    }
+
     /// `\A bounds : body` (with `forall`) or `\E bounds : body`, looping here rather than
     /// through [`Ctx::for_each`]'s callback: quantifiers are in most guards, invariants and
     /// constraints.
@@ -841,18 +874,24 @@ impl<'a> Ctx<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return self.eval_bool(body, env);
         };
-        let elements = if self.peekable(&first.set) {
-            match self.peek(&first.set, env)? {
-                Value::Set(elements) => Arc::clone(elements),
-                set => enumerate(set, first.set.span)?,
-            }
-        } else {
-            match self.eval(&first.set, env)? {
-                Value::Set(elements) => elements,
-                set => enumerate(&set, first.set.span)?,
-            }
-        };
+        let (elements, skipped) =
+            if let Some((elements, skipped)) = self.set_minus_one(&first.set, env)? {
+                (elements, Some(skipped))
+            } else if self.peekable(&first.set) {
+                match self.peek(&first.set, env)? {
+                    Value::Set(elements) => (Arc::clone(elements), None),
+                    set => (enumerate(set, first.set.span)?, None),
+                }
+            } else {
+                match self.eval(&first.set, env)? {
+                    Value::Set(elements) => (elements, None),
+                    set => (enumerate(&set, first.set.span)?, None),
+                }
+            };
         for element in elements.iter() {
+            if skipped.as_ref() == Some(element) {
+                continue;
+            }
             bind(&first.pattern, element.clone(), first.set.span, env)?;
             if self.quantify(rest, body, forall, env)? != forall {
                 return Ok(!forall);
