@@ -1022,8 +1022,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Evaluates `e`.
+    /// Evaluates `e`. Leaves (bound names, literals, variables of the current state) are read
+    /// here, inlined into the caller, without entering the large frame of the general case.
+    #[inline]
     pub fn eval(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
+        match &e.kind {
+            Kind::Local(slot) => Ok(env.stack[env.base + *slot as usize].clone()),
+            Kind::Lit(v) => Ok(v.clone()),
+            Kind::Var(index) if self.mode == Mode::Next && (*index as usize) < self.cur.len() => {
+                Ok(self.cur[*index as usize].clone())
+            }
+            _ => self.eval_node(e, env),
+        }
+    }
+
+    /// Evaluates `e`, any expression.
+    fn eval_node(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
         let span = e.span;
         if env.depth > CALL_DEPTH_MAX {
             return fail(
