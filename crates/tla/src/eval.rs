@@ -944,7 +944,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether [`Ctx::peek`] can read `e` without evaluating it.
-    #[inline]
+    #[inline(always)]
     fn peekable(&self, e: &Expr) -> bool {
         match &e.kind {
             Kind::Lit(_) | Kind::Local(_) => true,
@@ -955,30 +955,42 @@ impl<'a> Ctx<'a> {
     }
 
     /// A reference to the value of a literal, variable, bound variable or constant definition,
+    /// `None` when `e` is none of these or the variable is unreadable here.
+    #[inline(always)]
+    fn peek_fast<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
+        match &e.kind {
+            Kind::Local(slot) => env.stack.get(env.base + *slot as usize),
+            Kind::Var(index) => match self.mode {
+                Mode::Next => self.cur.get(*index as usize),
+                Mode::Init | Mode::Primed => {
+                    self.next.get(*index as usize).and_then(|v| v.as_ref())
+                }
+                Mode::Const => None,
+            },
+            Kind::Lit(v) => Some(v),
+            Kind::Call(id, _) => self.prog.defs[*id as usize].cached.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// A reference to the value of a literal, variable, bound variable or constant definition,
     /// saving the clone (and the reference count traffic) of [`Ctx::eval`].
     #[inline]
     fn peek<'v>(&'v self, e: &'v Expr, env: &'v Env) -> EResult<&'v Value> {
+        match self.peek_fast(e, env) {
+            Some(v) => Ok(v),
+            None => self.peek_failure(e),
+        }
+    }
+
+    /// The error of a [`Ctx::peek`] that found nothing.
+    #[cold]
+    fn peek_failure<'v>(&self, e: &Expr) -> EResult<&'v Value> {
         match &e.kind {
-            Kind::Lit(v) => Ok(v),
-            Kind::Local(slot) => Ok(&env.stack[env.base + *slot as usize]),
-            Kind::Var(index) => {
-                let i = *index as usize;
-                let found = match self.mode {
-                    Mode::Next => self.cur.get(i),
-                    Mode::Init | Mode::Primed => self.next.get(i).and_then(|v| v.as_ref()),
-                    Mode::Const => None,
-                };
-                match found {
-                    Some(v) => Ok(v),
-                    None => self
-                        .var(*index, e.span)
-                        .and_then(|_| fail(e.span, "unreadable variable")),
-                }
-            }
-            Kind::Call(id, _) => match &self.prog.defs[*id as usize].cached {
-                Some(v) => Ok(v),
-                None => fail(e.span, "not a constant"),
-            },
+            Kind::Var(index) => self
+                .var(*index, e.span)
+                .and_then(|_| fail(e.span, "unreadable variable")),
+            Kind::Call(..) => fail(e.span, "not a constant"),
             _ => fail(e.span, "not a peekable expression"),
         }
     }
@@ -986,7 +998,7 @@ impl<'a> Ctx<'a> {
     /// Whether `e` can be read by reference with [`Ctx::peek_chain`]: a peekable expression,
     /// or a chain `f[a][b].c` of at most [`CHAIN_MAX`] steps whose function and keys are all
     /// peekable (the usual `network[q][p]` with bound `p` and `q`).
-    #[inline]
+    #[inline(always)]
     fn chain_peekable(&self, e: &Expr) -> bool {
         let mut root = e;
         for _ in 0..=CHAIN_MAX {
@@ -1006,20 +1018,36 @@ impl<'a> Ctx<'a> {
 
     /// A reference to the value of `e`, which [`Ctx::chain_peekable`] accepted; `None` when a
     /// step is outside its function's domain or a read fails (the caller then evaluates `e`,
-    /// which reports the error).
+    /// which reports the error). The chain is walked from its root in a loop.
     fn peek_chain<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
-        match &e.kind {
-            Kind::Apply(f, args) => {
-                let f = self.peek_chain(f, env)?;
-                let key = self.peek(args.first()?, env).ok()?;
-                apply_ref(f, key)
+        let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
+        let mut count = 0;
+        let mut root = e;
+        while let Kind::Apply(f, _) | Kind::Field(f, _) = &root.kind {
+            if count == CHAIN_MAX {
+                return None;
             }
-            Kind::Field(f, field) => match self.peek_chain(f, env)? {
-                Value::Record(fields) => fields.iter().find(|(k, _)| k == field).map(|(_, v)| v),
-                _ => None,
-            },
-            _ => self.peek(e, env).ok(),
+            steps[count] = root;
+            count += 1;
+            root = f;
         }
+        let mut value = self.peek_fast(root, env)?;
+        for step in steps[..count].iter().rev() {
+            value = match &step.kind {
+                Kind::Apply(_, args) => match args.as_slice() {
+                    [key] => apply_ref(value, self.peek_fast(key, env)?)?,
+                    _ => return None,
+                },
+                Kind::Field(_, field) => match value {
+                    Value::Record(fields) => {
+                        fields.iter().find(|(k, _)| k == field).map(|(_, v)| v)?
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            };
+        }
+        Some(value)
     }
 
     /// Evaluates `e`. Leaves (bound names, literals, variables of the current state) are read
