@@ -451,7 +451,20 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
 }
 
 /// TLA+ equality, enumerating symbolic sets when they are compared.
+#[inline]
 pub fn equal(a: &Value, b: &Value, span: Span) -> EResult<bool> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x == y),
+        (Value::Str(x), Value::Str(y)) | (Value::Model(x), Value::Model(y)) => Ok(x == y),
+        (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
+        (Value::Seq(x), Value::Seq(y)) | (Value::Set(x), Value::Set(y)) if x.len() != y.len() => {
+            Ok(false)
+        }
+        _ => equal_general(a, b, span),
+    }
+}
+
+fn equal_general(a: &Value, b: &Value, span: Span) -> EResult<bool> {
     match (a, b) {
         (Value::Lazy(x), Value::Lazy(y)) if x == y => Ok(true),
         (Value::Lazy(_), _) | (_, Value::Lazy(_)) => {
@@ -530,7 +543,7 @@ pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
 }
 
 /// A reference to `f[key]`, or `None` when `key` is outside the domain.
-#[inline]
+#[inline(always)]
 fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
