@@ -739,6 +739,35 @@ impl<'a> Ctx<'a> {
                 };
             }
             Kind::Let(body) => return self.eval_bool(body, env),
+            Kind::Call(id, args)
+                if self.prog.defs[*id as usize].cached.is_none()
+                    && self.prog.defs[*id as usize].function.is_none() =>
+            {
+                // A predicate such as `IInv` or `beats(p, q)`: its body is evaluated as a
+                // Boolean too (as `call_def` does, without the `Value` in between).
+                let def = &self.prog.defs[*id as usize];
+                if env.depth > CALL_DEPTH_MAX {
+                    return fail(
+                        e.span,
+                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
+                    );
+                }
+                if def.frame_size == 0 {
+                    env.depth += 1;
+                    let result = self.eval_bool(&def.body, env);
+                    env.depth -= 1;
+                    return result;
+                }
+                let new_base = env.stack.len();
+                for a in args {
+                    let v = self.eval(a, env)?;
+                    env.stack.push(v);
+                }
+                let previous = env.push_frame(new_base, def.frame_size as usize);
+                let result = self.eval_bool(&def.body, env);
+                env.pop_frame(new_base, previous);
+                return result;
+            }
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
                 return self.quantify(bounds, body, true, env);
             }
