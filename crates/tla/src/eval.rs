@@ -359,21 +359,27 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
                 _ => Ok(false),
             },
             LazySet::Functions(domain, range) => {
-                let expected = match domain {
-                    Value::Set(elements) => Arc::clone(elements),
-                    other => enumerate(other, span)?,
+                let enumerated;
+                let expected: &[Value] = match domain {
+                    Value::Set(elements) => elements,
+                    other => {
+                        enumerated = enumerate(other, span)?;
+                        &enumerated
+                    }
                 };
                 let same_domain = match value {
                     Value::Func(storage) => {
                         let (domain, _) = func_parts(storage);
-                        domain == &expected[..]
+                        domain.as_ptr() == expected.as_ptr() || domain == expected
                     }
                     Value::Seq(elements) => {
-                        elements.len() == expected.len()
-                            && expected
-                                .iter()
-                                .enumerate()
-                                .all(|(i, d)| *d == Value::Int(i as i64 + 1))
+                        // A sorted set of n distinct values from 1 to n whose first and last
+                        // elements are integers holds only integers: it is exactly 1..n.
+                        let n = elements.len();
+                        expected.len() == n
+                            && (n == 0
+                                || (matches!(expected[0], Value::Int(1))
+                                    && matches!(expected[n - 1], Value::Int(last) if last == n as i64)))
                     }
                     Value::Record(fields) => {
                         fields.len() == expected.len()
