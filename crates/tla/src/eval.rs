@@ -1068,6 +1068,20 @@ impl<'a> Ctx<'a> {
     /// step is outside its function's domain or a read fails (the caller then evaluates `e`,
     /// which reports the error). The chain is walked from its root in a loop.
     fn peek_chain<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
+        let (f, args) = match &e.kind {
+            Kind::Apply(f, args) => (f, args),
+            Kind::Field(..) => return self.peek_steps(e, env),
+            _ => return self.peek_fast(e, env),
+        };
+        if let ([key], Some(function)) = (args.as_slice(), self.peek_fast(f, env)) {
+            // One step, `f[x]`.
+            return apply_ref(function, self.peek_fast(key, env)?);
+        }
+        self.peek_steps(e, env)
+    }
+
+    /// [`Ctx::peek_chain`] of a chain of several steps.
+    fn peek_steps<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
         let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
         let mut count = 0;
         let mut root = e;
