@@ -1269,11 +1269,17 @@ impl<'a> Ctx<'a> {
                     };
                     self.binary(*op, a_ref, b_ref, span)
                 }
-                [a] if matches!(op, Builtin::Head | Builtin::Len) && self.chain_peekable(a) => {
-                    // `Head(network[q][p])`: read in place, no argument vector.
+                [a] if matches!(op, Builtin::Head | Builtin::Len | Builtin::Tail)
+                    && self.chain_peekable(a) =>
+                {
+                    // `Head(network[q][p])`, `Tail(@)`: read in place, no argument vector.
                     match self.peek_chain(a, env) {
                         Some(Value::Seq(elements)) => match op {
                             Builtin::Len => Ok(Value::Int(elements.len() as i64)),
+                            Builtin::Tail => match elements.get(1..) {
+                                Some(rest) => Ok(Value::Seq(Arc::from(rest))),
+                                None => fail(span, "Tail of the empty sequence"),
+                            },
                             _ => match elements.first() {
                                 Some(v) => Ok(v.clone()),
                                 None => fail(span, "Head of the empty sequence"),
