@@ -6,6 +6,8 @@
 use crate::ast::{Expr, Kind};
 use crate::eval::{bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX};
 use crate::lower::Program;
+use std::sync::Arc;
+
 use crate::value::{Closure, Value};
 
 /// Which definition an action came from, with its arguments.
@@ -79,6 +81,10 @@ pub struct Enumerator<'a> {
     out: &'a mut Vec<(TlaAction, Box<[Value]>)>,
     /// For `ENABLED A`: a way to satisfy the action is enough, whatever it leaves unassigned.
     enabled_only: bool,
+    /// The elements of the literal sets enumerated by `x \in S` so far, by the address of the
+    /// literal: `num \in [Procs -> Nat]` in an initial predicate is reached once per choice of
+    /// the variables before it, and the set is built once instead of each time.
+    literal_sets: Vec<(*const Value, Arc<[Value]>)>,
 }
 
 impl<'a> Enumerator<'a> {
@@ -97,6 +103,7 @@ impl<'a> Enumerator<'a> {
             label: None,
             out,
             enabled_only: false,
+            literal_sets: Vec::new(),
         }
     }
 
@@ -491,8 +498,7 @@ impl<'a> Enumerator<'a> {
                 if let [lhs, rhs] = args.as_slice() {
                     if let Some(index) = self.target(lhs) {
                         if self.next[index].is_none() {
-                            let set = self.eval(rhs, frame, env)?;
-                            let elements = enumerate(&set, rhs.span)?;
+                            let elements = self.elements(rhs, frame, env)?;
                             for v in elements.iter() {
                                 self.assign(index, v.clone(), cont, env)?;
                             }
@@ -573,6 +579,27 @@ impl<'a> Enumerator<'a> {
         result
     }
 
+    /// The elements of the set `e`; those of a symbolic literal set are built once per
+    /// enumerator.
+    fn elements(
+        &mut self,
+        e: &Expr,
+        frame: (usize, usize),
+        env: &mut Env,
+    ) -> EResult<Arc<[Value]>> {
+        let Kind::Lit(set @ Value::Lazy(_)) = &e.kind else {
+            let set = self.eval(e, frame, env)?;
+            return enumerate(&set, e.span);
+        };
+        let key: *const Value = set;
+        if let Some((_, elements)) = self.literal_sets.iter().find(|(k, _)| *k == key) {
+            return Ok(Arc::clone(elements));
+        }
+        let elements = enumerate(set, e.span)?;
+        self.literal_sets.push((key, Arc::clone(&elements)));
+        Ok(elements)
+    }
+
     /// Enters definition `id` whose arguments are on the stack from `new_base`.
     fn enter_def(
         &mut self,
@@ -631,9 +658,16 @@ impl<'a> Enumerator<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return self.go(body, frame, env, cont);
         };
-        let set = self.eval(&first.set, frame, env)?;
-        let elements = enumerate(&set, first.set.span)?;
+        env.base = frame.0;
+        env.size = frame.1;
+        let (elements, skipped) = match self.ctx().set_minus_one(&first.set, env)? {
+            Some((elements, skipped)) => (elements, Some(skipped)),
+            None => (self.elements(&first.set, frame, env)?, None),
+        };
         for v in elements.iter() {
+            if skipped.as_ref() == Some(v) {
+                continue;
+            }
             env.base = frame.0;
             env.size = frame.1;
             bind(&first.pattern, v.clone(), first.set.span, env)?;

@@ -363,21 +363,27 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
                 _ => Ok(false),
             },
             LazySet::Functions(domain, range) => {
-                let expected = match domain {
-                    Value::Set(elements) => Arc::clone(elements),
-                    other => enumerate(other, span)?,
+                let enumerated;
+                let expected: &[Value] = match domain {
+                    Value::Set(elements) => elements,
+                    other => {
+                        enumerated = enumerate(other, span)?;
+                        &enumerated
+                    }
                 };
                 let same_domain = match value {
                     Value::Func(storage) => {
                         let (domain, _) = func_parts(storage);
-                        domain == &expected[..]
+                        domain.as_ptr() == expected.as_ptr() || domain == expected
                     }
                     Value::Seq(elements) => {
-                        elements.len() == expected.len()
-                            && expected
-                                .iter()
-                                .enumerate()
-                                .all(|(i, d)| *d == Value::Int(i as i64 + 1))
+                        // A sorted set of n distinct values from 1 to n whose first and last
+                        // elements are integers holds only integers: it is exactly 1..n.
+                        let n = elements.len();
+                        expected.len() == n
+                            && (n == 0
+                                || (matches!(expected[0], Value::Int(1))
+                                    && matches!(expected[n - 1], Value::Int(last) if last == n as i64)))
                     }
                     Value::Record(fields) => {
                         fields.len() == expected.len()
@@ -455,7 +461,20 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
 }
 
 /// TLA+ equality, enumerating symbolic sets when they are compared.
+#[inline]
 pub fn equal(a: &Value, b: &Value, span: Span) -> EResult<bool> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x == y),
+        (Value::Str(x), Value::Str(y)) | (Value::Model(x), Value::Model(y)) => Ok(x == y),
+        (Value::Bool(x), Value::Bool(y)) => Ok(x == y),
+        (Value::Seq(x), Value::Seq(y)) | (Value::Set(x), Value::Set(y)) if x.len() != y.len() => {
+            Ok(false)
+        }
+        _ => equal_general(a, b, span),
+    }
+}
+
+fn equal_general(a: &Value, b: &Value, span: Span) -> EResult<bool> {
     match (a, b) {
         (Value::Lazy(x), Value::Lazy(y)) if x == y => Ok(true),
         (Value::Lazy(_), _) | (_, Value::Lazy(_)) => {
@@ -535,7 +554,7 @@ pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
 }
 
 /// A reference to `f[key]`, or `None` when `key` is outside the domain.
-#[inline]
+#[inline(always)]
 fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
@@ -731,6 +750,39 @@ impl<'a> Ctx<'a> {
                 };
             }
             Kind::Let(body) => return self.eval_bool(body, env),
+            Kind::Call(id, args)
+                if self.prog.defs[*id as usize].cached.is_none()
+                    && self.prog.defs[*id as usize].function.is_none() =>
+            {
+                // A predicate such as `IInv` or `beats(p, q)`: its body is evaluated as a
+                // Boolean too (as `call_def` does, without the `Value` in between).
+                let def = &self.prog.defs[*id as usize];
+                if env.depth > CALL_DEPTH_MAX {
+                    return fail(
+                        e.span,
+                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
+                    );
+                }
+                if def.frame_size == 0 {
+                    env.depth += 1;
+                    let result = self.eval_bool(&def.body, env);
+                    env.depth -= 1;
+                    return result;
+                }
+                let new_base = env.stack.len();
+                for a in args {
+                    let v = self.eval(a, env)?;
+                    env.stack.push(v);
+                }
+                let previous = env.push_frame(new_base, def.frame_size as usize);
+                let result = self.eval_bool(&def.body, env);
+                env.pop_frame(new_base, previous);
+                return result;
+            }
+            Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
+                return self.quantify(bounds, body, true, env);
+            }
+            Kind::Exists(bounds, body) => return self.quantify(bounds, body, false, env),
             Kind::Builtin(
                 op @ (Builtin::Eq
                 | Builtin::Neq
@@ -743,34 +795,57 @@ impl<'a> Ctx<'a> {
                 args,
             ) if args.len() == 2 => {
                 let (a, b) = (&args[0], &args[1]);
-                let mut a_owned = if self.chain_peekable(a) {
+                // Each operand is read in place when it is a chain of peekable reads, else
+                // evaluated; a chain that leaves its function's domain is evaluated too, for the
+                // error message.
+                let a_owned = if self.chain_peekable(a) {
                     None
                 } else {
                     Some(self.eval(a, env)?)
                 };
-                let mut b_owned = if self.chain_peekable(b) {
+                let b_owned = if self.chain_peekable(b) {
                     None
                 } else {
                     Some(self.eval(b, env)?)
                 };
-                if (a_owned.is_none() && self.peek_chain(a, env).is_none())
-                    || (b_owned.is_none() && self.peek_chain(b, env).is_none())
-                {
-                    // A step outside a domain: evaluate for the error message.
-                    if a_owned.is_none() {
-                        a_owned = Some(self.eval(a, env)?);
-                    }
-                    if b_owned.is_none() {
-                        b_owned = Some(self.eval(b, env)?);
-                    }
-                }
-                let a_ref = match &a_owned {
-                    Some(v) => v,
-                    None => self.peek_chain(a, env).ok_or_else(|| unreadable(a.span))?,
+                let a_peeked = match &a_owned {
+                    Some(v) => Some(v),
+                    None => self.peek_chain(a, env),
                 };
-                let b_ref = match &b_owned {
-                    Some(v) => v,
-                    None => self.peek_chain(b, env).ok_or_else(|| unreadable(b.span))?,
+                let b_peeked = match &b_owned {
+                    Some(v) => Some(v),
+                    None => self.peek_chain(b, env),
+                };
+                let (a_fallback, b_fallback);
+                let (a_ref, b_ref) = match (a_peeked, b_peeked) {
+                    (Some(x), Some(y)) => (x, y),
+                    (x, y) => {
+                        let x_missing = x.is_none();
+                        let y_missing = y.is_none();
+                        a_fallback = if x_missing {
+                            Some(self.eval(a, env)?)
+                        } else {
+                            None
+                        };
+                        b_fallback = if y_missing {
+                            Some(self.eval(b, env)?)
+                        } else {
+                            None
+                        };
+                        let a_ref = match (&a_fallback, &a_owned) {
+                            (Some(v), _) | (None, Some(v)) => v,
+                            (None, None) => {
+                                self.peek_chain(a, env).ok_or_else(|| unreadable(a.span))?
+                            }
+                        };
+                        let b_ref = match (&b_fallback, &b_owned) {
+                            (Some(v), _) | (None, Some(v)) => v,
+                            (None, None) => {
+                                self.peek_chain(b, env).ok_or_else(|| unreadable(b.span))?
+                            }
+                        };
+                        (a_ref, b_ref)
+                    }
                 };
                 return match op {
                     Builtin::Eq => equal(a_ref, b_ref, e.span),
@@ -804,6 +879,78 @@ impl<'a> Ctx<'a> {
                 ),
             ),
         }
+    }
+
+    /// The elements of `S` and the value `x` when `e` is `S \ {x}` and `S` is a finite set,
+    /// so that a quantifier over `Proc \ {p}` skips `x` instead of building the difference.
+    /// `None` for any other expression (the caller evaluates it).
+    pub fn set_minus_one(&self, e: &Expr, env: &mut Env) -> EResult<Option<(Arc<[Value]>, Value)>> {
+        let Kind::Builtin(Builtin::SetMinus, args) = &e.kind else {
+            return Ok(None);
+        };
+        let [set, removed] = args.as_slice() else {
+            return Ok(None);
+        };
+        let Kind::SetEnum(items) = &removed.kind else {
+            return Ok(None);
+        };
+        let [item] = items.as_slice() else {
+            return Ok(None);
+        };
+        let elements = if self.peekable(set) {
+            match self.peek(set, env)? {
+                Value::Set(elements) => Arc::clone(elements),
+                _ => return Ok(None),
+            }
+        } else {
+            match self.eval(set, env)? {
+                Value::Set(elements) => elements,
+                _ => return Ok(None),
+            }
+        };
+        match self.eval(item, env)? {
+            Value::Lazy(_) | Value::Op(_) => Ok(None),
+            value => Ok(Some((elements, value))),
+        }
+    }
+
+    /// `\A bounds : body` (with `forall`) or `\E bounds : body`, looping here rather than
+    /// through [`Ctx::for_each`]'s callback: quantifiers are in most guards, invariants and
+    /// constraints.
+    fn quantify(
+        &self,
+        bounds: &[Bound],
+        body: &Expr,
+        forall: bool,
+        env: &mut Env,
+    ) -> EResult<bool> {
+        let Some((first, rest)) = bounds.split_first() else {
+            return self.eval_bool(body, env);
+        };
+        let (elements, skipped) =
+            if let Some((elements, skipped)) = self.set_minus_one(&first.set, env)? {
+                (elements, Some(skipped))
+            } else if self.peekable(&first.set) {
+                match self.peek(&first.set, env)? {
+                    Value::Set(elements) => (Arc::clone(elements), None),
+                    set => (enumerate(set, first.set.span)?, None),
+                }
+            } else {
+                match self.eval(&first.set, env)? {
+                    Value::Set(elements) => (elements, None),
+                    set => (enumerate(&set, first.set.span)?, None),
+                }
+            };
+        for element in elements.iter() {
+            if skipped.as_ref() == Some(element) {
+                continue;
+            }
+            bind(&first.pattern, element.clone(), first.set.span, env)?;
+            if self.quantify(rest, body, forall, env)? != forall {
+                return Ok(!forall);
+            }
+        }
+        Ok(forall)
     }
 
     fn var(&self, index: u32, span: Span) -> EResult<Value> {
@@ -851,7 +998,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether [`Ctx::peek`] can read `e` without evaluating it.
-    #[inline]
+    #[inline(always)]
     fn peekable(&self, e: &Expr) -> bool {
         match &e.kind {
             Kind::Lit(_) | Kind::Local(_) => true,
@@ -862,30 +1009,42 @@ impl<'a> Ctx<'a> {
     }
 
     /// A reference to the value of a literal, variable, bound variable or constant definition,
+    /// `None` when `e` is none of these or the variable is unreadable here.
+    #[inline(always)]
+    fn peek_fast<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
+        match &e.kind {
+            Kind::Local(slot) => env.stack.get(env.base + *slot as usize),
+            Kind::Var(index) => match self.mode {
+                Mode::Next => self.cur.get(*index as usize),
+                Mode::Init | Mode::Primed => {
+                    self.next.get(*index as usize).and_then(|v| v.as_ref())
+                }
+                Mode::Const => None,
+            },
+            Kind::Lit(v) => Some(v),
+            Kind::Call(id, _) => self.prog.defs[*id as usize].cached.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// A reference to the value of a literal, variable, bound variable or constant definition,
     /// saving the clone (and the reference count traffic) of [`Ctx::eval`].
     #[inline]
     fn peek<'v>(&'v self, e: &'v Expr, env: &'v Env) -> EResult<&'v Value> {
+        match self.peek_fast(e, env) {
+            Some(v) => Ok(v),
+            None => self.peek_failure(e),
+        }
+    }
+
+    /// The error of a [`Ctx::peek`] that found nothing.
+    #[cold]
+    fn peek_failure<'v>(&self, e: &Expr) -> EResult<&'v Value> {
         match &e.kind {
-            Kind::Lit(v) => Ok(v),
-            Kind::Local(slot) => Ok(&env.stack[env.base + *slot as usize]),
-            Kind::Var(index) => {
-                let i = *index as usize;
-                let found = match self.mode {
-                    Mode::Next => self.cur.get(i),
-                    Mode::Init | Mode::Primed => self.next.get(i).and_then(|v| v.as_ref()),
-                    Mode::Const => None,
-                };
-                match found {
-                    Some(v) => Ok(v),
-                    None => self
-                        .var(*index, e.span)
-                        .and_then(|_| fail(e.span, "unreadable variable")),
-                }
-            }
-            Kind::Call(id, _) => match &self.prog.defs[*id as usize].cached {
-                Some(v) => Ok(v),
-                None => fail(e.span, "not a constant"),
-            },
+            Kind::Var(index) => self
+                .var(*index, e.span)
+                .and_then(|_| fail(e.span, "unreadable variable")),
+            Kind::Call(..) => fail(e.span, "not a constant"),
             _ => fail(e.span, "not a peekable expression"),
         }
     }
@@ -893,7 +1052,7 @@ impl<'a> Ctx<'a> {
     /// Whether `e` can be read by reference with [`Ctx::peek_chain`]: a peekable expression,
     /// or a chain `f[a][b].c` of at most [`CHAIN_MAX`] steps whose function and keys are all
     /// peekable (the usual `network[q][p]` with bound `p` and `q`).
-    #[inline]
+    #[inline(always)]
     fn chain_peekable(&self, e: &Expr) -> bool {
         let mut root = e;
         for _ in 0..=CHAIN_MAX {
@@ -913,24 +1072,68 @@ impl<'a> Ctx<'a> {
 
     /// A reference to the value of `e`, which [`Ctx::chain_peekable`] accepted; `None` when a
     /// step is outside its function's domain or a read fails (the caller then evaluates `e`,
-    /// which reports the error).
+    /// which reports the error). The chain is walked from its root in a loop.
     fn peek_chain<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
-        match &e.kind {
-            Kind::Apply(f, args) => {
-                let f = self.peek_chain(f, env)?;
-                let key = self.peek(args.first()?, env).ok()?;
-                apply_ref(f, key)
+        let (f, args) = match &e.kind {
+            Kind::Apply(f, args) => (f, args),
+            Kind::Field(..) => return self.peek_steps(e, env),
+            _ => return self.peek_fast(e, env),
+        };
+        if let ([key], Some(function)) = (args.as_slice(), self.peek_fast(f, env)) {
+            // One step, `f[x]`.
+            return apply_ref(function, self.peek_fast(key, env)?);
+        }
+        self.peek_steps(e, env)
+    }
+
+    /// [`Ctx::peek_chain`] of a chain of several steps.
+    fn peek_steps<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
+        let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
+        let mut count = 0;
+        let mut root = e;
+        while let Kind::Apply(f, _) | Kind::Field(f, _) = &root.kind {
+            if count == CHAIN_MAX {
+                return None;
             }
-            Kind::Field(f, field) => match self.peek_chain(f, env)? {
-                Value::Record(fields) => fields.iter().find(|(k, _)| k == field).map(|(_, v)| v),
-                _ => None,
-            },
-            _ => self.peek(e, env).ok(),
+            steps[count] = root;
+            count += 1;
+            root = f;
+        }
+        let mut value = self.peek_fast(root, env)?;
+        for step in steps[..count].iter().rev() {
+            value = match &step.kind {
+                Kind::Apply(_, args) => match args.as_slice() {
+                    [key] => apply_ref(value, self.peek_fast(key, env)?)?,
+                    _ => return None,
+                },
+                Kind::Field(_, field) => match value {
+                    Value::Record(fields) => {
+                        fields.iter().find(|(k, _)| k == field).map(|(_, v)| v)?
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+
+    /// Evaluates `e`. Leaves (bound names, literals, variables of the current state) are read
+    /// here, inlined into the caller, without entering the large frame of the general case.
+    #[inline]
+    pub fn eval(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
+        match &e.kind {
+            Kind::Local(slot) => Ok(env.stack[env.base + *slot as usize].clone()),
+            Kind::Lit(v) => Ok(v.clone()),
+            Kind::Var(index) if self.mode == Mode::Next && (*index as usize) < self.cur.len() => {
+                Ok(self.cur[*index as usize].clone())
+            }
+            _ => self.eval_node(e, env),
         }
     }
 
-    /// Evaluates `e`.
-    pub fn eval(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
+    /// Evaluates `e`, any expression.
+    fn eval_node(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
         let span = e.span;
         if env.depth > CALL_DEPTH_MAX {
             return fail(
@@ -1077,11 +1280,17 @@ impl<'a> Ctx<'a> {
                     };
                     self.binary(*op, a_ref, b_ref, span)
                 }
-                [a] if matches!(op, Builtin::Head | Builtin::Len) && self.chain_peekable(a) => {
-                    // `Head(network[q][p])`: read in place, no argument vector.
+                [a] if matches!(op, Builtin::Head | Builtin::Len | Builtin::Tail)
+                    && self.chain_peekable(a) =>
+                {
+                    // `Head(network[q][p])`, `Tail(@)`: read in place, no argument vector.
                     match self.peek_chain(a, env) {
                         Some(Value::Seq(elements)) => match op {
                             Builtin::Len => Ok(Value::Int(elements.len() as i64)),
+                            Builtin::Tail => match elements.get(1..) {
+                                Some(rest) => Ok(Value::Seq(Arc::from(rest))),
+                                None => fail(span, "Tail of the empty sequence"),
+                            },
                             _ => match elements.first() {
                                 Some(v) => Ok(v.clone()),
                                 None => fail(span, "Head of the empty sequence"),
@@ -1144,27 +1353,9 @@ impl<'a> Ctx<'a> {
             }
             Kind::Let(body) => self.eval(body, env),
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
-                let mut result = true;
-                self.for_each(bounds, env, &mut |ctx, env| {
-                    if !ctx.eval_bool(body, env)? {
-                        result = false;
-                        return Ok(false);
-                    }
-                    Ok(true)
-                })?;
-                Ok(Value::Bool(result))
+                Ok(Value::Bool(self.quantify(bounds, body, true, env)?))
             }
-            Kind::Exists(bounds, body) => {
-                let mut result = false;
-                self.for_each(bounds, env, &mut |ctx, env| {
-                    if ctx.eval_bool(body, env)? {
-                        result = true;
-                        return Ok(false);
-                    }
-                    Ok(true)
-                })?;
-                Ok(Value::Bool(result))
-            }
+            Kind::Exists(bounds, body) => Ok(Value::Bool(self.quantify(bounds, body, false, env)?)),
             Kind::Choose(bound, body) => {
                 // TLC picks the first element in its own order (strings lexicographically).
                 let set = self.eval(&bound.set, env)?;

@@ -250,32 +250,61 @@ impl Ord for Value {
     }
 }
 
+/// The tag of each kind of value in the words fed to the hasher, in the top byte.
+const HASH_TAG: u32 = 56;
+
+/// Feeds a scalar to the hasher and returns true, or returns false for a compound value. Inlined
+/// into the loops over elements, so that the leaves of a state (most of its values) cost no call.
+#[inline(always)]
+fn hash_scalar<H: Hasher>(value: &Value, state: &mut H) -> bool {
+    match value {
+        Value::Bool(b) => state.write_u64(u64::from(*b)),
+        Value::Int(n) => state.write_u128((1u128 << 64) | u128::from(*n as u64)),
+        Value::Str(s) => state.write_u64((2 << HASH_TAG) | u64::from(s.0)),
+        Value::Model(s) => state.write_u64((3 << HASH_TAG) | u64::from(s.0)),
+        _ => return false,
+    }
+    true
+}
+
+/// Hashes the elements of a set, sequence or function storage.
+#[inline(always)]
+fn hash_elements<H: Hasher>(elements: &[Value], state: &mut H) {
+    for e in elements {
+        if !hash_scalar(e, state) {
+            e.hash(state);
+        }
+    }
+}
+
 impl Hash for Value {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        const TAG: u32 = 56;
+        const TAG: u32 = HASH_TAG;
+        if hash_scalar(self, state) {
+            return;
+        }
         match self {
-            Value::Bool(b) => state.write_u64(u64::from(*b)),
-            Value::Int(n) => state.write_u128((1u128 << 64) | u128::from(*n as u64)),
-            Value::Str(s) => state.write_u64((2 << TAG) | u64::from(s.0)),
-            Value::Model(s) => state.write_u64((3 << TAG) | u64::from(s.0)),
+            Value::Bool(_) | Value::Int(_) | Value::Str(_) | Value::Model(_) => {}
             Value::Set(elements) => {
                 state.write_u64((4 << TAG) | elements.len() as u64);
-                elements.iter().for_each(|e| e.hash(state));
+                hash_elements(elements, state);
             }
             Value::Seq(elements) => {
                 state.write_u64((5 << TAG) | elements.len() as u64);
-                elements.iter().for_each(|e| e.hash(state));
+                hash_elements(elements, state);
             }
             Value::Record(fields) => {
                 state.write_u64((6 << TAG) | fields.len() as u64);
                 for (k, v) in fields.iter() {
                     state.write_u32(k.0);
-                    v.hash(state);
+                    if !hash_scalar(v, state) {
+                        v.hash(state);
+                    }
                 }
             }
             Value::Func(storage) => {
                 state.write_u64((7 << TAG) | storage.len() as u64);
-                storage.iter().for_each(|e| e.hash(state));
+                hash_elements(storage, state);
             }
             Value::Lazy(lazy) => {
                 state.write_u64(8 << TAG);
