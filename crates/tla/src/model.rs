@@ -334,8 +334,9 @@ impl TlaModel {
                         span: crate::ast::Span::default(),
                     },
                     frame_size: 0,
+                    bindings: Vec::new(),
                 };
-                (nothing.clone(), nothing)
+                (nothing.clone(), nothing, Ok(Vec::new()))
             }
             _ => {
                 return Err(TlaError::Config {
