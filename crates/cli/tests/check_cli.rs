@@ -108,6 +108,8 @@ fn strategies_and_symmetry_are_selectable() {
             "3",
             "--walks",
             "50",
+            "--termination",
+            "false",
             "--json",
         ],
         &["check", "twophase", "--symmetry", "--json"],
@@ -122,6 +124,10 @@ fn strategies_and_symmetry_are_selectable() {
         );
         assert_eq!(json(&output)["verdict"], "holds", "{args:?}");
     }
+    // Random walks cannot decide a liveness property (twophase's all-decide): unknown, exit 3.
+    let walks = valence(&["check", "twophase", "--strategy", "random", "--json"]);
+    assert_eq!(walks.status.code(), Some(3), "{}", stderr(&walks));
+    assert_eq!(json(&walks)["verdict"], "unknown");
     let report = json(&valence(&["check", "twophase", "--symmetry", "--json"]));
     assert_eq!(report["distinct_states"], 80);
 }
