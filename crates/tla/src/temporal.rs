@@ -584,23 +584,8 @@ impl<'p> Analyser<'p> {
                 Ok(vec![query])
             }
             Kind::If(c, a, b) if !self.temporal(c) => {
-                self.state_predicate(c)?;
-                let when = [Query {
-                    initially: vec![piece(c)],
-                    ..Query::new()
-                }];
-                let unless = [Query {
-                    initially: vec![piece(&Self::negated(c))],
-                    ..Query::new()
-                }];
-                let mut out =
-                    self.conjoin(e, &when, &self.negation(a, frame, &bindings, depth + 1)?)?;
-                out.extend(self.conjoin(
-                    e,
-                    &unless,
-                    &self.negation(b, frame, &bindings, depth + 1)?,
-                )?);
-                Ok(out)
+                let branches = [(a.as_ref(), false), (b.as_ref(), true)];
+                self.branches(e, c, branches, frame, &bindings, depth, Self::negation)
             }
             // A state predicate speaks of the initial state.
             _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
@@ -678,23 +663,8 @@ impl<'p> Analyser<'p> {
             }
             Kind::Not(a) => self.negation(a, frame, &bindings, depth + 1),
             Kind::If(c, a, b) if !self.temporal(c) => {
-                self.state_predicate(c)?;
-                let when = [Query {
-                    initially: vec![piece(c)],
-                    ..Query::new()
-                }];
-                let unless = [Query {
-                    initially: vec![piece(&Self::negated(c))],
-                    ..Query::new()
-                }];
-                let mut out =
-                    self.conjoin(e, &when, &self.positive(a, frame, &bindings, depth + 1)?)?;
-                out.extend(self.conjoin(
-                    e,
-                    &unless,
-                    &self.positive(b, frame, &bindings, depth + 1)?,
-                )?);
-                Ok(out)
+                let branches = [(a.as_ref(), false), (b.as_ref(), true)];
+                self.branches(e, c, branches, frame, &bindings, depth, Self::positive)
             }
             // A state predicate speaks of the initial state.
             _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
@@ -779,6 +749,33 @@ impl<'p> Analyser<'p> {
             }
             _ => Err(not_understood()),
         }
+    }
+
+    /// `IF c THEN a ELSE b` for a state predicate `c` (of the initial state): the shapes of
+    /// each branch (by `shapes`, negated or positive) with `c`, or its negation, initially.
+    #[allow(clippy::too_many_arguments)]
+    fn branches(
+        &self,
+        e: &Expr,
+        c: &Expr,
+        branches: [(&Expr, bool); 2],
+        frame: u32,
+        bindings: &Bindings,
+        depth: usize,
+        shapes: fn(&Self, &Expr, u32, &Bindings, usize) -> Result<Vec<Query>, Unsupported>,
+    ) -> Result<Vec<Query>, Unsupported> {
+        self.state_predicate(c)?;
+        let mut out = Vec::new();
+        for (branch, negated) in branches {
+            let condition = if negated { Self::negated(c) } else { c.clone() };
+            let when = [Query {
+                initially: vec![Self::piece(&condition, frame, bindings)],
+                ..Query::new()
+            }];
+            let inner = shapes(self, branch, frame, bindings, depth + 1)?;
+            out.extend(self.conjoin(e, &when, &inner)?);
+        }
+        Ok(out)
     }
 
     /// Both: every pair of shapes merged. A shape has at most one trigger.
