@@ -120,6 +120,10 @@ pub(crate) struct Unsupported {
 
 const DEPTH_MAX: usize = 64;
 
+/// `Analyser::negation` or `Analyser::positive`.
+type Shapes<'p> =
+    fn(&Analyser<'p>, &Expr, u32, &Bindings, usize) -> Result<Vec<Query>, Unsupported>;
+
 pub(crate) struct Analyser<'p> {
     pub prog: &'p Program,
 }
@@ -762,7 +766,7 @@ impl<'p> Analyser<'p> {
         frame: u32,
         bindings: &Bindings,
         depth: usize,
-        shapes: fn(&Self, &Expr, u32, &Bindings, usize) -> Result<Vec<Query>, Unsupported>,
+        shapes: Shapes<'p>,
     ) -> Result<Vec<Query>, Unsupported> {
         self.state_predicate(c)?;
         let mut out = Vec::new();
