@@ -338,8 +338,13 @@ impl<M: Model> Builder<'_, M> {
         while let Some(state) = queue.pop_front() {
             let id = next_id;
             next_id += 1;
-            if id % 1024 == 0 && self.progress.cancel.load(Ordering::Relaxed) {
-                return Err(BuildError::Cancelled);
+            if id % 1024 == 0 {
+                self.progress
+                    .liveness_states
+                    .store(u64::from(id).max(1), Ordering::Relaxed);
+                if self.progress.cancel.load(Ordering::Relaxed) {
+                    return Err(BuildError::Cancelled);
+                }
             }
             graph.offsets.push(graph.targets.len() as u32);
             enabled_row.iter_mut().for_each(|w| *w = 0);

@@ -83,6 +83,9 @@ pub struct Progress {
     pub cancel: AtomicBool,
     /// Set while a trace is being rebuilt after the main search.
     pub rebuilding_traces: AtomicBool,
+    /// States in the liveness graph so far, while the liveness properties are checked after the
+    /// main search (0 before).
+    pub liveness_states: AtomicU64,
 }
 
 /// Checks `model` with `options`.

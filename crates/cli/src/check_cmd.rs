@@ -348,6 +348,12 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         memory_stop,
         tla: is_spec,
     };
+    if symmetry && report.properties.iter().any(|p| p.kind.is_liveness()) {
+        eprintln!(
+            "note: liveness was checked on the states reduced by symmetry, which can miss a \
+             violation whose cycle tells symmetric states apart (TLC warns of the same)"
+        );
+    }
     if args.json {
         let value = report_json(&summary, &report);
         writeln!(std::io::stdout().lock(), "{value}")?;
@@ -371,6 +377,17 @@ fn draw_progress(progress: &Progress, done: &std::sync::atomic::AtomicBool, star
         let distinct = progress.distinct.load(Ordering::Relaxed);
         let generated = progress.generated.load(Ordering::Relaxed);
         let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+        let liveness = progress.liveness_states.load(Ordering::Relaxed);
+        if liveness > 0 {
+            bar.set_message(format!(
+                "checking liveness: {} of {} states in the graph",
+                thousands(liveness),
+                thousands(distinct)
+            ));
+            bar.tick();
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
         let phase = if progress.rebuilding_traces.load(Ordering::Relaxed) {
             "rebuilding traces: "
         } else {
