@@ -43,6 +43,9 @@ use crate::search::{render, replay, CheckOptions, Progress};
 
 const NONE: u32 = u32::MAX;
 
+/// States each thread expands before the batch is linked into the graph.
+const BATCH_PER_THREAD: usize = 1024;
+
 /// Rows of bits, one row per node or edge.
 struct Bits {
     stride: usize,
@@ -231,7 +234,7 @@ struct Builder<'a, M: Model> {
     model: &'a M,
     options: &'a CheckOptions,
     progress: &'a Progress,
-    fingerprint: &'a dyn Fn(&M::State) -> Fingerprint,
+    fingerprint: &'a (dyn Fn(&M::State) -> Fingerprint + Sync),
     conditions: &'a Conditions<M>,
     fairness: &'a [crate::model::Fairness<M>],
 }
@@ -280,45 +283,79 @@ impl<M: Model> Builder<'_, M> {
         }
     }
 
-    fn build_into(&self, graph: &mut Graph) -> Result<(), BuildError> {
-        let mut label_row = vec![0u64; graph.labels.stride.max(1)];
-        let mut index = FpMap::default();
-        let mut queue: VecDeque<M::State> = VecDeque::new();
-
-        let mut add = |graph: &mut Graph,
-                       queue: &mut VecDeque<M::State>,
-                       state: M::State,
-                       fp: Fingerprint,
-                       parent: u32|
-         -> Result<u32, BuildError> {
-            if let Some(&id) = index.get(&fp) {
-                return Ok(id);
+    /// Expands one state: its labels, whether it is cut off, the fairness conditions enabled in
+    /// it, and its steps to other states inside the model, each with its fingerprint and bits.
+    fn expand(
+        &self,
+        state: &M::State,
+        depth: usize,
+        own: Fingerprint,
+        known: &FpMap,
+        out: &mut Expansion<M::State>,
+    ) -> Result<(), ModelError> {
+        let words = |bits: &Bits| bits.stride.max(1);
+        out.labels.clear();
+        out.labels
+            .resize(self.conditions.states.len().div_ceil(64).max(1), 0);
+        self.label(state, &mut out.labels)?;
+        out.enabled.clear();
+        out.enabled
+            .resize(self.fairness.len().div_ceil(64).max(1), 0);
+        out.edges.clear();
+        out.truncated = !(self.options.max_depth.is_none_or(|max| depth < max)
+            && self.model.within_bounds(state));
+        if out.truncated {
+            return Ok(());
+        }
+        let fairness = self.fairness.len();
+        let edge_words = words(&Bits::new(fairness + self.conditions.steps.len()));
+        out.edge_bits.clear();
+        let mut successors = Vec::new();
+        self.model
+            .successors(state, &mut Vec::new(), &mut successors)?;
+        for (action, next) in successors {
+            let fp = (self.fingerprint)(&next);
+            if fp == own {
+                continue;
             }
-            let id = u32::try_from(graph.fps.len())
-                .ok()
-                .filter(|id| *id != NONE)
-                .ok_or_else(|| {
-                    BuildError::Model(
-                        ModelError::new("too many states for the liveness check (2^32)"),
-                        None,
-                    )
-                })?;
-            self.label(&state, &mut label_row)
-                .map_err(|e| BuildError::Model(e, (parent != NONE).then_some(parent)))?;
-            index.insert(fp, id);
-            graph.fps.push(fp);
-            graph.parent.push(parent);
-            graph.depth.push(if parent == NONE {
-                1
-            } else {
-                graph.depth[parent as usize] + 1
-            });
-            graph.initial.push(parent == NONE);
-            graph.labels.push_row(&label_row);
-            queue.push_back(state);
-            Ok(id)
-        };
+            let at = out.edge_bits.len();
+            out.edge_bits.resize(at + edge_words, 0);
+            let edge_row = &mut out.edge_bits[at..];
+            for (f, fairness) in self.fairness.iter().enumerate() {
+                if (fairness.step)(self.model, state, &action, &next)? {
+                    // A step of the action shows it enabled.
+                    set_bit(edge_row, f);
+                    set_bit(&mut out.enabled, f);
+                }
+            }
+            if !self.model.in_model(Some(state), &next)? {
+                out.edge_bits.truncate(at);
+                continue;
+            }
+            for (c, condition) in self.conditions.steps.iter().enumerate() {
+                if condition(self.model, state, &action, &next)? {
+                    set_bit(edge_row, fairness + c);
+                }
+            }
+            // A state already in the graph needs only its fingerprint.
+            let next = (!known.contains_key(&fp)).then_some(next);
+            out.edges.push((fp, next));
+        }
+        for (f, fairness) in self.fairness.iter().enumerate() {
+            if let Some(enabled) = &fairness.enabled {
+                if !test_bit(&out.enabled, f) && enabled(self.model, state)? {
+                    set_bit(&mut out.enabled, f);
+                }
+            }
+        }
+        Ok(())
+    }
 
+    /// Builds the graph breadth-first, level by level: the states of a level are expanded on
+    /// all threads, then numbered and linked in order on one.
+    fn build_into(&self, graph: &mut Graph) -> Result<(), BuildError> {
+        let mut index = FpMap::default();
+        let mut level: Vec<M::State> = Vec::new();
         for state in self.model.init_states() {
             match self.model.in_model(None, &state) {
                 Ok(true) => {}
@@ -326,85 +363,134 @@ impl<M: Model> Builder<'_, M> {
                 Err(error) => return Err(BuildError::Model(error, None)),
             }
             let fp = (self.fingerprint)(&state);
-            add(graph, &mut queue, state, fp, NONE)?;
+            if index.contains_key(&fp) {
+                continue;
+            }
+            let id = graph.fps.len() as u32;
+            index.insert(fp, id);
+            graph.fps.push(fp);
+            graph.parent.push(NONE);
+            graph.depth.push(1);
+            graph.initial.push(true);
+            level.push(state);
         }
-
-        let fairness = self.fairness.len();
-        let mut enabled_row = vec![0u64; graph.enabled.stride.max(1)];
-        let mut edge_row = vec![0u64; graph.edge_bits.stride.max(1)];
-        let mut scratch = Vec::new();
-        let mut successors = Vec::new();
-        let mut next_id: u32 = 0;
-        while let Some(state) = queue.pop_front() {
-            let id = next_id;
-            next_id += 1;
-            if id % 1024 == 0 {
-                self.progress
-                    .liveness_states
-                    .store(u64::from(id).max(1), Ordering::Relaxed);
+        let threads = self.options.threads.max(1);
+        let edge_words = graph.edge_bits.stride.max(1);
+        while !level.is_empty() {
+            let mut next_level = Vec::new();
+            // Batches bound the memory held by expansions waiting to be linked.
+            for batch in level.chunks(threads * BATCH_PER_THREAD) {
                 if self.progress.cancel.load(Ordering::Relaxed) {
                     return Err(BuildError::Cancelled);
                 }
-            }
-            graph.offsets.push(graph.targets.len() as u32);
-            enabled_row.iter_mut().for_each(|w| *w = 0);
-            let depth = graph.depth[id as usize] as usize;
-            let expand = self.options.max_depth.is_none_or(|max| depth < max)
-                && self.model.within_bounds(&state);
-            if !expand {
-                graph.truncated.push(true);
-                graph.enabled.push_row(&enabled_row);
-                continue;
-            }
-            graph.truncated.push(false);
-            let model_error = |e: ModelError| BuildError::Model(e, Some(id));
-            successors.clear();
-            self.model
-                .successors(&state, &mut scratch, &mut successors)
-                .map_err(model_error)?;
-            let own = graph.fps[id as usize];
-            for (action, next) in successors.drain(..) {
-                let fp = (self.fingerprint)(&next);
-                if fp == own {
-                    continue;
-                }
-                edge_row.iter_mut().for_each(|w| *w = 0);
-                for (f, fairness) in self.fairness.iter().enumerate() {
-                    if (fairness.step)(self.model, &state, &action, &next).map_err(model_error)? {
-                        // A step of the action shows it enabled.
-                        set_bit(&mut edge_row, f);
-                        set_bit(&mut enabled_row, f);
+                let first = graph.offsets.len() as u32;
+                let depth = graph.depth[first as usize] as usize;
+                let chunk = batch.len().div_ceil(threads);
+                let fps = &graph.fps;
+                let known = &index;
+                let results: Vec<Expanded<M::State>> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = batch
+                        .chunks(chunk)
+                        .enumerate()
+                        .map(|(c, states)| {
+                            scope.spawn(move || {
+                                let mut out = Vec::with_capacity(states.len());
+                                for (k, state) in states.iter().enumerate() {
+                                    let id = first + (c * chunk + k) as u32;
+                                    let mut expansion = Expansion::default();
+                                    self.expand(
+                                        state,
+                                        depth,
+                                        fps[id as usize],
+                                        known,
+                                        &mut expansion,
+                                    )
+                                    .map_err(|e| (e, id))?;
+                                    out.push(expansion);
+                                }
+                                Ok(out)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("a liveness worker panicked"))
+                        .collect()
+                });
+                for result in results {
+                    let expansions = result.map_err(|(e, id)| BuildError::Model(e, Some(id)))?;
+                    for expansion in expansions {
+                        let id = graph.offsets.len() as u32;
+                        graph.offsets.push(graph.targets.len() as u32);
+                        graph.labels.push_row(&expansion.labels);
+                        graph.enabled.push_row(&expansion.enabled);
+                        graph.truncated.push(expansion.truncated);
+                        let rows = expansion.edge_bits.chunks(edge_words);
+                        for ((fp, next), edge_row) in expansion.edges.into_iter().zip(rows) {
+                            let target = match (index.get(&fp), next) {
+                                (Some(&target), _) => target,
+                                (None, Some(next)) => {
+                                    let target = u32::try_from(graph.fps.len())
+                                        .ok()
+                                        .filter(|t| *t != NONE)
+                                        .ok_or_else(|| {
+                                            BuildError::Model(
+                                                ModelError::new(
+                                                    "too many states for the liveness check \
+                                                     (2^32)",
+                                                ),
+                                                None,
+                                            )
+                                        })?;
+                                    index.insert(fp, target);
+                                    graph.fps.push(fp);
+                                    graph.parent.push(id);
+                                    graph.depth.push(depth as u32 + 1);
+                                    graph.initial.push(false);
+                                    next_level.push(next);
+                                    target
+                                }
+                                (None, None) => unreachable!("a state seen as known is indexed"),
+                            };
+                            graph.targets.push(target);
+                            graph.edge_bits.push_row(edge_row);
+                        }
                     }
                 }
-                if !self
-                    .model
-                    .in_model(Some(&state), &next)
-                    .map_err(model_error)?
-                {
-                    continue;
-                }
-                for (c, condition) in self.conditions.steps.iter().enumerate() {
-                    if condition(self.model, &state, &action, &next).map_err(model_error)? {
-                        set_bit(&mut edge_row, fairness + c);
-                    }
-                }
-                let target = add(graph, &mut queue, next, fp, id)?;
-                graph.targets.push(target);
-                graph.edge_bits.push_row(&edge_row);
+                self.progress
+                    .liveness_states
+                    .store(graph.offsets.len() as u64, Ordering::Relaxed);
             }
-            for (f, fairness) in self.fairness.iter().enumerate() {
-                if let Some(enabled) = &fairness.enabled {
-                    if !test_bit(&enabled_row, f)
-                        && enabled(self.model, &state).map_err(model_error)?
-                    {
-                        set_bit(&mut enabled_row, f);
-                    }
-                }
-            }
-            graph.enabled.push_row(&enabled_row);
+            level = next_level;
         }
         graph.offsets.push(graph.targets.len() as u32);
         Ok(())
+    }
+}
+
+/// A worker's expansions, or the first error and the state (node) where it happened.
+type Expanded<S> = Result<Vec<Expansion<S>>, (ModelError, u32)>;
+
+/// What expanding one state found (see `Builder::expand`).
+struct Expansion<S> {
+    labels: Vec<u64>,
+    enabled: Vec<u64>,
+    truncated: bool,
+    /// Each step's target, with the state when it was not yet in the graph.
+    edges: Vec<(Fingerprint, Option<S>)>,
+    /// The steps' bits, one row each.
+    edge_bits: Vec<u64>,
+}
+
+impl<S> Default for Expansion<S> {
+    fn default() -> Self {
+        Expansion {
+            labels: Vec::new(),
+            enabled: Vec::new(),
+            truncated: false,
+            edges: Vec::new(),
+            edge_bits: Vec::new(),
+        }
     }
 }
 
@@ -861,7 +947,7 @@ pub(crate) fn check_liveness<M: Model>(
     model: &M,
     options: &CheckOptions,
     progress: &Progress,
-    fingerprint: &dyn Fn(&M::State) -> Fingerprint,
+    fingerprint: &(dyn Fn(&M::State) -> Fingerprint + Sync),
     report: &mut Report,
 ) {
     let properties: Vec<Property<M>> = model.properties();
