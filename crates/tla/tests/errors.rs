@@ -248,6 +248,54 @@ fn runaway_recursion_is_an_error_not_a_crash() {
     assert!(error.message.contains("recursion"), "{}", error.message);
 }
 
+/// Checks the spec at `path` on a worker thread with two threads (as the CLI runs it), then
+/// removes its scratch directory.
+fn check_and_clean(path: &Path) -> valence_check::Report {
+    let model = load(path, None).expect("loads");
+    let report = std::thread::spawn(move || {
+        check(
+            &model,
+            &CheckOptions {
+                threads: 2,
+                ..CheckOptions::default()
+            },
+        )
+    })
+    .join()
+    .expect("no crash");
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    report
+}
+
+#[test]
+fn runaway_recursion_of_a_predicate_is_an_error_not_a_crash() {
+    // A predicate called where a Boolean is expected is evaluated as one, still bounded.
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nRECURSIVE P(_)\n\
+               P(n) == n > 0 /\\ P(n + 1)\nInit == x = 1\nNext == ~P(x) /\\ x' = x\n====\n";
+    let report = check_and_clean(&write_spec(tla, CFG));
+    let error = report.error.expect("a model error");
+    assert!(error.message.contains("recursion"), "{}", error.message);
+}
+
+#[test]
+fn a_predicate_that_is_not_a_boolean_is_an_error() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nP(n) == n + 1\n\
+               Init == x = 1\nNext == ~P(x) /\\ x' = x\n====\n";
+    let report = check_and_clean(&write_spec(tla, CFG));
+    let error = report.error.expect("a model error");
+    assert!(error.message.contains("Boolean"), "{}", error.message);
+}
+
+#[test]
+fn a_quantifier_over_a_difference_with_a_non_set_is_an_error() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 1\n\
+               Next == \\E r \\in x \\ {1} : x' = r\n====\n";
+    let report = check_and_clean(&write_spec(tla, CFG));
+    assert!(report.error.is_some(), "{:?}", report.verdict());
+}
+
 /// TLA+ tokens to splice into a valid spec.
 const TOKENS: &[&str] = &[
     "",

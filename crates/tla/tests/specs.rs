@@ -526,3 +526,15 @@ fn a_module_with_only_assumptions_has_no_states() {
     assert_eq!(report.generated_states, 0);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn the_evaluator_shortcuts_count_as_tlc() {
+    // Literal function sets enumerated in Init after other variables, quantifiers over
+    // `S \ {x}` in actions and invariants (x in S, x not in S, S symbolic), `Tail` and `Len` of
+    // chains, sequences of different lengths, membership in `[1..2 -> T]` and `[{1, 3} -> T]`.
+    // TLC, run on this spec: 27,296 distinct, 186,036 generated, depth 8.
+    let (_, report) = run("Shortcuts.tla", Some("Shortcuts.cfg"));
+    assert_eq!(report.distinct_states, 27_296);
+    assert_eq!(report.generated_states, 186_036);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
