@@ -123,6 +123,14 @@ pub trait Model: Send + Sync + Sized {
         state.clone()
     }
 
+    /// The fingerprint under which `state` is remembered when symmetry reduction is on: equal
+    /// for all states of one symmetry class. The default fingerprints the
+    /// [`Model::representative`]; a front end may instead take the smallest fingerprint of the
+    /// permuted states (TLC's rule), computed without building them.
+    fn symmetric_fingerprint(&self, state: &Self::State) -> Fingerprint {
+        self.fingerprint(&self.representative(state))
+    }
+
     /// The fingerprint under which `state` is remembered. Front ends may override it to hash
     /// only a view of the state (TLA+'s VIEW).
     fn fingerprint(&self, state: &Self::State) -> Fingerprint {

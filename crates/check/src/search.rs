@@ -240,7 +240,7 @@ impl<'a, M: Model> Search<'a, M> {
 
     fn fingerprint(&self, state: &M::State) -> Fingerprint {
         let fp = if self.options.symmetry {
-            self.model.fingerprint(&self.model.representative(state))
+            self.model.symmetric_fingerprint(state)
         } else {
             self.model.fingerprint(state)
         };

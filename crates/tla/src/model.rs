@@ -1059,6 +1059,28 @@ impl Model for TlaModel {
         best.map_or_else(|| state.clone(), TlaState)
     }
 
+    /// TLC's rule: the smallest fingerprint of the state under each permutation, each hashed
+    /// as if permuted (sets and functions by an order-free sum of their elements' hashes), so
+    /// no permuted state is built. With a VIEW, the view of the representative.
+    fn symmetric_fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
+        let Some(perms) = &self.symmetry else {
+            return self.fingerprint(state);
+        };
+        if self.view.is_some() {
+            return self.fingerprint(&self.representative(state));
+        }
+        perms
+            .iter()
+            .map(|perm| {
+                valence_check::fingerprint(&Permuted {
+                    values: &state.0,
+                    perm,
+                })
+            })
+            .min()
+            .unwrap_or_else(|| self.fingerprint(state))
+    }
+
     fn fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
         if let Some(view) = &self.view {
             // A VIEW that cannot be evaluated falls back to the whole state; the error shows up
@@ -1102,6 +1124,82 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
     let result = f(&mut env);
     SPARE_ENV.with(|cell| cell.set(Some(env)));
     result
+}
+
+/// A state's values as renamed by a permutation of model values, for hashing only.
+struct Permuted<'a> {
+    values: &'a [Value],
+    perm: &'a [(Sym, Sym)],
+}
+
+impl std::hash::Hash for Permuted<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for value in self.values {
+            hash_permuted(value, self.perm, state);
+        }
+    }
+}
+
+/// One value as a single permuted element: for the order-free sums of sets and functions.
+struct PermutedOne<'a> {
+    value: &'a Value,
+    perm: &'a [(Sym, Sym)],
+}
+
+impl std::hash::Hash for PermutedOne<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        hash_permuted(self.value, self.perm, state);
+    }
+}
+
+/// Hashes `value` with its model values renamed by `perm`. The elements of a set and the pairs
+/// of a function change order when renamed, so they are hashed one by one and summed: the same
+/// for every order, hence for equal sets and functions.
+fn hash_permuted<H: std::hash::Hasher>(value: &Value, perm: &[(Sym, Sym)], state: &mut H) {
+    use std::hash::Hash;
+    let one = |v: &Value| valence_check::fingerprint(&PermutedOne { value: v, perm });
+    match value {
+        Value::Model(s) => {
+            let renamed = match perm.binary_search_by_key(s, |(from, _)| *from) {
+                Ok(i) => perm[i].1,
+                Err(_) => *s,
+            };
+            Value::Model(renamed).hash(state);
+        }
+        Value::Set(elements) => {
+            state.write_u64(0x5e7 ^ elements.len() as u64);
+            let sum = elements
+                .iter()
+                .fold(0u64, |acc, e| acc.wrapping_add(one(e)));
+            state.write_u64(sum);
+        }
+        Value::Seq(elements) => {
+            state.write_u64(0x5e9 ^ elements.len() as u64);
+            for e in elements.iter() {
+                hash_permuted(e, perm, state);
+            }
+        }
+        Value::Record(fields) => {
+            state.write_u64(0x4ec ^ fields.len() as u64);
+            for (k, v) in fields.iter() {
+                k.hash(state);
+                hash_permuted(v, perm, state);
+            }
+        }
+        Value::Func(storage) => {
+            let (domain, values) = crate::value::func_parts(storage);
+            state.write_u64(0xf0c ^ domain.len() as u64);
+            let sum = domain.iter().zip(values).fold(0u64, |acc, (k, v)| {
+                let pair = valence_check::fingerprint(&(
+                    PermutedOne { value: k, perm },
+                    PermutedOne { value: v, perm },
+                ));
+                acc.wrapping_add(pair)
+            });
+            state.write_u64(sum);
+        }
+        other => other.hash(state),
+    }
 }
 
 /// `value` with its model values renamed by `perm`.
