@@ -105,6 +105,10 @@ pub struct Program {
     pub sources: Vec<Source>,
     /// The name of the main module.
     pub module_name: String,
+    /// Definitions whose (constant, Boolean) value is cached but that TLC still enumerates
+    /// as actions when they are conjuncts of an action, because they branch (`G == \A i \in
+    /// S : i > 0 \/ x < 5` holds twice for each `i`): set by the folding pass.
+    pub branching: HashSet<u32>,
 }
 
 impl Program {

@@ -464,3 +464,14 @@ fn a_module_with_only_assumptions_has_no_states() {
     assert_eq!(report.generated_states, 0);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn guards_that_tlc_enumerates_as_actions_branch_as_in_tlc() {
+    // `\A` with a disjunction, a state-level definition with a constant value, a LET
+    // recursive function applied in an action (as VoteProof's SafeAt).
+    let (_, report) = run("Branching.tla", None);
+    // TLC: 5 distinct states, 29 generated.
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(report.generated_states, 29);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
