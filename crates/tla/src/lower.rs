@@ -620,8 +620,13 @@ impl<'p> Loader<'p> {
             };
             self.ns.insert(name, global);
         }
-        for (named, _) in &self.config.constants {
-            if !matches!(self.ns.get(&named.name), Some(Global::Const(_)))
+        for (named, value) in &self.config.constants {
+            // `r1 = r1` for a name the spec does not declare only says that `r1` is a model
+            // value, which it is anyway in the configuration: TLC accepts it.
+            let harmless = matches!(value, CfgValue::Model(m) if *m == named.name)
+                && !self.ns.contains_key(&named.name);
+            if !harmless
+                && !matches!(self.ns.get(&named.name), Some(Global::Const(_)))
                 && !self.overridden.contains(&named.name)
             {
                 return Err(TlaError::Config {
@@ -1102,6 +1107,36 @@ impl<'p> Loader<'p> {
                     {
                         assumptions.push((file, expr));
                     }
+                    // `ASSUME Name == P` also defines `Name` as `P`.
+                    if let Some(name_node) = unit.child_by_field_name("name") {
+                        let name = text.get(name_node.byte_range()).unwrap_or("").to_string();
+                        let id = self.program.defs.len() as u32;
+                        self.program.defs.push(Def {
+                            name: Sym::new(&name),
+                            arity: self.lead,
+                            body: Expr {
+                                kind: Kind::Lit(Value::Bool(false)),
+                                span: Span::default(),
+                            },
+                            frame_size: 0,
+                            function: None,
+                            cached: None,
+                            span: span_of(file, unit),
+                        });
+                        self.param_kinds.push(vec![ParamKind::Value; self.lead]);
+                        self.def_lead.push(self.lead);
+                        self.call_by_name.push(false);
+                        self.def_sites
+                            .push((file, unit.start_byte(), unit.end_byte()));
+                        self.function_defs.push(false);
+                        self.local_defs.push(local);
+                        self.ns.insert(name, Global::Def(id));
+                        pending.push(Pending {
+                            id,
+                            file,
+                            node: unit,
+                        });
+                    }
                 }
                 "operator_definition" | "function_definition" | "theorem" => {
                     let Some(name_node) = unit.child_by_field_name("name") else {
@@ -1243,9 +1278,15 @@ impl<'p> Loader<'p> {
             }
             None
         };
+        let assumed = || {
+            kids(node).into_iter().rev().find(|n| {
+                node.kind() == "assumption" && n.kind() != "identifier" && n.kind() != "def_eq"
+            })
+        };
         let Some(body_node) = node
             .child_by_field_name("definition")
             .or_else(|| node.child_by_field_name("statement"))
+            .or_else(assumed)
         else {
             return Err(self.semantic(item.file, node, "definition without a body"));
         };
@@ -2273,9 +2314,6 @@ impl<'p> Loader<'p> {
                         | "Any"
                         | "JavaTime"
                         | "TLCModelValue"
-                        | "SubBag"
-                        | "BagOfAll"
-                        | "BagUnion"
                 ) {
                     return Err(self.unsupported(
                         scope.file,

@@ -16,7 +16,7 @@ Reach(n) == LET R[k \in 0..n] == \/ k = 0
                                  \/ k = n
             IN  R[n]
 
-Init == x = 0
+Init == x = 0 /\ (x < 5 \/ x < 6)   \* one initial state, given twice
 Next == \/ /\ \A i \in {1, 2} : i > 0 \/ x < 5
            /\ x < 3 /\ x' = x + 1
         \/ /\ Always
