@@ -1789,13 +1789,68 @@ impl<'p> Loader<'p> {
                 "LAMBDA is only allowed as an argument of an operator",
             )),
             "prefixed_op" => self.prefixed_op(scope, node, span),
-            "subexpression" => Err(self.unsupported(
-                scope.file,
-                node,
-                "subexpression references (`Op!1`, `Op!<<`)",
-            )),
+            "subexpression" => self.subexpression(scope, node, span),
             "proof_step_ref" => Err(self.unsupported(scope.file, node, "proof step references")),
             other => Err(self.unsupported(scope.file, node, format!("the expression form `{other}`"))),
+        }
+    }
+
+    /// `Op!n` (the `n`-th item of the bulleted conjunction or disjunction that is the body of
+    /// the definition `Op` without parameters) and `Op!:` (the body of `Op`, as for a named
+    /// theorem); other subexpression references are unsupported.
+    fn subexpression(
+        &mut self,
+        scope: &mut Scope,
+        node: Node,
+        span: Span,
+    ) -> Result<Expr, TlaError> {
+        let unsupported = |loader: &Self| {
+            Err(loader.unsupported(
+                scope.file,
+                node,
+                "this subexpression reference (only `Op!n` and `Op!:` for a definition `Op` without parameters)",
+            ))
+        };
+        let children = kids(node);
+        let (Some(prefix), Some(nav)) = (children.first(), children.last()) else {
+            return unsupported(self);
+        };
+        let components = kids(*prefix);
+        let [component] = components.as_slice() else {
+            return unsupported(self);
+        };
+        let inner = kids(*component).into_iter().next().unwrap_or(*component);
+        if inner.kind() != "identifier_ref" {
+            return unsupported(self);
+        }
+        let name = scope.text_of(inner);
+        let step = kids(*nav).into_iter().next().unwrap_or(*nav);
+        let global = if scope.lookup(&name).is_none() {
+            self.ns.get(&name).cloned()
+        } else {
+            None
+        };
+        let Some(Global::Def(id)) = global else {
+            return unsupported(self);
+        };
+        if !self.param_kinds[id as usize].is_empty() || self.function_defs[id as usize] {
+            return unsupported(self);
+        }
+        match step.kind() {
+            "colon" => self.apply_name(scope, node, &name, Vec::new(), span),
+            "child_id" => {
+                let Ok(n) = scope.text_of(step).parse::<usize>() else {
+                    return unsupported(self);
+                };
+                if self.expanding.contains(&id) {
+                    return unsupported(self);
+                }
+                self.expanding.push(id);
+                let result = self.expand_part(scope, id, Vec::new(), Some((n, node)));
+                self.expanding.pop();
+                result
+            }
+            _ => unsupported(self),
         }
     }
 
@@ -2109,6 +2164,17 @@ impl<'p> Loader<'p> {
     /// lowered again in the caller's frame with the parameters standing for the argument
     /// expressions, so that `q'` in `Lose(q)` called as `Lose(msgQ)` means `msgQ'`.
     fn expand(&mut self, scope: &mut Scope, id: u32, args: Vec<Expr>) -> Result<Expr, TlaError> {
+        self.expand_part(scope, id, args, None)
+    }
+
+    /// [`Loader::expand`], of the whole body or (`Op!n`) of its `n`-th conjunct or disjunct.
+    fn expand_part(
+        &mut self,
+        scope: &mut Scope,
+        id: u32,
+        args: Vec<Expr>,
+        part: Option<(usize, Node)>,
+    ) -> Result<Expr, TlaError> {
         let (file, start, end) = self.def_sites[id as usize];
         let Some(tree) = self.trees.get(&file).cloned() else {
             return Err(TlaError::Semantic {
@@ -2136,9 +2202,44 @@ impl<'p> Loader<'p> {
                 _ => break,
             }
         }
-        let Some(body_node) = node.child_by_field_name("definition") else {
+        let Some(mut body_node) = node
+            .child_by_field_name("definition")
+            .or_else(|| node.child_by_field_name("statement"))
+        else {
             return Err(self.semantic(file, node, "definition without a body"));
         };
+        if let Some((n, at)) = part {
+            while body_node.kind() == "parentheses" {
+                match kids(body_node).into_iter().next() {
+                    Some(inner) => body_node = inner,
+                    None => break,
+                }
+            }
+            let items: Vec<Node> = if matches!(body_node.kind(), "conj_list" | "disj_list") {
+                kids(body_node)
+                    .into_iter()
+                    .filter_map(|item| {
+                        kids(item)
+                            .into_iter()
+                            .find(|k| !matches!(k.kind(), "bullet_conj" | "bullet_disj"))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            match n.checked_sub(1).and_then(|i| items.get(i)) {
+                Some(item) => body_node = *item,
+                None => {
+                    return Err(self.unsupported(
+                        scope.file,
+                        at,
+                        format!(
+                            "this subexpression reference: the definition has no conjunct or disjunct {n} in a bulleted list"
+                        ),
+                    ))
+                }
+            }
+        }
         let params = field_kids(node, "parameter");
         let saved_bindings = std::mem::take(&mut scope.bindings);
         let saved_file = scope.file;

@@ -475,3 +475,13 @@ fn guards_that_tlc_enumerates_as_actions_branch_as_in_tlc() {
     assert_eq!(report.generated_states, 29);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn subexpression_references_name_conjuncts_and_theorem_statements() {
+    // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
+    let (_, report) = run("Subexpressions.tla", None);
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(report.generated_states, 5);
+    assert_eq!(status(&report, "SecondConjunct"), Some(Status::Holds));
+    assert_eq!(status(&report, "Statement"), Some(Status::Holds));
+}
