@@ -427,7 +427,7 @@ fn a_parameterized_instance_substituting_a_variable_is_reported_unsupported() {
     )
     .expect("write");
     std::fs::write(dir.path().join("Spec.cfg"), CFG).expect("write");
-    let error = load(&spec, None).err().expect("an error");
+    let error = load(&spec, None).expect_err("an error");
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
     assert_located(&error, &spec, 3, 1);
 }
