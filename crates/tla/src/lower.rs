@@ -638,6 +638,8 @@ impl<'p> Loader<'p> {
         self.namespaces[main_index] = self.ns.clone();
         for (file, unit) in instances {
             self.instance(modules, file, unit)?;
+            // The names this instance brought in are visible to the instances after it.
+            self.namespaces[main_index] = self.ns.clone();
         }
         self.lower_pending(pending)?;
         for (file, node) in assumptions {
