@@ -370,7 +370,8 @@ impl<'a> Enumerator<'a> {
                 self.forall(bounds, body, &bindings, frame, env, cont)
             }
             Kind::Call(id, args)
-                if self.prog.defs[*id as usize].cached.is_none()
+                if (self.prog.defs[*id as usize].cached.is_none()
+                    || self.prog.branching.contains(id))
                     && self.prog.defs[*id as usize].function.is_none() =>
             {
                 let new_base = env.stack.len();
@@ -416,6 +417,48 @@ impl<'a> Enumerator<'a> {
                     },
                     _ => self.guard(e, frame, env, cont),
                 }
+            }
+            Kind::LetFuncDefApply(id, args) => {
+                // As TLC: a recursive function of a LET applied in an action is entered (its
+                // body is enumerated with the argument bound), so its disjunctions branch.
+                let Some(bounds) = &self.prog.lets[*id as usize].function else {
+                    return self.guard(e, frame, env, cont);
+                };
+                env.base = frame.0;
+                env.size = frame.1;
+                let key = self.ctx().key(args, env)?;
+                let new_base = env.stack.len();
+                let copy: Vec<Value> = env.stack[frame.0..frame.0 + frame.1].to_vec();
+                env.stack.extend(copy);
+                env.base = new_base;
+                env.size = frame.1;
+                let result = match self.ctx().bind_function_arg(bounds, &key, e.span, env) {
+                    Ok(true) => {
+                        env.depth += 1;
+                        let result = if env.depth > CALL_DEPTH_MAX {
+                            fail(
+                                e.span,
+                                format!("recursion deeper than {CALL_DEPTH_MAX} calls"),
+                            )
+                        } else {
+                            let body = &self.prog.lets[*id as usize].body;
+                            self.go(body, (new_base, frame.1), env, cont)
+                        };
+                        env.depth -= 1;
+                        result
+                    }
+                    Ok(false) => fail(
+                        e.span,
+                        format!(
+                            "function `{}` applied to {} outside its domain",
+                            self.prog.lets[*id as usize].name,
+                            key.to_tlc()
+                        ),
+                    ),
+                    Err(error) => Err(error),
+                };
+                env.stack.truncate(new_base);
+                result
             }
             Kind::LetCall(id, args) if self.prog.lets[*id as usize].function.is_none() => {
                 let def = &self.prog.lets[*id as usize];

@@ -37,10 +37,11 @@ macro_rules! community {
         }
 
         impl Community {
-            /// The operator named `name` in one of the `enabled` modules, with its arity.
+            /// The operator named `name` in one of the `enabled` modules (or in the standard
+            /// module `Bags`, always enabled), with its arity.
             pub fn by_name(name: &str, enabled: &[String]) -> Option<(Community, usize)> {
                 match name {
-                    $($name if enabled.iter().any(|m| m == $module) => Some((Community::$op, $arity)),)*
+                    $($name if $module == "Bags" || enabled.iter().any(|m| m == $module) => Some((Community::$op, $arity)),)*
                     _ => None,
                 }
             }
@@ -146,6 +147,10 @@ community! {
     SumFunctionOnSet = "Functions", "SumFunctionOnSet", 2, [];
     // Folds
     MapThenFoldSet = "Folds", "MapThenFoldSet", 5, [0: 2, 2: 1, 3: 1];
+    // Bags (standard; the others of its operators are `Builtin`s)
+    BagOfAll = "Bags", "BagOfAll", 2, [0: 1];
+    BagUnion = "Bags", "BagUnion", 1, [];
+    SubBag = "Bags", "SubBag", 1, [];
     // BagsExt
     BagAdd = "BagsExt", "BagAdd", 2, [];
     BagRemove = "BagsExt", "BagRemove", 2, [];
@@ -999,6 +1004,55 @@ impl Ctx<'_> {
                     order.push(self.apply(map, vec![x], span, env)?);
                 }
                 self.fold_right(f, a[1].clone(), order, span, env)?
+            }
+            C::BagOfAll => {
+                // `[y \in {F(x) : x \in BagToSet(B)} |-> sum of B[x] over x with F(x) = y]`.
+                let f = closure(&a[0], span, name)?;
+                let mut pairs: Vec<(Value, Value)> = Vec::new();
+                for (x, count) in function(&a[1], span, name)? {
+                    let y = self.apply(f, vec![x], span, env)?;
+                    let n = int(&count, span, name)?;
+                    match pairs.iter_mut().find(|(k, _)| *k == y) {
+                        Some((_, Value::Int(m))) => *m = add(*m, n, span)?,
+                        _ => pairs.push((y, Value::Int(n))),
+                    }
+                }
+                Value::function(pairs)
+            }
+            C::BagUnion => {
+                let mut pairs: Vec<(Value, Value)> = Vec::new();
+                for bag in set(&a[0], span)?.iter() {
+                    for (x, count) in function(bag, span, name)? {
+                        let n = int(&count, span, name)?;
+                        match pairs.iter_mut().find(|(k, _)| *k == x) {
+                            Some((_, Value::Int(m))) => *m = add(*m, n, span)?,
+                            _ => pairs.push((x, Value::Int(n))),
+                        }
+                    }
+                }
+                Value::function(pairs)
+            }
+            C::SubBag => {
+                // Every bag `b` with `b[x] <= B[x]` for each `x` (an element may be left out).
+                let mut out: Vec<Vec<(Value, Value)>> = vec![Vec::new()];
+                for (x, count) in function(&a[0], span, name)? {
+                    let n = int(&count, span, name)?;
+                    let mut next = Vec::new();
+                    for partial in &out {
+                        for copies in 0..=n.max(0) {
+                            let mut bag = partial.clone();
+                            if copies > 0 {
+                                bag.push((x.clone(), Value::Int(copies)));
+                            }
+                            next.push(bag);
+                        }
+                        if next.len() > ENUMERATION_MAX {
+                            return fail(span, "SubBag: too many sub-bags to enumerate");
+                        }
+                    }
+                    out = next;
+                }
+                Value::set(out.into_iter().map(Value::function).collect())
             }
             C::BagAdd | C::BagRemove | C::BagRemoveAll => {
                 let mut pairs = function(&a[0], span, name)?;

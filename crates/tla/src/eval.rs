@@ -1628,7 +1628,7 @@ impl<'a> Ctx<'a> {
         Ok(Some(value.clone()))
     }
 
-    fn key(&self, args: &[Expr], env: &mut Env) -> EResult<Value> {
+    pub(crate) fn key(&self, args: &[Expr], env: &mut Env) -> EResult<Value> {
         if let [single] = args {
             return self.eval(single, env);
         }
@@ -1641,7 +1641,7 @@ impl<'a> Ctx<'a> {
 
     /// Binds the argument of a recursive function to its bound slots; false when outside the
     /// domain.
-    fn bind_function_arg(
+    pub(crate) fn bind_function_arg(
         &self,
         bounds: &[Bound],
         key: &Value,

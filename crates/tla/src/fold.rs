@@ -10,7 +10,18 @@ use crate::value::Value;
 /// Folds the bodies of every definition of `prog`.
 pub fn fold_program(prog: &mut Program) {
     for index in 0..prog.defs.len() {
-        if prog.defs[index].cached.is_some() {
+        // TLC replaces definitions of constant level (no variable in them) by their values
+        // at startup; the others it enumerates, even when their value never depends on the
+        // state.
+        if let Some(Value::Bool(_)) = prog.defs[index].cached {
+            let body = &prog.defs[index].body;
+            if may_branch(prog, body, 0) && mentions_variable(prog, body, 0) {
+                prog.branching.insert(index as u32);
+            }
+        }
+    }
+    for index in 0..prog.defs.len() {
+        if prog.defs[index].cached.is_some() && !prog.branching.contains(&(index as u32)) {
             continue;
         }
         let mut body = std::mem::replace(&mut prog.defs[index].body, placeholder());
@@ -121,10 +132,78 @@ fn mentions_next(prog: &Program, e: &mut Expr, depth: usize) -> bool {
         .any(|c| mentions_next(prog, c, depth + 1))
 }
 
+/// Whether `e` mentions a state variable, directly or in the definitions it calls.
+fn mentions_variable(prog: &Program, e: &Expr, depth: usize) -> bool {
+    if depth > 24 {
+        return true;
+    }
+    match &e.kind {
+        Kind::Var(_) | Kind::UnchangedVars(_) => return true,
+        Kind::Call(id, args) | Kind::FuncDefApply(id, args) => {
+            if args.iter().any(|a| mentions_variable(prog, a, depth + 1)) {
+                return true;
+            }
+            return mentions_variable(prog, &prog.defs[*id as usize].body, depth + 1);
+        }
+        Kind::LetCall(id, args) | Kind::LetFuncDefApply(id, args) => {
+            if args.iter().any(|a| mentions_variable(prog, a, depth + 1)) {
+                return true;
+            }
+            return prog
+                .lets
+                .get(*id as usize)
+                .is_some_and(|l| mentions_variable(prog, &l.body, depth + 1));
+        }
+        _ => {}
+    }
+    let mut e = e.clone();
+    let mut children: Vec<&mut Expr> = Vec::new();
+    collect_children(&mut e, &mut children);
+    children
+        .into_iter()
+        .any(|c| mentions_variable(prog, c, depth + 1))
+}
+
+/// Whether enumerating `e` as an action could give more than one branch: it has a
+/// disjunction, an `\E` or an implication where TLC's enumeration reaches (conjuncts, IF and
+/// CASE branches, LET bodies, the bodies of `\A`, definitions called), not inside a guard.
+fn may_branch(prog: &Program, e: &Expr, depth: usize) -> bool {
+    if depth > 24 {
+        return true;
+    }
+    match &e.kind {
+        Kind::Or(items) => items.len() > 1,
+        Kind::Exists(..)
+        | Kind::Implies(..)
+        | Kind::ForallAction(..)
+        | Kind::LetFuncDefApply(..) => true,
+        Kind::And(items) => items.iter().any(|i| may_branch(prog, i, depth + 1)),
+        Kind::Let(body) | Kind::Forall(_, body) => may_branch(prog, body, depth + 1),
+        Kind::If(_, t, f) => may_branch(prog, t, depth + 1) || may_branch(prog, f, depth + 1),
+        Kind::Case(arms, other) => {
+            arms.iter().any(|(_, a)| may_branch(prog, a, depth + 1))
+                || other
+                    .as_ref()
+                    .is_some_and(|o| may_branch(prog, o, depth + 1))
+        }
+        Kind::Call(id, _) => {
+            let def = &prog.defs[*id as usize];
+            def.cached.is_none() && def.function.is_none() && may_branch(prog, &def.body, depth + 1)
+        }
+        Kind::LetCall(id, _) => prog.lets.get(*id as usize).is_some_and(|l| {
+            !l.recursive && l.function.is_none() && may_branch(prog, &l.body, depth + 1)
+        }),
+        _ => false,
+    }
+}
+
 /// Folds the constant children of a non-constant `e`; returns whether `e` itself is constant.
 fn visit(prog: &Program, e: &mut Expr) -> bool {
     if let Kind::Forall(_, body) = &mut e.kind {
-        if mentions_next(prog, body, 0) {
+        // TLC enumerates a `\A` in an action or initial predicate as one conjunct per element
+        // (so a disjunction in its body that holds twice gives two successors): only a body
+        // that cannot branch may be evaluated as a single guard.
+        if mentions_next(prog, body, 0) || may_branch(prog, body, 0) {
             if let Kind::Forall(bounds, body) =
                 std::mem::replace(&mut e.kind, Kind::Lit(Value::Bool(false)))
             {
@@ -141,7 +220,11 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
     }
     let self_constant = match &e.kind {
         Kind::Lit(_) => return true,
-        Kind::Call(id, args) => args.is_empty() && prog.defs[*id as usize].cached.is_some(),
+        Kind::Call(id, args) => {
+            args.is_empty()
+                && prog.defs[*id as usize].cached.is_some()
+                && !prog.branching.contains(id)
+        }
         Kind::Builtin(op, _) => !matches!(
             op,
             Builtin::Print

@@ -105,6 +105,10 @@ pub struct Program {
     pub sources: Vec<Source>,
     /// The name of the main module.
     pub module_name: String,
+    /// Definitions whose (constant, Boolean) value is cached but that TLC still enumerates
+    /// as actions when they are conjuncts of an action, because they branch (`G == \A i \in
+    /// S : i > 0 \/ x < 5` holds twice for each `i`): set by the folding pass.
+    pub branching: HashSet<u32>,
 }
 
 impl Program {
@@ -616,8 +620,13 @@ impl<'p> Loader<'p> {
             };
             self.ns.insert(name, global);
         }
-        for (named, _) in &self.config.constants {
-            if !matches!(self.ns.get(&named.name), Some(Global::Const(_)))
+        for (named, value) in &self.config.constants {
+            // `r1 = r1` for a name the spec does not declare only says that `r1` is a model
+            // value, which it is anyway in the configuration: TLC accepts it.
+            let harmless = matches!(value, CfgValue::Model(m) if *m == named.name)
+                && !self.ns.contains_key(&named.name);
+            if !harmless
+                && !matches!(self.ns.get(&named.name), Some(Global::Const(_)))
                 && !self.overridden.contains(&named.name)
             {
                 return Err(TlaError::Config {
@@ -629,6 +638,8 @@ impl<'p> Loader<'p> {
         self.namespaces[main_index] = self.ns.clone();
         for (file, unit) in instances {
             self.instance(modules, file, unit)?;
+            // The names this instance brought in are visible to the instances after it.
+            self.namespaces[main_index] = self.ns.clone();
         }
         self.lower_pending(pending)?;
         for (file, node) in assumptions {
@@ -1098,6 +1109,36 @@ impl<'p> Loader<'p> {
                     {
                         assumptions.push((file, expr));
                     }
+                    // `ASSUME Name == P` also defines `Name` as `P`.
+                    if let Some(name_node) = unit.child_by_field_name("name") {
+                        let name = text.get(name_node.byte_range()).unwrap_or("").to_string();
+                        let id = self.program.defs.len() as u32;
+                        self.program.defs.push(Def {
+                            name: Sym::new(&name),
+                            arity: self.lead,
+                            body: Expr {
+                                kind: Kind::Lit(Value::Bool(false)),
+                                span: Span::default(),
+                            },
+                            frame_size: 0,
+                            function: None,
+                            cached: None,
+                            span: span_of(file, unit),
+                        });
+                        self.param_kinds.push(vec![ParamKind::Value; self.lead]);
+                        self.def_lead.push(self.lead);
+                        self.call_by_name.push(false);
+                        self.def_sites
+                            .push((file, unit.start_byte(), unit.end_byte()));
+                        self.function_defs.push(false);
+                        self.local_defs.push(local);
+                        self.ns.insert(name, Global::Def(id));
+                        pending.push(Pending {
+                            id,
+                            file,
+                            node: unit,
+                        });
+                    }
                 }
                 "operator_definition" | "function_definition" | "theorem" => {
                     let Some(name_node) = unit.child_by_field_name("name") else {
@@ -1239,9 +1280,15 @@ impl<'p> Loader<'p> {
             }
             None
         };
+        let assumed = || {
+            kids(node).into_iter().rev().find(|n| {
+                node.kind() == "assumption" && n.kind() != "identifier" && n.kind() != "def_eq"
+            })
+        };
         let Some(body_node) = node
             .child_by_field_name("definition")
             .or_else(|| node.child_by_field_name("statement"))
+            .or_else(assumed)
         else {
             return Err(self.semantic(item.file, node, "definition without a body"));
         };
@@ -1768,13 +1815,68 @@ impl<'p> Loader<'p> {
                 "LAMBDA is only allowed as an argument of an operator",
             )),
             "prefixed_op" => self.prefixed_op(scope, node, span),
-            "subexpression" => Err(self.unsupported(
-                scope.file,
-                node,
-                "subexpression references (`Op!1`, `Op!<<`)",
-            )),
+            "subexpression" => self.subexpression(scope, node, span),
             "proof_step_ref" => Err(self.unsupported(scope.file, node, "proof step references")),
             other => Err(self.unsupported(scope.file, node, format!("the expression form `{other}`"))),
+        }
+    }
+
+    /// `Op!n` (the `n`-th item of the bulleted conjunction or disjunction that is the body of
+    /// the definition `Op` without parameters) and `Op!:` (the body of `Op`, as for a named
+    /// theorem); other subexpression references are unsupported.
+    fn subexpression(
+        &mut self,
+        scope: &mut Scope,
+        node: Node,
+        span: Span,
+    ) -> Result<Expr, TlaError> {
+        let unsupported = |loader: &Self| {
+            Err(loader.unsupported(
+                scope.file,
+                node,
+                "this subexpression reference (only `Op!n` and `Op!:` for a definition `Op` without parameters)",
+            ))
+        };
+        let children = kids(node);
+        let (Some(prefix), Some(nav)) = (children.first(), children.last()) else {
+            return unsupported(self);
+        };
+        let components = kids(*prefix);
+        let [component] = components.as_slice() else {
+            return unsupported(self);
+        };
+        let inner = kids(*component).into_iter().next().unwrap_or(*component);
+        if inner.kind() != "identifier_ref" {
+            return unsupported(self);
+        }
+        let name = scope.text_of(inner);
+        let step = kids(*nav).into_iter().next().unwrap_or(*nav);
+        let global = if scope.lookup(&name).is_none() {
+            self.ns.get(&name).cloned()
+        } else {
+            None
+        };
+        let Some(Global::Def(id)) = global else {
+            return unsupported(self);
+        };
+        if !self.param_kinds[id as usize].is_empty() || self.function_defs[id as usize] {
+            return unsupported(self);
+        }
+        match step.kind() {
+            "colon" => self.apply_name(scope, node, &name, Vec::new(), span),
+            "child_id" => {
+                let Ok(n) = scope.text_of(step).parse::<usize>() else {
+                    return unsupported(self);
+                };
+                if self.expanding.contains(&id) {
+                    return unsupported(self);
+                }
+                self.expanding.push(id);
+                let result = self.expand_part(scope, id, Vec::new(), Some((n, node)));
+                self.expanding.pop();
+                result
+            }
+            _ => unsupported(self),
         }
     }
 
@@ -2088,6 +2190,17 @@ impl<'p> Loader<'p> {
     /// lowered again in the caller's frame with the parameters standing for the argument
     /// expressions, so that `q'` in `Lose(q)` called as `Lose(msgQ)` means `msgQ'`.
     fn expand(&mut self, scope: &mut Scope, id: u32, args: Vec<Expr>) -> Result<Expr, TlaError> {
+        self.expand_part(scope, id, args, None)
+    }
+
+    /// [`Loader::expand`], of the whole body or (`Op!n`) of its `n`-th conjunct or disjunct.
+    fn expand_part(
+        &mut self,
+        scope: &mut Scope,
+        id: u32,
+        args: Vec<Expr>,
+        part: Option<(usize, Node)>,
+    ) -> Result<Expr, TlaError> {
         let (file, start, end) = self.def_sites[id as usize];
         let Some(tree) = self.trees.get(&file).cloned() else {
             return Err(TlaError::Semantic {
@@ -2115,9 +2228,44 @@ impl<'p> Loader<'p> {
                 _ => break,
             }
         }
-        let Some(body_node) = node.child_by_field_name("definition") else {
+        let Some(mut body_node) = node
+            .child_by_field_name("definition")
+            .or_else(|| node.child_by_field_name("statement"))
+        else {
             return Err(self.semantic(file, node, "definition without a body"));
         };
+        if let Some((n, at)) = part {
+            while body_node.kind() == "parentheses" {
+                match kids(body_node).into_iter().next() {
+                    Some(inner) => body_node = inner,
+                    None => break,
+                }
+            }
+            let items: Vec<Node> = if matches!(body_node.kind(), "conj_list" | "disj_list") {
+                kids(body_node)
+                    .into_iter()
+                    .filter_map(|item| {
+                        kids(item)
+                            .into_iter()
+                            .find(|k| !matches!(k.kind(), "bullet_conj" | "bullet_disj"))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            match n.checked_sub(1).and_then(|i| items.get(i)) {
+                Some(item) => body_node = *item,
+                None => {
+                    return Err(self.unsupported(
+                        scope.file,
+                        at,
+                        format!(
+                            "this subexpression reference: the definition has no conjunct or disjunct {n} in a bulleted list"
+                        ),
+                    ))
+                }
+            }
+        }
         let params = field_kids(node, "parameter");
         let saved_bindings = std::mem::take(&mut scope.bindings);
         let saved_file = scope.file;
@@ -2293,9 +2441,6 @@ impl<'p> Loader<'p> {
                         | "Any"
                         | "JavaTime"
                         | "TLCModelValue"
-                        | "SubBag"
-                        | "BagOfAll"
-                        | "BagUnion"
                 ) {
                     return Err(self.unsupported(
                         scope.file,

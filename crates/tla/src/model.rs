@@ -585,8 +585,14 @@ impl TlaModel {
         // Initial states outside the CONSTRAINTs are kept here: the checker counts them as
         // generated and checks them, but does not store them (`in_model`), as TLC does. The
         // constraints are evaluated now so that an error in them is reported at load time.
+        // TLC counts each distinct initial state once, however many ways the initial
+        // predicate gives it (`x \in {0, 1} /\ (x < 5 \/ x < 6)` has 2 initial states).
         let mut states = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (_, values) in out {
+            if !seen.insert(values.clone()) {
+                continue;
+            }
             let state = TlaState(values);
             for constraint in &self.constraints {
                 match self.eval_state(constraint, &state) {

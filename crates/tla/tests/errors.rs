@@ -445,3 +445,37 @@ fn long_but_legal_expressions_load_on_a_small_stack() {
         .expect("no crash");
     assert_eq!(result, Ok(1));
 }
+
+#[test]
+fn an_unsupported_subexpression_reference_is_located() {
+    // `Inv!<<` (the left operand) is beyond `Op!n` and `Op!:`.
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInv == x = 0 /\\ x = 1\nP == Inv!<<\nInit == x = 0\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &path, 4, 6);
+}
+
+#[test]
+fn a_parameterized_instance_substituting_a_variable_is_reported_unsupported() {
+    // TLC substitutes by name, so `I(y)!Next` would prime `y`; valence evaluates the
+    // arguments of a parameterized instance, so it refuses rather than answer wrongly.
+    let dir = tempfile::Builder::new()
+        .prefix("valence-tla-errors-")
+        .tempdir()
+        .expect("scratch dir");
+    std::fs::write(
+        dir.path().join("Inner.tla"),
+        "---- MODULE Inner ----\nVARIABLE v\nStep == v' = v\n====\n",
+    )
+    .expect("write");
+    let spec = dir.path().join("Spec.tla");
+    std::fs::write(
+        &spec,
+        "---- MODULE Spec ----\nVARIABLE y\nI(w) == INSTANCE Inner WITH v <- w\nInit == y = 0\nNext == I(y)!Step\n====\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("Spec.cfg"), CFG).expect("write");
+    let error = load(&spec, None).expect_err("an error");
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &spec, 3, 1);
+}

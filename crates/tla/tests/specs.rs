@@ -538,3 +538,24 @@ fn the_evaluator_shortcuts_count_as_tlc() {
     assert_eq!(report.generated_states, 186_036);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn guards_that_tlc_enumerates_as_actions_branch_as_in_tlc() {
+    // `\A` with a disjunction, a state-level definition with a constant value, a LET
+    // recursive function applied in an action (as VoteProof's SafeAt).
+    let (_, report) = run("Branching.tla", None);
+    // TLC: 5 distinct states, 29 generated.
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(report.generated_states, 29);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn subexpression_references_name_conjuncts_and_theorem_statements() {
+    // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
+    let (_, report) = run("Subexpressions.tla", None);
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(report.generated_states, 5);
+    assert_eq!(status(&report, "SecondConjunct"), Some(Status::Holds));
+    assert_eq!(status(&report, "Statement"), Some(Status::Holds));
+}

@@ -74,6 +74,10 @@ ASSUME BagRemoveAll((1 :> 2 @@ 2 :> 1), 1) = (2 :> 1)
 ASSUME SumBag((1 :> 2 @@ 3 :> 1)) = 5 /\ ProductBag((2 :> 2 @@ 3 :> 1)) = 12
 ASSUME FoldBag(LAMBDA x, y : x - y, 0, (1 :> 2 @@ 3 :> 1)) = -5
 
+ASSUME BagOfAll(LAMBDA x : x % 2, (1 :> 2 @@ 2 :> 1 @@ 3 :> 1)) = (0 :> 1 @@ 1 :> 3)
+ASSUME BagUnion({(1 :> 1), (1 :> 2 @@ 2 :> 1)}) = (1 :> 3 @@ 2 :> 1)
+ASSUME Cardinality(SubBag((1 :> 2 @@ 2 :> 1))) = 6
+
 \* A small behaviour: a queue that receives numbers and folds them.
 VARIABLES queue, total
 Init == queue = <<>> /\ total = 0
