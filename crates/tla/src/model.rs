@@ -668,7 +668,7 @@ impl TlaModel {
             mapping.sort();
             out.push(mapping);
         }
-        Ok(out)
+        Ok(close_under_composition(out))
     }
 
     /// The PROPERTIES (or parts of them) this front end cannot check, each with the reason:
@@ -1130,6 +1130,50 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
     let result = f(&mut env);
     SPARE_ENV.with(|cell| cell.set(Some(env)));
     result
+}
+
+/// The group the permutations generate (`Permutations(A) \cup Permutations(B)` generates every
+/// pair of a permutation of `A` and one of `B`), so that the smallest fingerprint over it is
+/// the same for every state of a symmetry class. Identity mappings are dropped from each
+/// permutation; the group is bounded by the symmetric group of the values moved.
+fn close_under_composition(perms: Vec<Vec<(Sym, Sym)>>) -> Vec<Vec<(Sym, Sym)>> {
+    let normal = |mut p: Vec<(Sym, Sym)>| {
+        p.retain(|(a, b)| a != b);
+        p.sort();
+        p
+    };
+    let apply = |p: &[(Sym, Sym)], x: Sym| match p.binary_search_by_key(&x, |(a, _)| *a) {
+        Ok(i) => p[i].1,
+        Err(_) => x,
+    };
+    let compose = |g: &[(Sym, Sym)], p: &[(Sym, Sym)]| {
+        let mut moved: Vec<Sym> = p.iter().map(|(a, _)| *a).collect();
+        moved.extend(g.iter().map(|(a, _)| *a));
+        moved.sort();
+        moved.dedup();
+        normal(moved.iter().map(|&x| (x, apply(g, apply(p, x)))).collect())
+    };
+    let mut group: std::collections::BTreeSet<Vec<(Sym, Sym)>> = std::collections::BTreeSet::new();
+    group.insert(Vec::new());
+    // Only the permutations not yet generated become generators, so that closing the group
+    // costs its size times a handful of generators (Permutations(S) is a group already).
+    let mut generators: Vec<Vec<(Sym, Sym)>> = Vec::new();
+    for p in perms.into_iter().map(normal) {
+        if group.contains(&p) {
+            continue;
+        }
+        generators.push(p);
+        let mut frontier: Vec<Vec<(Sym, Sym)>> = group.iter().cloned().collect();
+        while let Some(q) = frontier.pop() {
+            for g in &generators {
+                let r = compose(g, &q);
+                if group.insert(r.clone()) {
+                    frontier.push(r);
+                }
+            }
+        }
+    }
+    group.into_iter().collect()
 }
 
 /// A state's values as renamed by a permutation of model values, for hashing only.
