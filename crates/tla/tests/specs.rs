@@ -564,7 +564,11 @@ fn subexpression_references_name_conjuncts_and_theorem_statements() {
 fn a_union_of_permutation_sets_reduces_by_the_group_it_generates() {
     // `Permutations(Acceptor) \cup Permutations(Value)`: TLC reports 13 distinct states and 40
     // generated (64 and 193 without the SYMMETRY); Examples' Paxos/MCVoting is written so.
-    let (_, report) = run("SymmetryUnion.tla", None);
+    let options = CheckOptions {
+        symmetry: true,
+        ..CheckOptions::default()
+    };
+    let (_, report) = run_with("SymmetryUnion.tla", None, &options);
     assert_eq!(report.distinct_states, 13);
     assert_eq!(report.generated_states, 40);
 }
