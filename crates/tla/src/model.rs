@@ -1207,7 +1207,12 @@ impl std::hash::Hash for PermutedOne<'_> {
 /// for every order, hence for equal sets and functions.
 fn hash_permuted<H: std::hash::Hasher>(value: &Value, perm: &[(Sym, Sym)], state: &mut H) {
     use std::hash::Hash;
-    let one = |v: &Value| valence_check::fingerprint(&PermutedOne { value: v, perm });
+    let one = |v: &Value| element_hash(v, perm);
+    if !has_model_values(value) {
+        // Nothing to rename: the value's own hash (a function of the value either way).
+        value.hash(state);
+        return;
+    }
     match value {
         Value::Model(s) => {
             let renamed = match perm.binary_search_by_key(s, |(from, _)| *from) {
@@ -1240,15 +1245,52 @@ fn hash_permuted<H: std::hash::Hasher>(value: &Value, perm: &[(Sym, Sym)], state
             let (domain, values) = crate::value::func_parts(storage);
             state.write_u64(0xf0c ^ domain.len() as u64);
             let sum = domain.iter().zip(values).fold(0u64, |acc, (k, v)| {
-                let pair = valence_check::fingerprint(&(
-                    PermutedOne { value: k, perm },
-                    PermutedOne { value: v, perm },
-                ));
-                acc.wrapping_add(pair)
+                let pair = mix(element_hash(k, perm).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                    ^ element_hash(v, perm);
+                acc.wrapping_add(mix(pair))
             });
             state.write_u64(sum);
         }
         other => other.hash(state),
+    }
+}
+
+/// Whether `value` contains a model value (which a permutation may rename).
+fn has_model_values(value: &Value) -> bool {
+    match value {
+        Value::Model(_) => true,
+        Value::Set(elements) | Value::Seq(elements) | Value::Func(elements) => {
+            elements.iter().any(has_model_values)
+        }
+        Value::Record(fields) => fields.iter().any(|(_, v)| has_model_values(v)),
+        _ => false,
+    }
+}
+
+/// SplitMix64's finaliser: spreads the bits of `x` over the word.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The hash of one element of a set or function under `perm`, for their order-free sums:
+/// scalars are mixed directly, other values fingerprinted as permuted.
+fn element_hash(value: &Value, perm: &[(Sym, Sym)]) -> u64 {
+    match value {
+        Value::Model(s) => {
+            let renamed = match perm.binary_search_by_key(s, |(from, _)| *from) {
+                Ok(i) => perm[i].1,
+                Err(_) => *s,
+            };
+            mix((0x3 << 56) ^ u64::from(renamed.id()))
+        }
+        Value::Int(n) => mix((0x1 << 56) ^ *n as u64),
+        Value::Str(s) => mix((0x2 << 56) ^ u64::from(s.id())),
+        Value::Bool(b) => mix(u64::from(*b)),
+        _ => valence_check::fingerprint(&PermutedOne { value, perm }),
     }
 }
 

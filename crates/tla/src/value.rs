@@ -42,7 +42,12 @@ fn interner() -> &'static RwLock<Interner> {
 }
 
 impl Sym {
-    /// The symbol of `text`, interning it if needed.
+    /// The interned number of this name (stable within a run).
+    pub fn id(self) -> u32 {
+        self.0
+    }
+
+    /// The symbol for `text`, interned.
     pub fn new(text: &str) -> Sym {
         if let Some(&id) = interner().read().ids.get(text) {
             return Sym(id);
