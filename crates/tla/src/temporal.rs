@@ -405,6 +405,12 @@ impl<'p> Analyser<'p> {
         let (e, frame, bindings) = self.unfold(e, frame, bindings)?;
         let piece = |x: &Expr| Self::piece(x, frame, &bindings);
         match &e.kind {
+            // A state predicate speaks of the initial state (its quantifiers may range over
+            // sets that depend on the state).
+            _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
+                initially: vec![piece(&Self::negated(e))],
+                ..Query::new()
+            }]),
             Kind::And(items) => {
                 let mut out = Vec::new();
                 for item in items {
@@ -491,6 +497,13 @@ impl<'p> Analyser<'p> {
                 let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
                 let piece = |x: &Expr| Self::piece(x, frame, &bindings);
                 match &inner.kind {
+                    _ if !self.temporal(inner) && !contains_action(self.prog, inner, 0) => {
+                        // []P fails once a state violates P, whatever follows.
+                        Ok(vec![Query {
+                            trigger: QueryTrigger::State(piece(&Self::negated(inner))),
+                            ..Query::new()
+                        }])
+                    }
                     Kind::Eventually(goal) => {
                         let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
                         let piece = |x: &Expr| Self::piece(x, frame, &bindings);
@@ -552,13 +565,6 @@ impl<'p> Analyser<'p> {
                         }
                         Ok(out)
                     }
-                    _ if !self.temporal(inner) && !contains_action(self.prog, inner, 0) => {
-                        // []P fails once a state violates P, whatever follows.
-                        Ok(vec![Query {
-                            trigger: QueryTrigger::State(piece(&Self::negated(inner))),
-                            ..Query::new()
-                        }])
-                    }
                     _ => Err(self.unsupported(
                         inner,
                         "this formula under [] is not checked (supported: []P, []<>P, \
@@ -591,11 +597,6 @@ impl<'p> Analyser<'p> {
                 let branches = [(a.as_ref(), false), (b.as_ref(), true)];
                 self.branches(e, c, branches, frame, &bindings, depth, Self::negation)
             }
-            // A state predicate speaks of the initial state.
-            _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
-                initially: vec![piece(&Self::negated(e))],
-                ..Query::new()
-            }]),
             _ => Err(self.unsupported(
                 e,
                 "this temporal formula is not checked: supported are []P, [][A]_v, <>P, []<>P, \
@@ -630,6 +631,11 @@ impl<'p> Analyser<'p> {
             )
         };
         match &e.kind {
+            // A state predicate speaks of the initial state.
+            _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
+                initially: vec![piece(e)],
+                ..Query::new()
+            }]),
             Kind::And(items) => {
                 let mut out = vec![Query::new()];
                 for item in items {
@@ -670,11 +676,6 @@ impl<'p> Analyser<'p> {
                 let branches = [(a.as_ref(), false), (b.as_ref(), true)];
                 self.branches(e, c, branches, frame, &bindings, depth, Self::positive)
             }
-            // A state predicate speaks of the initial state.
-            _ if !self.temporal(e) && !contains_action(self.prog, e, 0) => Ok(vec![Query {
-                initially: vec![piece(e)],
-                ..Query::new()
-            }]),
             Kind::Always(inner) => {
                 let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
                 if !self.temporal(inner) && !contains_action(self.prog, inner, 0) {

@@ -222,6 +222,9 @@ fn lossy_channel_needs_strong_fairness_to_deliver() {
     assert_eq!(sends.status, Status::Violated);
     assert_eq!(sends.trace.as_ref().expect("trace").cycle_start, Some(2));
     assert_eq!(status(&weak, "DeliveredIfFair"), Some(Status::Holds));
+    // A state predicate of the initial state, its quantifier over a set read from the state.
+    assert_eq!(status(&weak, "IdleThenDelivered"), Some(Status::Violated));
+    assert_eq!(status(&weak, "IdleThenBounded"), Some(Status::Holds));
 
     let (_, strong) = run("LossyChannel.tla", Some("LossyChannelStrong.cfg"));
     for name in [

@@ -38,4 +38,8 @@ SendsForever == []<><<Send>>_vars
 StopsSending == <>[][~Send]_vars
 \* Under fairness of delivery as an assumption rather than in the spec.
 DeliveredIfFair == SF_vars(Deliver) => <>delivered
+\* State predicates (of the initial state) whose quantifiers range over sets read from the
+\* state, on either side of =>.
+IdleThenDelivered == (\A b \in {inflight} : ~b) => <>delivered
+IdleThenBounded == (\A b \in {inflight} : ~b) => [](\A s \in {sent} : s < 3)
 =============================================================================
