@@ -763,21 +763,7 @@ impl<'a> Ctx<'a> {
                         format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
                     );
                 }
-                if def.frame_size == 0 {
-                    env.depth += 1;
-                    let result = self.eval_bool(&def.body, env);
-                    env.depth -= 1;
-                    return result;
-                }
-                let new_base = env.stack.len();
-                for a in args {
-                    let v = self.eval(a, env)?;
-                    env.stack.push(v);
-                }
-                let previous = env.push_frame(new_base, def.frame_size as usize);
-                let result = self.eval_bool(&def.body, env);
-                env.pop_frame(new_base, previous);
-                return result;
+                return self.in_def_frame(def, args, env, Ctx::eval_bool);
             }
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
                 return self.quantify(bounds, body, true, env);
@@ -1752,9 +1738,22 @@ impl<'a> Ctx<'a> {
             result?;
             return Ok(Value::function(pairs));
         }
+        self.in_def_frame(def, args, env, Ctx::eval)
+    }
+
+    /// Evaluates the body of `def` with `body_eval` (as a value or as a Boolean), its arguments
+    /// evaluated into a new frame (none for a definition without a frame).
+    #[inline(always)]
+    fn in_def_frame<T>(
+        &self,
+        def: &crate::ast::Def,
+        args: &[Expr],
+        env: &mut Env,
+        body_eval: impl FnOnce(&Self, &Expr, &mut Env) -> EResult<T>,
+    ) -> EResult<T> {
         if def.frame_size == 0 {
             env.depth += 1;
-            let result = self.eval(&def.body, env);
+            let result = body_eval(self, &def.body, env);
             env.depth -= 1;
             return result;
         }
@@ -1764,7 +1763,7 @@ impl<'a> Ctx<'a> {
             env.stack.push(v);
         }
         let previous = env.push_frame(new_base, def.frame_size as usize);
-        let result = self.eval(&def.body, env);
+        let result = body_eval(self, &def.body, env);
         env.pop_frame(new_base, previous);
         result
     }
