@@ -462,27 +462,17 @@ impl<'p> Analyser<'p> {
                 let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
                 let piece = |x: &Expr| Self::piece(x, frame, &bindings);
                 match &inner.kind {
-                    Kind::Always(goal) => {
-                        let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
-                        let piece = |x: &Expr| Self::piece(x, frame, &bindings);
-                        match &goal.kind {
-                            // <>[][A]_v fails when infinitely many steps are not [A]_v ones.
-                            Kind::StepOrStutter(action, vars) => Ok(vec![Query {
-                                often_steps: vec![piece(&Self::wrap(
-                                    Kind::AngleStep(Box::new(Self::negated(action)), vars.clone()),
-                                    goal.span,
-                                ))],
-                                ..Query::new()
-                            }]),
-                            _ => {
-                                self.state_predicate(goal)?;
-                                Ok(vec![Query {
-                                    often_states: vec![piece(&Self::negated(goal))],
-                                    ..Query::new()
-                                }])
-                            }
-                        }
-                    }
+                    // <>[]P fails when ~P holds infinitely often; <>[][A]_v when infinitely
+                    // many steps are not [A]_v ones.
+                    Kind::Always(goal) => self.end_condition(
+                        goal,
+                        frame,
+                        &bindings,
+                        true,
+                        |k| matches!(k, Kind::StepOrStutter(..)),
+                        |q| &mut q.often_steps,
+                        |q| &mut q.often_states,
+                    ),
                     _ => {
                         self.state_predicate(inner)?;
                         Ok(vec![Query {
@@ -504,24 +494,17 @@ impl<'p> Analyser<'p> {
                             ..Query::new()
                         }])
                     }
-                    Kind::Eventually(goal) => {
-                        let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
-                        let piece = |x: &Expr| Self::piece(x, frame, &bindings);
-                        match &goal.kind {
-                            // []<><<A>>_v fails when eventually no step is an <<A>>_v one.
-                            Kind::AngleStep(..) => Ok(vec![Query {
-                                always_steps: vec![piece(&Self::negated(goal))],
-                                ..Query::new()
-                            }]),
-                            _ => {
-                                self.state_predicate(goal)?;
-                                Ok(vec![Query {
-                                    always_states: vec![piece(&Self::negated(goal))],
-                                    ..Query::new()
-                                }])
-                            }
-                        }
-                    }
+                    // []<>P fails when eventually ~P holds for ever; []<><<A>>_v when
+                    // eventually no step is an <<A>>_v one.
+                    Kind::Eventually(goal) => self.end_condition(
+                        goal,
+                        frame,
+                        &bindings,
+                        true,
+                        |k| matches!(k, Kind::AngleStep(..)),
+                        |q| &mut q.always_steps,
+                        |q| &mut q.always_states,
+                    ),
                     Kind::Implies(p, q) if !self.temporal(p) => {
                         let (q, q_frame, q_bindings) = self.unfold(q, frame, &bindings)?;
                         match &q.kind {
@@ -687,42 +670,30 @@ impl<'p> Analyser<'p> {
                 let Kind::Eventually(goal) = &inner.kind else {
                     return Err(not_understood());
                 };
-                let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
-                let piece = |x: &Expr| Self::piece(x, frame, &bindings);
-                match &goal.kind {
-                    Kind::AngleStep(..) => Ok(vec![Query {
-                        often_steps: vec![piece(goal)],
-                        ..Query::new()
-                    }]),
-                    _ => {
-                        self.state_predicate(goal)?;
-                        Ok(vec![Query {
-                            often_states: vec![piece(goal)],
-                            ..Query::new()
-                        }])
-                    }
-                }
+                self.end_condition(
+                    goal,
+                    frame,
+                    &bindings,
+                    false,
+                    |k| matches!(k, Kind::AngleStep(..)),
+                    |q| &mut q.often_steps,
+                    |q| &mut q.often_states,
+                )
             }
             Kind::Eventually(inner) => {
                 let (inner, frame, bindings) = self.unfold(inner, frame, &bindings)?;
                 let Kind::Always(goal) = &inner.kind else {
                     return Err(not_understood());
                 };
-                let (goal, frame, bindings) = self.unfold(goal, frame, &bindings)?;
-                let piece = |x: &Expr| Self::piece(x, frame, &bindings);
-                match &goal.kind {
-                    Kind::StepOrStutter(..) => Ok(vec![Query {
-                        always_steps: vec![piece(goal)],
-                        ..Query::new()
-                    }]),
-                    _ => {
-                        self.state_predicate(goal)?;
-                        Ok(vec![Query {
-                            always_states: vec![piece(goal)],
-                            ..Query::new()
-                        }])
-                    }
-                }
+                self.end_condition(
+                    goal,
+                    frame,
+                    &bindings,
+                    false,
+                    |k| matches!(k, Kind::StepOrStutter(..)),
+                    |q| &mut q.always_steps,
+                    |q| &mut q.always_states,
+                )
             }
             Kind::Fairness {
                 strong,
@@ -754,6 +725,40 @@ impl<'p> Analyser<'p> {
             }
             _ => Err(not_understood()),
         }
+    }
+
+    /// A condition on how behaviours end, the `P` of `[]<>P` or `<>[]P` (negated when
+    /// `negate`): a step condition in the field `steps` picks when `P` is an action of the kind
+    /// `is_step` (`<<A>>_v` or `[A]_v`), else a state predicate in the field `states` picks.
+    #[allow(clippy::too_many_arguments)]
+    fn end_condition(
+        &self,
+        goal: &Expr,
+        frame: u32,
+        bindings: &Bindings,
+        negate: bool,
+        is_step: fn(&Kind) -> bool,
+        steps: fn(&mut Query) -> &mut Vec<Piece>,
+        states: fn(&mut Query) -> &mut Vec<Piece>,
+    ) -> Result<Vec<Query>, Unsupported> {
+        let (goal, frame, bindings) = self.unfold(goal, frame, bindings)?;
+        let step = is_step(&goal.kind);
+        if !step {
+            self.state_predicate(goal)?;
+        }
+        let condition = if negate {
+            Self::negated(goal)
+        } else {
+            goal.clone()
+        };
+        let mut query = Query::new();
+        let field = if step {
+            steps(&mut query)
+        } else {
+            states(&mut query)
+        };
+        field.push(Self::piece(&condition, frame, &bindings));
+        Ok(vec![query])
     }
 
     /// `IF c THEN a ELSE b` for a state predicate `c` (of the initial state): the shapes of
