@@ -311,7 +311,12 @@ impl<'a> Enumerator<'a> {
                 }
                 Ok(())
             }
-            Kind::Let(body) => self.go(body, frame, env, cont),
+            Kind::Let(body, memos) => {
+                env.base = frame.0;
+                env.size = frame.1;
+                env.clear_memos(memos);
+                self.go(body, frame, env, cont)
+            }
             Kind::If(c, t, f) => {
                 if self.eval_bool(c, frame, env)? {
                     self.go(t, frame, env, cont)

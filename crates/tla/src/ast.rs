@@ -234,8 +234,10 @@ pub enum Kind {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// CASE arms with an optional OTHER.
     Case(Vec<(Expr, Expr)>, Option<Box<Expr>>),
-    /// A LET whose definitions live in the definition tables; only the body remains.
-    Let(Box<Expr>),
+    /// A LET whose definitions live in the definition tables; only the body remains, with the
+    /// frame slots that memoize its definitions without parameters (see [`LetDef::cache`]),
+    /// which entering the LET clears.
+    Let(Box<Expr>, Box<[u32]>),
     /// `\A bounds : body`.
     Forall(Vec<Bound>, Box<Expr>),
     /// `\A bounds : body` whose body assigns primed variables: in an action, one conjunct per
@@ -338,4 +340,13 @@ pub struct LetDef {
     /// Whether it may call itself (declared RECURSIVE, or a recursive function): calls then
     /// copy the frame so that nested calls cannot overwrite the caller's slots.
     pub recursive: bool,
+    /// For a definition without parameters whose value depends only on the current state and
+    /// the names bound around the LET (no primes, no operator arguments): the frame slot where
+    /// its value is kept once computed, until the LET is entered again. TLC keeps such values
+    /// the same way (its lazy values), so an action reading `m.type` and `m.clock` of
+    /// `m == Head(queue)` takes the head once. Set by [`crate::fold::mark_memoized_lets`].
+    pub cache: Option<u32>,
+    /// The slot set aside for [`LetDef::cache`] when lowering, for every definition without
+    /// parameters.
+    pub memo_slot: Option<u32>,
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::ast::{Bound, Builtin, ExceptUpdate, Expr, Kind, OpRef, PathStep, Pattern, Span};
 use crate::lower::Program;
-use crate::value::{func_parts, needs_tlc_order, shared, tlc_cmp, Closure, LazySet, Value};
+use crate::value::{func_parts, needs_tlc_order, shared, tlc_cmp, Closure, LazySet, Sym, Value};
 
 /// The most elements a set built by enumeration may have.
 const ENUMERATION_MAX: u64 = 1 << 24;
@@ -100,6 +100,15 @@ impl Env {
             while self.stack.len() < len {
                 self.stack.push(Value::Bool(false));
             }
+        }
+    }
+
+    /// Marks the memo slots of a LET's definitions (see [`crate::ast::LetDef::cache`]) as not
+    /// computed, on entering the LET.
+    #[inline]
+    pub fn clear_memos(&mut self, slots: &[u32]) {
+        for &slot in slots {
+            self.stack[self.base + slot as usize] = Value::Str(Sym::MEMO_UNSET);
         }
     }
 
@@ -749,7 +758,10 @@ impl<'a> Ctx<'a> {
                     self.eval_bool(f, env)
                 };
             }
-            Kind::Let(body) => return self.eval_bool(body, env),
+            Kind::Let(body, memos) => {
+                env.clear_memos(memos);
+                return self.eval_bool(body, env);
+            }
             Kind::Call(id, args)
                 if self.prog.defs[*id as usize].cached.is_none()
                     && self.prog.defs[*id as usize].function.is_none() =>
@@ -1337,7 +1349,10 @@ impl<'a> Ctx<'a> {
                     None => fail(span, "no arm of this CASE is true, and it has no OTHER arm"),
                 }
             }
-            Kind::Let(body) => self.eval(body, env),
+            Kind::Let(body, memos) => {
+                env.clear_memos(memos);
+                self.eval(body, env)
+            }
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
                 Ok(Value::Bool(self.quantify(bounds, body, true, env)?))
             }
@@ -1780,9 +1795,22 @@ impl<'a> Ctx<'a> {
             return Ok(Value::function(pairs));
         }
         if args.is_empty() {
+            let memo = match def.cache {
+                Some(slot) if self.mode == Mode::Next => {
+                    let at = env.base + slot as usize;
+                    match &env.stack[at] {
+                        Value::Str(s) if *s == Sym::MEMO_UNSET => Some(at),
+                        value => return Ok(value.clone()),
+                    }
+                }
+                _ => None,
+            };
             env.depth += 1;
             let result = self.eval(&def.body, env);
             env.depth -= 1;
+            if let (Some(at), Ok(value)) = (memo, &result) {
+                env.stack[at] = value.clone();
+            }
             return result;
         }
         let mut values = Vec::with_capacity(args.len());

@@ -47,6 +47,100 @@ pub fn fold_program(prog: &mut Program) {
         prog.lets[index].body = body;
         prog.lets[index].function = bounds;
     }
+    mark_memoized_lets(prog);
+}
+
+/// Lets the LET definitions without parameters keep their value in their memo slot when the
+/// value depends only on the current state and the bound names around the LET: their bodies
+/// (through the definitions they call) read no primed variable and apply no operator argument,
+/// which could be an action.
+pub(crate) fn mark_memoized_lets(prog: &mut Program) {
+    let mut defs: Vec<Option<bool>> = vec![None; prog.defs.len()];
+    let mut lets: Vec<Option<bool>> = vec![None; prog.lets.len()];
+    for index in 0..prog.lets.len() {
+        let cache = match prog.lets[index].memo_slot {
+            Some(slot) if !reads_next(prog, Callee::Let(index), &mut defs, &mut lets, 0) => {
+                Some(slot)
+            }
+            _ => None,
+        };
+        prog.lets[index].cache = cache;
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Callee {
+    Def(usize),
+    Let(usize),
+}
+
+/// Whether evaluating the body of `callee` may read the next state or apply an operator
+/// argument; true when unsure (deep call chains). Results are remembered per definition; a
+/// definition being examined counts as not reading (recursion adds nothing new).
+fn reads_next(
+    prog: &Program,
+    callee: Callee,
+    defs: &mut Vec<Option<bool>>,
+    lets: &mut Vec<Option<bool>>,
+    depth: usize,
+) -> bool {
+    let (known, body) = match callee {
+        Callee::Def(i) => {
+            if prog.defs[i].cached.is_some() {
+                return false;
+            }
+            (&mut defs[i], &prog.defs[i].body)
+        }
+        Callee::Let(i) => (&mut lets[i], &prog.lets[i].body),
+    };
+    if let Some(answer) = *known {
+        return answer;
+    }
+    if depth > 64 {
+        return true;
+    }
+    *known = Some(false);
+    let mut body = body.clone();
+    let answer = expr_reads_next(prog, &mut body, defs, lets, depth);
+    match callee {
+        Callee::Def(i) => defs[i] = Some(answer),
+        Callee::Let(i) => lets[i] = Some(answer),
+    }
+    answer
+}
+
+fn expr_reads_next(
+    prog: &Program,
+    e: &mut Expr,
+    defs: &mut Vec<Option<bool>>,
+    lets: &mut Vec<Option<bool>>,
+    depth: usize,
+) -> bool {
+    match &e.kind {
+        Kind::Prime(_)
+        | Kind::Unchanged(_)
+        | Kind::UnchangedVars(_)
+        | Kind::StepOrStutter(..)
+        | Kind::AngleStep(..)
+        | Kind::ParamCall(..)
+        | Kind::OpArg(_) => return true,
+        Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {
+            if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) {
+                return true;
+            }
+        }
+        Kind::LetCall(id, _) | Kind::LetFuncDefApply(id, _) => {
+            if reads_next(prog, Callee::Let(*id as usize), defs, lets, depth + 1) {
+                return true;
+            }
+        }
+        _ => {}
+    }
+    let mut children = Vec::new();
+    collect_children(e, &mut children);
+    children
+        .into_iter()
+        .any(|child| expr_reads_next(prog, child, defs, lets, depth + 1))
 }
 
 fn placeholder() -> Expr {
@@ -178,7 +272,7 @@ fn may_branch(prog: &Program, e: &Expr, depth: usize) -> bool {
         | Kind::ForallAction(..)
         | Kind::LetFuncDefApply(..) => true,
         Kind::And(items) => items.iter().any(|i| may_branch(prog, i, depth + 1)),
-        Kind::Let(body) | Kind::Forall(_, body) => may_branch(prog, body, depth + 1),
+        Kind::Let(body, _) | Kind::Forall(_, body) => may_branch(prog, body, depth + 1),
         Kind::If(_, t, f) => may_branch(prog, t, depth + 1) || may_branch(prog, f, depth + 1),
         Kind::Case(arms, other) => {
             arms.iter().any(|(_, a)| may_branch(prog, a, depth + 1))
@@ -279,7 +373,7 @@ pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>)
         Kind::Prime(a)
         | Kind::Unchanged(a)
         | Kind::Not(a)
-        | Kind::Let(a)
+        | Kind::Let(a, _)
         | Kind::Always(a)
         | Kind::Eventually(a)
         | Kind::Enabled(a) => out.push(a),

@@ -2079,6 +2079,8 @@ impl<'p> Loader<'p> {
                     body,
                     function: None,
                     recursive: false,
+                    cache: None,
+                    memo_slot: None,
                 });
                 OpRef::Let(id)
             }
@@ -2694,6 +2696,7 @@ impl<'p> Loader<'p> {
             .collect();
         // Declare every name of the block first, so RECURSIVE definitions can refer forward.
         let mut ids = Vec::new();
+        let mut cache_slots = Vec::new();
         for def in &definitions {
             match def.kind() {
                 "operator_definition" | "function_definition" => {
@@ -2720,6 +2723,8 @@ impl<'p> Loader<'p> {
                         // Marked as a function now, so that its body's `f[x]` applies it lazily.
                         function: (def.kind() == "function_definition").then(Vec::new),
                         recursive: declared_recursive.contains(&name),
+                        cache: None,
+                        memo_slot: None,
                     });
                     scope.bindings.push((name, Binding::Let(id, arity)));
                     ids.push((id, *def));
@@ -2773,6 +2778,13 @@ impl<'p> Loader<'p> {
                 entry.recursive = true;
             }
             entry.function = function;
+            // A slot to memoize it in, if it has no parameters; `mark_memoized_lets` keeps it only
+            // for definitions whose value depends on the current state alone.
+            if entry.function.is_none() && entry.params.is_empty() && !entry.recursive {
+                let slot = scope.alloc();
+                self.program.lets[id as usize].memo_slot = Some(slot);
+                cache_slots.push(slot);
+            }
         }
         let Some(body_node) = node.child_by_field_name("expression") else {
             return Err(self.semantic(scope.file, node, "LET without IN"));
@@ -2780,7 +2792,7 @@ impl<'p> Loader<'p> {
         let body = self.expr(scope, body_node)?;
         scope.bindings.truncate(mark);
         Ok(Expr {
-            kind: Kind::Let(Box::new(body)),
+            kind: Kind::Let(Box::new(body), cache_slots.into_boxed_slice()),
             span: span_of(scope.file, node),
         })
     }

@@ -239,7 +239,7 @@ fn unfold<'p>(prog: &'p Program, expr: &'p Expr, frame: u32) -> (&'p Expr, u32) 
                 e = &def.body;
                 frame = def.frame_size;
             }
-            Kind::Let(body) => e = body,
+            Kind::Let(body, _) => e = body,
             _ => return (e, frame),
         }
     }

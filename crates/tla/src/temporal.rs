@@ -196,7 +196,7 @@ impl<'p> Analyser<'p> {
                     e = &def.body;
                     frame = def.frame_size;
                 }
-                Kind::Let(body) => e = body,
+                Kind::Let(body, _) => e = body,
                 _ => return Ok((e, frame, bindings)),
             }
         }
@@ -976,7 +976,7 @@ pub(crate) fn contains_temporal(prog: &Program, e: &Expr, depth: usize) -> bool 
         Kind::And(items) | Kind::Or(items) => {
             items.iter().any(|i| contains_temporal(prog, i, depth + 1))
         }
-        Kind::Not(a) | Kind::Let(a) => contains_temporal(prog, a, depth + 1),
+        Kind::Not(a) | Kind::Let(a, _) => contains_temporal(prog, a, depth + 1),
         Kind::Implies(a, b) | Kind::Equiv(a, b) => {
             contains_temporal(prog, a, depth + 1) || contains_temporal(prog, b, depth + 1)
         }

@@ -42,6 +42,10 @@ fn interner() -> &'static RwLock<Interner> {
 }
 
 impl Sym {
+    /// A symbol no name is interned as: what a LET definition's memo slot holds until its
+    /// value is computed.
+    pub(crate) const MEMO_UNSET: Sym = Sym(u32::MAX);
+
     /// The interned number of this name (stable within a run).
     pub fn id(self) -> u32 {
         self.0
@@ -56,7 +60,10 @@ impl Sym {
         if let Some(&id) = table.ids.get(text) {
             return Sym(id);
         }
-        let id = u32::try_from(table.names.len()).expect("fewer than 2^32 interned strings");
+        let id = u32::try_from(table.names.len())
+            .ok()
+            .filter(|&id| id != Sym::MEMO_UNSET.0)
+            .expect("fewer than 2^32 - 1 interned strings");
         let name: Arc<str> = Arc::from(text);
         table.names.push(Arc::clone(&name));
         table.ids.insert(name, id);
@@ -223,29 +230,34 @@ impl PartialOrd for Value {
 impl Ord for Value {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         use std::cmp::Ordering;
+        if let Some(order) = cmp_scalar(self, other) {
+            return order;
+        }
         match (self, other) {
-            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
-            (Value::Int(a), Value::Int(b)) => a.cmp(b),
-            (Value::Str(a), Value::Str(b)) | (Value::Model(a), Value::Model(b)) => a.cmp(b),
             (Value::Set(a), Value::Set(b)) | (Value::Seq(a), Value::Seq(b)) => {
                 if Arc::ptr_eq(a, b) {
                     Ordering::Equal
                 } else {
-                    a[..].cmp(&b[..])
+                    cmp_elements(a, b)
                 }
             }
             (Value::Record(a), Value::Record(b)) => {
                 if Arc::ptr_eq(a, b) {
-                    Ordering::Equal
-                } else {
-                    a[..].cmp(&b[..])
+                    return Ordering::Equal;
                 }
+                for ((k, v), (l, w)) in a.iter().zip(b.iter()) {
+                    let order = k.cmp(l).then_with(|| cmp_inline(v, w));
+                    if order.is_ne() {
+                        return order;
+                    }
+                }
+                a.len().cmp(&b.len())
             }
             (Value::Func(a), Value::Func(b)) => {
                 if Arc::ptr_eq(a, b) {
                     Ordering::Equal
                 } else {
-                    a[..].cmp(&b[..])
+                    cmp_elements(a, b)
                 }
             }
             (Value::Lazy(a), Value::Lazy(b)) => a.cmp(b),
@@ -253,6 +265,38 @@ impl Ord for Value {
             _ => self.rank().cmp(&other.rank()),
         }
     }
+}
+
+/// The order of two scalars of the same kind, `None` for anything else. Inlined into the loops
+/// over elements, so that comparing the leaves of two values (most of them) costs no call.
+#[inline(always)]
+fn cmp_scalar(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Str(x), Value::Str(y)) | (Value::Model(x), Value::Model(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => return None,
+    })
+}
+
+#[inline(always)]
+fn cmp_inline(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match cmp_scalar(a, b) {
+        Some(order) => order,
+        None => a.cmp(b),
+    }
+}
+
+/// Lexicographic order of two element lists (then shorter first), as slices order.
+#[inline(always)]
+fn cmp_elements(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b.iter()) {
+        let order = cmp_inline(x, y);
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// The tag of each kind of value in the words fed to the hasher, in the top byte.
