@@ -575,3 +575,14 @@ fn a_union_of_permutation_sets_reduces_by_the_group_it_generates() {
     assert_eq!(report.distinct_states, 13);
     assert_eq!(report.generated_states, 40);
 }
+
+#[test]
+fn let_definitions_are_computed_once_per_entry_and_never_across_next_states() {
+    // TLC's counts. A memo kept across the elements of `\E i` (d) changes the counts; one kept
+    // for `n == x'` across the choices of `x'` violates `Picked`.
+    let (_, report) = run("LetMemo.tla", None);
+    assert_eq!(report.distinct_states, 24);
+    assert_eq!(report.generated_states, 121);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert_eq!(status(&report, "Picked"), Some(Status::Holds));
+}
