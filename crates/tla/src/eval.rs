@@ -1070,50 +1070,23 @@ impl<'a> Ctx<'a> {
 
     /// A reference to the value of `e`, which [`Ctx::chain_peekable`] accepted; `None` when a
     /// step is outside its function's domain or a read fails (the caller then evaluates `e`,
-    /// which reports the error). The chain is walked from its root in a loop.
+    /// which reports the error). The chain is walked from its root by recursion, at most
+    /// [`CHAIN_MAX`] steps deep.
     fn peek_chain<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
-        let (f, args) = match &e.kind {
-            Kind::Apply(f, args) => (f, args),
-            Kind::Field(..) => return self.peek_steps(e, env),
-            _ => return self.peek_fast(e, env),
-        };
-        if let ([key], Some(function)) = (args.as_slice(), self.peek_fast(f, env)) {
-            // One step, `f[x]`.
-            return apply_ref(function, self.peek_fast(key, env)?);
-        }
-        self.peek_steps(e, env)
-    }
-
-    /// [`Ctx::peek_chain`] of a chain of several steps.
-    fn peek_steps<'v>(&'v self, e: &'v Expr, env: &'v Env) -> Option<&'v Value> {
-        let mut steps: [&Expr; CHAIN_MAX] = [e; CHAIN_MAX];
-        let mut count = 0;
-        let mut root = e;
-        while let Kind::Apply(f, _) | Kind::Field(f, _) = &root.kind {
-            if count == CHAIN_MAX {
-                return None;
+        match &e.kind {
+            Kind::Apply(f, args) => {
+                let [key] = args.as_slice() else {
+                    return None;
+                };
+                let function = self.peek_chain(f, env)?;
+                apply_ref(function, self.peek_fast(key, env)?)
             }
-            steps[count] = root;
-            count += 1;
-            root = f;
+            Kind::Field(f, field) => match self.peek_chain(f, env)? {
+                Value::Record(fields) => fields.iter().find(|(k, _)| k == field).map(|(_, v)| v),
+                _ => None,
+            },
+            _ => self.peek_fast(e, env),
         }
-        let mut value = self.peek_fast(root, env)?;
-        for step in steps[..count].iter().rev() {
-            value = match &step.kind {
-                Kind::Apply(_, args) => match args.as_slice() {
-                    [key] => apply_ref(value, self.peek_fast(key, env)?)?,
-                    _ => return None,
-                },
-                Kind::Field(_, field) => match value {
-                    Value::Record(fields) => {
-                        fields.iter().find(|(k, _)| k == field).map(|(_, v)| v)?
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            };
-        }
-        Some(value)
     }
 
     /// Evaluates `e`. Leaves (bound names, literals, variables of the current state) are read
