@@ -1,12 +1,13 @@
 //! The operators of the community modules that public specifications extend (`SequencesExt`,
-//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`), which TLC loads from its CommunityModules
+//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`), which TLC loads from its CommunityModules
 //! jar. They are built in here, written from the meaning of their TLA+ definitions (and, where
 //! TLC overrides a definition in Java, such as `SetToSeq`, with the override's results), so a
 //! spec that extends one of these modules needs no file next to it.
 
 use crate::ast::Span;
 use crate::eval::{
-    cardinality, enumerate, equal, fail, function_domain, function_pairs, Ctx, EResult, Env,
+    apply_function, cardinality, enumerate, equal, fail, function_domain, function_pairs, Ctx,
+    EResult, Env,
 };
 use crate::value::{shared, tlc_cmp, Closure, LazySet, Value};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("Functions", &["Functions", "Folds"]),
     ("Folds", &["Folds"]),
     ("BagsExt", &["BagsExt"]),
+    ("UndirectedGraphs", &["UndirectedGraphs"]),
 ];
 
 /// The most elements a set built here by enumeration may have.
@@ -158,6 +160,16 @@ community! {
     FoldBag = "BagsExt", "FoldBag", 3, [0: 2];
     SumBag = "BagsExt", "SumBag", 1, [];
     ProductBag = "BagsExt", "ProductBag", 1, [];
+    // UndirectedGraphs (see `crate::graphs`)
+    IsUndirectedGraph = "UndirectedGraphs", "IsUndirectedGraph", 1, [];
+    IsLoopFreeUndirectedGraph = "UndirectedGraphs", "IsLoopFreeUndirectedGraph", 1, [];
+    UndirectedSubgraph = "UndirectedGraphs", "UndirectedSubgraph", 1, [];
+    Path = "UndirectedGraphs", "Path", 1, [];
+    SimplePath = "UndirectedGraphs", "SimplePath", 1, [];
+    AreConnectedIn = "UndirectedGraphs", "AreConnectedIn", 3, [];
+    ConnectedComponents = "UndirectedGraphs", "ConnectedComponents", 1, [];
+    IsStronglyConnected = "UndirectedGraphs", "IsStronglyConnected", 1, [];
+    UndirectedGraphs = "UndirectedGraphs", "UndirectedGraphs", 1, [];
 }
 
 fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
@@ -1109,6 +1121,24 @@ impl Ctx<'_> {
                 }
                 Value::Int(total)
             }
+            C::IsUndirectedGraph => Value::Bool(crate::graphs::is_graph(&a[0], false, span)?),
+            C::IsLoopFreeUndirectedGraph => {
+                Value::Bool(crate::graphs::is_graph(&a[0], true, span)?)
+            }
+            C::UndirectedSubgraph => crate::graphs::subgraphs(&a[0], span)?,
+            C::Path => Value::Lazy(Arc::new(LazySet::Paths(a[0].clone()))),
+            C::SimplePath => crate::graphs::simple_paths(&a[0], span)?,
+            C::AreConnectedIn => Value::Bool(crate::graphs::connected(&a[0], &a[1], &a[2], span)?),
+            C::ConnectedComponents => crate::graphs::components(&a[0], span)?,
+            C::IsStronglyConnected => {
+                let nodes = match apply_function(&a[0], &Value::string("node")) {
+                    Some(nodes) => nodes,
+                    None => return fail(span, format!("{} has no field `node`", a[0].to_tlc())),
+                };
+                let components = crate::graphs::components(&a[0], span)?;
+                Value::Bool(equal(&components, &Value::set(vec![nodes]), span)?)
+            }
+            C::UndirectedGraphs => crate::graphs::all_graphs(&a[0], span)?,
         })
     }
 }

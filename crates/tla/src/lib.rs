@@ -35,6 +35,7 @@ mod config;
 mod error;
 mod eval;
 mod fold;
+mod graphs;
 mod lower;
 mod model;
 mod temporal;

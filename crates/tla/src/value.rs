@@ -140,6 +140,8 @@ pub enum LazySet {
     Minus(Value, Value),
     /// `A \cup B` with `A` or `B` infinite (`Int \cup {NULL}`): only membership is defined.
     Cup(Value, Value),
+    /// `Path(G)` of module `UndirectedGraphs`, for graph `G`: only membership is defined.
+    Paths(Value),
 }
 
 /// An operator passed as an argument (`Op(F, x)`, `LAMBDA`): not a first-class value, never part
@@ -687,6 +689,11 @@ impl Value {
                     a.write_tlc(out);
                     out.push_str(" \\union ");
                     b.write_tlc(out);
+                }
+                LazySet::Paths(g) => {
+                    out.push_str("Path(");
+                    g.write_tlc(out);
+                    out.push(')');
                 }
             },
             Value::Op(_) => out.push_str("<operator>"),
