@@ -322,6 +322,10 @@ pub struct Def {
     pub function: Option<Vec<Bound>>,
     /// The value, for constant definitions evaluated at load time.
     pub cached: Option<Value>,
+    /// Whether its value, when it has no parameters, depends on the current state alone (no
+    /// primes, through the definitions it calls), so that it is computed once per state.
+    /// Set by [`crate::fold::mark_memoized_lets`].
+    pub state_memo: bool,
     /// Where it is defined.
     pub span: Span,
 }

@@ -58,6 +58,13 @@ pub struct Env {
     pub size: usize,
     /// Nested calls of definitions, bounded so that runaway recursion is an error.
     pub depth: usize,
+    /// Which evaluation of a state this is, for [`Env::state_memos`]; 0 (a fresh environment)
+    /// keeps no memos. The model bumps it for each state (or pair of states) it evaluates.
+    pub generation: u64,
+    /// The values of definitions marked [`crate::ast::Def::state_memo`], by definition, with the
+    /// generation each was computed in: `sc` of GameOfLife, passed as a function to `Sum` 16
+    /// times per state, is built once per state.
+    pub state_memos: Vec<(u64, Value)>,
 }
 
 /// The deepest nesting of definition calls before evaluation reports runaway recursion.
@@ -71,6 +78,8 @@ impl Env {
             base: 0,
             size: 0,
             depth: 0,
+            generation: 0,
+            state_memos: Vec::new(),
         }
     }
 
@@ -796,6 +805,11 @@ impl<'a> Ctx<'a> {
                 args,
             ) if args.len() == 2 => {
                 let (a, b) = (&args[0], &args[1]);
+                if matches!(op, Builtin::In | Builtin::NotIn) {
+                    if let Some(inside) = self.member_of_filter(a, b, env)? {
+                        return Ok(inside == (*op == Builtin::In));
+                    }
+                }
                 // Each operand is read in place when it is a chain of peekable reads, else
                 // evaluated; a chain that leaves its function's domain is evaluated too, for the
                 // error message.
@@ -880,6 +894,123 @@ impl<'a> Ctx<'a> {
                 ),
             ),
         }
+    }
+
+    /// `a \in {x \in S : P}`, directly or through the definition `b` calls, decided as
+    /// `a \in S /\ P` with `x` bound to `a`, without enumerating the set; also through `\cup`,
+    /// `\cap` and `\` of such sets. TLC's set filters are lazy in the same way, so `UV \in
+    /// DomainPartitions` over `SUBSET SUBSET (1..4)` tests one partition, not 65,536. `None`
+    /// when `b` has none of these forms.
+    fn member_of_filter(&self, a: &Expr, b: &Expr, env: &mut Env) -> EResult<Option<bool>> {
+        if !self.has_filter(b, 0) {
+            return Ok(None);
+        }
+        let value = self.eval(a, env)?;
+        self.member_of(&value, b, env).map(Some)
+    }
+
+    /// The bound and predicate of the set filter that is the body of the definition `e` calls,
+    /// when the caller may enter it.
+    fn filter_body(&self, e: &Expr) -> Option<(&'a Bound, &'a Expr)> {
+        let body = match &e.kind {
+            Kind::Call(id, _) => {
+                let def = &self.prog.defs[*id as usize];
+                if def.cached.is_some() || def.function.is_some() {
+                    return None;
+                }
+                &def.body
+            }
+            Kind::LetCall(id, args) if args.is_empty() => {
+                let def = &self.prog.lets[*id as usize];
+                if def.cache.is_some() || def.function.is_some() {
+                    return None;
+                }
+                &def.body
+            }
+            _ => return None,
+        };
+        match &body.kind {
+            Kind::SetFilter(bound, predicate) => Some((&**bound, &**predicate)),
+            _ => None,
+        }
+    }
+
+    /// Whether [`Ctx::member_of`] can decide membership in `e` lazily.
+    fn has_filter(&self, e: &Expr, depth: usize) -> bool {
+        match &e.kind {
+            Kind::SetFilter(..) => true,
+            Kind::Builtin(Builtin::Cup | Builtin::Cap | Builtin::SetMinus, args) if depth < 8 => {
+                args.iter().any(|arg| self.has_filter(arg, depth + 1))
+            }
+            _ => self.filter_body(e).is_some(),
+        }
+    }
+
+    /// Whether `value` is in the set `e`, set filters (see [`Ctx::member_of_filter`]) tested
+    /// lazily.
+    fn member_of(&self, value: &Value, e: &Expr, env: &mut Env) -> EResult<bool> {
+        match &e.kind {
+            Kind::SetFilter(bound, predicate) => {
+                return self.in_filter(bound, predicate, value.clone(), env);
+            }
+            Kind::Builtin(op @ (Builtin::Cup | Builtin::Cap | Builtin::SetMinus), args)
+                if args.len() == 2 =>
+            {
+                let first = self.member_of(value, &args[0], env)?;
+                return match op {
+                    Builtin::Cup if first => Ok(true),
+                    Builtin::Cup => self.member_of(value, &args[1], env),
+                    _ if !first => Ok(false),
+                    Builtin::Cap => self.member_of(value, &args[1], env),
+                    _ => Ok(!self.member_of(value, &args[1], env)?),
+                };
+            }
+            _ => {}
+        }
+        let Some((bound, predicate)) = self.filter_body(e) else {
+            let set = self.eval(e, env)?;
+            return member(value, &set, e.span);
+        };
+        match &e.kind {
+            Kind::Call(id, call_args) => {
+                if env.depth > CALL_DEPTH_MAX {
+                    return fail(
+                        e.span,
+                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
+                    );
+                }
+                let frame_size = self.prog.defs[*id as usize].frame_size as usize;
+                let new_base = env.stack.len();
+                for arg in call_args {
+                    let v = self.eval(arg, env)?;
+                    env.stack.push(v);
+                }
+                let previous = env.push_frame(new_base, frame_size);
+                let result = self.in_filter(bound, predicate, value.clone(), env);
+                env.pop_frame(new_base, previous);
+                result
+            }
+            _ => self.in_filter(bound, predicate, value.clone(), env),
+        }
+    }
+
+    /// Whether `value` is in `{bound : predicate}`, in the current frame.
+    fn in_filter(
+        &self,
+        bound: &Bound,
+        predicate: &Expr,
+        value: Value,
+        env: &mut Env,
+    ) -> EResult<bool> {
+        let set = self.eval(&bound.set, env)?;
+        if !member(&value, &set, bound.set.span)? {
+            return Ok(false);
+        }
+        bind(&bound.pattern, value, bound.set.span, env)?;
+        env.depth += 1;
+        let result = self.eval_bool(predicate, env);
+        env.depth -= 1;
+        result
     }
 
     /// The elements of `S` and the value `x` when `e` is `S \ {x}` and `S` is a finite set,
@@ -1421,6 +1552,9 @@ impl<'a> Ctx<'a> {
                         return Ok(v);
                     }
                 }
+                if let Some(v) = self.apply_constructor(f, args, span, env)? {
+                    return Ok(v);
+                }
                 let key = self.key(args, env)?;
                 let f_owned = if self.peekable(f) {
                     None
@@ -1605,6 +1739,120 @@ impl<'a> Ctx<'a> {
         Ok(Some(value.clone()))
     }
 
+    /// `f[k]` where `f` is a function constructor `[x \in S |-> e]`, directly or as the body of
+    /// the definition (or recursive function application) `f` calls: `e` is evaluated with `x`
+    /// bound to `k`, without building the function. TLC's function constructors are lazy in the
+    /// same way, so `trcl[n-1][x, y]` in a recursive definition costs one element per level, not
+    /// the whole function. `None` when `f` has none of these forms (the caller builds `f`).
+    fn apply_constructor(
+        &self,
+        f: &Expr,
+        args: &[Expr],
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Option<Value>> {
+        let constructor = |body: &'a Expr| match &body.kind {
+            Kind::FuncCons(bounds, element) => Some((bounds.as_slice(), &**element)),
+            _ => None,
+        };
+        match &f.kind {
+            Kind::FuncCons(bounds, element) => {
+                let key = self.key(args, env)?;
+                self.apply_at(bounds, element, key, span, env).map(Some)
+            }
+            Kind::Call(id, call_args) => {
+                let def = &self.prog.defs[*id as usize];
+                if def.cached.is_some() || def.function.is_some() {
+                    return Ok(None);
+                }
+                let Some((bounds, element)) = constructor(&def.body) else {
+                    return Ok(None);
+                };
+                if env.depth > CALL_DEPTH_MAX {
+                    return fail(
+                        span,
+                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
+                    );
+                }
+                let key = self.key(args, env)?;
+                let new_base = env.stack.len();
+                for a in call_args {
+                    let v = self.eval(a, env)?;
+                    env.stack.push(v);
+                }
+                let previous = env.push_frame(new_base, def.frame_size as usize);
+                let result = self.apply_at(bounds, element, key, span, env);
+                env.pop_frame(new_base, previous);
+                result.map(Some)
+            }
+            Kind::LetFuncDefApply(id, fargs) => {
+                let def = &self.prog.lets[*id as usize];
+                let (Some(fbounds), Some((bounds, element))) =
+                    (&def.function, constructor(&def.body))
+                else {
+                    return Ok(None);
+                };
+                let fkey = self.key(fargs, env)?;
+                let key = self.key(args, env)?;
+                let new_base = env.stack.len();
+                let (old_base, size) = (env.base, env.size);
+                let copy: Vec<Value> = env.stack[old_base..old_base + size].to_vec();
+                env.stack.extend(copy);
+                let previous = env.push_frame(new_base, size);
+                let result = match self.bind_function_arg(fbounds, &fkey, span, env) {
+                    Ok(true) => self.apply_at(bounds, element, key, span, env),
+                    Ok(false) => fail(
+                        span,
+                        format!(
+                            "function `{}` applied to {} outside its domain",
+                            def.name,
+                            fkey.to_tlc()
+                        ),
+                    ),
+                    Err(error) => Err(error),
+                };
+                env.pop_frame(new_base, previous);
+                result.map(Some)
+            }
+            Kind::LetCall(id, call_args) if call_args.is_empty() => {
+                let def = &self.prog.lets[*id as usize];
+                // A memoized definition is built once and then read.
+                if def.cache.is_some() || def.function.is_some() {
+                    return Ok(None);
+                }
+                let Some((bounds, element)) = constructor(&def.body) else {
+                    return Ok(None);
+                };
+                let key = self.key(args, env)?;
+                self.apply_at(bounds, element, key, span, env).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The element at `key` of the function constructor with `bounds` and `element`, in the
+    /// current frame.
+    fn apply_at(
+        &self,
+        bounds: &[Bound],
+        element: &Expr,
+        key: Value,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        if self.bind_function_arg(bounds, &key, span, env)? {
+            env.depth += 1;
+            let result = self.eval(element, env).and_then(|v| force(v, element.span));
+            env.depth -= 1;
+            result
+        } else {
+            fail(
+                span,
+                format!("function applied to {} outside its domain", key.to_tlc()),
+            )
+        }
+    }
+
     pub(crate) fn key(&self, args: &[Expr], env: &mut Env) -> EResult<Value> {
         if let [single] = args {
             return self.eval(single, env);
@@ -1715,6 +1963,31 @@ impl<'a> Ctx<'a> {
         if let Some(v) = &def.cached {
             return Ok(v.clone());
         }
+        if def.state_memo && self.mode == Mode::Next && env.generation != 0 {
+            if let Some((generation, value)) = env.state_memos.get(id as usize) {
+                if *generation == env.generation {
+                    return Ok(value.clone());
+                }
+            }
+            let value = self.call_def_uncached(id, args, span, env)?;
+            if env.state_memos.len() <= id as usize {
+                env.state_memos
+                    .resize(id as usize + 1, (0, Value::Bool(false)));
+            }
+            env.state_memos[id as usize] = (env.generation, value.clone());
+            return Ok(value);
+        }
+        self.call_def_uncached(id, args, span, env)
+    }
+
+    fn call_def_uncached(
+        &self,
+        id: u32,
+        args: &[Expr],
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
+        let def = &self.prog.defs[id as usize];
         if let Some(bounds) = &def.function {
             // The whole function, built from its definition.
             let new_base = env.stack.len();

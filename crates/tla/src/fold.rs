@@ -52,8 +52,10 @@ pub fn fold_program(prog: &mut Program) {
 
 /// Lets the LET definitions without parameters keep their value in their memo slot when the
 /// value depends only on the current state and the bound names around the LET: their bodies
-/// (through the definitions they call) read no primed variable and apply no operator argument,
-/// which could be an action.
+/// (through the definitions they call) read no primed variable, apply no operator argument
+/// (which could be an action) and print nothing. Marks the module-level definitions without
+/// parameters that depend on the current state alone in the same way, to be computed once per
+/// state.
 pub(crate) fn mark_memoized_lets(prog: &mut Program) {
     let mut defs: Vec<Option<bool>> = vec![None; prog.defs.len()];
     let mut lets: Vec<Option<bool>> = vec![None; prog.lets.len()];
@@ -65,6 +67,12 @@ pub(crate) fn mark_memoized_lets(prog: &mut Program) {
             _ => None,
         };
         prog.lets[index].cache = cache;
+    }
+    for index in 0..prog.defs.len() {
+        let def = &prog.defs[index];
+        let candidate = def.arity == 0 && def.cached.is_none();
+        prog.defs[index].state_memo =
+            candidate && !reads_next(prog, Callee::Def(index), &mut defs, &mut lets, 0);
     }
 }
 
@@ -123,7 +131,8 @@ fn expr_reads_next(
         | Kind::StepOrStutter(..)
         | Kind::AngleStep(..)
         | Kind::ParamCall(..)
-        | Kind::OpArg(_) => return true,
+        | Kind::OpArg(_)
+        | Kind::Builtin(Builtin::Print | Builtin::PrintT, _) => return true,
         Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {
             if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) {
                 return true;

@@ -821,6 +821,7 @@ impl<'p> Loader<'p> {
             frame_size: scope.slots,
             function: None,
             cached: None,
+            state_memo: false,
             span,
         });
         self.param_kinds.push(vec![ParamKind::Value; lead]);
@@ -1123,6 +1124,7 @@ impl<'p> Loader<'p> {
                             frame_size: 0,
                             function: None,
                             cached: None,
+                            state_memo: false,
                             span: span_of(file, unit),
                         });
                         self.param_kinds.push(vec![ParamKind::Value; self.lead]);
@@ -1190,6 +1192,7 @@ impl<'p> Loader<'p> {
                         frame_size: 0,
                         function: None,
                         cached: None,
+                        state_memo: false,
                         span: span_of(file, unit),
                     });
                     self.param_kinds.push(params);

@@ -1127,6 +1127,8 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
     env.base = 0;
     env.size = 0;
     env.depth = 0;
+    // Memos of one state's definitions are not those of the next state's.
+    env.generation = env.generation.wrapping_add(1).max(1);
     let result = f(&mut env);
     SPARE_ENV.with(|cell| cell.set(Some(env)));
     result
