@@ -39,6 +39,7 @@ mod graphs;
 mod lower;
 mod model;
 mod temporal;
+mod symmetry;
 mod value;
 
 pub use action::TlaAction;

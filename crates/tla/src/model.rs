@@ -1065,9 +1065,8 @@ impl Model for TlaModel {
         best.map_or_else(|| state.clone(), TlaState)
     }
 
-    /// TLC's rule: the smallest fingerprint of the state under each permutation, each hashed
-    /// as if permuted (sets and functions by an order-free sum of their elements' hashes), so
-    /// no permuted state is built. With a VIEW, the view of the representative.
+    /// TLC's rule: the smallest fingerprint of the state under each permutation (see
+    /// [`crate::symmetry`]). With a VIEW, the view of the representative.
     fn symmetric_fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
         let Some(perms) = &self.symmetry else {
             return self.fingerprint(state);
@@ -1075,16 +1074,10 @@ impl Model for TlaModel {
         if self.view.is_some() {
             return self.fingerprint(&self.representative(state));
         }
-        perms
-            .iter()
-            .map(|perm| {
-                valence_check::fingerprint(&Permuted {
-                    values: &state.0,
-                    perm,
-                })
-            })
-            .min()
-            .unwrap_or_else(|| self.fingerprint(state))
+        if perms.is_empty() {
+            return self.fingerprint(state);
+        }
+        crate::symmetry::min_fingerprint(&state.0, perms)
     }
 
     fn fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
@@ -1176,124 +1169,6 @@ fn close_under_composition(perms: Vec<Vec<(Sym, Sym)>>) -> Vec<Vec<(Sym, Sym)>> 
         }
     }
     group.into_iter().collect()
-}
-
-/// A state's values as renamed by a permutation of model values, for hashing only.
-struct Permuted<'a> {
-    values: &'a [Value],
-    perm: &'a [(Sym, Sym)],
-}
-
-impl std::hash::Hash for Permuted<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for value in self.values {
-            hash_permuted(value, self.perm, state);
-        }
-    }
-}
-
-/// One value as a single permuted element: for the order-free sums of sets and functions.
-struct PermutedOne<'a> {
-    value: &'a Value,
-    perm: &'a [(Sym, Sym)],
-}
-
-impl std::hash::Hash for PermutedOne<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        hash_permuted(self.value, self.perm, state);
-    }
-}
-
-/// Hashes `value` with its model values renamed by `perm`. The elements of a set and the pairs
-/// of a function change order when renamed, so they are hashed one by one and summed: the same
-/// for every order, hence for equal sets and functions.
-fn hash_permuted<H: std::hash::Hasher>(value: &Value, perm: &[(Sym, Sym)], state: &mut H) {
-    use std::hash::Hash;
-    let one = |v: &Value| element_hash(v, perm);
-    if !has_model_values(value) {
-        // Nothing to rename: the value's own hash (a function of the value either way).
-        value.hash(state);
-        return;
-    }
-    match value {
-        Value::Model(s) => {
-            let renamed = match perm.binary_search_by_key(s, |(from, _)| *from) {
-                Ok(i) => perm[i].1,
-                Err(_) => *s,
-            };
-            Value::Model(renamed).hash(state);
-        }
-        Value::Set(elements) => {
-            state.write_u64(0x5e7 ^ elements.len() as u64);
-            let sum = elements
-                .iter()
-                .fold(0u64, |acc, e| acc.wrapping_add(one(e)));
-            state.write_u64(sum);
-        }
-        Value::Seq(elements) => {
-            state.write_u64(0x5e9 ^ elements.len() as u64);
-            for e in elements.iter() {
-                hash_permuted(e, perm, state);
-            }
-        }
-        Value::Record(fields) => {
-            state.write_u64(0x4ec ^ fields.len() as u64);
-            for (k, v) in fields.iter() {
-                k.hash(state);
-                hash_permuted(v, perm, state);
-            }
-        }
-        Value::Func(storage) => {
-            let (domain, values) = crate::value::func_parts(storage);
-            state.write_u64(0xf0c ^ domain.len() as u64);
-            let sum = domain.iter().zip(values).fold(0u64, |acc, (k, v)| {
-                let pair = mix(element_hash(k, perm).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-                    ^ element_hash(v, perm);
-                acc.wrapping_add(mix(pair))
-            });
-            state.write_u64(sum);
-        }
-        other => other.hash(state),
-    }
-}
-
-/// Whether `value` contains a model value (which a permutation may rename).
-fn has_model_values(value: &Value) -> bool {
-    match value {
-        Value::Model(_) => true,
-        Value::Set(elements) | Value::Seq(elements) | Value::Func(elements) => {
-            elements.iter().any(has_model_values)
-        }
-        Value::Record(fields) => fields.iter().any(|(_, v)| has_model_values(v)),
-        _ => false,
-    }
-}
-
-/// SplitMix64's finaliser: spreads the bits of `x` over the word.
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// The hash of one element of a set or function under `perm`, for their order-free sums:
-/// scalars are mixed directly, other values fingerprinted as permuted.
-fn element_hash(value: &Value, perm: &[(Sym, Sym)]) -> u64 {
-    match value {
-        Value::Model(s) => {
-            let renamed = match perm.binary_search_by_key(s, |(from, _)| *from) {
-                Ok(i) => perm[i].1,
-                Err(_) => *s,
-            };
-            mix((0x3 << 56) ^ u64::from(renamed.id()))
-        }
-        Value::Int(n) => mix((0x1 << 56) ^ *n as u64),
-        Value::Str(s) => mix((0x2 << 56) ^ u64::from(s.id())),
-        Value::Bool(b) => mix(u64::from(*b)),
-        _ => valence_check::fingerprint(&PermutedOne { value, perm }),
-    }
 }
 
 /// `value` with its model values renamed by `perm`.
