@@ -1467,11 +1467,31 @@ impl<'a> Ctx<'a> {
             Kind::Choose(bound, body) => {
                 // TLC picks the first element in its own order (strings lexicographically).
                 let set = self.eval(&bound.set, env)?;
-                let mut elements: Vec<Value> = enumerate(&set, bound.set.span)?.to_vec();
-                if needs_tlc_order(&elements) {
-                    elements.sort_by(tlc_cmp);
+                let elements = enumerate(&set, bound.set.span)?;
+                let tlc_ordered = !needs_tlc_order(&elements)
+                    || elements.windows(2).all(|w| tlc_cmp(&w[0], &w[1]).is_lt());
+                if matches!(body.kind, Kind::Lit(Value::Bool(true))) {
+                    // `CHOOSE x \in S : TRUE`: the first element, found without sorting.
+                    let first = if tlc_ordered {
+                        elements.first()
+                    } else {
+                        elements.iter().min_by(|a, b| tlc_cmp(a, b))
+                    };
+                    return match first {
+                        Some(element) => Ok(element.clone()),
+                        None => fail(span, "CHOOSE found no element satisfying its predicate"),
+                    };
                 }
-                for element in elements {
+                let sorted: Vec<Value>;
+                let in_order: &[Value] = if tlc_ordered {
+                    &elements
+                } else {
+                    let mut copy = elements.to_vec();
+                    copy.sort_by(tlc_cmp);
+                    sorted = copy;
+                    &sorted
+                };
+                for element in in_order.iter().cloned() {
                     bind(&bound.pattern, element.clone(), bound.set.span, env)?;
                     if self.eval_bool(body, env)? {
                         return Ok(element);
