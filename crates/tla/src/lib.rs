@@ -38,8 +38,8 @@ mod fold;
 mod graphs;
 mod lower;
 mod model;
-mod temporal;
 mod symmetry;
+mod temporal;
 mod value;
 
 pub use action::TlaAction;

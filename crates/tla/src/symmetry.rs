@@ -137,8 +137,8 @@ fn compile(value: &Value, program: &mut Vec<Op>, models: &mut Vec<Sym>) {
     };
     let head = mix(tag ^ len as u64);
     let (mut constant, mut dynamic) = (0u64, 0u32);
-    let mut element = |program: &mut Vec<Op>, start: usize, salt: Option<u64>| {
-        match folded(program, start) {
+    let mut element =
+        |program: &mut Vec<Op>, start: usize, salt: Option<u64>| match folded(program, start) {
             Some(h) => {
                 program.truncate(start);
                 constant = constant.wrapping_add(salt.map_or(h, |s| mix(h ^ s)));
@@ -149,8 +149,7 @@ fn compile(value: &Value, program: &mut Vec<Op>, models: &mut Vec<Sym>) {
                 }
                 dynamic += 1;
             }
-        }
-    };
+        };
     match value {
         Value::Seq(items) | Value::Set(items) => {
             let ordered = matches!(value, Value::Seq(_));
@@ -316,7 +315,10 @@ mod tests {
     fn sets_whose_order_changes_under_renaming_hash_alike() {
         let perms = vec![Vec::new(), swap("p", "q")];
         let message = |who: &str, n: i64| {
-            Value::record(vec![(Sym::new("from"), model(who)), (Sym::new("n"), Value::Int(n))])
+            Value::record(vec![
+                (Sym::new("from"), model(who)),
+                (Sym::new("n"), Value::Int(n)),
+            ])
         };
         let a = vec![Value::set(vec![message("p", 1), message("q", 2)])];
         let b = vec![Value::set(vec![message("q", 1), message("p", 2)])];
