@@ -133,15 +133,15 @@ fn expr_reads_next(
         | Kind::ParamCall(..)
         | Kind::OpArg(_)
         | Kind::Builtin(Builtin::Print | Builtin::PrintT, _) => return true,
-        Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {
-            if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) {
-                return true;
-            }
+        Kind::Call(id, _) | Kind::FuncDefApply(id, _)
+            if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) =>
+        {
+            return true;
         }
-        Kind::LetCall(id, _) | Kind::LetFuncDefApply(id, _) => {
-            if reads_next(prog, Callee::Let(*id as usize), defs, lets, depth + 1) {
-                return true;
-            }
+        Kind::LetCall(id, _) | Kind::LetFuncDefApply(id, _)
+            if reads_next(prog, Callee::Let(*id as usize), defs, lets, depth + 1) =>
+        {
+            return true;
         }
         _ => {}
     }

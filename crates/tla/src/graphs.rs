@@ -15,8 +15,14 @@ use crate::value::{Sym, Value};
 /// The most elements a set built here may have.
 const ENUMERATION_MAX: usize = 1 << 22;
 
+/// A set's elements.
+type Elements = Arc<[Value]>;
+
+/// Each node's neighbours.
+type Neighbours = BTreeMap<Value, Vec<Value>>;
+
 /// `G.node` and `G.edge`, failing as `G.node` fails when `G` has no such field.
-fn parts(g: &Value, span: Span) -> EResult<(Arc<[Value]>, Arc<[Value]>)> {
+fn parts(g: &Value, span: Span) -> EResult<(Elements, Elements)> {
     let field = |name: &str| -> EResult<Arc<[Value]>> {
         match apply_function(g, &Value::string(name)) {
             Some(value) => enumerate(&value, span),
@@ -105,9 +111,9 @@ pub fn subgraphs(g: &Value, span: Span) -> EResult<Value> {
 }
 
 /// The neighbours of each node of `G` through its edges (a node with a loop is its own).
-fn adjacency(g: &Value, span: Span) -> EResult<(Arc<[Value]>, BTreeMap<Value, Vec<Value>>)> {
+fn adjacency(g: &Value, span: Span) -> EResult<(Elements, Neighbours)> {
     let (nodes, edges) = parts(g, span)?;
-    let mut next: BTreeMap<Value, Vec<Value>> =
+    let mut next: Neighbours =
         nodes.iter().map(|n| (n.clone(), Vec::new())).collect();
     for e in edges.iter() {
         if let Some(ends) = endpoints(e, &nodes) {
@@ -144,7 +150,7 @@ pub fn is_path(p: &Value, g: &Value, span: Span) -> EResult<bool> {
 pub fn simple_paths(g: &Value, span: Span) -> EResult<Value> {
     fn extend(
         path: &mut Vec<Value>,
-        next: &BTreeMap<Value, Vec<Value>>,
+        next: &Neighbours,
         out: &mut Vec<Value>,
         span: Span,
     ) -> EResult<()> {
@@ -174,7 +180,7 @@ pub fn simple_paths(g: &Value, span: Span) -> EResult<Value> {
 }
 
 /// The nodes reachable from `start` (itself included).
-fn reachable(start: &Value, next: &BTreeMap<Value, Vec<Value>>) -> Vec<Value> {
+fn reachable(start: &Value, next: &Neighbours) -> Vec<Value> {
     let mut seen = vec![start.clone()];
     let mut at = 0;
     while at < seen.len() {
