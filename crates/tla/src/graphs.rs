@@ -113,8 +113,7 @@ pub fn subgraphs(g: &Value, span: Span) -> EResult<Value> {
 /// The neighbours of each node of `G` through its edges (a node with a loop is its own).
 fn adjacency(g: &Value, span: Span) -> EResult<(Elements, Neighbours)> {
     let (nodes, edges) = parts(g, span)?;
-    let mut next: Neighbours =
-        nodes.iter().map(|n| (n.clone(), Vec::new())).collect();
+    let mut next: Neighbours = nodes.iter().map(|n| (n.clone(), Vec::new())).collect();
     for e in edges.iter() {
         if let Some(ends) = endpoints(e, &nodes) {
             let (a, b) = (&ends[0], &ends[ends.len() - 1]);
