@@ -25,7 +25,50 @@ pub enum ActionName {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct TlaAction {
     pub(crate) name: ActionName,
-    pub(crate) args: Box<[Value]>,
+    pub(crate) args: ActionArgs,
+}
+
+/// The arguments of an action: up to two (`Receive(p, q)`) kept inline, so that labelling a
+/// successor allocates nothing (every generated state has a label; most are dropped as
+/// duplicates).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum ActionArgs {
+    /// `len` arguments, the unused slots `FALSE`.
+    Inline { len: u8, values: [Value; 2] },
+    /// More than two.
+    Heap(Box<[Value]>),
+}
+
+impl ActionArgs {
+    /// No arguments.
+    pub(crate) const NONE: ActionArgs = ActionArgs::Inline {
+        len: 0,
+        values: [Value::Bool(false), Value::Bool(false)],
+    };
+
+    fn new(args: impl ExactSizeIterator<Item = Value>) -> ActionArgs {
+        if args.len() > 2 {
+            return ActionArgs::Heap(args.collect());
+        }
+        let mut values = [Value::Bool(false), Value::Bool(false)];
+        let mut len = 0;
+        for (slot, value) in values.iter_mut().zip(args) {
+            *slot = value;
+            len += 1;
+        }
+        ActionArgs::Inline { len, values }
+    }
+}
+
+impl std::ops::Deref for ActionArgs {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        match self {
+            ActionArgs::Inline { len, values } => &values[..*len as usize],
+            ActionArgs::Heap(values) => values,
+        }
+    }
 }
 
 impl TlaAction {
@@ -237,7 +280,7 @@ impl<'a> Enumerator<'a> {
                 self.out.push((
                     TlaAction {
                         name: ActionName::Next,
-                        args: Box::new([]),
+                        args: ActionArgs::NONE,
                     },
                     Box::new([]),
                 ));
@@ -262,26 +305,27 @@ impl<'a> Enumerator<'a> {
         let label = match &self.label {
             None => TlaAction {
                 name: ActionName::Next,
-                args: Box::new([]),
+                args: ActionArgs::NONE,
             },
             Some((ActionName::Def(id), base)) => {
                 let arity = self.prog.defs[*id as usize].arity;
                 TlaAction {
                     name: ActionName::Def(*id),
-                    args: env.stack[*base..*base + arity].into(),
+                    args: ActionArgs::new(env.stack[*base..*base + arity].iter().cloned()),
                 }
             }
             Some((ActionName::Let(id), base)) => TlaAction {
                 name: ActionName::Let(*id),
-                args: self.prog.lets[*id as usize]
-                    .params
-                    .iter()
-                    .map(|slot| env.stack[*base + *slot as usize].clone())
-                    .collect(),
+                args: ActionArgs::new(
+                    self.prog.lets[*id as usize]
+                        .params
+                        .iter()
+                        .map(|slot| env.stack[*base + *slot as usize].clone()),
+                ),
             },
             Some((ActionName::Next, _)) => TlaAction {
                 name: ActionName::Next,
-                args: Box::new([]),
+                args: ActionArgs::NONE,
             },
         };
         self.out.push((label, state.into_boxed_slice()));
