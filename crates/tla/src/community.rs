@@ -1,5 +1,5 @@
 //! The operators of the community modules that public specifications extend (`SequencesExt`,
-//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`), which TLC loads from its CommunityModules
+//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`, `Bitwise`), which TLC loads from its CommunityModules
 //! jar. They are built in here, written from the meaning of their TLA+ definitions (and, where
 //! TLC overrides a definition in Java, such as `SetToSeq`, with the override's results), so a
 //! spec that extends one of these modules needs no file next to it.
@@ -24,6 +24,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("Folds", &["Folds"]),
     ("BagsExt", &["BagsExt"]),
     ("UndirectedGraphs", &["UndirectedGraphs"]),
+    ("Bitwise", &["Bitwise"]),
 ];
 
 /// The most elements a set built here by enumeration may have.
@@ -170,6 +171,27 @@ community! {
     ConnectedComponents = "UndirectedGraphs", "ConnectedComponents", 1, [];
     IsStronglyConnected = "UndirectedGraphs", "IsStronglyConnected", 1, [];
     UndirectedGraphs = "UndirectedGraphs", "UndirectedGraphs", 1, [];
+    // Bitwise (its infix operators are found by symbol)
+    BitAnd = "Bitwise", "&", 2, [];
+    BitOr = "Bitwise", "|", 2, [];
+    BitXor = "Bitwise", "^^", 2, [];
+    BitNot = "Bitwise", "Not", 1, [];
+    ShiftR = "Bitwise", "shiftR", 2, [];
+}
+
+/// A natural number, for the operators of `Bitwise`, which are defined only for those (their
+/// TLA+ definitions recurse forever on negative numbers).
+fn natural(v: &Value, span: Span, what: &str) -> EResult<u64> {
+    match v {
+        Value::Int(n) if *n >= 0 => Ok(*n as u64),
+        other => fail(
+            span,
+            format!(
+                "{what} is defined for natural numbers, found {}",
+                other.to_tlc()
+            ),
+        ),
+    }
 }
 
 fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
@@ -1139,6 +1161,32 @@ impl Ctx<'_> {
                 Value::Bool(equal(&components, &Value::set(vec![nodes]), span)?)
             }
             C::UndirectedGraphs => crate::graphs::all_graphs(&a[0], span)?,
+            C::BitAnd | C::BitOr | C::BitXor => {
+                let what = format!("`{name}`");
+                let (x, y) = (natural(&a[0], span, &what)?, natural(&a[1], span, &what)?);
+                let bits = match op {
+                    C::BitAnd => x & y,
+                    C::BitOr => x | y,
+                    _ => x ^ y,
+                };
+                Value::Int(bits as i64)
+            }
+            C::BitNot => {
+                // The bits of `a` up to its highest one, flipped (`Not(0) = 0`).
+                let x = natural(&a[0], span, "`Not`")?;
+                let width = 64 - x.leading_zeros();
+                let mask = if width == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << width) - 1
+                };
+                Value::Int((!x & mask) as i64)
+            }
+            C::ShiftR => {
+                let x = natural(&a[0], span, "`shiftR`")?;
+                let by = natural(&a[1], span, "`shiftR`")?;
+                Value::Int(if by >= 64 { 0 } else { (x >> by) as i64 })
+            }
         })
     }
 }

@@ -2612,6 +2612,18 @@ impl<'p> Loader<'p> {
                 }
                 mk(Kind::Builtin(Builtin::Product, sets))
             }
+            "amp" | "vert" | "powpow"
+                if Community::by_name(&scope.text_of(symbol), &self.community).is_some() =>
+            {
+                // `&`, `|` and `^^` of the community module Bitwise.
+                let Some((op, _)) = Community::by_name(&scope.text_of(symbol), &self.community)
+                else {
+                    return Err(self.semantic(scope.file, node, "malformed infix operator"));
+                };
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                mk(Kind::Builtin(Builtin::Community(op), vec![a, b]))
+            }
             other => {
                 let Some(builtin) = Builtin::by_infix(other) else {
                     return Err(self.unsupported(

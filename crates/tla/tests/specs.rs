@@ -607,3 +607,13 @@ fn function_constructors_and_set_filters_are_lazy_as_in_tlc() {
     assert_eq!(report.generated_states, 5);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn bitwise_operators_are_built_in() {
+    // Every ASSUME of BitOps.tla holds (TLC checked them with its CommunityModules jar), and
+    // the behaviour mixing `^^`, `&` and `|` has TLC's counts.
+    let (_, report) = run("BitOps.tla", None);
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(report.generated_states, 5);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
