@@ -979,16 +979,10 @@ impl<'a> Ctx<'a> {
                         format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
                     );
                 }
-                let frame_size = self.prog.defs[*id as usize].frame_size as usize;
-                let new_base = env.stack.len();
-                for arg in call_args {
-                    let v = self.eval(arg, env)?;
-                    env.stack.push(v);
-                }
-                let previous = env.push_frame(new_base, frame_size);
-                let result = self.in_filter(bound, predicate, value.clone(), env);
-                env.pop_frame(new_base, previous);
-                result
+                let def = &self.prog.defs[*id as usize];
+                self.in_def_frame(def, call_args, env, |ctx, _, env| {
+                    ctx.in_filter(bound, predicate, value.clone(), env)
+                })
             }
             _ => self.in_filter(bound, predicate, value.clone(), env),
         }
@@ -1795,15 +1789,10 @@ impl<'a> Ctx<'a> {
                     );
                 }
                 let key = self.key(args, env)?;
-                let new_base = env.stack.len();
-                for a in call_args {
-                    let v = self.eval(a, env)?;
-                    env.stack.push(v);
-                }
-                let previous = env.push_frame(new_base, def.frame_size as usize);
-                let result = self.apply_at(bounds, element, key, span, env);
-                env.pop_frame(new_base, previous);
-                result.map(Some)
+                self.in_def_frame(def, call_args, env, |ctx, _, env| {
+                    ctx.apply_at(bounds, element, key, span, env)
+                })
+                .map(Some)
             }
             Kind::LetFuncDefApply(id, fargs) => {
                 let def = &self.prog.lets[*id as usize];
@@ -2025,8 +2014,9 @@ impl<'a> Ctx<'a> {
         self.in_def_frame(def, args, env, Ctx::eval)
     }
 
-    /// Evaluates the body of `def` with `body_eval` (as a value or as a Boolean), its arguments
-    /// evaluated into a new frame (none for a definition without a frame).
+    /// Evaluates the body of `def` with `body_eval` (as a value, as a Boolean, or one element of
+    /// the function or set it constructs), its arguments evaluated into a new frame (none for a
+    /// definition without a frame).
     #[inline(always)]
     fn in_def_frame<T>(
         &self,
