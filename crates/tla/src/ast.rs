@@ -104,6 +104,10 @@ pub enum Builtin {
     Assert,
     ToString,
     Permutations,
+    /// `RandomElement(S)` of module TLC: an element picked at random.
+    RandomElement,
+    /// `TLCEval(v)` of module TLC: `v` (TLC uses it to evaluate `v` eagerly).
+    TlcEval,
     SortSeq,
     BagToSet,
     SetToBag,
@@ -135,6 +139,8 @@ impl Builtin {
             "Assert" => (Builtin::Assert, 2),
             "ToString" => (Builtin::ToString, 1),
             "Permutations" => (Builtin::Permutations, 1),
+            "RandomElement" => (Builtin::RandomElement, 1),
+            "TLCEval" => (Builtin::TlcEval, 1),
             "SortSeq" => (Builtin::SortSeq, 2),
             "BagToSet" => (Builtin::BagToSet, 1),
             "SetToBag" => (Builtin::SetToBag, 1),

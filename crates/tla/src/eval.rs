@@ -480,6 +480,18 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
     }
 }
 
+thread_local! {
+    /// The generator of `RandomElement`: one per thread, seeded with 0, so a check on one
+    /// thread picks the same elements on every run (TLC seeds its own at random).
+    static RANDOM: std::cell::RefCell<rand_chacha::ChaCha8Rng> =
+        std::cell::RefCell::new(<rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0));
+}
+
+/// A random index below `len` (not 0).
+fn random_index(len: usize) -> usize {
+    RANDOM.with(|rng| rand::Rng::random_range(&mut *rng.borrow_mut(), 0..len))
+}
+
 /// TLA+ equality, enumerating symbolic sets when they are compared.
 #[inline]
 pub fn equal(a: &Value, b: &Value, span: Span) -> EResult<bool> {
@@ -2465,6 +2477,14 @@ impl<'a> Ctx<'a> {
                 Ok(Value::Bool(true))
             }
             Builtin::ToString => Ok(Value::string(&a[0].to_tlc())),
+            Builtin::TlcEval => Ok(a[0].clone()),
+            Builtin::RandomElement => {
+                let s = finite_set(&a[0], span, "RandomElement")?;
+                if s.is_empty() {
+                    return fail(span, "RandomElement of the empty set");
+                }
+                Ok(s[random_index(s.len())].clone())
+            }
             Builtin::Permutations => {
                 let s = finite_set(&a[0], span, "Permutations")?;
                 if s.len() > 9 {

@@ -132,7 +132,9 @@ fn expr_reads_next(
         | Kind::AngleStep(..)
         | Kind::ParamCall(..)
         | Kind::OpArg(_)
-        | Kind::Builtin(Builtin::Print | Builtin::PrintT, _) => return true,
+        | Kind::Builtin(Builtin::Print | Builtin::PrintT | Builtin::RandomElement, _) => {
+            return true
+        }
         Kind::Call(id, _) | Kind::FuncDefApply(id, _)
             if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) =>
         {
@@ -335,6 +337,7 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
                 | Builtin::Assert
                 | Builtin::SelectSeq
                 | Builtin::SortSeq
+                | Builtin::RandomElement
         ),
         Kind::Local(_)
         | Kind::Var(_)

@@ -2439,13 +2439,7 @@ impl<'p> Loader<'p> {
             None => {
                 if matches!(
                     name,
-                    "TLCGet"
-                        | "TLCSet"
-                        | "RandomElement"
-                        | "TLCEval"
-                        | "Any"
-                        | "JavaTime"
-                        | "TLCModelValue"
+                    "TLCGet" | "TLCSet" | "Any" | "JavaTime" | "TLCModelValue"
                 ) {
                     return Err(self.unsupported(
                         scope.file,

@@ -617,3 +617,12 @@ fn bitwise_operators_are_built_in() {
     assert_eq!(report.generated_states, 5);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn random_element_picks_anew_at_each_evaluation() {
+    // The ASSUMEs fail if `RandomElement(1..3)` is folded into one constant; the behaviour's
+    // counts depend on the picks (as TLC's do), its invariant does not.
+    let (_, report) = run("RandomPick.tla", None);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    assert!((2..=4).contains(&report.distinct_states));
+}
