@@ -25,6 +25,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("BagsExt", &["BagsExt"]),
     ("UndirectedGraphs", &["UndirectedGraphs"]),
     ("Bitwise", &["Bitwise"]),
+    ("Randomization", &["Randomization"]),
 ];
 
 /// The most elements a set built here by enumeration may have.
@@ -177,6 +178,50 @@ community! {
     BitXor = "Bitwise", "^^", 2, [];
     BitNot = "Bitwise", "Not", 1, [];
     ShiftR = "Bitwise", "shiftR", 2, [];
+    // Randomization (a standard module of TLC's; its operators pick at random, so they are
+    // never folded into constants)
+    RandomSubset = "Randomization", "RandomSubset", 2, [];
+    RandomSetOfSubsets = "Randomization", "RandomSetOfSubsets", 3, [];
+    TestRandomSetOfSubsets = "Randomization", "TestRandomSetOfSubsets", 3, [];
+}
+
+impl Community {
+    /// Whether the operator picks at random (a new value at each evaluation).
+    pub fn is_random(self) -> bool {
+        matches!(
+            self,
+            Community::RandomSubset
+                | Community::RandomSetOfSubsets
+                | Community::TestRandomSetOfSubsets
+        )
+    }
+}
+
+/// `RandomSetOfSubsets(k, n, S)`: `k` draws of a subset of `S` that holds each element with
+/// probability `n / Cardinality(S)`, as a set (duplicates merge).
+fn random_set_of_subsets(k: i64, n: i64, s: &[Value], span: Span) -> EResult<Value> {
+    if k < 0 || n < 0 || n as usize > s.len() {
+        return fail(
+            span,
+            format!(
+                "RandomSetOfSubsets(k, n, S) needs 0 <= k and 0 <= n <= Cardinality(S) = {}",
+                s.len()
+            ),
+        );
+    }
+    if k as usize > ENUMERATION_MAX {
+        return fail(span, "RandomSetOfSubsets of too many subsets");
+    }
+    let mut out = Vec::with_capacity(k as usize);
+    for _ in 0..k {
+        let subset: Vec<Value> = s
+            .iter()
+            .filter(|_| crate::eval::random_below(s.len()) < n as usize)
+            .cloned()
+            .collect();
+        out.push(Value::set_sorted(subset));
+    }
+    Ok(Value::set(out))
 }
 
 /// A natural number, for the operators of `Bitwise`, which are defined only for those (their
@@ -1181,6 +1226,42 @@ impl Ctx<'_> {
                     (1u64 << width) - 1
                 };
                 Value::Int((!x & mask) as i64)
+            }
+            C::RandomSubset => {
+                let k = int(&a[0], span, name)?;
+                let s = set(&a[1], span)?;
+                if k < 0 || k as usize > s.len() {
+                    return fail(
+                        span,
+                        format!(
+                            "RandomSubset(k, S) needs 0 <= k <= Cardinality(S) = {}, found k = {k}",
+                            s.len()
+                        ),
+                    );
+                }
+                // A random k-subset: the first k of a random shuffle (Fisher-Yates).
+                let mut order: Vec<usize> = (0..s.len()).collect();
+                for i in 0..k as usize {
+                    let j = i + crate::eval::random_below(s.len() - i);
+                    order.swap(i, j);
+                }
+                let mut chosen: Vec<usize> = order[..k as usize].to_vec();
+                chosen.sort_unstable();
+                Value::set_sorted(chosen.into_iter().map(|i| s[i].clone()).collect())
+            }
+            C::RandomSetOfSubsets => {
+                let (k, n) = (int(&a[0], span, name)?, int(&a[1], span, name)?);
+                random_set_of_subsets(k, n, &set(&a[2], span)?, span)?
+            }
+            C::TestRandomSetOfSubsets => {
+                let (k, n) = (int(&a[0], span, name)?, int(&a[1], span, name)?);
+                let s = set(&a[2], span)?;
+                let mut sizes = Vec::with_capacity(5);
+                for _ in 0..5 {
+                    let drawn = random_set_of_subsets(k, n, &s, span)?;
+                    sizes.push(Value::Int(cardinality(&drawn, span)?));
+                }
+                sequence(sizes)
             }
             C::ShiftR => {
                 let x = natural(&a[0], span, "`shiftR`")?;

@@ -481,14 +481,15 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
 }
 
 thread_local! {
-    /// The generator of `RandomElement`: one per thread, seeded with 0, so a check on one
-    /// thread picks the same elements on every run (TLC seeds its own at random).
+    /// The generator of `RandomElement` and of module Randomization: one per thread, seeded
+    /// with 0, so a check on one thread picks the same elements on every run (TLC seeds its own
+    /// at random).
     static RANDOM: std::cell::RefCell<rand_chacha::ChaCha8Rng> =
         std::cell::RefCell::new(<rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0));
 }
 
-/// A random index below `len` (not 0).
-fn random_index(len: usize) -> usize {
+/// A random number below `len` (not 0), from this thread's generator.
+pub(crate) fn random_below(len: usize) -> usize {
     RANDOM.with(|rng| rand::Rng::random_range(&mut *rng.borrow_mut(), 0..len))
 }
 
@@ -2483,7 +2484,7 @@ impl<'a> Ctx<'a> {
                 if s.is_empty() {
                     return fail(span, "RandomElement of the empty set");
                 }
-                Ok(s[random_index(s.len())].clone())
+                Ok(s[random_below(s.len())].clone())
             }
             Builtin::Permutations => {
                 let s = finite_set(&a[0], span, "Permutations")?;

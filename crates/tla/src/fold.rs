@@ -135,6 +135,7 @@ fn expr_reads_next(
         | Kind::Builtin(Builtin::Print | Builtin::PrintT | Builtin::RandomElement, _) => {
             return true
         }
+        Kind::Builtin(Builtin::Community(op), _) if op.is_random() => return true,
         Kind::Call(id, _) | Kind::FuncDefApply(id, _)
             if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) =>
         {
@@ -330,15 +331,17 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
                 && prog.defs[*id as usize].cached.is_some()
                 && !prog.branching.contains(id)
         }
-        Kind::Builtin(op, _) => !matches!(
-            op,
-            Builtin::Print
-                | Builtin::PrintT
-                | Builtin::Assert
-                | Builtin::SelectSeq
-                | Builtin::SortSeq
-                | Builtin::RandomElement
-        ),
+        Kind::Builtin(op, _) => {
+            !matches!(
+                op,
+                Builtin::Print
+                    | Builtin::PrintT
+                    | Builtin::Assert
+                    | Builtin::SelectSeq
+                    | Builtin::SortSeq
+                    | Builtin::RandomElement
+            ) && !matches!(op, Builtin::Community(c) if c.is_random())
+        }
         Kind::Local(_)
         | Kind::Var(_)
         | Kind::Prime(_)
