@@ -244,7 +244,10 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
             ));
         }
         let path = std::path::Path::new(&args.model);
-        let model = crate::tla_glue::load_checkable(path, args.config.as_deref()).map_err(usage)?;
+        // A spec that does not load is not a usage error: exit 2 with the located message, and
+        // no hint about the command line.
+        let model = crate::tla_glue::load_checkable(path, args.config.as_deref())
+            .map_err(|message| anyhow::anyhow!(message))?;
         (args.model.clone(), Params::default(), model)
     } else {
         if args.config.is_some() {

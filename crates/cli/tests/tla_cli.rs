@@ -86,8 +86,11 @@ fn malformed_specs_and_misused_flags_exit_2_with_a_location() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Bad.tla:4:7"), "{stderr}");
+    // An error in the spec is not one of the command line: no hint to read `--help`.
+    assert!(!stderr.contains("--help"), "{stderr}");
     let output = valence(&["check", &spec("TwoPhase.tla"), "--rms", "3"]);
     assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--help"));
     let output = valence(&["check", "twophase", "--config", "x.cfg"]);
     assert_eq!(output.status.code(), Some(2));
     let output = valence(&["check", "/nonexistent/Spec.tla"]);
