@@ -1066,9 +1066,6 @@ impl<'a> Ctx<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return self.eval_bool(body, env);
         };
-        if let Some(answer) = self.quantify_filter(first, rest, body, forall, env)? {
-            return Ok(answer);
-        }
         let (elements, skipped) =
             if let Some((elements, skipped)) = self.set_minus_one(&first.set, env)? {
                 (elements, Some(skipped))
@@ -1093,82 +1090,6 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(forall)
-    }
-
-    /// [`Ctx::quantify`] over a set filter `{x \in S : P}` (written out, or the body of the
-    /// definition the bound's set calls, as [`Ctx::member_of`] takes them): the elements of `S`
-    /// that satisfy `P`, in the order of `S`, without building the filtered set. `P` is
-    /// evaluated in the definition's frame, the quantifier's body in the caller's. `None` for
-    /// any other set.
-    fn quantify_filter(
-        &self,
-        first: &Bound,
-        rest: &[Bound],
-        body: &Expr,
-        forall: bool,
-        env: &mut Env,
-    ) -> EResult<Option<bool>> {
-        let (filter, predicate, call) = match &first.set.kind {
-            Kind::SetFilter(filter, predicate) => (&**filter, &**predicate, None),
-            _ => match self.filter_body(&first.set) {
-                Some((filter, predicate)) => match &first.set.kind {
-                    Kind::Call(id, args) => (filter, predicate, Some((*id, args))),
-                    _ => (filter, predicate, None),
-                },
-                None => return Ok(None),
-            },
-        };
-        let caller = (env.base, env.size);
-        let callee = match call {
-            None => None,
-            Some((id, args)) => {
-                if env.depth > CALL_DEPTH_MAX {
-                    return fail(
-                        first.set.span,
-                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
-                    );
-                }
-                let new_base = env.stack.len();
-                for arg in args.iter() {
-                    let v = self.eval(arg, env)?;
-                    env.stack.push(v);
-                }
-                let size = self.prog.defs[id as usize].frame_size as usize;
-                let previous = env.push_frame(new_base, size);
-                Some((new_base, size, previous))
-            }
-        };
-        let result = (|| {
-            let elements = match self.eval(&filter.set, env)? {
-                Value::Set(elements) => elements,
-                set => enumerate(&set, filter.set.span)?,
-            };
-            for element in elements.iter() {
-                if let Some((base, size, _)) = callee {
-                    env.base = base;
-                    env.size = size;
-                }
-                bind(&filter.pattern, element.clone(), filter.set.span, env)?;
-                if !self.eval_bool(predicate, env)? {
-                    continue;
-                }
-                env.base = caller.0;
-                env.size = caller.1;
-                bind(&first.pattern, element.clone(), first.set.span, env)?;
-                if self.quantify(rest, body, forall, env)? != forall {
-                    return Ok(!forall);
-                }
-            }
-            Ok(forall)
-        })();
-        match callee {
-            Some((base, _, previous)) => env.pop_frame(base, previous),
-            None => {
-                env.base = caller.0;
-                env.size = caller.1;
-            }
-        }
-        result.map(Some)
     }
 
     fn var(&self, index: u32, span: Span) -> EResult<Value> {
