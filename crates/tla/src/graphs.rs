@@ -91,11 +91,12 @@ fn subsets(elements: &[Value], span: Span) -> EResult<Vec<Vec<Value>>> {
 /// `UndirectedSubgraph(G)`: the graphs whose nodes and edges are subsets of `G`'s.
 pub fn subgraphs(g: &Value, span: Span) -> EResult<Value> {
     let (nodes, edges) = parts(g, span)?;
-    let node_sets = subsets(&nodes, span)?;
-    let edge_sets = subsets(&edges, span)?;
-    if node_sets.len().saturating_mul(edge_sets.len()) > ENUMERATION_MAX {
+    // Candidates: every subset of the nodes with every subset of the edges.
+    if nodes.len() + edges.len() > ENUMERATION_MAX.trailing_zeros() as usize {
         return fail(span, "UndirectedSubgraph of a graph too large to enumerate");
     }
+    let node_sets = subsets(&nodes, span)?;
+    let edge_sets = subsets(&edges, span)?;
     let mut out = Vec::new();
     for n in &node_sets {
         for e in &edge_sets {
