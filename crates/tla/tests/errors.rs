@@ -479,3 +479,21 @@ fn a_parameterized_instance_substituting_a_variable_is_reported_unsupported() {
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
     assert_located(&error, &spec, 3, 1);
 }
+
+#[test]
+fn built_in_module_operators_refuse_bad_arguments_with_their_location() {
+    // A graph too large to enumerate its subgraphs, a negative argument of a bitwise
+    // operator, a subset larger than its set: located errors, not hangs or panics.
+    for (body, column) in [
+        (
+            "EXTENDS Naturals, UndirectedGraphs\nASSUME UndirectedSubgraph([node |-> 1..20, edge |-> {{i, i + 1} : i \\in 1..19}]) # {}",
+            8,
+        ),
+        ("EXTENDS Integers, Bitwise\nASSUME (-1) & 3 = 3", 8),
+        ("EXTENDS Naturals, Randomization\nASSUME RandomSubset(4, 1..3) = {}", 8),
+    ] {
+        let tla = format!("---- MODULE Spec ----\n{body}\nVARIABLE x\nInit == x = 0\nNext == x' = x\n====\n");
+        let (path, error) = load_error(&tla, CFG);
+        assert_located(&error, &path, 3, column);
+    }
+}
