@@ -1327,32 +1327,7 @@ impl<'a> Ctx<'a> {
             Kind::LetFuncDefApply(id, args) => {
                 let key = self.key(args, env)?;
                 let def = &self.prog.lets[*id as usize];
-                let Some(bounds) = &def.function else {
-                    return fail(span, "not a function definition");
-                };
-                let new_base = env.stack.len();
-                let (old_base, size) = (env.base, env.size);
-                let copy: Vec<Value> = env.stack[old_base..old_base + size].to_vec();
-                env.stack.extend(copy);
-                let previous = env.push_frame(new_base, size);
-                let result = self
-                    .bind_function_arg(bounds, &key, span, env)
-                    .and_then(|ok| {
-                        if ok {
-                            self.eval(&def.body, env)
-                        } else {
-                            fail(
-                                span,
-                                format!(
-                                    "function `{}` applied to {} outside its domain",
-                                    def.name,
-                                    key.to_tlc()
-                                ),
-                            )
-                        }
-                    });
-                env.pop_frame(new_base, previous);
-                result
+                self.in_let_function_frame(def, key, span, env, |ctx, env| ctx.eval(&def.body, env))
             }
             Kind::OpArg(op) => Ok(Value::Op(Arc::new(match op {
                 OpRef::Def(id) => Closure::Def(*id),
@@ -1809,32 +1784,18 @@ impl<'a> Ctx<'a> {
             }
             Kind::LetFuncDefApply(id, fargs) => {
                 let def = &self.prog.lets[*id as usize];
-                let (Some(fbounds), Some((bounds, element))) =
-                    (&def.function, constructor(&def.body))
-                else {
+                let Some((bounds, element)) = constructor(&def.body) else {
                     return Ok(None);
                 };
+                if def.function.is_none() {
+                    return Ok(None);
+                }
                 let fkey = self.key(fargs, env)?;
                 let key = self.key(args, env)?;
-                let new_base = env.stack.len();
-                let (old_base, size) = (env.base, env.size);
-                let copy: Vec<Value> = env.stack[old_base..old_base + size].to_vec();
-                env.stack.extend(copy);
-                let previous = env.push_frame(new_base, size);
-                let result = match self.bind_function_arg(fbounds, &fkey, span, env) {
-                    Ok(true) => self.apply_at(bounds, element, key, span, env),
-                    Ok(false) => fail(
-                        span,
-                        format!(
-                            "function `{}` applied to {} outside its domain",
-                            def.name,
-                            fkey.to_tlc()
-                        ),
-                    ),
-                    Err(error) => Err(error),
-                };
-                env.pop_frame(new_base, previous);
-                result.map(Some)
+                self.in_let_function_frame(def, fkey, span, env, |ctx, env| {
+                    ctx.apply_at(bounds, element, key, span, env)
+                })
+                .map(Some)
             }
             Kind::LetCall(id, call_args) if call_args.is_empty() => {
                 let def = &self.prog.lets[*id as usize];
@@ -1850,6 +1811,40 @@ impl<'a> Ctx<'a> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// Runs `f` in a copy of the current frame with the bound names of the LET function `def`
+    /// (`f[x \in S] == ...` in a LET) bound to `key`; an error when `key` is outside its domain.
+    fn in_let_function_frame<T>(
+        &self,
+        def: &crate::ast::LetDef,
+        key: Value,
+        span: Span,
+        env: &mut Env,
+        f: impl FnOnce(&Self, &mut Env) -> EResult<T>,
+    ) -> EResult<T> {
+        let Some(bounds) = &def.function else {
+            return fail(span, "not a function definition");
+        };
+        let new_base = env.stack.len();
+        let (old_base, size) = (env.base, env.size);
+        let copy: Vec<Value> = env.stack[old_base..old_base + size].to_vec();
+        env.stack.extend(copy);
+        let previous = env.push_frame(new_base, size);
+        let result = match self.bind_function_arg(bounds, &key, span, env) {
+            Ok(true) => f(self, env),
+            Ok(false) => fail(
+                span,
+                format!(
+                    "function `{}` applied to {} outside its domain",
+                    def.name,
+                    key.to_tlc()
+                ),
+            ),
+            Err(error) => Err(error),
+        };
+        env.pop_frame(new_base, previous);
+        result
     }
 
     /// The element at `key` of the function constructor with `bounds` and `element`, in the
