@@ -136,34 +136,21 @@ fn compile(value: &Value, program: &mut Vec<Op>, models: &mut Vec<Sym>) {
         Value::Func(storage) => (TAG_FUNC, func_parts(storage).0.len()),
     };
     let head = mix(tag ^ len as u64);
-    let (mut constant, mut dynamic) = (0u64, 0u32);
-    let mut element =
-        |program: &mut Vec<Op>, start: usize, salt: Option<u64>| match folded(program, start) {
-            Some(h) => {
-                program.truncate(start);
-                constant = constant.wrapping_add(salt.map_or(h, |s| mix(h ^ s)));
-            }
-            None => {
-                if let Some(s) = salt {
-                    program.push(Op::Salt(s));
-                }
-                dynamic += 1;
-            }
-        };
+    let mut sum = Summed::default();
     match value {
         Value::Seq(items) | Value::Set(items) => {
             let ordered = matches!(value, Value::Seq(_));
             for (i, item) in items.iter().enumerate() {
                 let start = program.len();
                 compile(item, program, models);
-                element(program, start, ordered.then(|| salt(i)));
+                sum.element(program, start, ordered.then(|| salt(i)));
             }
         }
         Value::Record(fields) => {
             for (i, (_, item)) in fields.iter().enumerate() {
                 let start = program.len();
                 compile(item, program, models);
-                element(program, start, Some(salt(i)));
+                sum.element(program, start, Some(salt(i)));
             }
         }
         Value::Func(storage) => {
@@ -180,19 +167,50 @@ fn compile(value: &Value, program: &mut Vec<Op>, models: &mut Vec<Sym>) {
                     }
                     _ => program.push(Op::Pair),
                 }
-                element(program, start, None);
+                sum.element(program, start, None);
             }
         }
         _ => {}
     }
-    if dynamic == 0 {
-        program.push(Op::Const(mix(head ^ constant)));
-    } else {
-        program.push(Op::Sum {
-            head,
-            constant,
-            n: dynamic,
-        });
+    sum.finish(program, head);
+}
+
+/// The elements of a compound value as they are compiled: those that folded into constants
+/// summed, the others left on the program's stack.
+#[derive(Default)]
+struct Summed {
+    constant: u64,
+    dynamic: u32,
+}
+
+impl Summed {
+    /// Takes the element compiled since `start` (salted by its position when ordered).
+    fn element(&mut self, program: &mut Vec<Op>, start: usize, salt: Option<u64>) {
+        match folded(program, start) {
+            Some(h) => {
+                program.truncate(start);
+                self.constant = self.constant.wrapping_add(salt.map_or(h, |s| mix(h ^ s)));
+            }
+            None => {
+                if let Some(s) = salt {
+                    program.push(Op::Salt(s));
+                }
+                self.dynamic += 1;
+            }
+        }
+    }
+
+    /// Ends the value: one constant if every element folded, else a sum of the dynamic ones.
+    fn finish(self, program: &mut Vec<Op>, head: u64) {
+        if self.dynamic == 0 {
+            program.push(Op::Const(mix(head ^ self.constant)));
+        } else {
+            program.push(Op::Sum {
+                head,
+                constant: self.constant,
+                n: self.dynamic,
+            });
+        }
     }
 }
 
@@ -222,27 +240,13 @@ pub fn min_fingerprint(values: &[Value], perms: &[Vec<(Sym, Sym)>]) -> u64 {
         program.clear();
         models.clear();
         // The state: the sequence of its variables' values.
-        let mut constant = 0u64;
-        let mut dynamic = 0u32;
+        let mut sum = Summed::default();
         for (i, value) in values.iter().enumerate() {
             let start = program.len();
             compile(value, program, models);
-            match folded(program, start) {
-                Some(h) => {
-                    program.truncate(start);
-                    constant = constant.wrapping_add(mix(h ^ salt(i)));
-                }
-                None => {
-                    program.push(Op::Salt(salt(i)));
-                    dynamic += 1;
-                }
-            }
+            sum.element(program, start, Some(salt(i)));
         }
-        program.push(Op::Sum {
-            head: mix(TAG_SEQ ^ TAG_MODEL ^ values.len() as u64),
-            constant,
-            n: dynamic,
-        });
+        sum.finish(program, mix(TAG_SEQ ^ TAG_MODEL ^ values.len() as u64));
         let mut best = u64::MAX;
         for perm in perms {
             renamed.clear();
