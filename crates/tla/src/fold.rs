@@ -465,3 +465,90 @@ pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>)
         }
     }
 }
+
+/// The state variables that evaluating `e` may read, as a mask (bit `i` for variable `i`),
+/// through the definitions it calls. `None` when `e` is not a function of the current state
+/// alone, or when that is not known: it reads the next state, applies an operator argument,
+/// uses `ENABLED`, prints or picks at random, is nested too deeply, or the spec has more than
+/// 64 variables. Two states that agree on the variables of the mask give `e` the same value,
+/// so a state predicate that held in a state still holds after a step that changed none of
+/// them (see `TlaModel`'s invariants).
+pub(crate) fn vars_read(prog: &Program, e: &Expr) -> Option<u64> {
+    if prog.vars.len() > 64 {
+        return None;
+    }
+    let mut seen_defs = vec![false; prog.defs.len()];
+    let mut seen_lets = vec![false; prog.lets.len()];
+    let mut mask = 0u64;
+    expr_vars_read(prog, e, &mut seen_defs, &mut seen_lets, &mut mask, 0).then_some(mask)
+}
+
+/// Adds the variables `e` reads to `mask`; false when they are not known (see [`vars_read`]).
+/// Each definition's body is visited once: reading it again adds nothing.
+fn expr_vars_read(
+    prog: &Program,
+    e: &Expr,
+    seen_defs: &mut [bool],
+    seen_lets: &mut [bool],
+    mask: &mut u64,
+    depth: usize,
+) -> bool {
+    if depth > 256 {
+        return false;
+    }
+    match &e.kind {
+        Kind::Var(i) => {
+            *mask |= 1u64 << i;
+            return true;
+        }
+        Kind::Prime(_)
+        | Kind::Unchanged(_)
+        | Kind::UnchangedVars(_)
+        | Kind::StepOrStutter(..)
+        | Kind::AngleStep(..)
+        | Kind::Enabled(_)
+        | Kind::ParamCall(..)
+        | Kind::OpArg(_)
+        | Kind::Lit(Value::Op(_))
+        | Kind::Temporal(_)
+        | Kind::Always(_)
+        | Kind::Eventually(_)
+        | Kind::LeadsTo(..)
+        | Kind::Fairness { .. }
+        | Kind::Builtin(Builtin::Print | Builtin::PrintT | Builtin::RandomElement, _) => {
+            return false
+        }
+        Kind::Builtin(Builtin::Community(op), _) if op.is_random() => return false,
+        Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {
+            let id = *id as usize;
+            let def = &prog.defs[id];
+            if def.cached.is_none() && !std::mem::replace(&mut seen_defs[id], true) {
+                let bounds = def.function.iter().flatten().map(|b| &b.set);
+                for part in bounds.chain(std::iter::once(&def.body)) {
+                    if !expr_vars_read(prog, part, seen_defs, seen_lets, mask, depth + 1) {
+                        return false;
+                    }
+                }
+            }
+        }
+        Kind::LetCall(id, _) | Kind::LetFuncDefApply(id, _) => {
+            let id = *id as usize;
+            if !std::mem::replace(&mut seen_lets[id], true) {
+                let def = &prog.lets[id];
+                let bounds = def.function.iter().flatten().map(|b| &b.set);
+                for part in bounds.chain(std::iter::once(&def.body)) {
+                    if !expr_vars_read(prog, part, seen_defs, seen_lets, mask, depth + 1) {
+                        return false;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut copy = e.clone();
+    let mut children = Vec::new();
+    collect_children(&mut copy, &mut children);
+    children
+        .into_iter()
+        .all(|child| expr_vars_read(prog, child, seen_defs, seen_lets, mask, depth + 1))
+}

@@ -19,13 +19,65 @@ use crate::temporal::{Analyser, Bindings, FairPiece, Part, Piece, Query, QueryTr
 use crate::value::{shared, Sym, Value};
 
 /// A state: one value per VARIABLE, in declaration order.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub struct TlaState(pub(crate) Box<[Value]>);
+///
+/// It also remembers which variables the step that produced it may have changed (not part of
+/// its identity): a state predicate that held in the previous state and reads none of them
+/// holds here too, so the invariants and constraints skip such conjuncts.
+#[derive(Clone, Debug)]
+pub struct TlaState {
+    pub(crate) values: Box<[Value]>,
+    /// Bit `i` clear: variable `i` has the very value (the same storage) it had in the state
+    /// this one was generated from, which was checked. All bits set for initial states.
+    changed: u64,
+}
 
 impl TlaState {
     /// The values of the variables, in declaration order.
     pub fn values(&self) -> &[Value] {
-        &self.0
+        &self.values
+    }
+
+    /// A state with no known predecessor.
+    fn initial(values: Box<[Value]>) -> Self {
+        TlaState {
+            values,
+            changed: u64::MAX,
+        }
+    }
+
+    /// A successor of `previous`, remembering which variables the step left untouched.
+    fn successor(values: Box<[Value]>, previous: &TlaState) -> Self {
+        let changed = changed_vars(&values, &previous.values);
+        TlaState { values, changed }
+    }
+}
+
+/// The mask of the variables whose values in `next` are not those of `previous` themselves
+/// (all bits when there are more than 64 variables).
+fn changed_vars(next: &[Value], previous: &[Value]) -> u64 {
+    if next.len() > 64 || next.len() != previous.len() {
+        return u64::MAX;
+    }
+    let mut changed = 0u64;
+    for (i, (new, old)) in next.iter().zip(previous).enumerate() {
+        if !new.same_storage(old) {
+            changed |= 1u64 << i;
+        }
+    }
+    changed
+}
+
+impl PartialEq for TlaState {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
+}
+
+impl Eq for TlaState {}
+
+impl std::hash::Hash for TlaState {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.values.hash(state);
     }
 }
 
@@ -56,6 +108,87 @@ impl Formula {
         for (slot, value) in &self.bindings {
             env.stack[env.base + *slot as usize] = value.clone();
         }
+    }
+}
+
+/// A state predicate (an INVARIANT or a CONSTRAINT) split into its conjuncts, through the
+/// definitions without parameters it names, each with the variables it reads
+/// ([`crate::fold::vars_read`]). In a state generated from one where the predicate held,
+/// only the conjuncts reading a variable the step changed are evaluated: TypeOK's `crit \in
+/// SUBSET Proc` is not evaluated again after a step that leaves `crit` alone.
+#[derive(Clone, Debug)]
+struct Conjuncts {
+    /// The predicate, for its name and location.
+    whole: Formula,
+    /// Its conjuncts in evaluation order, with the mask of the variables each reads (all bits
+    /// when not known).
+    parts: Vec<(Formula, u64)>,
+}
+
+impl Conjuncts {
+    fn new(prog: &Program, whole: Formula) -> Self {
+        let mut parts = Vec::new();
+        Self::split(
+            prog,
+            &whole.name,
+            &whole.expr,
+            whole.frame_size,
+            &whole.bindings,
+            &mut parts,
+            0,
+        );
+        Conjuncts { whole, parts }
+    }
+
+    fn split(
+        prog: &Program,
+        name: &str,
+        expr: &Expr,
+        frame_size: u32,
+        bindings: &Bindings,
+        parts: &mut Vec<(Formula, u64)>,
+        depth: usize,
+    ) {
+        if depth < 16 {
+            match &expr.kind {
+                Kind::And(items) => {
+                    for item in items {
+                        Self::split(prog, name, item, frame_size, bindings, parts, depth + 1);
+                    }
+                    return;
+                }
+                Kind::Call(id, args) if args.is_empty() => {
+                    let def = &prog.defs[*id as usize];
+                    if def.arity == 0
+                        && def.cached.is_none()
+                        && def.function.is_none()
+                        && matches!(def.body.kind, Kind::And(_) | Kind::Call(..))
+                    {
+                        // The body is evaluated in a frame of its own, as a call would.
+                        let none = Bindings::new();
+                        Self::split(
+                            prog,
+                            name,
+                            &def.body,
+                            def.frame_size,
+                            &none,
+                            parts,
+                            depth + 1,
+                        );
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let reads = crate::fold::vars_read(prog, expr).unwrap_or(u64::MAX);
+        let part = Formula {
+            name: name.to_string(),
+            expr: expr.clone(),
+            frame_size,
+            bindings: bindings.clone(),
+        };
+        parts.push((part, reads));
     }
 }
 
@@ -112,7 +245,7 @@ pub struct TlaModel {
     prog: Arc<Program>,
     init_states: Vec<TlaState>,
     next: Formula,
-    invariants: Vec<Formula>,
+    invariants: Vec<Conjuncts>,
     step_properties: Vec<Formula>,
     liveness: Vec<LivenessFormula>,
     fairness: Vec<FairnessFormula>,
@@ -120,7 +253,7 @@ pub struct TlaModel {
     initial_properties: Vec<Formula>,
     /// The fingerprints of the initial states, when `initial_properties` needs them.
     initial_fingerprints: std::collections::HashSet<valence_check::Fingerprint>,
-    constraints: Vec<Formula>,
+    constraints: Vec<Conjuncts>,
     action_constraints: Vec<Formula>,
     unchecked_properties: Vec<String>,
     check_deadlock: bool,
@@ -351,7 +484,8 @@ impl TlaModel {
         }
         let mut constraints = Vec::new();
         for named in &config.constraints {
-            constraints.push(Self::def_formula(&prog, named, "CONSTRAINT")?);
+            let formula = Self::def_formula(&prog, named, "CONSTRAINT")?;
+            constraints.push(Conjuncts::new(&prog, formula));
         }
         let mut action_constraints = Vec::new();
         for named in &config.action_constraints {
@@ -375,6 +509,10 @@ impl TlaModel {
         }
         // Liveness is checked under the SPECIFICATION's fairness; fairness the front end cannot
         // read would make the check report behaviours the spec excludes.
+        let invariants = invariants
+            .into_iter()
+            .map(|formula| Conjuncts::new(&prog, formula))
+            .collect();
         let fairness = match fairness {
             Ok(fairness) => fairness,
             Err(reason) => {
@@ -593,11 +731,12 @@ impl TlaModel {
             if !seen.insert(values.clone()) {
                 continue;
             }
-            let state = TlaState(values);
+            let state = TlaState::initial(values);
             for constraint in &self.constraints {
-                match self.eval_state(constraint, &state) {
+                match self.holds(constraint, &state) {
                     Ok(_) => {}
                     Err(error) => {
+                        let constraint = &constraint.whole;
                         let fallback = self.prog.location(constraint.expr.span);
                         return Err(TlaError::Eval {
                             location: eval_error_location(&self.prog, &error, &fallback),
@@ -694,7 +833,7 @@ impl TlaModel {
     /// The value of variable `name` in `state`.
     pub fn value_of<'s>(&self, state: &'s TlaState, name: &str) -> Option<&'s Value> {
         let index = self.prog.vars.iter().position(|v| &*v.text() == name)?;
-        state.0.get(index)
+        state.values.get(index)
     }
 
     /// The step label rendered as TLC names actions, e.g. `TMRcvPrepared(r1)`.
@@ -713,7 +852,7 @@ impl TlaModel {
     fn eval_state(&self, formula: &Formula, state: &TlaState) -> Result<bool, Box<EvalError>> {
         let ctx = Ctx {
             prog: &self.prog,
-            cur: &state.0,
+            cur: &state.values,
             next: &[],
             mode: Mode::Next,
         };
@@ -723,10 +862,32 @@ impl TlaModel {
         })
     }
 
+    /// Whether `state` satisfies `predicate`, given that the state it was generated from did
+    /// (see [`Conjuncts`]).
+    fn holds(&self, predicate: &Conjuncts, state: &TlaState) -> Result<bool, Box<EvalError>> {
+        self.holds_after(predicate, state, state.changed)
+    }
+
+    /// Whether `state` satisfies `predicate`, given that a state differing from it only in
+    /// the variables of `changed` did.
+    fn holds_after(
+        &self,
+        predicate: &Conjuncts,
+        state: &TlaState,
+        changed: u64,
+    ) -> Result<bool, Box<EvalError>> {
+        for (part, reads) in &predicate.parts {
+            if changed & reads != 0 && !self.eval_state(part, state)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn eval_value(&self, formula: &Formula, state: &TlaState) -> Result<Value, Box<EvalError>> {
         let ctx = Ctx {
             prog: &self.prog,
-            cur: &state.0,
+            cur: &state.values,
             next: &[],
             mode: Mode::Next,
         };
@@ -742,10 +903,10 @@ impl TlaModel {
         from: &TlaState,
         to: &TlaState,
     ) -> Result<bool, Box<EvalError>> {
-        let next: Vec<Option<Value>> = to.0.iter().cloned().map(Some).collect();
+        let next: Vec<Option<Value>> = to.values.iter().cloned().map(Some).collect();
         let ctx = Ctx {
             prog: &self.prog,
-            cur: &from.0,
+            cur: &from.values,
             next: &next,
             mode: Mode::Next,
         };
@@ -760,7 +921,7 @@ impl TlaModel {
         with_env(|env| {
             formula.enter(env);
             let mut out = Vec::new();
-            let mut enumerator = Enumerator::new(&self.prog, &state.0, false, &mut out);
+            let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut out);
             let frame = (env.base, env.size);
             enumerator.enabled(&formula.expr, frame, env)
         })
@@ -768,9 +929,9 @@ impl TlaModel {
 
     fn render_vars(&self, state: &TlaState, only_changed_from: Option<&TlaState>) -> Vec<String> {
         let mut lines = Vec::new();
-        for (i, value) in state.0.iter().enumerate() {
+        for (i, value) in state.values.iter().enumerate() {
             if let Some(previous) = only_changed_from {
-                if previous.0.get(i) == Some(value) {
+                if previous.values.get(i) == Some(value) {
                     continue;
                 }
             }
@@ -821,7 +982,7 @@ impl Model for TlaModel {
     ) -> Result<(), ModelError> {
         let mut raw = Vec::new();
         let result = with_env(|env| {
-            let mut enumerator = Enumerator::new(&self.prog, &state.0, false, &mut raw);
+            let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
             enumerator.run(&self.next.expr, self.next.frame_size, env)
         });
         if let Err(error) = result {
@@ -829,7 +990,7 @@ impl Model for TlaModel {
         }
         out.extend(
             raw.into_iter()
-                .map(|(action, values)| (action, TlaState(values))),
+                .map(|(action, values)| (action, TlaState::successor(values, state))),
         );
         Ok(())
     }
@@ -837,8 +998,14 @@ impl Model for TlaModel {
     fn in_model(&self, state: Option<&TlaState>, next: &TlaState) -> Result<bool, ModelError> {
         // As TLC does, a successor outside the CONSTRAINTs or ACTION_CONSTRAINTs is counted as
         // generated and checked against the invariants, but neither stored nor expanded.
+        // The parent being expanded satisfied the constraints: only the conjuncts that read a
+        // variable the step changed can have become false.
+        let changed = match state {
+            Some(state) => changed_vars(&next.values, &state.values),
+            None => u64::MAX,
+        };
         for constraint in &self.constraints {
-            match self.eval_state(constraint, next) {
+            match self.holds_after(constraint, next, changed) {
                 Ok(true) => {}
                 Ok(false) => return Ok(false),
                 Err(error) => {
@@ -870,14 +1037,14 @@ impl Model for TlaModel {
         for (index, invariant) in self.invariants.iter().enumerate() {
             properties.push(Property::fallible(
                 PropertyKind::Always,
-                invariant.name.clone(),
+                invariant.whole.name.clone(),
                 Condition::State(Arc::new(move |model: &TlaModel, state: &TlaState| {
-                    let formula = &model.invariants[index];
-                    model.eval_state(formula, state).map_err(|e| {
+                    let invariant = &model.invariants[index];
+                    model.holds(invariant, state).map_err(|e| {
                         model.model_error(
                             &e,
                             state,
-                            &format!("error evaluating invariant {}", formula.name),
+                            &format!("error evaluating invariant {}", invariant.whole.name),
                         )
                     })
                 })),
@@ -1057,12 +1224,12 @@ impl Model for TlaModel {
         };
         let mut best: Option<Box<[Value]>> = None;
         for perm in perms {
-            let permuted: Box<[Value]> = state.0.iter().map(|v| permute(v, perm)).collect();
+            let permuted: Box<[Value]> = state.values.iter().map(|v| permute(v, perm)).collect();
             if best.as_ref().is_none_or(|b| permuted < *b) {
                 best = Some(permuted);
             }
         }
-        best.map_or_else(|| state.clone(), TlaState)
+        best.map_or_else(|| state.clone(), TlaState::initial)
     }
 
     /// TLC's rule: the smallest fingerprint of the state under each permutation (see
@@ -1077,7 +1244,7 @@ impl Model for TlaModel {
         if perms.is_empty() {
             return self.fingerprint(state);
         }
-        crate::symmetry::min_fingerprint(&state.0, perms)
+        crate::symmetry::min_fingerprint(&state.values, perms)
     }
 
     fn fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {

@@ -185,6 +185,24 @@ pub enum Value {
 }
 
 impl Value {
+    /// Whether `self` is `other` itself: the same scalar, or the same shared storage. Cheaper
+    /// than equality and never true of different values (false of some equal ones).
+    #[inline]
+    pub fn same_storage(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) | (Value::Model(a), Value::Model(b)) => a == b,
+            (Value::Set(a), Value::Set(b))
+            | (Value::Seq(a), Value::Seq(b))
+            | (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(a, b),
+            (Value::Record(a), Value::Record(b)) => Arc::ptr_eq(a, b),
+            (Value::Lazy(a), Value::Lazy(b)) => Arc::ptr_eq(a, b),
+            (Value::Op(a), Value::Op(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             Value::Bool(_) => 0,

@@ -635,3 +635,42 @@ fn randomization_operators_pick_sets_of_the_promised_shape() {
     assert_eq!(report.verdict(), Verdict::Holds);
     assert!(report.distinct_states >= 2);
 }
+
+#[test]
+fn conjuncts_are_evaluated_again_when_a_variable_they_read_changes() {
+    // A state's invariants skip the conjuncts that read only variables the step left alone.
+    // `Below(b, 3)` (through an operator's argument, inside TypeOK inside Bounded) is broken
+    // by three IncB steps that change b alone; TLC's trace.
+    let (_, report) = run("Unchanged.tla", Some("UnchangedB.cfg"));
+    assert_eq!(report.verdict(), Verdict::Violated);
+    let property = report.property("Bounded").expect("Bounded");
+    assert_eq!(property.status, Status::Violated);
+    let trace = property.trace.as_ref().expect("a trace");
+    assert_eq!(trace.len(), 3);
+    let last = format_trace(trace);
+    assert!(
+        last.trim_end()
+            .ends_with("/\\ a = 0\n/\\ b = 3\n/\\ c = 0\n/\\ d = 0"),
+        "{last}"
+    );
+
+    // `Small` reads d only through `Twice`: four IncD steps break it (TLC: 70 distinct
+    // states, 141 generated, depth 5).
+    let (_, report) = run("Unchanged.tla", Some("UnchangedD.cfg"));
+    assert_eq!(status(&report, "Small"), Some(Status::Violated));
+    assert_eq!(report.distinct_states, 70);
+    assert_eq!(report.generated_states, 141);
+    assert_eq!(
+        report
+            .property("Small")
+            .and_then(|p| p.trace.as_ref())
+            .map(|t| t.len()),
+        Some(4)
+    );
+
+    // A CONSTRAINT on c alone, skipped after steps that leave c: TLC's counts.
+    let (_, report) = run("Unchanged.tla", Some("UnchangedC.cfg"));
+    assert_eq!(report.distinct_states, 375);
+    assert_eq!(report.generated_states, 1_276);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
