@@ -195,6 +195,20 @@ pub struct Expr {
     pub kind: Kind,
     /// Where it is.
     pub span: Span,
+    /// Its compiled form, set once the program is loaded (see [`crate::compile`]): the
+    /// evaluator runs it instead of walking `kind`. `None` for the forms left to the walk.
+    pub code: Option<std::sync::Arc<crate::compile::Code>>,
+}
+
+impl Expr {
+    /// An expression not compiled (yet).
+    pub fn new(kind: Kind, span: Span) -> Expr {
+        Expr {
+            kind,
+            span,
+            code: None,
+        }
+    }
 }
 
 /// The forms of expressions.

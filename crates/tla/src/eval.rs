@@ -47,6 +47,31 @@ pub fn fail<T>(span: Span, message: impl Into<String>) -> EResult<T> {
     }))
 }
 
+/// `value` as a Boolean, or the error of an expression at `span` that is not one.
+#[inline]
+pub(crate) fn expect_bool(value: Value, span: Span) -> EResult<bool> {
+    match value {
+        Value::Bool(b) => Ok(b),
+        other => fail(
+            span,
+            format!(
+                "expected a Boolean, found {}: {}",
+                other.kind(),
+                other.to_tlc()
+            ),
+        ),
+    }
+}
+
+/// The error of a call nested more than [`CALL_DEPTH_MAX`] deep.
+#[cold]
+pub(crate) fn too_deep<T>(span: Span) -> EResult<T> {
+    fail(
+        span,
+        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
+    )
+}
+
 /// The slots of bound variables: a stack of frames.
 #[derive(Debug, Default)]
 pub struct Env {
@@ -588,7 +613,7 @@ pub fn apply_function(f: &Value, key: &Value) -> Option<Value> {
 
 /// A reference to `f[key]`, or `None` when `key` is outside the domain.
 #[inline(always)]
-fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
+pub(crate) fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
     match (f, key) {
         (Value::Seq(elements), Value::Int(i)) => {
             if *i >= 1 && (*i as u64) <= elements.len() as u64 {
@@ -755,6 +780,9 @@ impl<'a> Ctx<'a> {
     /// conjunctions and implications never builds intermediate [`Value`]s nor enters the large
     /// frame of [`Ctx::eval`] for its inner nodes.
     pub fn eval_bool(&self, e: &Expr, env: &mut Env) -> EResult<bool> {
+        if let Some(code) = &e.code {
+            return (code.boolean)(self, env);
+        }
         match &e.kind {
             Kind::And(items) => {
                 for item in items {
@@ -795,10 +823,7 @@ impl<'a> Ctx<'a> {
                 // Boolean too (as `call_def` does, without the `Value` in between).
                 let def = &self.prog.defs[*id as usize];
                 if env.depth > CALL_DEPTH_MAX {
-                    return fail(
-                        e.span,
-                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
-                    );
+                    return too_deep(e.span);
                 }
                 return self.in_def_frame(def, args, env, Ctx::eval_bool);
             }
@@ -875,37 +900,34 @@ impl<'a> Ctx<'a> {
                         (a_ref, b_ref)
                     }
                 };
-                return match op {
-                    Builtin::Eq => equal(a_ref, b_ref, e.span),
-                    Builtin::Neq => Ok(!equal(a_ref, b_ref, e.span)?),
-                    Builtin::In => member(a_ref, b_ref, e.span),
-                    Builtin::NotIn => Ok(!member(a_ref, b_ref, e.span)?),
-                    _ => match (a_ref, b_ref) {
-                        (Value::Int(x), Value::Int(y)) => Ok(match op {
-                            Builtin::Lt => x < y,
-                            Builtin::Gt => x > y,
-                            Builtin::Leq => x <= y,
-                            _ => x >= y,
-                        }),
-                        _ => match self.binary(*op, a_ref, b_ref, e.span)? {
-                            Value::Bool(b) => Ok(b),
-                            _ => fail(e.span, "a comparison that is not a Boolean"),
-                        },
-                    },
-                };
+                return self.compare(*op, a_ref, b_ref, e.span);
             }
             _ => {}
         }
-        match self.eval(e, env)? {
-            Value::Bool(b) => Ok(b),
-            other => fail(
-                e.span,
-                format!(
-                    "expected a Boolean, found {}: {}",
-                    other.kind(),
-                    other.to_tlc()
-                ),
-            ),
+        expect_bool(self.eval(e, env)?, e.span)
+    }
+
+    /// `a op b` for a comparison or membership `op` (`=`, `#`, `\in`, `\notin`, `<`, `>`,
+    /// `<=`, `>=`), as a Boolean.
+    #[inline]
+    pub(crate) fn compare(&self, op: Builtin, a: &Value, b: &Value, span: Span) -> EResult<bool> {
+        match op {
+            Builtin::Eq => equal(a, b, span),
+            Builtin::Neq => Ok(!equal(a, b, span)?),
+            Builtin::In => member(a, b, span),
+            Builtin::NotIn => Ok(!member(a, b, span)?),
+            _ => match (a, b) {
+                (Value::Int(x), Value::Int(y)) => Ok(match op {
+                    Builtin::Lt => x < y,
+                    Builtin::Gt => x > y,
+                    Builtin::Leq => x <= y,
+                    _ => x >= y,
+                }),
+                _ => match self.binary(op, a, b, span)? {
+                    Value::Bool(b) => Ok(b),
+                    _ => fail(span, "a comparison that is not a Boolean"),
+                },
+            },
         }
     }
 
@@ -949,7 +971,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether [`Ctx::member_of`] can decide membership in `e` lazily.
-    fn has_filter(&self, e: &Expr, depth: usize) -> bool {
+    pub(crate) fn has_filter(&self, e: &Expr, depth: usize) -> bool {
         match &e.kind {
             Kind::SetFilter(..) => true,
             Kind::Builtin(Builtin::Cup | Builtin::Cap | Builtin::SetMinus, args) if depth < 8 => {
@@ -987,10 +1009,7 @@ impl<'a> Ctx<'a> {
         match &e.kind {
             Kind::Call(id, call_args) => {
                 if env.depth > CALL_DEPTH_MAX {
-                    return fail(
-                        e.span,
-                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
-                    );
+                    return too_deep(e.span);
                 }
                 let def = &self.prog.defs[*id as usize];
                 self.in_def_frame(def, call_args, env, |ctx, _, env| {
@@ -1092,7 +1111,7 @@ impl<'a> Ctx<'a> {
         Ok(forall)
     }
 
-    fn var(&self, index: u32, span: Span) -> EResult<Value> {
+    pub(crate) fn var(&self, index: u32, span: Span) -> EResult<Value> {
         let index = index as usize;
         let from_next = match self.mode {
             Mode::Const => {
@@ -1240,7 +1259,10 @@ impl<'a> Ctx<'a> {
             Kind::Var(index) if self.mode == Mode::Next && (*index as usize) < self.cur.len() => {
                 Ok(self.cur[*index as usize].clone())
             }
-            _ => self.eval_node(e, env),
+            _ => match &e.code {
+                Some(code) => (code.value)(self, env),
+                None => self.eval_node(e, env),
+            },
         }
     }
 
@@ -1248,10 +1270,7 @@ impl<'a> Ctx<'a> {
     fn eval_node(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
         let span = e.span;
         if env.depth > CALL_DEPTH_MAX {
-            return fail(
-                span,
-                format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
-            );
+            return too_deep(span);
         }
         match &e.kind {
             Kind::Lit(v) => Ok(v.clone()),
@@ -1771,10 +1790,7 @@ impl<'a> Ctx<'a> {
                     return Ok(None);
                 };
                 if env.depth > CALL_DEPTH_MAX {
-                    return fail(
-                        span,
-                        format!("recursion deeper than {CALL_DEPTH_MAX} calls (a recursive definition without a base case?)"),
-                    );
+                    return too_deep(span);
                 }
                 let key = self.key(args, env)?;
                 self.in_def_frame(def, call_args, env, |ctx, _, env| {
@@ -2166,7 +2182,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn binary(&self, op: Builtin, a: &Value, b: &Value, span: Span) -> EResult<Value> {
+    pub(crate) fn binary(&self, op: Builtin, a: &Value, b: &Value, span: Span) -> EResult<Value> {
         let bool = |x| Ok(Value::Bool(x));
         match op {
             Builtin::Eq => bool(equal(a, b, span)?),
@@ -2347,7 +2363,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn builtin(&self, op: Builtin, args: Vec<Value>, span: Span, env: &mut Env) -> EResult<Value> {
+    pub(crate) fn builtin(
+        &self,
+        op: Builtin,
+        args: Vec<Value>,
+        span: Span,
+        env: &mut Env,
+    ) -> EResult<Value> {
         if let Builtin::Community(op) = op {
             return self.community(op, args, span, env);
         }

@@ -35,19 +35,9 @@ pub fn fold_program(prog: &mut Program) {
         prog.defs[index].body = body;
         prog.defs[index].function = bounds;
     }
-    for index in 0..prog.lets.len() {
-        let mut body = std::mem::replace(&mut prog.lets[index].body, placeholder());
-        let mut bounds = prog.lets[index].function.take();
-        fold_root(prog, &mut body);
-        if let Some(bounds) = &mut bounds {
-            for b in bounds.iter_mut() {
-                fold_root(prog, &mut b.set);
-            }
-        }
-        prog.lets[index].body = body;
-        prog.lets[index].function = bounds;
-    }
+    for_each_let_body(prog, &mut fold_root);
     mark_memoized_lets(prog);
+    crate::compile::compile_program(prog);
 }
 
 /// Lets the LET definitions without parameters keep their value in their memo slot when the
@@ -155,10 +145,40 @@ fn expr_reads_next(
         .any(|child| expr_reads_next(prog, child, defs, lets, depth + 1))
 }
 
+/// Calls `f` on the body of every definition and LET definition of `prog` (and on the sets
+/// of recursive functions' bounds), each taken out of the program meanwhile.
+pub(crate) fn for_each_body(prog: &mut Program, mut f: impl FnMut(&Program, &mut Expr)) {
+    for index in 0..prog.defs.len() {
+        let mut body = std::mem::replace(&mut prog.defs[index].body, placeholder());
+        let mut bounds = prog.defs[index].function.take();
+        f(prog, &mut body);
+        for b in bounds.iter_mut().flatten() {
+            f(prog, &mut b.set);
+        }
+        prog.defs[index].body = body;
+        prog.defs[index].function = bounds;
+    }
+    for_each_let_body(prog, &mut f);
+}
+
+fn for_each_let_body(prog: &mut Program, f: &mut impl FnMut(&Program, &mut Expr)) {
+    for index in 0..prog.lets.len() {
+        let mut body = std::mem::replace(&mut prog.lets[index].body, placeholder());
+        let mut bounds = prog.lets[index].function.take();
+        f(prog, &mut body);
+        for b in bounds.iter_mut().flatten() {
+            f(prog, &mut b.set);
+        }
+        prog.lets[index].body = body;
+        prog.lets[index].function = bounds;
+    }
+}
+
 fn placeholder() -> Expr {
     Expr {
         kind: Kind::Lit(Value::Bool(false)),
         span: Default::default(),
+        code: None,
     }
 }
 

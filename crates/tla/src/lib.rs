@@ -31,6 +31,7 @@
 mod action;
 mod ast;
 mod community;
+mod compile;
 mod config;
 mod error;
 mod eval;

@@ -835,6 +835,7 @@ impl<'p> Loader<'p> {
         Ok(Global::Subst(Expr {
             kind: Kind::Call(id, args),
             span,
+            code: None,
         }))
     }
 
@@ -1120,6 +1121,7 @@ impl<'p> Loader<'p> {
                             body: Expr {
                                 kind: Kind::Lit(Value::Bool(false)),
                                 span: Span::default(),
+                                code: None,
                             },
                             frame_size: 0,
                             function: None,
@@ -1188,6 +1190,7 @@ impl<'p> Loader<'p> {
                         body: Expr {
                             kind: Kind::Lit(Value::Bool(false)),
                             span: Span::default(),
+                            code: None,
                         },
                         frame_size: 0,
                         function: None,
@@ -1413,6 +1416,7 @@ impl<'p> Loader<'p> {
         Expr {
             kind: Kind::Lit(value),
             span,
+            code: None,
         }
     }
 
@@ -1433,7 +1437,7 @@ impl<'p> Loader<'p> {
 
     fn expr_inner(&mut self, scope: &mut Scope, node: Node) -> Result<Expr, TlaError> {
         let span = span_of(scope.file, node);
-        let mk = |kind| Ok(Expr { kind, span });
+        let mk = |kind| Ok(Expr::new(kind, span));
         match node.kind() {
             "nat_number" => {
                 let text = scope.text_of(node);
@@ -2113,6 +2117,7 @@ impl<'p> Loader<'p> {
         Ok(Expr {
             kind: Kind::OpArg(op),
             span,
+            code: None,
         })
     }
 
@@ -2125,7 +2130,7 @@ impl<'p> Loader<'p> {
         arg_nodes: Vec<Node>,
         span: Span,
     ) -> Result<Expr, TlaError> {
-        let mk = |kind| Ok(Expr { kind, span });
+        let mk = |kind| Ok(Expr::new(kind, span));
         let count = arg_nodes.len();
         let file = scope.file;
         let arity_error = |loader: &Self, expected: usize| {
@@ -2327,7 +2332,7 @@ impl<'p> Loader<'p> {
         instance_args: Option<Vec<Expr>>,
         span: Span,
     ) -> Result<Expr, TlaError> {
-        let mk = |kind| Ok(Expr { kind, span });
+        let mk = |kind| Ok(Expr::new(kind, span));
         let count = arg_nodes.len();
         let arity_error = |loader: &Self, expected: usize| {
             Err(loader.semantic(
@@ -2488,7 +2493,7 @@ impl<'p> Loader<'p> {
     }
 
     fn prefix(&mut self, scope: &mut Scope, node: Node, span: Span) -> Result<Expr, TlaError> {
-        let mk = |kind| Ok(Expr { kind, span });
+        let mk = |kind| Ok(Expr::new(kind, span));
         let (Some(symbol), Some(rhs)) = (
             node.child_by_field_name("symbol"),
             node.child_by_field_name("rhs"),
@@ -2528,7 +2533,7 @@ impl<'p> Loader<'p> {
     }
 
     fn infix(&mut self, scope: &mut Scope, node: Node, span: Span) -> Result<Expr, TlaError> {
-        let mk = |kind| Ok(Expr { kind, span });
+        let mk = |kind| Ok(Expr::new(kind, span));
         let (Some(lhs), Some(symbol), Some(rhs)) = (
             node.child_by_field_name("lhs"),
             node.child_by_field_name("symbol"),
@@ -2555,6 +2560,7 @@ impl<'p> Loader<'p> {
                         (_, k) => items.push(Expr {
                             kind: k,
                             span: e.span,
+                            code: None,
                         }),
                     }
                 }
@@ -2684,6 +2690,7 @@ impl<'p> Loader<'p> {
         Ok(Expr {
             kind: Kind::Except(Box::new(base), updates),
             span,
+            code: None,
         })
     }
 
@@ -2728,6 +2735,7 @@ impl<'p> Loader<'p> {
                         body: Expr {
                             kind: Kind::Lit(Value::Bool(false)),
                             span: Span::default(),
+                            code: None,
                         },
                         // Marked as a function now, so that its body's `f[x]` applies it lazily.
                         function: (def.kind() == "function_definition").then(Vec::new),
@@ -2803,6 +2811,7 @@ impl<'p> Loader<'p> {
         Ok(Expr {
             kind: Kind::Let(Box::new(body), cache_slots.into_boxed_slice()),
             span: span_of(scope.file, node),
+            code: None,
         })
     }
 }
@@ -2812,6 +2821,7 @@ fn local(slot: u32, span: Span) -> Expr {
     Expr {
         kind: Kind::Local(slot),
         span,
+        code: None,
     }
 }
 

@@ -303,7 +303,7 @@ pub fn load(spec: &Path, config: Option<&Path>) -> Result<TlaModel, TlaError> {
 }
 
 /// Evaluates the constant definitions once, as TLC does, so that states never recompute them.
-fn cache_constants(prog: &mut Program) {
+pub(crate) fn cache_constants(prog: &mut Program) {
     for index in 0..prog.defs.len() {
         let def = &prog.defs[index];
         if def.arity != 0 || def.function.is_some() || def.cached.is_some() {
@@ -408,6 +408,7 @@ impl TlaModel {
                     expr: Expr {
                         kind: Kind::Call(*id, Vec::new()),
                         span: def.span,
+                        code: None,
                     },
                     frame_size: 0,
                     bindings: Vec::new(),
@@ -465,6 +466,7 @@ impl TlaModel {
                     expr: Expr {
                         kind: Kind::Lit(Value::Bool(false)),
                         span: crate::ast::Span::default(),
+                        code: None,
                     },
                     frame_size: 0,
                     bindings: Vec::new(),
@@ -683,6 +685,7 @@ impl TlaModel {
             _ => Expr {
                 kind: Kind::And(init),
                 span: spec.expr.span,
+                code: None,
             },
         };
         let fairness = fairness.map(|pieces| {

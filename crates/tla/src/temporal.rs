@@ -251,7 +251,7 @@ impl<'p> Analyser<'p> {
     }
 
     fn wrap(kind: Kind, span: crate::ast::Span) -> Expr {
-        Expr { kind, span }
+        Expr::new(kind, span)
     }
 
     fn negated(e: &Expr) -> Expr {
@@ -875,6 +875,7 @@ impl<'p> Analyser<'p> {
                         expr: Expr {
                             kind: Kind::AngleStep(action.clone(), vars.clone()),
                             span: e.span,
+                            code: None,
                         },
                         frame_size: frame,
                         bindings,

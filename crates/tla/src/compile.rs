@@ -1,0 +1,899 @@
+//! Expressions compiled to closures once the program is loaded.
+//!
+//! Walking the expression tree costs a dispatch on the node's form at every node, and the
+//! general evaluator's frame is large: `Len(network[p][q]) <= 3` took about 650 instructions
+//! per evaluation that way. Each node of the common forms (comparisons, Boolean connectives,
+//! quantifiers, arithmetic and the other built-in operators, calls of definitions, chains
+//! `f[a][b].c` read in place, tuples and records) gets a closure here that evaluates it, with
+//! the decisions that depend only on the expression (which operands can be read by reference,
+//! the shape `S \ {x}` of a quantifier's set, whether a membership test goes through a set
+//! filter) taken once. The other forms (LET, CHOOSE, EXCEPT, set constructors, primes, ...)
+//! are left to the tree walk, whose operands are in turn compiled.
+//!
+//! A compiled node computes exactly what the walk computes, with the same errors: where its
+//! fast path does not apply (a step outside a function's domain, a value of an unexpected
+//! kind) it calls the same helpers as the walk, or the walk itself on the node.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ast::{Builtin, Expr, Kind, Pattern, Span};
+use crate::eval::{
+    bind, enumerate, expect_bool, force, too_deep, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX,
+};
+use crate::lower::Program;
+use crate::value::{shared, Sym, Value};
+
+type ValueFn = Box<dyn Fn(&Ctx<'_>, &mut Env) -> EResult<Value> + Send + Sync>;
+type BoolFn = Box<dyn Fn(&Ctx<'_>, &mut Env) -> EResult<bool> + Send + Sync>;
+/// A chain `f[a][b].c` read in place: its root and its steps.
+type Chain = (Part, Box<[Part]>);
+
+/// The compiled form of an expression (see the module documentation).
+pub struct Code {
+    /// Its value.
+    pub(crate) value: ValueFn,
+    /// Its value where a Boolean is expected (the error of the walk when it is not one).
+    pub(crate) boolean: BoolFn,
+    /// For chains `f[a].b` whose parts are all readable in place: the chain, read by
+    /// reference without evaluating anything.
+    chain: Option<Arc<Chain>>,
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code")
+    }
+}
+
+/// An operand of a compiled node: read directly when it is a leaf, else its own code, else the
+/// tree walk.
+enum Sub {
+    Lit(Value, Span),
+    Local(u32, Span),
+    Var(u32, Span),
+    Code(Arc<Code>, Span),
+    Walk(Box<Expr>),
+}
+
+impl Sub {
+    fn of(prog: &Program, e: &Expr) -> Sub {
+        match &e.kind {
+            Kind::Lit(v) => Sub::Lit(v.clone(), e.span),
+            Kind::Local(slot) => Sub::Local(*slot, e.span),
+            Kind::Var(index) => Sub::Var(*index, e.span),
+            Kind::Call(id, args) if args.is_empty() => match &prog.defs[*id as usize].cached {
+                Some(v) => Sub::Lit(v.clone(), e.span),
+                None => Sub::node(e),
+            },
+            _ => Sub::node(e),
+        }
+    }
+
+    fn node(e: &Expr) -> Sub {
+        match &e.code {
+            Some(code) => Sub::Code(Arc::clone(code), e.span),
+            None => Sub::Walk(Box::new(e.clone())),
+        }
+    }
+
+    fn span(&self) -> Span {
+        match self {
+            Sub::Lit(_, span) | Sub::Local(_, span) | Sub::Var(_, span) | Sub::Code(_, span) => {
+                *span
+            }
+            Sub::Walk(e) => e.span,
+        }
+    }
+
+    #[inline]
+    fn value(&self, ctx: &Ctx<'_>, env: &mut Env) -> EResult<Value> {
+        match self {
+            Sub::Lit(v, _) => Ok(v.clone()),
+            Sub::Local(slot, _) => Ok(env.stack[env.base + *slot as usize].clone()),
+            Sub::Var(index, span) => match ctx.cur.get(*index as usize) {
+                Some(v) if ctx.mode == Mode::Next => Ok(v.clone()),
+                _ => ctx.var(*index, *span),
+            },
+            Sub::Code(code, _) => (code.value)(ctx, env),
+            Sub::Walk(e) => ctx.eval(e, env),
+        }
+    }
+
+    #[inline]
+    fn boolean(&self, ctx: &Ctx<'_>, env: &mut Env) -> EResult<bool> {
+        match self {
+            Sub::Code(code, _) => (code.boolean)(ctx, env),
+            Sub::Walk(e) => ctx.eval_bool(e, env),
+            _ => expect_bool(self.value(ctx, env)?, self.span()),
+        }
+    }
+
+    /// Whether [`Sub::peek`] may find the value without evaluating anything.
+    fn peekable(&self) -> bool {
+        match self {
+            Sub::Lit(..) | Sub::Local(..) | Sub::Var(..) => true,
+            Sub::Code(code, _) => code.chain.is_some(),
+            Sub::Walk(_) => false,
+        }
+    }
+
+    #[inline]
+    fn peek<'v>(&'v self, ctx: &'v Ctx<'_>, env: &'v Env) -> Option<&'v Value> {
+        match self {
+            Sub::Lit(v, _) => Some(v),
+            Sub::Local(slot, _) => env.stack.get(env.base + *slot as usize),
+            Sub::Var(index, _) => read_var(ctx, *index),
+            Sub::Code(code, _) => {
+                let (root, steps) = &**code.chain.as_ref()?;
+                peek_chain(root, steps, ctx, env)
+            }
+            Sub::Walk(_) => None,
+        }
+    }
+
+    /// The value, computed only when it cannot be read in place.
+    #[inline]
+    fn owned(&self, ctx: &Ctx<'_>, env: &mut Env) -> EResult<Option<Value>> {
+        if self.peekable() {
+            Ok(None)
+        } else {
+            self.value(ctx, env).map(Some)
+        }
+    }
+}
+
+/// A variable of the state the evaluation mode reads, `None` when unreadable there.
+#[inline]
+fn read_var<'v>(ctx: &'v Ctx<'_>, index: u32) -> Option<&'v Value> {
+    match ctx.mode {
+        Mode::Next => ctx.cur.get(index as usize),
+        Mode::Init | Mode::Primed => ctx.next.get(index as usize).and_then(|v| v.as_ref()),
+        Mode::Const => None,
+    }
+}
+
+/// Calls `f` with references to the values of `a` and `b`, each read in place when it can be
+/// and evaluated otherwise (in that order, as the walk does).
+#[inline]
+fn with_operands<T>(
+    a: &Sub,
+    b: &Sub,
+    ctx: &Ctx<'_>,
+    env: &mut Env,
+    f: impl Fn(&Value, &Value) -> EResult<T>,
+) -> EResult<T> {
+    let a_owned = a.owned(ctx, env)?;
+    let b_owned = b.owned(ctx, env)?;
+    let a_ref = match &a_owned {
+        Some(v) => Some(v),
+        None => a.peek(ctx, env),
+    };
+    let b_ref = match &b_owned {
+        Some(v) => Some(v),
+        None => b.peek(ctx, env),
+    };
+    if let (Some(x), Some(y)) = (a_ref, b_ref) {
+        return f(x, y);
+    }
+    // A chain that leaves its function's domain: evaluated, for the walk's error.
+    let x = match a_owned {
+        Some(v) => v,
+        None => a.value(ctx, env)?,
+    };
+    let y = match b_owned {
+        Some(v) => v,
+        None => b.value(ctx, env)?,
+    };
+    f(&x, &y)
+}
+
+/// Compiles every expression of `prog`, bottom-up, so that a node's code can call its
+/// operands' code.
+pub(crate) fn compile_program(prog: &mut Program) {
+    crate::fold::for_each_body(prog, compile_tree);
+}
+
+fn compile_tree(prog: &Program, e: &mut Expr) {
+    let mut children = Vec::new();
+    crate::fold::collect_children(e, &mut children);
+    for child in children {
+        compile_tree(prog, child);
+    }
+    e.code = compile(prog, e).map(Arc::new);
+}
+
+/// The code of `e`, whose operands are compiled already; `None` for the forms left to the
+/// tree walk.
+fn compile(prog: &Program, e: &Expr) -> Option<Code> {
+    let span = e.span;
+    match &e.kind {
+        Kind::Apply(..) | Kind::Field(..) => chain(prog, e),
+        Kind::Builtin(op, args) => builtin(prog, *op, args, span),
+        Kind::And(items) | Kind::Or(items) => {
+            let items: Vec<Sub> = items.iter().map(|i| Sub::of(prog, i)).collect();
+            let stop = matches!(e.kind, Kind::Or(_));
+            Some(boolean(move |ctx, env| {
+                for item in &items {
+                    if item.boolean(ctx, env)? == stop {
+                        return Ok(stop);
+                    }
+                }
+                Ok(!stop)
+            }))
+        }
+        Kind::Not(a) => {
+            let a = Sub::of(prog, a);
+            Some(boolean(move |ctx, env| Ok(!a.boolean(ctx, env)?)))
+        }
+        Kind::Implies(a, b) => {
+            let (a, b) = (Sub::of(prog, a), Sub::of(prog, b));
+            Some(boolean(move |ctx, env| {
+                Ok(!a.boolean(ctx, env)? || b.boolean(ctx, env)?)
+            }))
+        }
+        Kind::Equiv(a, b) => {
+            let (a, b) = (Sub::of(prog, a), Sub::of(prog, b));
+            Some(boolean(move |ctx, env| {
+                Ok(a.boolean(ctx, env)? == b.boolean(ctx, env)?)
+            }))
+        }
+        Kind::If(c, t, f) => {
+            let (c, t, f) = (
+                Arc::new(Sub::of(prog, c)),
+                Arc::new(Sub::of(prog, t)),
+                Arc::new(Sub::of(prog, f)),
+            );
+            let (c2, t2, f2) = (Arc::clone(&c), Arc::clone(&t), Arc::clone(&f));
+            Some(Code {
+                value: Box::new(move |ctx, env| {
+                    if c.boolean(ctx, env)? {
+                        t.value(ctx, env)
+                    } else {
+                        f.value(ctx, env)
+                    }
+                }),
+                boolean: Box::new(move |ctx, env| {
+                    if c2.boolean(ctx, env)? {
+                        t2.boolean(ctx, env)
+                    } else {
+                        f2.boolean(ctx, env)
+                    }
+                }),
+                chain: None,
+            })
+        }
+        Kind::Forall(bounds, body)
+        | Kind::ForallAction(bounds, body)
+        | Kind::Exists(bounds, body) => {
+            let forall = !matches!(e.kind, Kind::Exists(..));
+            let bounds: Vec<Quantified> = bounds
+                .iter()
+                .map(|b| Quantified {
+                    pattern: b.pattern.clone(),
+                    set: QuantifiedSet::of(prog, &b.set),
+                    span: b.set.span,
+                })
+                .collect();
+            let body = Sub::of(prog, body);
+            Some(boolean(move |ctx, env| {
+                quantify(&bounds, &body, forall, ctx, env)
+            }))
+        }
+        Kind::Call(id, args) => call(prog, *id, args, span),
+        Kind::Tuple(items) => {
+            let items: Vec<Sub> = items.iter().map(|i| Sub::of(prog, i)).collect();
+            Some(value_at(span, move |ctx, env| {
+                let mut values = Vec::with_capacity(items.len());
+                for item in &items {
+                    values.push(force(item.value(ctx, env)?, item.span())?);
+                }
+                Ok(Value::Seq(shared(values)))
+            }))
+        }
+        Kind::Record(fields) if !fields.is_empty() => {
+            let fields: Vec<(Sym, Sub)> = fields
+                .iter()
+                .map(|(name, v)| (*name, Sub::of(prog, v)))
+                .collect();
+            Some(value_at(span, move |ctx, env| {
+                let mut values = Vec::with_capacity(fields.len());
+                for (name, v) in &fields {
+                    values.push((*name, force(v.value(ctx, env)?, v.span())?));
+                }
+                Ok(Value::Record(shared(values)))
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// Code for a Boolean form; its value is the Boolean.
+fn boolean(f: impl Fn(&Ctx<'_>, &mut Env) -> EResult<bool> + Send + Sync + 'static) -> Code {
+    let f = Arc::new(f);
+    let g = Arc::clone(&f);
+    Code {
+        value: Box::new(move |ctx, env| Ok(Value::Bool(g(ctx, env)?))),
+        boolean: Box::new(move |ctx, env| f(ctx, env)),
+        chain: None,
+    }
+}
+
+/// Code for a form whose value is computed; as a Boolean, the walk's error when it is not one.
+fn value_at(
+    span: Span,
+    f: impl Fn(&Ctx<'_>, &mut Env) -> EResult<Value> + Send + Sync + 'static,
+) -> Code {
+    let f = Arc::new(f);
+    let g = Arc::clone(&f);
+    Code {
+        value: Box::new(move |ctx, env| f(ctx, env)),
+        boolean: Box::new(move |ctx, env| expect_bool(g(ctx, env)?, span)),
+        chain: None,
+    }
+}
+
+/// The root or one step of a chain: a bound name, a variable, a literal or constant, a field
+/// name (steps only), or the memo slot of a LET definition without parameters (the root only;
+/// readable once computed, when evaluating in the current state).
+enum Part {
+    Local(u32),
+    Var(u32),
+    Lit(Value),
+    Field(Sym),
+    Memo(u32),
+}
+
+impl Part {
+    fn of(prog: &Program, e: &Expr) -> Option<Part> {
+        Some(match Sub::of(prog, e) {
+            Sub::Lit(v, _) => Part::Lit(v),
+            Sub::Local(slot, _) => Part::Local(slot),
+            Sub::Var(index, _) => Part::Var(index),
+            _ => return None,
+        })
+    }
+
+    #[inline(always)]
+    fn read<'v>(&'v self, ctx: &'v Ctx<'_>, env: &'v Env) -> Option<&'v Value> {
+        match self {
+            Part::Local(slot) => env.stack.get(env.base + *slot as usize),
+            Part::Var(index) => read_var(ctx, *index),
+            Part::Lit(v) => Some(v),
+            Part::Memo(slot) if ctx.mode == Mode::Next => {
+                match env.stack.get(env.base + *slot as usize)? {
+                    Value::Str(s) if *s == Sym::MEMO_UNSET => None,
+                    v => Some(v),
+                }
+            }
+            Part::Memo(_) | Part::Field(_) => None,
+        }
+    }
+}
+
+/// `f[a][b].c` whose root and keys are read in place: literals, constants, bound names,
+/// variables, computed LET definitions.
+fn chain(prog: &Program, e: &Expr) -> Option<Code> {
+    let mut steps = Vec::new();
+    let mut root = e;
+    loop {
+        match &root.kind {
+            Kind::Apply(f, args) if args.len() == 1 => {
+                steps.push(Part::of(prog, &args[0])?);
+                root = f;
+            }
+            Kind::Field(f, field) => {
+                steps.push(Part::Field(*field));
+                root = f;
+            }
+            _ => break,
+        }
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    let root = match &root.kind {
+        Kind::LetCall(id, args) if args.is_empty() => Part::Memo(prog.lets[*id as usize].cache?),
+        _ => Part::of(prog, root)?,
+    };
+    steps.reverse();
+    let path: Arc<Chain> = Arc::new((root, steps.into_boxed_slice()));
+    let walk = Arc::new(Expr::new(e.kind.clone(), e.span));
+    let value = {
+        let path = Arc::clone(&path);
+        let walk = Arc::clone(&walk);
+        Box::new(
+            move |ctx: &Ctx<'_>, env: &mut Env| match peek_chain(&path.0, &path.1, ctx, env) {
+                Some(v) => Ok(v.clone()),
+                None => ctx.eval(&walk, env),
+            },
+        )
+    };
+    let path_for_peek = Arc::clone(&path);
+    let boolean = Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
+        match peek_chain(&path.0, &path.1, ctx, env) {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => ctx.eval_bool(&walk, env),
+        }
+    });
+    Some(Code {
+        value,
+        boolean,
+        chain: Some(path_for_peek),
+    })
+}
+
+fn peek_chain<'v>(
+    root: &'v Part,
+    steps: &'v [Part],
+    ctx: &'v Ctx<'_>,
+    env: &'v Env,
+) -> Option<&'v Value> {
+    let mut value = root.read(ctx, env)?;
+    for step in steps {
+        value = match (step, value) {
+            (Part::Field(field), Value::Record(fields)) => {
+                &fields.iter().find(|(k, _)| k == field)?.1
+            }
+            (Part::Field(_), _) => return None,
+            (Part::Local(slot), Value::Seq(elements)) => {
+                match env.stack.get(env.base + *slot as usize)? {
+                    Value::Int(i) if *i >= 1 && (*i as u64) <= elements.len() as u64 => {
+                        &elements[*i as usize - 1]
+                    }
+                    key => crate::eval::apply_ref(value, key)?,
+                }
+            }
+            (key, function) => crate::eval::apply_ref(function, key.read(ctx, env)?)?,
+        };
+    }
+    Some(value)
+}
+
+/// Built-in operators, as the walk evaluates them.
+fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Code> {
+    let subs: Vec<Sub> = args.iter().map(|a| Sub::of(prog, a)).collect();
+    let compare = matches!(
+        op,
+        Builtin::Eq
+            | Builtin::Neq
+            | Builtin::In
+            | Builtin::NotIn
+            | Builtin::Lt
+            | Builtin::Gt
+            | Builtin::Leq
+            | Builtin::Geq
+    );
+    match (subs.len(), op) {
+        (2, _) if compare => {
+            if matches!(op, Builtin::In | Builtin::NotIn) {
+                let ctx = Ctx {
+                    prog,
+                    cur: &[],
+                    next: &[],
+                    mode: Mode::Const,
+                };
+                if ctx.has_filter(&args[1], 0) {
+                    // Membership in a set filter is decided without building the set.
+                    return None;
+                }
+            }
+            let mut subs = subs.into_iter();
+            let (a, b) = (subs.next()?, subs.next()?);
+            let holds = move |ctx: &Ctx<'_>, env: &mut Env| {
+                with_operands(&a, &b, ctx, env, |x, y| ctx.compare(op, x, y, span))
+            };
+            let holds = Arc::new(holds);
+            let as_value = Arc::clone(&holds);
+            Some(Code {
+                value: Box::new(move |ctx, env| Ok(Value::Bool(as_value(ctx, env)?))),
+                boolean: Box::new(move |ctx, env| holds(ctx, env)),
+                chain: None,
+            })
+        }
+        (2, Builtin::SelectSeq | Builtin::SortSeq | Builtin::Community(_)) => None,
+        (2, _) => {
+            let mut subs = subs.into_iter();
+            let (a, b) = (subs.next()?, subs.next()?);
+            Some(value_at(span, move |ctx, env| {
+                with_operands(&a, &b, ctx, env, |x, y| match (op, x, y) {
+                    (Builtin::Plus, Value::Int(x), Value::Int(y))
+                        if x.checked_add(*y).is_some() =>
+                    {
+                        Ok(Value::Int(x + y))
+                    }
+                    (Builtin::Minus, Value::Int(x), Value::Int(y))
+                        if x.checked_sub(*y).is_some() =>
+                    {
+                        Ok(Value::Int(x - y))
+                    }
+                    _ => ctx.binary(op, x, y, span),
+                })
+            }))
+        }
+        (1, Builtin::Head | Builtin::Len | Builtin::Tail) => {
+            let a = subs.into_iter().next()?;
+            Some(value_at(span, move |ctx, env| {
+                if let Some(Value::Seq(elements)) = a.peek(ctx, env) {
+                    match op {
+                        Builtin::Len => return Ok(Value::Int(elements.len() as i64)),
+                        Builtin::Tail if !elements.is_empty() => {
+                            return Ok(Value::Seq(Arc::from(&elements[1..])))
+                        }
+                        Builtin::Head if !elements.is_empty() => return Ok(elements[0].clone()),
+                        _ => {}
+                    }
+                }
+                let v = a.value(ctx, env)?;
+                ctx.builtin(op, vec![v], span, env)
+            }))
+        }
+        _ => Some(value_at(span, move |ctx, env| {
+            let mut values = Vec::with_capacity(subs.len());
+            for a in &subs {
+                values.push(a.value(ctx, env)?);
+            }
+            ctx.builtin(op, values, span, env)
+        })),
+    }
+}
+
+/// A call of a module-level definition that is neither a constant nor a recursive function:
+/// its arguments go to a new frame and its body (compiled in turn) is evaluated there. As a
+/// value, a definition without parameters goes through the walk's call, which keeps the
+/// per-state memo of [`crate::ast::Def::state_memo`].
+fn call(prog: &Program, id: u32, args: &[Expr], span: Span) -> Option<Code> {
+    let def = &prog.defs[id as usize];
+    if def.cached.is_some() || def.function.is_some() {
+        return None;
+    }
+    let args: Arc<Vec<Sub>> = Arc::new(args.iter().map(|a| Sub::of(prog, a)).collect());
+    let frame_size = def.frame_size as usize;
+    let value_args = Arc::clone(&args);
+    let memo = def.state_memo || args.is_empty();
+    Some(Code {
+        value: Box::new(move |ctx, env| {
+            if memo {
+                if env.depth > CALL_DEPTH_MAX {
+                    return too_deep(span);
+                }
+                return ctx.call_def(id, &[], span, env);
+            }
+            in_frame(ctx, env, &value_args, frame_size, span, |ctx, env| {
+                ctx.eval(&ctx.prog.defs[id as usize].body, env)
+            })
+        }),
+        boolean: Box::new(move |ctx, env| {
+            in_frame(ctx, env, &args, frame_size, span, |ctx, env| {
+                ctx.eval_bool(&ctx.prog.defs[id as usize].body, env)
+            })
+        }),
+        chain: None,
+    })
+}
+
+/// Evaluates a definition's body with `body`, its arguments in a new frame (none for a
+/// definition without a frame), as the walk's `in_def_frame` does.
+#[inline]
+fn in_frame<T>(
+    ctx: &Ctx<'_>,
+    env: &mut Env,
+    args: &[Sub],
+    frame_size: usize,
+    span: Span,
+    body: impl FnOnce(&Ctx<'_>, &mut Env) -> EResult<T>,
+) -> EResult<T> {
+    if env.depth > CALL_DEPTH_MAX {
+        return too_deep(span);
+    }
+    if frame_size == 0 {
+        env.depth += 1;
+        let result = body(ctx, env);
+        env.depth -= 1;
+        return result;
+    }
+    let new_base = env.stack.len();
+    for a in args {
+        let v = a.value(ctx, env)?;
+        env.stack.push(v);
+    }
+    let previous = env.push_frame(new_base, frame_size);
+    let result = body(ctx, env);
+    env.pop_frame(new_base, previous);
+    result
+}
+
+/// One bound of a quantifier.
+struct Quantified {
+    pattern: Pattern,
+    set: QuantifiedSet,
+    span: Span,
+}
+
+/// The set a quantifier ranges over.
+enum QuantifiedSet {
+    /// `S \ {x}`: the elements of `S` but `x`, without building the difference (with the whole
+    /// expression, for when `S` is not a finite set).
+    MinusOne {
+        set: Sub,
+        removed: Sub,
+        whole: Sub,
+    },
+    Any(Sub),
+}
+
+impl QuantifiedSet {
+    fn of(prog: &Program, e: &Expr) -> QuantifiedSet {
+        if let Kind::Builtin(Builtin::SetMinus, args) = &e.kind {
+            if let [set, removed] = args.as_slice() {
+                if let Kind::SetEnum(items) = &removed.kind {
+                    if let [item] = items.as_slice() {
+                        return QuantifiedSet::MinusOne {
+                            set: Sub::of(prog, set),
+                            removed: Sub::of(prog, item),
+                            whole: Sub::of(prog, e),
+                        };
+                    }
+                }
+            }
+        }
+        QuantifiedSet::Any(Sub::of(prog, e))
+    }
+
+    /// The elements, and the one to skip, as the walk's `quantify` finds them.
+    fn elements(
+        &self,
+        span: Span,
+        ctx: &Ctx<'_>,
+        env: &mut Env,
+    ) -> EResult<(Arc<[Value]>, Option<Value>)> {
+        let any = match self {
+            QuantifiedSet::MinusOne {
+                set,
+                removed,
+                whole,
+            } => {
+                let elements = match set.peek(ctx, env) {
+                    Some(Value::Set(elements)) => Some(Arc::clone(elements)),
+                    Some(_) => None,
+                    None => match set.value(ctx, env)? {
+                        Value::Set(elements) => Some(elements),
+                        _ => None,
+                    },
+                };
+                if let Some(elements) = elements {
+                    match removed.value(ctx, env)? {
+                        Value::Lazy(_) | Value::Op(_) => {}
+                        value => return Ok((elements, Some(value))),
+                    }
+                }
+                whole
+            }
+            QuantifiedSet::Any(set) => set,
+        };
+        if let Some(set) = any.peek(ctx, env) {
+            return Ok((
+                match set {
+                    Value::Set(elements) => Arc::clone(elements),
+                    set => enumerate(set, span)?,
+                },
+                None,
+            ));
+        }
+        Ok((
+            match any.value(ctx, env)? {
+                Value::Set(elements) => elements,
+                set => enumerate(&set, span)?,
+            },
+            None,
+        ))
+    }
+}
+
+fn quantify(
+    bounds: &[Quantified],
+    body: &Sub,
+    forall: bool,
+    ctx: &Ctx<'_>,
+    env: &mut Env,
+) -> EResult<bool> {
+    let Some((first, rest)) = bounds.split_first() else {
+        return body.boolean(ctx, env);
+    };
+    let (elements, skipped) = first.set.elements(first.span, ctx, env)?;
+    for element in elements.iter() {
+        if skipped.as_ref() == Some(element) {
+            continue;
+        }
+        bind(&first.pattern, element.clone(), first.span, env)?;
+        if quantify(rest, body, forall, ctx, env)? != forall {
+            return Ok(!forall);
+        }
+    }
+    Ok(forall)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::load_program;
+
+    /// Definitions `T_...` covering the compiled forms, their fast paths and their errors.
+    const SPEC: &str = r#"---- MODULE Compiled ----
+EXTENDS Naturals, Sequences, FiniteSets
+VARIABLES x, f, s, r, q
+RECURSIVE Fact(_), Loop(_)
+Add(a, b) == a + b
+Pos(a) == a > 0
+Fact(n) == IF n = 0 THEN 1 ELSE n * Fact(n - 1)
+Loop(n) == Loop(n + 1)
+T_chain == f[2]
+T_chain_out == f[7]
+T_chain_bound == \A i \in 1..3 : f[i] > 0
+T_field == r.a
+T_field_missing == r.zz
+T_nested == q[1][2]
+T_nested_out == q[2][1]
+T_len == Len(s)
+T_head_empty == Head(Tail(Tail(s)))
+T_tail == Tail(s)
+T_cmp == x < 3 /\ x # 2 /\ f[1] = 10
+T_cmp_bad == s < 3
+T_or == x = 2 \/ f[1] = 10
+T_in == x \in {1, 2, 3} /\ x \notin 5..7
+T_filter == x \in {y \in Nat : y > 0}
+T_forall == \A i \in DOMAIN f : f[i] >= 10
+T_exists_minus == \E i \in (DOMAIN f) \ {x} : f[i] = 30
+T_forall_minus == \A i \in (DOMAIN f) \ {x} : f[i] # f[x]
+T_minus_infinite == \A i \in Nat \ {1} : i > 0
+T_pairs == \A i, j \in 1..2 : <<i, j>> \in (1..2) \X (1..2)
+T_tuple_bound == \E <<a, b>> \in {<<1, 2>>, <<3, 4>>} : a + b = x + 6
+T_arith == Add(x, 3) * 2 - x % 2
+T_overflow == x + 9223372036854775807
+T_div_zero == x \div (x - x)
+T_if == IF x > 1 THEN "a" ELSE "b"
+T_case == CASE x = 1 -> "one" [] x = 2 -> "two"
+T_bool_err == x /\ TRUE
+T_not_bool == ~s
+T_record == [a |-> x, b |-> s]
+T_tuple == <<x, f[1], r.a>>
+T_call_bool == Pos(x) /\ ~Pos(0)
+T_fact == Fact(x + 3)
+T_deep == Loop(0)
+T_implies == (x > 5) => (1 \div 0 = 1)
+T_equiv == (x = 1) <=> (f[1] = 10)
+T_memo == LET m == f[x] IN m + m
+T_let_chain == LET rr == r IN rr.a + rr.a
+T_card == Cardinality({x, 2, 3})
+T_seqops == Append(s, x) \o <<x>>
+T_set_ops == ({x} \cup {5}) \ {x}
+T_except == [f EXCEPT ![x] = @ + 1]
+===="#;
+
+    fn load(text: &str) -> Program {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("Compiled.tla");
+        std::fs::write(&path, text).expect("written");
+        let mut prog = load_program(&path, &Default::default()).expect("loads");
+        crate::model::cache_constants(&mut prog);
+        crate::fold::fold_program(&mut prog);
+        prog
+    }
+
+    fn strip(prog: &mut Program) {
+        fn strip_tree(_: &Program, e: &mut Expr) {
+            e.code = None;
+            let mut children = Vec::new();
+            crate::fold::collect_children(e, &mut children);
+            for child in children {
+                strip_tree(&Program::default(), child);
+            }
+        }
+        crate::fold::for_each_body(prog, strip_tree);
+    }
+
+    fn outcome<T: fmt::Debug>(result: EResult<T>) -> String {
+        match result {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => format!("error at {}:{}: {}", e.span.line, e.span.column, e.message),
+        }
+    }
+
+    /// Every definition's value and Boolean value, compiled and walked, in two states.
+    #[test]
+    fn compiled_code_computes_what_the_walk_computes() {
+        let compiled = load(SPEC);
+        let mut walked = load(SPEC);
+        strip(&mut walked);
+        let coded = |prog: &Program| {
+            let mut count = 0;
+            fn visit(e: &Expr, count: &mut usize) {
+                *count += e.code.is_some() as usize;
+                let mut copy = e.clone();
+                let mut children = Vec::new();
+                crate::fold::collect_children(&mut copy, &mut children);
+                for c in children {
+                    visit(c, count);
+                }
+            }
+            for def in &prog.defs {
+                visit(&def.body, &mut count);
+            }
+            count
+        };
+        assert!(coded(&compiled) > 60, "{} compiled nodes", coded(&compiled));
+        assert_eq!(coded(&walked), 0);
+        let f = Value::Seq(shared(vec![Value::Int(10), Value::Int(20), Value::Int(30)]));
+        let s = Value::Seq(shared(vec![Value::Int(1), Value::Int(2)]));
+        let r = Value::record(vec![(Sym::new("a"), Value::Int(7))]);
+        let q = Value::Seq(shared(vec![Value::Seq(shared(vec![
+            Value::Int(1),
+            Value::Int(2),
+        ]))]));
+        let mut checked = 0;
+        for x in [1, 2] {
+            let state = [Value::Int(x), f.clone(), s.clone(), r.clone(), q.clone()];
+            for (id, def) in compiled.defs.iter().enumerate() {
+                let name = def.name.text();
+                if !name.starts_with("T_") {
+                    continue;
+                }
+                let call = Expr::new(Kind::Call(id as u32, Vec::new()), def.span);
+                let run = |prog: &Program| {
+                    let ctx = Ctx {
+                        prog,
+                        cur: &state,
+                        next: &[],
+                        mode: Mode::Next,
+                    };
+                    let value = outcome(ctx.eval(&call, &mut Env::new()));
+                    let boolean = outcome(ctx.eval_bool(&call, &mut Env::new()));
+                    (value, boolean)
+                };
+                assert_eq!(run(&compiled), run(&walked), "{name} with x = {x}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 2 * 41);
+    }
+
+    #[test]
+    fn compiled_chains_read_in_place_and_report_the_walks_errors() {
+        let prog = load(SPEC);
+        let f = Value::Seq(shared(vec![Value::Int(10), Value::Int(20), Value::Int(30)]));
+        let state = [
+            Value::Int(1),
+            f,
+            Value::Seq(shared(Vec::new())),
+            Value::record(vec![(Sym::new("a"), Value::Int(7))]),
+            Value::Seq(shared(Vec::new())),
+        ];
+        let ctx = Ctx {
+            prog: &prog,
+            cur: &state,
+            next: &[],
+            mode: Mode::Next,
+        };
+        let eval = |name: &str| {
+            let id = prog
+                .defs
+                .iter()
+                .position(|d| *d.name.text() == *name)
+                .expect(name);
+            let call = Expr::new(Kind::Call(id as u32, Vec::new()), prog.defs[id].span);
+            outcome(ctx.eval(&call, &mut Env::new()))
+        };
+        assert_eq!(eval("T_chain"), "Int(20)");
+        assert_eq!(eval("T_memo"), "Int(20)");
+        assert!(
+            eval("T_chain_out").contains("outside"),
+            "{}",
+            eval("T_chain_out")
+        );
+        assert!(
+            eval("T_deep").contains("recursion deeper"),
+            "{}",
+            eval("T_deep")
+        );
+    }
+}
