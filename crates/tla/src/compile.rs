@@ -53,6 +53,9 @@ enum Sub {
     Local(u32, Span),
     Var(u32, Span),
     Code(Arc<Code>, Span),
+    /// A LET definition without parameters whose value is kept in a memo slot (see
+    /// [`crate::ast::LetDef::cache`]): read there once computed.
+    Memo(u32, Box<Expr>),
     Walk(Box<Expr>),
 }
 
@@ -64,6 +67,10 @@ impl Sub {
             Kind::Var(index) => Sub::Var(*index, e.span),
             Kind::Call(id, args) if args.is_empty() => match &prog.defs[*id as usize].cached {
                 Some(v) => Sub::Lit(v.clone(), e.span),
+                None => Sub::node(e),
+            },
+            Kind::LetCall(id, args) if args.is_empty() => match prog.lets[*id as usize].cache {
+                Some(slot) => Sub::Memo(slot, Box::new(e.clone())),
                 None => Sub::node(e),
             },
             _ => Sub::node(e),
@@ -82,11 +89,11 @@ impl Sub {
             Sub::Lit(_, span) | Sub::Local(_, span) | Sub::Var(_, span) | Sub::Code(_, span) => {
                 *span
             }
-            Sub::Walk(e) => e.span,
+            Sub::Memo(_, e) | Sub::Walk(e) => e.span,
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn value(&self, ctx: &Ctx<'_>, env: &mut Env) -> EResult<Value> {
         match self {
             Sub::Lit(v, _) => Ok(v.clone()),
@@ -96,6 +103,10 @@ impl Sub {
                 _ => ctx.var(*index, *span),
             },
             Sub::Code(code, _) => (code.value)(ctx, env),
+            Sub::Memo(slot, e) => match read_memo(ctx, env, *slot) {
+                Some(v) => Ok(v.clone()),
+                None => ctx.eval(e, env),
+            },
             Sub::Walk(e) => ctx.eval(e, env),
         }
     }
@@ -112,13 +123,13 @@ impl Sub {
     /// Whether [`Sub::peek`] may find the value without evaluating anything.
     fn peekable(&self) -> bool {
         match self {
-            Sub::Lit(..) | Sub::Local(..) | Sub::Var(..) => true,
+            Sub::Lit(..) | Sub::Local(..) | Sub::Var(..) | Sub::Memo(..) => true,
             Sub::Code(code, _) => code.chain.is_some(),
             Sub::Walk(_) => false,
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek<'v>(&'v self, ctx: &'v Ctx<'_>, env: &'v Env) -> Option<&'v Value> {
         match self {
             Sub::Lit(v, _) => Some(v),
@@ -128,6 +139,7 @@ impl Sub {
                 let (root, steps) = &**code.chain.as_ref()?;
                 peek_chain(root, steps, ctx, env)
             }
+            Sub::Memo(slot, _) => read_memo(ctx, env, *slot),
             Sub::Walk(_) => None,
         }
     }
@@ -143,8 +155,21 @@ impl Sub {
     }
 }
 
+/// The value kept in a LET definition's memo slot, `None` until computed (or when not
+/// evaluating in the current state, where memos are not kept).
+#[inline(always)]
+fn read_memo<'v>(ctx: &Ctx<'_>, env: &'v Env, slot: u32) -> Option<&'v Value> {
+    if ctx.mode != Mode::Next {
+        return None;
+    }
+    match env.stack.get(env.base + slot as usize)? {
+        Value::Str(s) if *s == Sym::MEMO_UNSET => None,
+        v => Some(v),
+    }
+}
+
 /// A variable of the state the evaluation mode reads, `None` when unreadable there.
-#[inline]
+#[inline(always)]
 fn read_var<'v>(ctx: &'v Ctx<'_>, index: u32) -> Option<&'v Value> {
     match ctx.mode {
         Mode::Next => ctx.cur.get(index as usize),
@@ -360,13 +385,8 @@ impl Part {
             Part::Local(slot) => env.stack.get(env.base + *slot as usize),
             Part::Var(index) => read_var(ctx, *index),
             Part::Lit(v) => Some(v),
-            Part::Memo(slot) if ctx.mode == Mode::Next => {
-                match env.stack.get(env.base + *slot as usize)? {
-                    Value::Str(s) if *s == Sym::MEMO_UNSET => None,
-                    v => Some(v),
-                }
-            }
-            Part::Memo(_) | Part::Field(_) => None,
+            Part::Memo(slot) => read_memo(ctx, env, *slot),
+            Part::Field(_) => None,
         }
     }
 }
@@ -392,29 +412,46 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
     if steps.is_empty() {
         return None;
     }
-    let root = match &root.kind {
-        Kind::LetCall(id, args) if args.is_empty() => Part::Memo(prog.lets[*id as usize].cache?),
-        _ => Part::of(prog, root)?,
+    // A chain from a LET definition not computed yet computes it first (into its memo slot),
+    // as the walk would.
+    let (root, memo) = match &root.kind {
+        Kind::LetCall(id, args) if args.is_empty() => (
+            Part::Memo(prog.lets[*id as usize].cache?),
+            Some(Expr::new(root.kind.clone(), root.span)),
+        ),
+        _ => (Part::of(prog, root)?, None),
     };
     steps.reverse();
     let path: Arc<Chain> = Arc::new((root, steps.into_boxed_slice()));
-    let walk = Arc::new(Expr::new(e.kind.clone(), e.span));
+    let walk = Arc::new((Expr::new(e.kind.clone(), e.span), memo));
     let value = {
         let path = Arc::clone(&path);
         let walk = Arc::clone(&walk);
-        Box::new(
-            move |ctx: &Ctx<'_>, env: &mut Env| match peek_chain(&path.0, &path.1, ctx, env) {
-                Some(v) => Ok(v.clone()),
-                None => ctx.eval(&walk, env),
-            },
-        )
+        Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
+            if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
+                return Ok(v.clone());
+            }
+            if let Some(memo) = &walk.1 {
+                ctx.eval(memo, env)?;
+                if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
+                    return Ok(v.clone());
+                }
+            }
+            ctx.eval(&walk.0, env)
+        })
     };
     let path_for_peek = Arc::clone(&path);
     let boolean = Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
-        match peek_chain(&path.0, &path.1, ctx, env) {
-            Some(Value::Bool(b)) => Ok(*b),
-            _ => ctx.eval_bool(&walk, env),
+        if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
+            return Ok(*b);
         }
+        if let Some(memo) = &walk.1 {
+            ctx.eval(memo, env)?;
+            if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
+                return Ok(*b);
+            }
+        }
+        ctx.eval_bool(&walk.0, env)
     });
     Some(Code {
         value,

@@ -258,7 +258,7 @@ pub struct TlaModel {
     unchecked_properties: Vec<String>,
     check_deadlock: bool,
     /// SYMMETRY: permutations of model values, each sorted by the value it moves.
-    symmetry: Option<Vec<Vec<(Sym, Sym)>>>,
+    symmetry: Option<crate::symmetry::Symmetry>,
     /// VIEW: the expression whose value is fingerprinted instead of the state.
     view: Option<Formula>,
 }
@@ -432,7 +432,9 @@ impl TlaModel {
             column: 1,
         };
         let symmetry = match &config.symmetry {
-            Some(named) => Some(Self::symmetry(&prog, named)?),
+            Some(named) => Some(crate::symmetry::Symmetry::new(Self::symmetry(
+                &prog, named,
+            )?)),
             None => None,
         };
         let view = match &config.view {
@@ -1222,11 +1224,11 @@ impl Model for TlaModel {
     }
 
     fn representative(&self, state: &TlaState) -> TlaState {
-        let Some(perms) = &self.symmetry else {
+        let Some(symmetry) = &self.symmetry else {
             return state.clone();
         };
         let mut best: Option<Box<[Value]>> = None;
-        for perm in perms {
+        for perm in &symmetry.perms {
             let permuted: Box<[Value]> = state.values.iter().map(|v| permute(v, perm)).collect();
             if best.as_ref().is_none_or(|b| permuted < *b) {
                 best = Some(permuted);
@@ -1238,16 +1240,16 @@ impl Model for TlaModel {
     /// TLC's rule: the smallest fingerprint of the state under each permutation (see
     /// [`crate::symmetry`]). With a VIEW, the view of the representative.
     fn symmetric_fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
-        let Some(perms) = &self.symmetry else {
+        let Some(symmetry) = &self.symmetry else {
             return self.fingerprint(state);
         };
         if self.view.is_some() {
             return self.fingerprint(&self.representative(state));
         }
-        if perms.is_empty() {
+        if symmetry.perms.is_empty() {
             return self.fingerprint(state);
         }
-        crate::symmetry::min_fingerprint(&state.values, perms)
+        crate::symmetry::min_fingerprint(&state.values, symmetry)
     }
 
     fn fingerprint(&self, state: &TlaState) -> valence_check::Fingerprint {
