@@ -431,7 +431,9 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
             if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
                 return Ok(v.clone());
             }
-            if let Some(memo) = &walk.1 {
+            // Memos are kept in the current state only: elsewhere the walk computes the
+            // definition, once.
+            if let (Some(memo), Mode::Next) = (&walk.1, ctx.mode) {
                 ctx.eval(memo, env)?;
                 if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
                     return Ok(v.clone());
@@ -445,7 +447,7 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
         if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
             return Ok(*b);
         }
-        if let Some(memo) = &walk.1 {
+        if let (Some(memo), Mode::Next) = (&walk.1, ctx.mode) {
             ctx.eval(memo, env)?;
             if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
                 return Ok(*b);
