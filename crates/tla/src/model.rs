@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use valence_check::{
@@ -120,9 +121,51 @@ impl Formula {
 struct Conjuncts {
     /// The predicate, for its name and location.
     whole: Formula,
-    /// Its conjuncts in evaluation order, with the mask of the variables each reads (all bits
-    /// when not known).
-    parts: Vec<(Formula, u64)>,
+    /// Its conjuncts in evaluation order.
+    parts: Vec<Conjunct>,
+}
+
+/// One conjunct of a [`Conjuncts`].
+#[derive(Clone, Debug)]
+struct Conjunct {
+    formula: Formula,
+    /// The mask of the variables it reads; all bits when not known.
+    reads: u64,
+    /// When `reads` is known: keys of the values of those variables for which the conjunct
+    /// held (see [`Conjunct::seen_key`]), in a table where a newer key replaces an older one.
+    /// A state whose read variables hash to a key found here satisfies the conjunct: the
+    /// network of MCLamportMutex takes far fewer values than the states do. Like the
+    /// fingerprints that identify states, this relies on 64-bit hashes not colliding.
+    seen: Option<SeenKeys>,
+}
+
+/// The table of [`Conjunct::seen`].
+#[derive(Clone)]
+struct SeenKeys(Arc<[AtomicU64]>);
+
+impl std::fmt::Debug for SeenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SeenKeys({} slots)", self.0.len())
+    }
+}
+
+/// The number of keys each conjunct remembers.
+const SEEN_SLOTS: usize = 1 << 14;
+
+impl Conjunct {
+    /// The key of the values `state` gives the variables this conjunct reads (never 0).
+    fn seen_key(&self, index: usize, state: &TlaState) -> u64 {
+        let mut key = mix64(index as u64 ^ 0x6a09_e667_f3bc_c909);
+        let mut reads = self.reads;
+        while reads != 0 {
+            let var = reads.trailing_zeros() as usize;
+            reads &= reads - 1;
+            if let Some(value) = state.values.get(var) {
+                key = mix64(key ^ var_hash(var, value));
+            }
+        }
+        key.max(1)
+    }
 }
 
 impl Conjuncts {
@@ -146,7 +189,7 @@ impl Conjuncts {
         expr: &Expr,
         frame_size: u32,
         bindings: &Bindings,
-        parts: &mut Vec<(Formula, u64)>,
+        parts: &mut Vec<Conjunct>,
         depth: usize,
     ) {
         if depth < 16 {
@@ -188,7 +231,13 @@ impl Conjuncts {
             frame_size,
             bindings: bindings.clone(),
         };
-        parts.push((part, reads));
+        let seen = (reads != u64::MAX)
+            .then(|| SeenKeys((0..SEEN_SLOTS).map(|_| AtomicU64::new(0)).collect()));
+        parts.push(Conjunct {
+            formula: part,
+            reads,
+            seen,
+        });
     }
 }
 
@@ -881,10 +930,25 @@ impl TlaModel {
         state: &TlaState,
         changed: u64,
     ) -> Result<bool, Box<EvalError>> {
-        for (part, reads) in &predicate.parts {
-            if changed & reads != 0 && !self.eval_state(part, state)? {
+        for (index, part) in predicate.parts.iter().enumerate() {
+            if changed & part.reads == 0 {
+                continue;
+            }
+            let Some(seen) = &part.seen else {
+                if !self.eval_state(&part.formula, state)? {
+                    return Ok(false);
+                }
+                continue;
+            };
+            let key = part.seen_key(index, state);
+            let slot = &seen.0[key as usize % SEEN_SLOTS];
+            if slot.load(Relaxed) == key {
+                continue;
+            }
+            if !self.eval_state(&part.formula, state)? {
                 return Ok(false);
             }
+            slot.store(key, Relaxed);
         }
         Ok(true)
     }
@@ -1278,6 +1342,41 @@ impl Model for TlaModel {
     fn describe_state(&self, state: &TlaState) -> String {
         self.render_vars(state, None).join("\n")
     }
+}
+
+/// SplitMix64's finaliser.
+fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+thread_local! {
+    /// Per variable, the last value hashed by [`var_hash`] (kept alive, so that its storage is
+    /// not reused by another value meanwhile) with its hash.
+    static VAR_HASHES: std::cell::RefCell<Vec<Option<(Value, u64)>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The hash of `value`, the value of variable `var`, remembered for the last value hashed:
+/// the conjuncts of a state's invariants that read the same variable hash it once.
+fn var_hash(var: usize, value: &Value) -> u64 {
+    VAR_HASHES.with(|cell| {
+        let mut memo = cell.borrow_mut();
+        if let Some(Some((seen, hash))) = memo.get(var) {
+            if seen.same_storage(value) {
+                return *hash;
+            }
+        }
+        let hash = valence_check::fingerprint(value);
+        if memo.len() <= var {
+            memo.resize(var + 1, None);
+        }
+        memo[var] = Some((value.clone(), hash));
+        hash
+    })
 }
 
 thread_local! {

@@ -668,6 +668,18 @@ fn conjuncts_are_evaluated_again_when_a_variable_they_read_changes() {
         Some(4)
     );
 
+    // `Sum` reads a and b: a state is known to satisfy it only when both values were seen
+    // together in one that did. Six steps, as TLC's trace.
+    let (_, report) = run("Unchanged.tla", Some("UnchangedS.cfg"));
+    assert_eq!(status(&report, "Sum"), Some(Status::Violated));
+    assert_eq!(
+        report
+            .property("Sum")
+            .and_then(|p| p.trace.as_ref())
+            .map(|t| t.len()),
+        Some(6)
+    );
+
     // A CONSTRAINT on c alone, skipped after steps that leave c: TLC's counts.
     let (_, report) = run("Unchanged.tla", Some("UnchangedC.cfg"));
     assert_eq!(report.distinct_states, 375);

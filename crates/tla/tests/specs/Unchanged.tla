@@ -31,6 +31,9 @@ Counted == Steps[a] = a
 Bounded == /\ Small
            /\ TypeOK
 
+\* Reads two variables: a key of the values of only one would let a violation through.
+Sum == a + b < 6
+
 \* A state constraint on one variable.
 FewC == c <= 2
 =============================================================================
