@@ -155,13 +155,13 @@ const SEEN_SLOTS: usize = 1 << 14;
 impl Conjunct {
     /// The key of the values `state` gives the variables this conjunct reads (never 0).
     fn seen_key(&self, index: usize, state: &TlaState) -> u64 {
-        let mut key = mix64(index as u64 ^ 0x6a09_e667_f3bc_c909);
+        let mut key = crate::symmetry::mix(index as u64 ^ 0x6a09_e667_f3bc_c909);
         let mut reads = self.reads;
         while reads != 0 {
             let var = reads.trailing_zeros() as usize;
             reads &= reads - 1;
             if let Some(value) = state.values.get(var) {
-                key = mix64(key ^ var_hash(var, value));
+                key = crate::symmetry::mix(key ^ var_hash(var, value));
             }
         }
         key.max(1)
@@ -1342,15 +1342,6 @@ impl Model for TlaModel {
     fn describe_state(&self, state: &TlaState) -> String {
         self.render_vars(state, None).join("\n")
     }
-}
-
-/// SplitMix64's finaliser.
-fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 thread_local! {

@@ -25,7 +25,7 @@ use std::cell::RefCell;
 use crate::value::{func_parts, Sym, Value};
 
 /// SplitMix64's finaliser: spreads the bits of `x` over the word.
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x ^= x >> 30;
     x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x ^= x >> 27;
