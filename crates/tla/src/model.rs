@@ -779,10 +779,13 @@ impl TlaModel {
         // constraints are evaluated now so that an error in them is reported at load time.
         // TLC counts each distinct initial state once, however many ways the initial
         // predicate gives it (`x \in {0, 1} /\ (x < 5 \/ x < 6)` has 2 initial states).
+        // Distinct by fingerprint, as the checker tells states apart (MCBakery has 655,200
+        // initial states: keeping a copy of each to compare them cost more than the rest of
+        // loading).
         let mut states = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (_, values) in out {
-            if !seen.insert(values.clone()) {
+            if !seen.insert(valence_check::fingerprint(&values)) {
                 continue;
             }
             let state = TlaState::initial(values);
