@@ -30,14 +30,7 @@ pub struct TlaState {
     /// Bit `i` clear: variable `i` has the very value (the same storage) it had in the state
     /// this one was generated from, which was checked. All bits set for initial states.
     changed: u64,
-    /// The hashes of the first [`HASHED_VARS`] variables' values, taken over from the state
-    /// this one was generated from for the variables the step left alone, so that a step hashes
-    /// only what it changed (for the fingerprint and the keys of [`Conjunct::seen`]).
-    hashes: [u64; HASHED_VARS],
 }
-
-/// How many variables' hashes a state keeps (the others are hashed when needed).
-const HASHED_VARS: usize = 8;
 
 impl TlaState {
     /// The values of the variables, in declaration order.
@@ -47,40 +40,16 @@ impl TlaState {
 
     /// A state with no known predecessor.
     fn initial(values: Box<[Value]>) -> Self {
-        let mut hashes = [0; HASHED_VARS];
-        for (hash, value) in hashes.iter_mut().zip(values.iter()) {
-            *hash = valence_check::fingerprint(value);
-        }
         TlaState {
             values,
             changed: u64::MAX,
-            hashes,
         }
     }
 
     /// A successor of `previous`, remembering which variables the step left untouched.
     fn successor(values: Box<[Value]>, previous: &TlaState) -> Self {
         let changed = changed_vars(&values, &previous.values);
-        let mut hashes = previous.hashes;
-        for (var, (hash, value)) in hashes.iter_mut().zip(values.iter()).enumerate() {
-            if changed & (1 << var) != 0 {
-                *hash = valence_check::fingerprint(value);
-            }
-        }
-        TlaState {
-            values,
-            changed,
-            hashes,
-        }
-    }
-
-    /// The hash of variable `var`'s value.
-    #[inline]
-    fn var_hash(&self, var: usize) -> u64 {
-        match self.hashes.get(var) {
-            Some(hash) if var < self.values.len() => *hash,
-            _ => valence_check::fingerprint(&self.values[var]),
-        }
+        TlaState { values, changed }
     }
 }
 
@@ -191,8 +160,8 @@ impl Conjunct {
         while reads != 0 {
             let var = reads.trailing_zeros() as usize;
             reads &= reads - 1;
-            if var < state.values.len() {
-                key = crate::symmetry::mix(key ^ state.var_hash(var));
+            if let Some(value) = state.values.get(var) {
+                key = crate::symmetry::mix(key ^ var_hash(var, value));
             }
         }
         key.max(1)
@@ -1358,7 +1327,7 @@ impl Model for TlaModel {
                 return valence_check::fingerprint(&value);
             }
         }
-        state_fingerprint(state)
+        valence_check::fingerprint(state)
     }
 
     fn describe_step(
@@ -1378,13 +1347,30 @@ impl Model for TlaModel {
     }
 }
 
-/// The fingerprint of a state: its variables' hashes, combined in order.
-fn state_fingerprint(state: &TlaState) -> valence_check::Fingerprint {
-    let mut fp = crate::symmetry::mix(state.values.len() as u64 ^ 0xbb67_ae85_84ca_a73b);
-    for var in 0..state.values.len() {
-        fp = crate::symmetry::mix(fp.rotate_left(23) ^ state.var_hash(var));
-    }
-    fp.max(1)
+thread_local! {
+    /// Per variable, the last value hashed by [`var_hash`] (kept alive, so that its storage is
+    /// not reused by another value meanwhile) with its hash.
+    static VAR_HASHES: std::cell::RefCell<Vec<Option<(Value, u64)>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The hash of `value`, the value of variable `var`, remembered for the last value hashed:
+/// the conjuncts of a state's invariants that read the same variable hash it once.
+fn var_hash(var: usize, value: &Value) -> u64 {
+    VAR_HASHES.with(|cell| {
+        let mut memo = cell.borrow_mut();
+        if let Some(Some((seen, hash))) = memo.get(var) {
+            if seen.same_storage(value) {
+                return *hash;
+            }
+        }
+        let hash = valence_check::fingerprint(value);
+        if memo.len() <= var {
+            memo.resize(var + 1, None);
+        }
+        memo[var] = Some((value.clone(), hash));
+        hash
+    })
 }
 
 thread_local! {
@@ -1537,38 +1523,4 @@ pub fn format_trace(trace: &valence_check::Trace) -> String {
         let _ = writeln!(out, "State {}: Stuttering\n", last + 2);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(items: &[i64]) -> Value {
-        Value::set(items.iter().map(|&i| Value::Int(i)).collect())
-    }
-
-    /// A successor's fingerprint, from the hashes it takes over for the variables its step left
-    /// alone, is the fingerprint of the same values hashed from scratch; and it tells states
-    /// apart.
-    #[test]
-    fn successors_fingerprint_as_if_hashed_from_scratch() {
-        let a = TlaState::initial(vec![set(&[1, 2]), Value::Int(3), set(&[4])].into());
-        let kept = a.values[0].clone();
-        let b = TlaState::successor(vec![kept, Value::Int(5), set(&[4])].into(), &a);
-        assert_eq!(b.changed, 0b110);
-        let scratch = TlaState::initial(b.values.clone());
-        assert_eq!(state_fingerprint(&b), state_fingerprint(&scratch));
-        assert_ne!(state_fingerprint(&a), state_fingerprint(&b));
-        // More variables than the state keeps hashes of.
-        let many: Vec<Value> = (0..HASHED_VARS as i64 + 3).map(Value::Int).collect();
-        let c = TlaState::initial(many.clone().into());
-        let mut changed = many;
-        changed[HASHED_VARS + 1] = Value::Int(-1);
-        let d = TlaState::successor(changed.clone().into(), &c);
-        assert_eq!(
-            state_fingerprint(&d),
-            state_fingerprint(&TlaState::initial(changed.into()))
-        );
-        assert_ne!(state_fingerprint(&c), state_fingerprint(&d));
-    }
 }
