@@ -188,7 +188,14 @@ fn with_operands<T>(
     env: &mut Env,
     f: impl Fn(&Value, &Value) -> EResult<T>,
 ) -> EResult<T> {
-    let a_owned = a.owned(ctx, env)?;
+    // The walk evaluates an operand it cannot read in place before the other: when `b` must
+    // be evaluated, `a` is evaluated first unless it can be read (a chain outside its domain
+    // is evaluated, for its error, before `b` runs).
+    let a_owned = if !a.peekable() || (!b.peekable() && a.peek(ctx, env).is_none()) {
+        Some(a.value(ctx, env)?)
+    } else {
+        None
+    };
     let b_owned = b.owned(ctx, env)?;
     let a_ref = match &a_owned {
         Some(v) => Some(v),
@@ -216,7 +223,15 @@ fn with_operands<T>(
 /// Compiles every expression of `prog`, bottom-up, so that a node's code can call its
 /// operands' code.
 pub(crate) fn compile_program(prog: &mut Program) {
-    crate::fold::for_each_body(prog, compile_tree);
+    // Decisions look through definitions (whether a set is a filter, whether a definition is a
+    // constant or a recursive function), including the one being compiled, which
+    // `for_each_body` takes out meanwhile: they read an intact copy.
+    let intact = Program {
+        defs: prog.defs.clone(),
+        lets: prog.lets.clone(),
+        ..Program::default()
+    };
+    crate::fold::for_each_body(prog, |_, e| compile_tree(&intact, e));
 }
 
 fn compile_tree(prog: &Program, e: &mut Expr) {
@@ -238,7 +253,7 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
         Kind::And(items) | Kind::Or(items) => {
             let items: Vec<Sub> = items.iter().map(|i| Sub::of(prog, i)).collect();
             let stop = matches!(e.kind, Kind::Or(_));
-            Some(boolean(move |ctx, env| {
+            Some(boolean(span, move |ctx, env| {
                 for item in &items {
                     if item.boolean(ctx, env)? == stop {
                         return Ok(stop);
@@ -249,17 +264,21 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
         }
         Kind::Not(a) => {
             let a = Sub::of(prog, a);
-            Some(boolean(move |ctx, env| Ok(!a.boolean(ctx, env)?)))
+            Some(boolean(span, move |ctx, env| Ok(!a.boolean(ctx, env)?)))
         }
         Kind::Implies(a, b) => {
             let (a, b) = (Sub::of(prog, a), Sub::of(prog, b));
-            Some(boolean(move |ctx, env| {
+            Some(boolean(span, move |ctx, env| {
                 Ok(!a.boolean(ctx, env)? || b.boolean(ctx, env)?)
             }))
         }
         Kind::Equiv(a, b) => {
             let (a, b) = (Sub::of(prog, a), Sub::of(prog, b));
-            Some(boolean(move |ctx, env| {
+            Some(boolean(span, move |ctx, env| {
+                // `eval_bool` has no arm for `<=>`: the walk reaches it through `eval_node`.
+                if env.depth > CALL_DEPTH_MAX {
+                    return too_deep(span);
+                }
                 Ok(a.boolean(ctx, env)? == b.boolean(ctx, env)?)
             }))
         }
@@ -272,6 +291,9 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
             let (c2, t2, f2) = (Arc::clone(&c), Arc::clone(&t), Arc::clone(&f));
             Some(Code {
                 value: Box::new(move |ctx, env| {
+                    if env.depth > CALL_DEPTH_MAX {
+                        return too_deep(span);
+                    }
                     if c.boolean(ctx, env)? {
                         t.value(ctx, env)
                     } else {
@@ -301,7 +323,7 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
                 })
                 .collect();
             let body = Sub::of(prog, body);
-            Some(boolean(move |ctx, env| {
+            Some(boolean(span, move |ctx, env| {
                 quantify(&bounds, &body, forall, ctx, env)
             }))
         }
@@ -334,11 +356,21 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
 }
 
 /// Code for a Boolean form; its value is the Boolean.
-fn boolean(f: impl Fn(&Ctx<'_>, &mut Env) -> EResult<bool> + Send + Sync + 'static) -> Code {
+/// Code for a Boolean form; its value is the Boolean. As a value it is checked for depth, as
+/// the walk's `eval_node` checks every node it evaluates (`eval_bool` does not).
+fn boolean(
+    span: Span,
+    f: impl Fn(&Ctx<'_>, &mut Env) -> EResult<bool> + Send + Sync + 'static,
+) -> Code {
     let f = Arc::new(f);
     let g = Arc::clone(&f);
     Code {
-        value: Box::new(move |ctx, env| Ok(Value::Bool(g(ctx, env)?))),
+        value: Box::new(move |ctx, env| {
+            if env.depth > CALL_DEPTH_MAX {
+                return too_deep(span);
+            }
+            Ok(Value::Bool(g(ctx, env)?))
+        }),
         boolean: Box::new(move |ctx, env| f(ctx, env)),
         chain: None,
     }
@@ -352,8 +384,18 @@ fn value_at(
     let f = Arc::new(f);
     let g = Arc::clone(&f);
     Code {
-        value: Box::new(move |ctx, env| f(ctx, env)),
-        boolean: Box::new(move |ctx, env| expect_bool(g(ctx, env)?, span)),
+        value: Box::new(move |ctx, env| {
+            if env.depth > CALL_DEPTH_MAX {
+                return too_deep(span);
+            }
+            f(ctx, env)
+        }),
+        boolean: Box::new(move |ctx, env| {
+            if env.depth > CALL_DEPTH_MAX {
+                return too_deep(span);
+            }
+            expect_bool(g(ctx, env)?, span)
+        }),
         chain: None,
     }
 }
@@ -394,6 +436,7 @@ impl Part {
 /// `f[a][b].c` whose root and keys are read in place: literals, constants, bound names,
 /// variables, computed LET definitions.
 fn chain(prog: &Program, e: &Expr) -> Option<Code> {
+    let span = e.span;
     let mut steps = Vec::new();
     let mut root = e;
     loop {
@@ -428,6 +471,9 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
         let path = Arc::clone(&path);
         let walk = Arc::clone(&walk);
         Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
+            if env.depth > CALL_DEPTH_MAX {
+                return too_deep(span);
+            }
             if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
                 return Ok(v.clone());
             }
@@ -444,6 +490,9 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
     };
     let path_for_peek = Arc::clone(&path);
     let boolean = Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
+        if env.depth > CALL_DEPTH_MAX {
+            return too_deep(span);
+        }
         if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
             return Ok(*b);
         }
@@ -525,7 +574,12 @@ fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Cod
             let holds = Arc::new(holds);
             let as_value = Arc::clone(&holds);
             Some(Code {
-                value: Box::new(move |ctx, env| Ok(Value::Bool(as_value(ctx, env)?))),
+                value: Box::new(move |ctx, env| {
+                    if env.depth > CALL_DEPTH_MAX {
+                        return too_deep(span);
+                    }
+                    Ok(Value::Bool(as_value(ctx, env)?))
+                }),
                 boolean: Box::new(move |ctx, env| holds(ctx, env)),
                 chain: None,
             })
@@ -761,11 +815,20 @@ mod tests {
     const SPEC: &str = r#"---- MODULE Compiled ----
 EXTENDS Naturals, Sequences, FiniteSets
 VARIABLES x, f, s, r, q
-RECURSIVE Fact(_), Loop(_)
+RECURSIVE Fact(_), Loop(_), Down(_), Within(_)
 Add(a, b) == a + b
 Pos(a) == a > 0
 Fact(n) == IF n = 0 THEN 1 ELSE n * Fact(n - 1)
 Loop(n) == Loop(n + 1)
+Down(n) == IF n = 0 THEN 0 ELSE Down(n - 1)
+Within(n) == {v \in Nat : v = n \/ (n > 0 /\ v \in Within(n - 1))}
+T_down_below == Down(397)
+T_down_edge == Down(398)
+T_down_over == Down(399)
+T_down_far == Down(401)
+T_filter_recursive == 2 \in Within(3)
+T_order == f[7] + (IF Assert(FALSE, "the right operand") THEN 1 ELSE 2)
+T_order_memo == LET m == f[7] IN m = Assert(FALSE, "the right operand")
 T_chain == f[2]
 T_chain_out == f[7]
 T_chain_bound == \A i \in 1..3 : f[i] > 0
@@ -893,7 +956,7 @@ T_except == [f EXCEPT ![x] = @ + 1]
                 checked += 1;
             }
         }
-        assert_eq!(checked, 2 * 41);
+        assert_eq!(checked, 2 * 48);
     }
 
     #[test]
