@@ -144,6 +144,7 @@ struct Query {
     avoid: Option<usize>,
     initially: Vec<usize>,
     throughout: Vec<usize>,
+    throughout_steps: Vec<usize>,
     always_states: Vec<usize>,
     always_steps: Vec<usize>,
     often_states: Vec<usize>,
@@ -191,6 +192,7 @@ impl<M: Model> Conditions<M> {
                 steps.len() - 1
             };
             let always_steps = liveness.always_steps.iter().map(&mut step).collect();
+            let throughout_steps = liveness.throughout_steps.iter().map(&mut step).collect();
             let often_steps = liveness.often_steps.iter().map(&mut step).collect();
             queries.push(Query {
                 slot,
@@ -198,6 +200,7 @@ impl<M: Model> Conditions<M> {
                 avoid,
                 initially,
                 throughout,
+                throughout_steps,
                 always_states,
                 always_steps,
                 often_states,
@@ -812,7 +815,15 @@ impl<'g> Analysis<'g> {
         if end_nodes.is_empty() {
             return None;
         }
-        let keep = |e: usize| query.always_steps.iter().all(|&c| graph.step_holds(e, c));
+        // Steps along the whole counterexample, and those of its end.
+        let along = |e: usize| {
+            query
+                .throughout_steps
+                .iter()
+                .all(|&c| graph.step_holds(e, c))
+        };
+        let keep =
+            |e: usize| along(e) && query.always_steps.iter().all(|&c| graph.step_holds(e, c));
         let endings = self.endings(end_nodes, query, &keep);
         if endings.is_empty() {
             return None;
@@ -837,8 +848,8 @@ impl<'g> Analysis<'g> {
             doomed[v as usize] = true;
         }
         while let Some(w) = queue.pop_front() {
-            for &v in reverse.sources(w) {
-                if !doomed[v as usize] && avoid(v) {
+            for (v, e) in reverse.sources(w) {
+                if !doomed[v as usize] && avoid(v) && along(e) {
                     doomed[v as usize] = true;
                     queue.push_back(v);
                 }
@@ -846,7 +857,9 @@ impl<'g> Analysis<'g> {
         }
         // The prefix: from an initial state that satisfies `initially`, through `throughout`
         // states; breadth-first, so that it is a shortest one.
-        let constrained = !query.initially.is_empty() || !query.throughout.is_empty();
+        let constrained = !query.initially.is_empty()
+            || !query.throughout.is_empty()
+            || !query.throughout_steps.is_empty();
         let mut parent = vec![NONE; if constrained { n as usize } else { 0 }];
         let mut depth: Vec<u32> = if constrained {
             let mut depth = vec![NONE; n as usize];
@@ -859,7 +872,7 @@ impl<'g> Analysis<'g> {
             while let Some(v) = queue.pop_front() {
                 for e in graph.edges(v) {
                     let w = graph.targets[e];
-                    if depth[w as usize] == NONE && throughout(w) {
+                    if depth[w as usize] == NONE && throughout(w) && along(e) {
                         depth[w as usize] = depth[v as usize] + 1;
                         parent[w as usize] = v;
                         queue.push_back(w);
@@ -892,9 +905,7 @@ impl<'g> Analysis<'g> {
         let kept: Vec<u32> = (0..n).filter(|&v| avoid(v)).collect();
         let generation = self.mark_set(&kept);
         let leg = self
-            .path_within(start, generation, &|_| true, &|v| {
-                ending_of.contains_key(&v)
-            })
+            .path_within(start, generation, &along, &|v| ending_of.contains_key(&v))
             .expect("a doomed state reaches an ending");
         nodes.extend(leg);
         let entry = *nodes.last().expect("path");
@@ -911,6 +922,8 @@ impl<'g> Analysis<'g> {
 struct Reverse {
     offsets: Vec<u32>,
     sources: Vec<u32>,
+    /// The index of each edge in `sources`.
+    edges: Vec<u32>,
 }
 
 impl Reverse {
@@ -925,18 +938,29 @@ impl Reverse {
         }
         let mut fill = offsets.clone();
         let mut sources = vec![0u32; graph.targets.len()];
+        let mut edges = vec![0u32; graph.targets.len()];
         for v in 0..n as u32 {
             for e in graph.edges(v) {
                 let w = graph.targets[e] as usize;
                 sources[fill[w] as usize] = v;
+                edges[fill[w] as usize] = e as u32;
                 fill[w] += 1;
             }
         }
-        Reverse { offsets, sources }
+        Reverse {
+            offsets,
+            sources,
+            edges,
+        }
     }
 
-    fn sources(&self, w: u32) -> &[u32] {
-        &self.sources[self.offsets[w as usize] as usize..self.offsets[w as usize + 1] as usize]
+    /// The edges into `w`: each source and the edge's index.
+    fn sources(&self, w: u32) -> impl Iterator<Item = (u32, usize)> + '_ {
+        let range = self.offsets[w as usize] as usize..self.offsets[w as usize + 1] as usize;
+        self.sources[range.clone()]
+            .iter()
+            .zip(&self.edges[range])
+            .map(|(&v, &e)| (v, e as usize))
     }
 }
 

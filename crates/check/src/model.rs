@@ -338,6 +338,9 @@ pub struct Liveness<M: Model> {
     pub initially: Vec<Arc<StateCondition<M>>>,
     /// True in every state of the counterexample.
     pub throughout: Vec<Arc<StateCondition<M>>>,
+    /// True of every step of the counterexample, from its first state on (stuttering steps
+    /// are taken to satisfy them, as `~<<A>>_v` and `[A]_v` are).
+    pub throughout_steps: Vec<Arc<StepCondition<M>>>,
     /// True in every state of the counterexample's end.
     pub always_states: Vec<Arc<StateCondition<M>>>,
     /// True of every step of the counterexample's end.
@@ -355,6 +358,7 @@ impl<M: Model> Clone for Liveness<M> {
             avoid: self.avoid.clone(),
             initially: self.initially.clone(),
             throughout: self.throughout.clone(),
+            throughout_steps: self.throughout_steps.clone(),
             always_states: self.always_states.clone(),
             always_steps: self.always_steps.clone(),
             often_states: self.often_states.clone(),
@@ -381,6 +385,7 @@ impl<M: Model> Default for Liveness<M> {
             avoid: None,
             initially: Vec::new(),
             throughout: Vec::new(),
+            throughout_steps: Vec::new(),
             always_states: Vec::new(),
             always_steps: Vec::new(),
             often_states: Vec::new(),

@@ -252,6 +252,7 @@ struct LivenessFormula {
     avoid: Option<Formula>,
     initially: Vec<Formula>,
     throughout: Vec<Formula>,
+    throughout_steps: Vec<Formula>,
     always_states: Vec<Formula>,
     always_steps: Vec<Formula>,
     often_states: Vec<Formula>,
@@ -272,6 +273,7 @@ impl LivenessFormula {
             avoid: query.avoid.map(formula),
             initially: formulas(query.initially),
             throughout: formulas(query.throughout),
+            throughout_steps: formulas(query.throughout_steps),
             always_states: formulas(query.always_states),
             always_steps: formulas(query.always_steps),
             often_states: formulas(query.often_states),
@@ -1218,6 +1220,9 @@ impl Model for TlaModel {
                     .collect(),
                 throughout: (0..part.throughout.len())
                     .map(|i| state(|l| &l.throughout, i))
+                    .collect(),
+                throughout_steps: (0..part.throughout_steps.len())
+                    .map(|i| step(|l| &l.throughout_steps, i))
                     .collect(),
                 always_states: (0..part.always_states.len())
                     .map(|i| state(|l| &l.always_states, i))

@@ -38,6 +38,8 @@ pub(crate) struct Query {
     pub avoid: Option<Piece>,
     pub initially: Vec<Piece>,
     pub throughout: Vec<Piece>,
+    /// Steps along the whole counterexample (`~<<A>>_v` for `<><<A>>_v`).
+    pub throughout_steps: Vec<Piece>,
     pub always_states: Vec<Piece>,
     pub always_steps: Vec<Piece>,
     pub often_states: Vec<Piece>,
@@ -51,6 +53,7 @@ impl Query {
             avoid: None,
             initially: Vec::new(),
             throughout: Vec::new(),
+            throughout_steps: Vec::new(),
             always_states: Vec::new(),
             always_steps: Vec::new(),
             often_states: Vec::new(),
@@ -63,7 +66,8 @@ impl Query {
         let only_ends = self.always_steps.is_empty()
             && self.often_steps.is_empty()
             && self.initially.is_empty()
-            && self.throughout.is_empty();
+            && self.throughout.is_empty()
+            && self.throughout_steps.is_empty();
         match (&self.trigger, &self.avoid) {
             (QueryTrigger::Initial, Some(_))
                 if only_ends && self.always_states.is_empty() && self.often_states.is_empty() =>
@@ -473,6 +477,14 @@ impl<'p> Analyser<'p> {
                         |q| &mut q.often_steps,
                         |q| &mut q.often_states,
                     ),
+                    // <><<A>>_v fails on a behaviour none of whose steps is an <<A>>_v one.
+                    Kind::AngleStep(..) if !self.temporal(inner) => {
+                        Ok(vec![Query {
+                            trigger: QueryTrigger::Initial,
+                            throughout_steps: vec![piece(&Self::negated(inner))],
+                            ..Query::new()
+                        }])
+                    }
                     _ => {
                         self.state_predicate(inner)?;
                         Ok(vec![Query {
@@ -583,7 +595,7 @@ impl<'p> Analyser<'p> {
             _ => Err(self.unsupported(
                 e,
                 "this temporal formula is not checked: supported are []P, [][A]_v, <>P, []<>P, \
-                 <>[]P, []<><<A>>_v, <>[][A]_v, P ~> Q, [](P => <>Q) and WF/SF for state \
+                 <>[]P, <><<A>>_v, []<><<A>>_v, <>[][A]_v, P ~> Q, [](P => <>Q) and WF/SF for state \
                  predicates P and Q, combined with /\\, \\/, =>, ~ and \\A/\\E over \
                  constant sets",
             )),
@@ -818,6 +830,9 @@ impl<'p> Analyser<'p> {
                 };
                 merged.initially.extend(y.initially.iter().cloned());
                 merged.throughout.extend(y.throughout.iter().cloned());
+                merged
+                    .throughout_steps
+                    .extend(y.throughout_steps.iter().cloned());
                 merged.always_states.extend(y.always_states.iter().cloned());
                 merged.always_steps.extend(y.always_steps.iter().cloned());
                 merged.often_states.extend(y.often_states.iter().cloned());

@@ -686,3 +686,25 @@ fn conjuncts_are_evaluated_again_when_a_variable_they_read_changes() {
     assert_eq!(report.generated_states, 1_276);
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn eventually_an_angle_step_needs_one_on_every_fair_behaviour() {
+    // Under WF_x(Next) every behaviour climbs to 4, so some step sets x to 4; but 0 -> 2 -> 4
+    // takes no One step. Without fairness, stuttering at 0 takes no step at all.
+    let (_, fair) = run("Angle.tla", Some("AngleFair.cfg"));
+    assert_eq!(status(&fair, "ReachesFour"), Some(Status::Holds));
+    let takes = fair.property("TakesOne").expect("checked");
+    assert_eq!(takes.status, Status::Violated);
+    let trace = takes.trace.as_ref().expect("a trace");
+    let actions: Vec<&str> = trace.steps[1..]
+        .iter()
+        .filter_map(|s| s.action.as_deref())
+        .collect();
+    assert_eq!(actions, ["Two", "Two"]);
+    assert!(format_trace(trace).contains("Stuttering"));
+
+    let (_, unfair) = run("Angle.tla", Some("AngleUnfair.cfg"));
+    let reaches = unfair.property("ReachesFour").expect("checked");
+    assert_eq!(reaches.status, Status::Violated);
+    assert_eq!(reaches.trace.as_ref().expect("a trace").steps.len(), 1);
+}
