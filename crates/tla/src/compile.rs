@@ -18,9 +18,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ast::{Builtin, Expr, Kind, Pattern, Span};
-use crate::eval::{
-    bind, enumerate, expect_bool, force, too_deep, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX,
-};
+use crate::eval::{bind, check_depth, enumerate, expect_bool, force, Ctx, EResult, Env, Mode};
 use crate::lower::Program;
 use crate::value::{shared, Sym, Value};
 
@@ -276,9 +274,7 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
             let (a, b) = (Sub::of(prog, a), Sub::of(prog, b));
             Some(boolean(span, move |ctx, env| {
                 // `eval_bool` has no arm for `<=>`: the walk reaches it through `eval_node`.
-                if env.depth > CALL_DEPTH_MAX {
-                    return too_deep(span);
-                }
+                check_depth(env, span)?;
                 Ok(a.boolean(ctx, env)? == b.boolean(ctx, env)?)
             }))
         }
@@ -291,9 +287,7 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
             let (c2, t2, f2) = (Arc::clone(&c), Arc::clone(&t), Arc::clone(&f));
             Some(Code {
                 value: Box::new(move |ctx, env| {
-                    if env.depth > CALL_DEPTH_MAX {
-                        return too_deep(span);
-                    }
+                    check_depth(env, span)?;
                     if c.boolean(ctx, env)? {
                         t.value(ctx, env)
                     } else {
@@ -355,7 +349,6 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
     }
 }
 
-/// Code for a Boolean form; its value is the Boolean.
 /// Code for a Boolean form; its value is the Boolean. As a value it is checked for depth, as
 /// the walk's `eval_node` checks every node it evaluates (`eval_bool` does not).
 fn boolean(
@@ -366,9 +359,7 @@ fn boolean(
     let g = Arc::clone(&f);
     Code {
         value: Box::new(move |ctx, env| {
-            if env.depth > CALL_DEPTH_MAX {
-                return too_deep(span);
-            }
+            check_depth(env, span)?;
             Ok(Value::Bool(g(ctx, env)?))
         }),
         boolean: Box::new(move |ctx, env| f(ctx, env)),
@@ -385,15 +376,11 @@ fn value_at(
     let g = Arc::clone(&f);
     Code {
         value: Box::new(move |ctx, env| {
-            if env.depth > CALL_DEPTH_MAX {
-                return too_deep(span);
-            }
+            check_depth(env, span)?;
             f(ctx, env)
         }),
         boolean: Box::new(move |ctx, env| {
-            if env.depth > CALL_DEPTH_MAX {
-                return too_deep(span);
-            }
+            check_depth(env, span)?;
             expect_bool(g(ctx, env)?, span)
         }),
         chain: None,
@@ -471,9 +458,7 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
         let path = Arc::clone(&path);
         let walk = Arc::clone(&walk);
         Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
-            if env.depth > CALL_DEPTH_MAX {
-                return too_deep(span);
-            }
+            check_depth(env, span)?;
             if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
                 return Ok(v.clone());
             }
@@ -490,9 +475,7 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
     };
     let path_for_peek = Arc::clone(&path);
     let boolean = Box::new(move |ctx: &Ctx<'_>, env: &mut Env| {
-        if env.depth > CALL_DEPTH_MAX {
-            return too_deep(span);
-        }
+        check_depth(env, span)?;
         if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
             return Ok(*b);
         }
@@ -575,9 +558,7 @@ fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Cod
             let as_value = Arc::clone(&holds);
             Some(Code {
                 value: Box::new(move |ctx, env| {
-                    if env.depth > CALL_DEPTH_MAX {
-                        return too_deep(span);
-                    }
+                    check_depth(env, span)?;
                     Ok(Value::Bool(as_value(ctx, env)?))
                 }),
                 boolean: Box::new(move |ctx, env| holds(ctx, env)),
@@ -647,9 +628,7 @@ fn call(prog: &Program, id: u32, args: &[Expr], span: Span) -> Option<Code> {
     Some(Code {
         value: Box::new(move |ctx, env| {
             if memo {
-                if env.depth > CALL_DEPTH_MAX {
-                    return too_deep(span);
-                }
+                check_depth(env, span)?;
                 return ctx.call_def(id, &[], span, env);
             }
             in_frame(ctx, env, &value_args, frame_size, span, |ctx, env| {
@@ -676,9 +655,7 @@ fn in_frame<T>(
     span: Span,
     body: impl FnOnce(&Ctx<'_>, &mut Env) -> EResult<T>,
 ) -> EResult<T> {
-    if env.depth > CALL_DEPTH_MAX {
-        return too_deep(span);
-    }
+    check_depth(env, span)?;
     if frame_size == 0 {
         env.depth += 1;
         let result = body(ctx, env);

@@ -63,6 +63,15 @@ pub(crate) fn expect_bool(value: Value, span: Span) -> EResult<bool> {
     }
 }
 
+/// The error at `span` when calls are nested more than [`CALL_DEPTH_MAX`] deep in `env`.
+#[inline]
+pub(crate) fn check_depth(env: &Env, span: Span) -> EResult<()> {
+    if env.depth > CALL_DEPTH_MAX {
+        return too_deep(span);
+    }
+    Ok(())
+}
+
 /// The error of a call nested more than [`CALL_DEPTH_MAX`] deep.
 #[cold]
 pub(crate) fn too_deep<T>(span: Span) -> EResult<T> {
@@ -822,9 +831,7 @@ impl<'a> Ctx<'a> {
                 // A predicate such as `IInv` or `beats(p, q)`: its body is evaluated as a
                 // Boolean too (as `call_def` does, without the `Value` in between).
                 let def = &self.prog.defs[*id as usize];
-                if env.depth > CALL_DEPTH_MAX {
-                    return too_deep(e.span);
-                }
+                check_depth(env, e.span)?;
                 return self.in_def_frame(def, args, env, Ctx::eval_bool);
             }
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
@@ -1008,9 +1015,7 @@ impl<'a> Ctx<'a> {
         };
         match &e.kind {
             Kind::Call(id, call_args) => {
-                if env.depth > CALL_DEPTH_MAX {
-                    return too_deep(e.span);
-                }
+                check_depth(env, e.span)?;
                 let def = &self.prog.defs[*id as usize];
                 self.in_def_frame(def, call_args, env, |ctx, _, env| {
                     ctx.in_filter(bound, predicate, value.clone(), env)
@@ -1269,9 +1274,7 @@ impl<'a> Ctx<'a> {
     /// Evaluates `e`, any expression.
     fn eval_node(&self, e: &Expr, env: &mut Env) -> EResult<Value> {
         let span = e.span;
-        if env.depth > CALL_DEPTH_MAX {
-            return too_deep(span);
-        }
+        check_depth(env, span)?;
         match &e.kind {
             Kind::Lit(v) => Ok(v.clone()),
             Kind::Local(slot) => Ok(env.stack[env.base + *slot as usize].clone()),
@@ -1789,9 +1792,7 @@ impl<'a> Ctx<'a> {
                 let Some((bounds, element)) = constructor(&def.body) else {
                     return Ok(None);
                 };
-                if env.depth > CALL_DEPTH_MAX {
-                    return too_deep(span);
-                }
+                check_depth(env, span)?;
                 let key = self.key(args, env)?;
                 self.in_def_frame(def, call_args, env, |ctx, _, env| {
                     ctx.apply_at(bounds, element, key, span, env)
