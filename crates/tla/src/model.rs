@@ -1332,7 +1332,7 @@ impl Model for TlaModel {
                 return valence_check::fingerprint(&value);
             }
         }
-        valence_check::fingerprint(state)
+        crate::value::fingerprint_all(&state.values)
     }
 
     fn describe_step(
@@ -1369,7 +1369,7 @@ fn var_hash(var: usize, value: &Value) -> u64 {
                 return *hash;
             }
         }
-        let hash = valence_check::fingerprint(value);
+        let hash = value.fingerprint();
         if memo.len() <= var {
             memo.resize(var + 1, None);
         }
