@@ -183,9 +183,47 @@ fn placeholder() -> Expr {
 }
 
 fn fold_root(prog: &Program, e: &mut Expr) {
-    if visit(prog, e) {
+    if visit(prog, e).constant() {
         fold(prog, e);
     }
+}
+
+/// What [`visit`] finds out about an expression.
+#[derive(Clone, Copy)]
+struct Scan {
+    /// Every node is of a kind that can be evaluated once: it reads no variable, calls no
+    /// definition that is not constant, and has no side effect.
+    pure: bool,
+    /// The bound names (slots below 128) it reads without binding them itself.
+    free: u128,
+}
+
+impl Scan {
+    const CONSTANT: Scan = Scan {
+        pure: true,
+        free: 0,
+    };
+
+    fn constant(self) -> bool {
+        self.pure && self.free == 0
+    }
+}
+
+/// The slots a binder's patterns bind.
+fn bound_slots<'b>(bounds: impl IntoIterator<Item = &'b crate::ast::Bound>) -> u128 {
+    let mut mask = 0u128;
+    let mut add = |slot: u32| {
+        if slot < 128 {
+            mask |= 1 << slot;
+        }
+    };
+    for bound in bounds {
+        match &bound.pattern {
+            crate::ast::Pattern::Slot(slot) => add(*slot),
+            crate::ast::Pattern::Tuple(slots) => slots.iter().copied().for_each(&mut add),
+        }
+    }
+    mask
 }
 
 /// Replaces a constant expression by its value (when it evaluates without error).
@@ -324,7 +362,11 @@ fn may_branch(prog: &Program, e: &Expr, depth: usize) -> bool {
 }
 
 /// Folds the constant children of a non-constant `e`; returns whether `e` itself is constant.
-fn visit(prog: &Program, e: &mut Expr) -> bool {
+/// Folds the constant subexpressions of `e` ([`fold`]) and tells whether `e` itself is
+/// constant. A set filter, set map, function constructor, CHOOSE, `\A` or EXCEPT whose body
+/// reads only the names it binds is constant (`{x \in {-1, 0, 1} \X {-1, 0, 1} : x /= <<0,
+/// 0>>}` in a LET); an `\E` is not, as TLC enumerates it in an action, one branch per witness.
+fn visit(prog: &Program, e: &mut Expr) -> Scan {
     if let Kind::Forall(_, body) = &mut e.kind {
         // TLC enumerates a `\A` in an action or initial predicate as one conjunct per element
         // (so a disjunction in its body that holds twice gives two successors): only a body
@@ -341,11 +383,20 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
         let mut vars = Vec::new();
         if var_list(prog, inner, &mut vars, 0) {
             e.kind = Kind::UnchangedVars(vars);
-            return false;
+            return Scan {
+                pure: false,
+                free: 0,
+            };
         }
     }
     let self_constant = match &e.kind {
-        Kind::Lit(_) => return true,
+        Kind::Lit(_) => return Scan::CONSTANT,
+        Kind::Local(slot) => {
+            return Scan {
+                pure: *slot < 128,
+                free: if *slot < 128 { 1 << slot } else { 0 },
+            }
+        }
         Kind::Call(id, args) => {
             args.is_empty()
                 && prog.defs[*id as usize].cached.is_some()
@@ -362,8 +413,7 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
                     | Builtin::RandomElement
             ) && !matches!(op, Builtin::Community(c) if c.is_random())
         }
-        Kind::Local(_)
-        | Kind::Var(_)
+        Kind::Var(_)
         | Kind::Prime(_)
         | Kind::Unchanged(_)
         | Kind::UnchangedVars(_)
@@ -383,18 +433,34 @@ fn visit(prog: &Program, e: &mut Expr) -> bool {
         | Kind::StepOrStutter(..) => false,
         _ => true,
     };
+    let binds = match &e.kind {
+        Kind::Forall(bounds, _) | Kind::FuncCons(bounds, _) | Kind::SetMap(_, bounds) => {
+            bound_slots(bounds.iter())
+        }
+        Kind::Choose(bound, _) | Kind::SetFilter(bound, _) => {
+            bound_slots(std::iter::once(&**bound))
+        }
+        Kind::Except(_, updates) => updates
+            .iter()
+            .filter(|u| u.at_slot < 128)
+            .fold(0, |mask, u| mask | 1 << u.at_slot),
+        _ => 0,
+    };
     let mut children: Vec<&mut Expr> = Vec::new();
     collect_children(e, &mut children);
-    let flags: Vec<bool> = children.iter_mut().map(|c| visit(prog, c)).collect();
-    let constant = self_constant && flags.iter().all(|f| *f);
-    if !constant {
-        for (child, is_constant) in children.into_iter().zip(flags) {
-            if is_constant {
+    let scans: Vec<Scan> = children.iter_mut().map(|c| visit(prog, c)).collect();
+    let scan = Scan {
+        pure: self_constant && scans.iter().all(|s| s.pure),
+        free: scans.iter().fold(0, |free, s| free | s.free) & !binds,
+    };
+    if !scan.constant() {
+        for (child, child_scan) in children.into_iter().zip(scans) {
+            if child_scan.constant() {
                 fold(prog, child);
             }
         }
     }
-    constant
+    scan
 }
 
 pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>) {
