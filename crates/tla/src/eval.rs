@@ -99,6 +99,14 @@ pub struct Env {
     /// generation each was computed in: `sc` of GameOfLife, passed as a function to `Sum` 16
     /// times per state, is built once per state.
     pub state_memos: Vec<(u64, Value)>,
+    /// Whether the next state is complete and fixed for this evaluation (a step property or
+    /// action constraint, not the enumeration of successors, which assigns it piece by
+    /// piece), so that primed definitions may be remembered too.
+    pub next_fixed: bool,
+    /// The values of primed definitions marked [`crate::ast::Def::state_memo`] when
+    /// [`Env::next_fixed`]: EWD998PCal's refinement property primes the refinement mapping's
+    /// `token` (a CHOOSE) in every disjunct of EWD998's next-state relation.
+    pub primed_memos: Vec<(u64, Value)>,
 }
 
 /// The deepest nesting of definition calls before evaluation reports runaway recursion.
@@ -114,6 +122,8 @@ impl Env {
             depth: 0,
             generation: 0,
             state_memos: Vec::new(),
+            next_fixed: false,
+            primed_memos: Vec::new(),
         }
     }
 
@@ -677,6 +687,29 @@ fn function_slot_mut(f: &mut Value, index: usize) -> Option<&mut Value> {
         Value::Func(storage) => Arc::make_mut(storage).get_mut(index),
         _ => None,
     }
+}
+
+/// Whether a set holds a symbolic set as an element (compared to a listed set only after
+/// listing it, see [`member`]).
+fn has_lazy(elements: &[Value]) -> bool {
+    elements.iter().any(|e| matches!(e, Value::Lazy(_)))
+}
+
+/// The elements of the sorted set `a` that are not in the sorted set `b`, by one merge.
+fn sorted_difference(a: &[Value], b: &[Value]) -> Vec<Value> {
+    let mut out = Vec::with_capacity(a.len());
+    let mut j = 0;
+    for v in a {
+        while j < b.len() && fast_cmp(&b[j], v).is_lt() {
+            j += 1;
+        }
+        if j < b.len() && fast_cmp(&b[j], v).is_eq() {
+            j += 1;
+            continue;
+        }
+        out.push(v.clone());
+    }
+    out
 }
 
 fn merge_sets(a: &[Value], b: &[Value]) -> Vec<Value> {
@@ -1997,18 +2030,32 @@ impl<'a> Ctx<'a> {
         if let Some(v) = &def.cached {
             return Ok(v.clone());
         }
-        if def.state_memo && self.mode == Mode::Next && env.generation != 0 {
-            if let Some((generation, value)) = env.state_memos.get(id as usize) {
+        let primed = match self.mode {
+            Mode::Next => false,
+            Mode::Primed if env.next_fixed => true,
+            _ => return self.call_def_uncached(id, args, span, env),
+        };
+        if def.state_memo && env.generation != 0 {
+            let memos = if primed {
+                &env.primed_memos
+            } else {
+                &env.state_memos
+            };
+            if let Some((generation, value)) = memos.get(id as usize) {
                 if *generation == env.generation {
                     return Ok(value.clone());
                 }
             }
             let value = self.call_def_uncached(id, args, span, env)?;
-            if env.state_memos.len() <= id as usize {
-                env.state_memos
-                    .resize(id as usize + 1, (0, Value::Bool(false)));
+            let memos = if primed {
+                &mut env.primed_memos
+            } else {
+                &mut env.state_memos
+            };
+            if memos.len() <= id as usize {
+                memos.resize(id as usize + 1, (0, Value::Bool(false)));
             }
-            env.state_memos[id as usize] = (env.generation, value.clone());
+            memos[id as usize] = (env.generation, value.clone());
             return Ok(value);
         }
         self.call_def_uncached(id, args, span, env)
@@ -2261,6 +2308,11 @@ impl<'a> Ctx<'a> {
                 if is_infinite(a) {
                     // `Nat \ {0}`: kept symbolic, as TLC does, for membership tests.
                     return Ok(Value::Lazy(Arc::new(LazySet::Minus(a.clone(), b.clone()))));
+                }
+                if let (Value::Set(x), Value::Set(y)) = (a, b) {
+                    if !has_lazy(x) && !has_lazy(y) {
+                        return Ok(Value::set_sorted(sorted_difference(x, y)));
+                    }
                 }
                 let x = finite_set(a, span, "\\")?;
                 let mut out = Vec::new();
@@ -2599,5 +2651,57 @@ fn bound_key(bounds: &[Bound], env: &Env) -> Value {
         read(&single.pattern)
     } else {
         Value::Seq(shared(bounds.iter().map(|b| read(&b.pattern)).collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merge that computes `A \ B` of two listed sets agrees with testing each element
+    /// of `A` for membership in `B`, on sets mixing kinds of elements.
+    #[test]
+    fn set_difference_by_merge_agrees_with_membership() {
+        let pool: Vec<Value> = vec![
+            Value::Int(-1),
+            Value::Int(0),
+            Value::Int(3),
+            Value::Bool(true),
+            Value::string("a"),
+            Value::string("b"),
+            Value::Model(Sym::new("m1")),
+            Value::Seq(shared(vec![Value::Int(1), Value::Int(2)])),
+            Value::Seq(shared(vec![Value::Int(1)])),
+            Value::set(vec![Value::Int(1)]),
+        ];
+        let n = pool.len();
+        for a_bits in (0u32..1 << n).step_by(7) {
+            for b_bits in (0u32..1 << n).step_by(13) {
+                let pick = |bits: u32| -> Value {
+                    Value::set(
+                        (0..n)
+                            .filter(|i| bits >> i & 1 == 1)
+                            .map(|i| pool[i].clone())
+                            .collect(),
+                    )
+                };
+                let (a, b) = (pick(a_bits), pick(b_bits));
+                let (Value::Set(x), Value::Set(y)) = (&a, &b) else {
+                    unreachable!()
+                };
+                let expected: Vec<Value> = x
+                    .iter()
+                    .filter(|v| !member(v, &b, Span::default()).unwrap())
+                    .cloned()
+                    .collect();
+                assert_eq!(
+                    sorted_difference(x, y),
+                    expected,
+                    "{} \\ {}",
+                    a.to_tlc(),
+                    b.to_tlc()
+                );
+            }
+        }
     }
 }

@@ -985,6 +985,7 @@ impl TlaModel {
             mode: Mode::Next,
         };
         with_env(|env| {
+            env.next_fixed = true;
             formula.enter(env);
             ctx.eval_bool(&formula.expr, env)
         })
@@ -1390,6 +1391,7 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
     env.base = 0;
     env.size = 0;
     env.depth = 0;
+    env.next_fixed = false;
     // Memos of one state's definitions are not those of the next state's.
     env.generation = env.generation.wrapping_add(1).max(1);
     let result = f(&mut env);

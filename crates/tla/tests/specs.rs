@@ -708,3 +708,34 @@ fn eventually_an_angle_step_needs_one_on_every_fair_behaviour() {
     assert_eq!(reaches.status, Status::Violated);
     assert_eq!(reaches.trace.as_ref().expect("a trace").steps.len(), 1);
 }
+
+#[test]
+fn binders_reading_only_their_own_names_are_folded_and_no_others() {
+    // A set filter, map, CHOOSE and EXCEPT of constant level are evaluated once at load; one
+    // that reads a parameter (`Others(n)`, `Nested(n)`) may not be, and an `\E` in an action
+    // still branches once per witness (TLC: 3 distinct states, 5 generated).
+    let (_, report) = run("ConstantBinders.tla", None);
+    assert_eq!(report.distinct_states, 3);
+    assert_eq!(report.generated_states, 5);
+    assert_eq!(status(&report, "Values"), Some(Status::Holds));
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn primed_state_functions_are_remembered_only_for_a_complete_next_state() {
+    // `Total'` in two branches of the next-state relation, each assigning the next state anew,
+    // and in step properties, where it is computed once per step (TLC: 9 distinct states, 13
+    // generated; `OnlyXSteps` fails on the step that adds 2 to `y`).
+    let (_, report) = run("PrimedMemo.tla", None);
+    assert_eq!(report.distinct_states, 9);
+    assert_eq!(report.generated_states, 13);
+    assert_eq!(status(&report, "Steps"), Some(Status::Holds));
+    let (_, report) = run("PrimedMemo.tla", Some("PrimedMemoWrong.cfg"));
+    let property = report.property("OnlyXSteps").expect("OnlyXSteps");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("State 2: <Next>\n/\\ x = 0\n/\\ y = 2"),
+        "{text}"
+    );
+}
