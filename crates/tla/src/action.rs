@@ -3,7 +3,7 @@
 //! disjunctions and existential quantifiers branch, `x' = e` assigns an unassigned variable and
 //! `x' \in S` enumerates `S`; every other conjunct is a guard.
 
-use crate::ast::{Expr, Kind};
+use crate::ast::{Builtin, Expr, Kind};
 use crate::eval::{bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX};
 use crate::lower::Program;
 use std::sync::Arc;
@@ -110,6 +110,18 @@ enum Cont<'c> {
         frame: (usize, usize),
         next: &'c Cont<'c>,
     },
+}
+
+/// How a conjunct is taken when it cannot branch (see [`Enumerator::conjuncts`]).
+enum Simple<'e> {
+    /// A condition on the states.
+    Guard,
+    /// `x' = e` (`x = e` in the initial predicate) with `x` not yet assigned.
+    Assign(usize, &'e Expr),
+    /// `UNCHANGED` of these variables.
+    Unchanged(&'e [u32]),
+    /// Anything that may branch or enter a definition.
+    No,
 }
 
 /// Enumerates the states satisfying an action (or the initial predicate).
@@ -258,19 +270,132 @@ impl<'a> Enumerator<'a> {
                     self.proceed(next, env)
                 }
             }
-            Cont::Conj { rest, frame, next } => match rest.split_first() {
-                None => self.proceed(next, env),
-                Some((first, others)) => self.go(
-                    first,
-                    *frame,
-                    env,
-                    &Cont::Conj {
-                        rest: others,
-                        frame: *frame,
-                        next,
+            Cont::Conj { rest, frame, next } => {
+                if self.next.len() > 64 {
+                    return match rest.split_first() {
+                        None => self.proceed(next, env),
+                        Some((first, others)) => self.go(
+                            first,
+                            *frame,
+                            env,
+                            &Cont::Conj {
+                                rest: others,
+                                frame: *frame,
+                                next,
+                            },
+                        ),
+                    };
+                }
+                let mut assigned = 0u64;
+                let result = self.conjuncts(rest, *frame, next, &mut assigned, env);
+                while assigned != 0 {
+                    self.next[assigned.trailing_zeros() as usize] = None;
+                    assigned &= assigned - 1;
+                }
+                result
+            }
+        }
+    }
+
+    /// The conjuncts `rest`, then `next`. The leading conjuncts that cannot branch (guards,
+    /// `x' = e` with `x'` unassigned, `UNCHANGED` of variables) are taken in a loop, each
+    /// assignment recorded in `assigned` for the caller to undo; the first that may branch
+    /// continues through [`Enumerator::go`] with the others as its continuation. The order of
+    /// evaluation is [`Enumerator::go`]'s.
+    fn conjuncts(
+        &mut self,
+        rest: &[Expr],
+        frame: (usize, usize),
+        next: &Cont,
+        assigned: &mut u64,
+        env: &mut Env,
+    ) -> EResult<()> {
+        for (at, e) in rest.iter().enumerate() {
+            match self.simple(e) {
+                Simple::Guard => {
+                    if !self.eval_bool(e, frame, env)? {
+                        return Ok(());
+                    }
+                }
+                Simple::Assign(index, rhs) => {
+                    let value = force(self.eval(rhs, frame, env)?, rhs.span)?;
+                    self.next[index] = Some(value);
+                    *assigned |= 1 << index;
+                }
+                Simple::Unchanged(vars) => {
+                    for &var in vars {
+                        let index = var as usize;
+                        match &self.next[index] {
+                            None => {
+                                self.next[index] = Some(self.cur[index].clone());
+                                *assigned |= 1 << index;
+                            }
+                            Some(value) => {
+                                if !equal(value, &self.cur[index], Default::default())? {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
+                }
+                Simple::No => {
+                    return self.go(
+                        e,
+                        frame,
+                        env,
+                        &Cont::Conj {
+                            rest: &rest[at + 1..],
+                            frame,
+                            next,
+                        },
+                    )
+                }
+            }
+        }
+        self.proceed(next, env)
+    }
+
+    /// How [`Enumerator::go`] would take `e`, for the conjuncts it takes without branching.
+    fn simple<'e>(&self, e: &'e Expr) -> Simple<'e> {
+        match &e.kind {
+            Kind::And(_)
+            | Kind::Or(_)
+            | Kind::Let(..)
+            | Kind::If(..)
+            | Kind::Case(..)
+            | Kind::Exists(..)
+            | Kind::ForallAction(..)
+            | Kind::ParamCall(..)
+            | Kind::LetFuncDefApply(..)
+            | Kind::Implies(..) => Simple::No,
+            Kind::Call(id, _)
+                if (self.prog.defs[*id as usize].cached.is_none()
+                    || self.prog.branching.contains(id))
+                    && self.prog.defs[*id as usize].function.is_none() =>
+            {
+                Simple::No
+            }
+            Kind::LetCall(id, _) if self.prog.lets[*id as usize].function.is_none() => Simple::No,
+            Kind::UnchangedVars(vars) if !self.init => Simple::Unchanged(vars),
+            Kind::Unchanged(_) | Kind::AngleStep(..) | Kind::StepOrStutter(..) if !self.init => {
+                Simple::No
+            }
+            Kind::Builtin(op @ (Builtin::Eq | Builtin::In | Builtin::SubsetEq), args) => {
+                match args.as_slice() {
+                    [lhs, rhs] => match self.target(lhs) {
+                        Some(index) if self.next[index].is_none() => {
+                            if *op == Builtin::Eq {
+                                Simple::Assign(index, rhs)
+                            } else {
+                                Simple::No
+                            }
+                        }
+                        _ => Simple::Guard,
                     },
-                ),
-            },
+                    _ => Simple::Guard,
+                }
+            }
+            _ => Simple::Guard,
         }
     }
 
