@@ -103,6 +103,8 @@ pub enum Builtin {
     PrintT,
     Assert,
     ToString,
+    /// `TLCGet(x)` of module TLC; only `TLCGet("level")` is supported.
+    TlcGet,
     Permutations,
     /// `RandomElement(S)` of module TLC: an element picked at random.
     RandomElement,
@@ -138,6 +140,7 @@ impl Builtin {
             "PrintT" => (Builtin::PrintT, 1),
             "Assert" => (Builtin::Assert, 2),
             "ToString" => (Builtin::ToString, 1),
+            "TLCGet" => (Builtin::TlcGet, 1),
             "Permutations" => (Builtin::Permutations, 1),
             "RandomElement" => (Builtin::RandomElement, 1),
             "TLCEval" => (Builtin::TlcEval, 1),

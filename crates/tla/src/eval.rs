@@ -107,6 +107,9 @@ pub struct Env {
     /// [`Env::next_fixed`]: EWD998PCal's refinement property primes the refinement mapping's
     /// `token` (a CHOOSE) in every disjunct of EWD998's next-state relation.
     pub primed_memos: Vec<(u64, Value)>,
+    /// TLC's level of the state evaluated (`TLCGet("level")`): 1 for an initial state, one
+    /// more than its predecessor's for a successor; 0 in the initial predicate.
+    pub level: u32,
 }
 
 /// The deepest nesting of definition calls before evaluation reports runaway recursion.
@@ -124,6 +127,7 @@ impl Env {
             state_memos: Vec::new(),
             next_fixed: false,
             primed_memos: Vec::new(),
+            level: 0,
         }
     }
 
@@ -2548,6 +2552,24 @@ impl<'a> Ctx<'a> {
                 Ok(Value::Bool(true))
             }
             Builtin::ToString => Ok(Value::string(&a[0].to_tlc())),
+            Builtin::TlcGet => match &a[0] {
+                Value::Str(key) if &*key.text() == "level" => match self.mode {
+                    Mode::Init => Ok(Value::Int(0)),
+                    Mode::Next | Mode::Primed => Ok(Value::Int(i64::from(env.level))),
+                    Mode::Const => fail(
+                        span,
+                        "TLCGet(\"level\") depends on the state: it cannot be evaluated in a \
+                         constant expression or an ASSUME",
+                    ),
+                },
+                other => fail(
+                    span,
+                    format!(
+                        "unsupported: TLCGet({}); only TLCGet(\"level\") is supported",
+                        other.to_tlc()
+                    ),
+                ),
+            },
             Builtin::TlcEval => Ok(a[0].clone()),
             Builtin::RandomElement => {
                 let s = finite_set(&a[0], span, "RandomElement")?;

@@ -407,6 +407,7 @@ fn visit(prog: &Program, e: &mut Expr) -> Scan {
                 op,
                 Builtin::Print
                     | Builtin::PrintT
+                    | Builtin::TlcGet
                     | Builtin::Assert
                     | Builtin::SelectSeq
                     | Builtin::SortSeq
@@ -601,9 +602,10 @@ fn expr_vars_read(
         | Kind::Eventually(_)
         | Kind::LeadsTo(..)
         | Kind::Fairness { .. }
-        | Kind::Builtin(Builtin::Print | Builtin::PrintT | Builtin::RandomElement, _) => {
-            return false
-        }
+        | Kind::Builtin(
+            Builtin::Print | Builtin::PrintT | Builtin::RandomElement | Builtin::TlcGet,
+            _,
+        ) => return false,
         Kind::Builtin(Builtin::Community(op), _) if op.is_random() => return false,
         Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {
             let id = *id as usize;

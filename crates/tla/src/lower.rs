@@ -2442,10 +2442,7 @@ impl<'p> Loader<'p> {
                 mk(Kind::Call(id, args))
             }
             None => {
-                if matches!(
-                    name,
-                    "TLCGet" | "TLCSet" | "Any" | "JavaTime" | "TLCModelValue"
-                ) {
+                if matches!(name, "TLCSet" | "Any" | "JavaTime" | "TLCModelValue") {
                     return Err(self.unsupported(
                         scope.file,
                         node,

@@ -30,6 +30,9 @@ pub struct TlaState {
     /// Bit `i` clear: variable `i` has the very value (the same storage) it had in the state
     /// this one was generated from, which was checked. All bits set for initial states.
     changed: u64,
+    /// TLC's level: 1 for an initial state, one more than its predecessor's for a successor
+    /// (`TLCGet("level")`).
+    level: u32,
 }
 
 impl TlaState {
@@ -43,13 +46,18 @@ impl TlaState {
         TlaState {
             values,
             changed: u64::MAX,
+            level: 1,
         }
     }
 
     /// A successor of `previous`, remembering which variables the step left untouched.
     fn successor(values: Box<[Value]>, previous: &TlaState) -> Self {
         let changed = changed_vars(&values, &previous.values);
-        TlaState { values, changed }
+        TlaState {
+            values,
+            changed,
+            level: previous.level.saturating_add(1),
+        }
     }
 }
 
@@ -916,6 +924,7 @@ impl TlaModel {
             mode: Mode::Next,
         };
         with_env(|env| {
+            env.level = state.level;
             formula.enter(env);
             ctx.eval_bool(&formula.expr, env)
         })
@@ -966,6 +975,7 @@ impl TlaModel {
             mode: Mode::Next,
         };
         with_env(|env| {
+            env.level = state.level;
             formula.enter(env);
             ctx.eval(&formula.expr, env)
         })
@@ -986,6 +996,7 @@ impl TlaModel {
         };
         with_env(|env| {
             env.next_fixed = true;
+            env.level = from.level;
             formula.enter(env);
             ctx.eval_bool(&formula.expr, env)
         })
@@ -994,6 +1005,7 @@ impl TlaModel {
     /// `ENABLED formula` in `state` (for a fairness condition's `<<A>>_v`).
     fn eval_enabled(&self, formula: &Formula, state: &TlaState) -> Result<bool, Box<EvalError>> {
         with_env(|env| {
+            env.level = state.level;
             formula.enter(env);
             let mut out = Vec::new();
             let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut out);
@@ -1057,6 +1069,7 @@ impl Model for TlaModel {
     ) -> Result<(), ModelError> {
         let mut raw = Vec::new();
         let result = with_env(|env| {
+            env.level = state.level;
             let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
             enumerator.run(&self.next.expr, self.next.frame_size, env)
         });
@@ -1307,7 +1320,13 @@ impl Model for TlaModel {
                 best = Some(permuted);
             }
         }
-        best.map_or_else(|| state.clone(), TlaState::initial)
+        best.map_or_else(
+            || state.clone(),
+            |values| TlaState {
+                level: state.level,
+                ..TlaState::initial(values)
+            },
+        )
     }
 
     /// TLC's rule: the smallest fingerprint of the state under each permutation (see
@@ -1392,6 +1411,7 @@ fn with_env<T>(f: impl FnOnce(&mut Env) -> T) -> T {
     env.size = 0;
     env.depth = 0;
     env.next_fixed = false;
+    env.level = 0;
     // Memos of one state's definitions are not those of the next state's.
     env.generation = env.generation.wrapping_add(1).max(1);
     let result = f(&mut env);

@@ -211,6 +211,35 @@ fn enumerating_an_infinite_set_is_an_error() {
 }
 
 #[test]
+fn tlc_get_other_than_level_is_reported_unsupported_where_evaluated() {
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals, TLC\nVARIABLE i\n\
+               Init == i = 0\nNext == i < TLCGet(\"diameter\") /\\ i' = i + 1\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("unsupported: TLCGet(\"diameter\")"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains(&format!("{}:5:13", path.display())),
+        "{}",
+        error.message
+    );
+    // In a constant expression the level is not known.
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals, TLC\nVARIABLE i\n\
+               ASSUME TLCGet(\"level\") = 0\nInit == i = 0\nNext == UNCHANGED i\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert_located(&error, &path, 4, 8);
+    assert!(
+        error.to_string().contains("depends on the state"),
+        "{error}"
+    );
+}
+
+#[test]
 fn an_unassigned_variable_in_a_successor_is_an_error() {
     let tla =
         "---- MODULE Spec ----\nVARIABLES x, y\nInit == x = 0 /\\ y = 0\nNext == x' = 1\n====\n";

@@ -739,3 +739,23 @@ fn primed_state_functions_are_remembered_only_for_a_complete_next_state() {
         "{text}"
     );
 }
+
+#[test]
+fn tlc_get_level_is_the_depth_tlc_gives_states() {
+    // `CONSTRAINT TLCGet("level") < 4` bounds the search by depth; `seen` records the level of
+    // the state each step came from (TLC: 6 distinct states, 13 generated, depth 3).
+    let (_, report) = run("Level.tla", None);
+    assert_eq!(report.distinct_states, 6);
+    assert_eq!(report.generated_states, 13);
+    assert_eq!(report.depth, 3);
+    assert_eq!(status(&report, "Known"), Some(Status::Holds));
+    // `TLCGet("level") < 3` fails in the first state at level 3, after two steps (TLC's trace).
+    let (_, report) = run("Level.tla", Some("LevelShallow.cfg"));
+    let property = report.property("Shallow").expect("Shallow");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("State 3: <Next>\n/\\ x = 2\n/\\ seen = 2"),
+        "{text}"
+    );
+}
