@@ -142,6 +142,7 @@ struct Query {
     slot: usize,
     trigger: QueryTrigger,
     avoid: Option<usize>,
+    reach: Option<usize>,
     initially: Vec<usize>,
     throughout: Vec<usize>,
     throughout_steps: Vec<usize>,
@@ -183,6 +184,7 @@ impl<M: Model> Conditions<M> {
                 Trigger::State(c) => QueryTrigger::State(state(c)),
             };
             let avoid = liveness.avoid.as_ref().map(&mut state);
+            let reach = liveness.reach.as_ref().map(&mut state);
             let initially = liveness.initially.iter().map(&mut state).collect();
             let throughout = liveness.throughout.iter().map(&mut state).collect();
             let always_states = liveness.always_states.iter().map(&mut state).collect();
@@ -198,6 +200,7 @@ impl<M: Model> Conditions<M> {
                 slot,
                 trigger,
                 avoid,
+                reach,
                 initially,
                 throughout,
                 throughout_steps,
@@ -883,8 +886,32 @@ impl<'g> Analysis<'g> {
         } else {
             graph.depth.clone()
         };
+        // With a state to reach after the trigger: the states from which a doomed one where
+        // `reach` holds is reachable, found backwards from those.
+        let reaching: Option<Vec<bool>> = query.reach.map(|c| {
+            let mut reaching = vec![false; n as usize];
+            let mut queue: VecDeque<u32> = (0..n)
+                .filter(|&w| doomed[w as usize] && graph.state_holds(w, c))
+                .collect();
+            for &w in &queue {
+                reaching[w as usize] = true;
+            }
+            while let Some(w) = queue.pop_front() {
+                for (v, e) in reverse.sources(w) {
+                    if !reaching[v as usize] && throughout(v) && along(e) {
+                        reaching[v as usize] = true;
+                        queue.push_back(v);
+                    }
+                }
+            }
+            reaching
+        });
+        let startable = |v: u32| match &reaching {
+            Some(reaching) => reaching[v as usize],
+            None => doomed[v as usize],
+        };
         let start = (0..n)
-            .filter(|&v| doomed[v as usize] && depth[v as usize] != NONE)
+            .filter(|&v| startable(v) && depth[v as usize] != NONE)
             .filter(|&v| match query.trigger {
                 QueryTrigger::Anywhere => true,
                 QueryTrigger::Initial => depth[v as usize] == 1,
@@ -902,10 +929,22 @@ impl<'g> Analysis<'g> {
             graph.path_to(start)
         };
         depth.clear();
+        let mut from = start;
+        if let Some(c) = query.reach {
+            let within: Vec<u32> = (0..n).filter(|&v| throughout(v)).collect();
+            let generation = self.mark_set(&within);
+            let leg = self
+                .path_within(start, generation, &along, &|v| {
+                    doomed[v as usize] && graph.state_holds(v, c)
+                })
+                .expect("a reaching state reaches a doomed state where `reach` holds");
+            nodes.extend(leg);
+            from = *nodes.last().expect("path");
+        }
         let kept: Vec<u32> = (0..n).filter(|&v| avoid(v)).collect();
         let generation = self.mark_set(&kept);
         let leg = self
-            .path_within(start, generation, &along, &|v| ending_of.contains_key(&v))
+            .path_within(from, generation, &along, &|v| ending_of.contains_key(&v))
             .expect("a doomed state reaches an ending");
         nodes.extend(leg);
         let entry = *nodes.last().expect("path");

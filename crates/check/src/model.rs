@@ -334,6 +334,9 @@ pub struct Liveness<M: Model> {
     pub trigger: Trigger<M>,
     /// What the counterexample keeps true from the trigger on (the negated goal).
     pub avoid: Option<Arc<StateCondition<M>>>,
+    /// A state the counterexample reaches at or after the trigger (`[](P => []Q)` fails on a
+    /// behaviour that reaches `~Q` at or after a `P` state). Not combined with `avoid`.
+    pub reach: Option<Arc<StateCondition<M>>>,
     /// True in the counterexample's initial state.
     pub initially: Vec<Arc<StateCondition<M>>>,
     /// True in every state of the counterexample.
@@ -356,6 +359,7 @@ impl<M: Model> Clone for Liveness<M> {
         Liveness {
             trigger: self.trigger.clone(),
             avoid: self.avoid.clone(),
+            reach: self.reach.clone(),
             initially: self.initially.clone(),
             throughout: self.throughout.clone(),
             throughout_steps: self.throughout_steps.clone(),
@@ -383,6 +387,7 @@ impl<M: Model> Default for Liveness<M> {
         Liveness {
             trigger: Trigger::Anywhere,
             avoid: None,
+            reach: None,
             initially: Vec::new(),
             throughout: Vec::new(),
             throughout_steps: Vec::new(),

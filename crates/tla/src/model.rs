@@ -258,6 +258,7 @@ struct LivenessFormula {
     /// `None`: anywhere; `Some(None)`: the initial state; `Some(Some(f))`: states where `f` holds.
     trigger: Option<Option<Formula>>,
     avoid: Option<Formula>,
+    reach: Option<Formula>,
     initially: Vec<Formula>,
     throughout: Vec<Formula>,
     throughout_steps: Vec<Formula>,
@@ -279,6 +280,7 @@ impl LivenessFormula {
                 QueryTrigger::State(piece) => Some(Some(formula(piece))),
             },
             avoid: query.avoid.map(formula),
+            reach: query.reach.map(formula),
             initially: formulas(query.initially),
             throughout: formulas(query.throughout),
             throughout_steps: formulas(query.throughout_steps),
@@ -1226,6 +1228,12 @@ impl Model for TlaModel {
                 avoid: part.avoid.as_ref().map(|_| {
                     state(
                         |l| std::slice::from_ref(l.avoid.as_ref().expect("avoid")),
+                        0,
+                    )
+                }),
+                reach: part.reach.as_ref().map(|_| {
+                    state(
+                        |l| std::slice::from_ref(l.reach.as_ref().expect("reach")),
                         0,
                     )
                 }),

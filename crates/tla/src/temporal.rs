@@ -36,6 +36,8 @@ pub(crate) enum QueryTrigger {
 pub(crate) struct Query {
     pub trigger: QueryTrigger,
     pub avoid: Option<Piece>,
+    /// A state reached at or after the trigger (`~Q` for `[](P => []Q)`).
+    pub reach: Option<Piece>,
     pub initially: Vec<Piece>,
     pub throughout: Vec<Piece>,
     /// Steps along the whole counterexample (`~<<A>>_v` for `<><<A>>_v`).
@@ -51,6 +53,7 @@ impl Query {
         Query {
             trigger: QueryTrigger::Anywhere,
             avoid: None,
+            reach: None,
             initially: Vec::new(),
             throughout: Vec::new(),
             throughout_steps: Vec::new(),
@@ -64,6 +67,7 @@ impl Query {
     /// The kind shown for a property whose counterexamples have this shape.
     pub fn kind(&self) -> PropertyKind {
         let only_ends = self.always_steps.is_empty()
+            && self.reach.is_none()
             && self.often_steps.is_empty()
             && self.initially.is_empty()
             && self.throughout.is_empty()
@@ -331,7 +335,8 @@ impl<'p> Analyser<'p> {
                         out.push(Part::Step(Self::piece(inner, inner_frame, &inner_bindings)));
                         return Ok(());
                     }
-                    // `[](P => []P)`: P is stable, every step from a P state keeps it.
+                    // `[](P => []P)`: P is stable, every step from a P state keeps it. With
+                    // another Q, a liveness query below: a P state from which ~Q is reached.
                     Kind::Implies(p, q) if !self.temporal(p) && self.temporal(q) => {
                         let (q, q_frame, q_bindings) =
                             self.unfold(q, inner_frame, &inner_bindings)?;
@@ -353,10 +358,6 @@ impl<'p> Analyser<'p> {
                                 )));
                                 return Ok(());
                             }
-                            return Err(self.unsupported(
-                                inner,
-                                "[](P => []Q) is checked only when Q is P (P is stable)",
-                            ));
                         }
                     }
                     Kind::And(items) if !self.temporal(inner) => {
@@ -535,9 +536,27 @@ impl<'p> Analyser<'p> {
                                     ..Query::new()
                                 }])
                             }
+                            Kind::Always(goal) => {
+                                // `[](P => []Q)` fails where ~Q is reached at or after a P
+                                // state.
+                                let (goal, g_frame, g_bindings) =
+                                    self.unfold(goal, q_frame, &q_bindings)?;
+                                self.state_predicate(p)?;
+                                self.state_predicate(goal)?;
+                                Ok(vec![Query {
+                                    trigger: QueryTrigger::State(piece(p)),
+                                    reach: Some(Self::piece(
+                                        &Self::negated(goal),
+                                        g_frame,
+                                        &g_bindings,
+                                    )),
+                                    ..Query::new()
+                                }])
+                            }
                             _ => Err(self.unsupported(
                                 q,
-                                "under [], only P => <>Q is checked among implications",
+                                "under [], only P => <>Q and P => []Q are checked among \
+                                 implications",
                             )),
                         }
                     }
@@ -817,6 +836,23 @@ impl<'p> Analyser<'p> {
                              leads-to) in one counterexample are not checked",
                         ))
                     }
+                }
+                merged.reach = match (merged.reach.take(), &y.reach) {
+                    (None, other) => other.clone(),
+                    (Some(mine), None) => Some(mine),
+                    (Some(_), Some(_)) => {
+                        return Err(self.unsupported(
+                            at,
+                            "two states to reach in one counterexample are not checked",
+                        ))
+                    }
+                };
+                if merged.reach.is_some() && (merged.avoid.is_some() || y.avoid.is_some()) {
+                    return Err(self.unsupported(
+                        at,
+                        "a state to reach and a goal to avoid in one counterexample are not \
+                         checked",
+                    ));
                 }
                 merged.avoid = match (merged.avoid.take(), &y.avoid) {
                     (None, other) => other.clone(),

@@ -759,3 +759,33 @@ fn tlc_get_level_is_the_depth_tlc_gives_states() {
         "{text}"
     );
 }
+
+#[test]
+fn once_p_always_q_is_checked_with_tlc_verdicts() {
+    // `[](P => []Q)` with Q other than P: a counterexample reaches ~Q at or after a P state,
+    // then ends fairly (TLC: both hold without Reset; DoneStays fails with it, on a lasso
+    // through the reset; AlwaysBelow fails on the run to 3, ending by stuttering).
+    let (_, report) = run("Stable.tla", None);
+    assert_eq!(report.distinct_states, 5);
+    assert_eq!(status(&report, "DoneStays"), Some(Status::Holds));
+    assert_eq!(status(&report, "Positive"), Some(Status::Holds));
+    let (_, report) = run("Stable.tla", Some("StableReset.cfg"));
+    assert_eq!(report.distinct_states, 8);
+    assert_eq!(report.generated_states, 12);
+    let property = report.property("DoneStays").expect("DoneStays");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("State 5: <Next>\n/\\ x = 3\n/\\ done = TRUE\n\nState 6: <Next>\n/\\ x = 0\n/\\ done = TRUE"),
+        "{text}"
+    );
+    assert!(text.contains("Back to state"), "{text}");
+    let (_, report) = run("Stable.tla", Some("StableBelow.cfg"));
+    let property = report.property("AlwaysBelow").expect("AlwaysBelow");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("State 5: <Next>\n/\\ x = 3\n/\\ done = TRUE\n\nState 6: Stuttering"),
+        "{text}"
+    );
+}
