@@ -275,6 +275,9 @@ pub type StepCondition<M> = dyn Fn(
     + Sync;
 
 /// What a property evaluates: one state, or one step.
+// A model has a handful of properties, built once: the size of the liveness variant costs
+// nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Condition<M: Model> {
     /// A predicate on a state.
     State(Arc<StateCondition<M>>),
