@@ -1,5 +1,6 @@
 //! The operators of the community modules that public specifications extend (`SequencesExt`,
-//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`, `Bitwise`), which TLC loads from its CommunityModules
+//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`, `Bitwise`,
+//! `DyadicRationals`), which TLC loads from its CommunityModules
 //! jar. They are built in here, written from the meaning of their TLA+ definitions (and, where
 //! TLC overrides a definition in Java, such as `SetToSeq`, with the override's results), so a
 //! spec that extends one of these modules needs no file next to it.
@@ -26,6 +27,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("UndirectedGraphs", &["UndirectedGraphs"]),
     ("Bitwise", &["Bitwise"]),
     ("Randomization", &["Randomization"]),
+    ("DyadicRationals", &["DyadicRationals"]),
 ];
 
 /// The most elements a set built here by enumeration may have.
@@ -178,6 +180,14 @@ community! {
     BitXor = "Bitwise", "^^", 2, [];
     BitNot = "Bitwise", "Not", 1, [];
     ShiftR = "Bitwise", "shiftR", 2, [];
+    // DyadicRationals (fractions whose denominators are powers of two, as records
+    // [num |-> n, den |-> d]; TLC reduces them with a Java override, as here)
+    Zero = "DyadicRationals", "Zero", 0, [];
+    One = "DyadicRationals", "One", 0, [];
+    Add = "DyadicRationals", "Add", 2, [];
+    Half = "DyadicRationals", "Half", 1, [];
+    IsDyadicRational = "DyadicRationals", "IsDyadicRational", 1, [];
+    PrettyPrint = "DyadicRationals", "PrettyPrint", 1, [];
     // Randomization (a standard module of TLC's; its operators pick at random, so they are
     // never folded into constants)
     RandomSubset = "Randomization", "RandomSubset", 2, [];
@@ -1268,7 +1278,103 @@ impl Ctx<'_> {
                 let by = natural(&a[1], span, "`shiftR`")?;
                 Value::Int(if by >= 64 { 0 } else { (x >> by) as i64 })
             }
+            C::Zero => rational(0, 1),
+            C::One => rational(1, 1),
+            C::Add => {
+                // `IF p = Zero THEN q ELSE`: q as given, reduced or not.
+                if a[0] == rational(0, 1) {
+                    return Ok(a[1].clone());
+                }
+                let (pn, pd) = parts(&a[0], span, name)?;
+                let (qn, qd) = parts(&a[1], span, name)?;
+                let lcn = pd.max(qd);
+                let scaled = |n: i64, d: i64| {
+                    lcn.checked_div(d)
+                        .and_then(|factor| n.checked_mul(factor))
+                        .ok_or(())
+                };
+                let sum = scaled(qn, qd)
+                    .and_then(|q| scaled(pn, pd).and_then(|p| q.checked_add(p).ok_or(())));
+                match sum {
+                    Ok(sum) => reduce(sum, lcn, span, name)?,
+                    Err(()) => return fail(span, format!("{name}: arithmetic overflow")),
+                }
+            }
+            C::Half => {
+                let (n, d) = parts(&a[0], span, name)?;
+                match d.checked_mul(2) {
+                    Some(d) => reduce(n, d, span, name)?,
+                    None => return fail(span, format!("{name}: arithmetic overflow")),
+                }
+            }
+            C::IsDyadicRational => {
+                let d = field(&a[0], "den", span, name)?;
+                Value::Bool(d >= 1 && (d as u64).is_power_of_two())
+            }
+            C::PrettyPrint => {
+                if a[0] == rational(0, 1) {
+                    Value::string("0")
+                } else if a[0] == rational(1, 1) {
+                    Value::string("1")
+                } else {
+                    let n = apply_function(&a[0], &Value::string("num"));
+                    let d = apply_function(&a[0], &Value::string("den"));
+                    match (n, d) {
+                        (Some(n), Some(d)) => {
+                            Value::string(&format!("{}/{}", n.to_tlc(), d.to_tlc()))
+                        }
+                        _ => return fail(span, format!("{name} expects a record [num, den]")),
+                    }
+                }
+            }
         })
+    }
+}
+
+/// The dyadic rational `[num |-> num, den |-> den]`.
+fn rational(num: i64, den: i64) -> Value {
+    Value::record(vec![
+        (crate::value::Sym::new("num"), Value::Int(num)),
+        (crate::value::Sym::new("den"), Value::Int(den)),
+    ])
+}
+
+/// The integer field `name` of record `v`.
+fn field(v: &Value, name: &str, span: Span, what: &str) -> EResult<i64> {
+    match apply_function(v, &Value::string(name)) {
+        Some(Value::Int(n)) => Ok(n),
+        _ => fail(
+            span,
+            format!(
+                "{what} expects a record with an integer field `{name}`, found {}",
+                v.to_tlc()
+            ),
+        ),
+    }
+}
+
+/// The numerator and denominator of a dyadic rational.
+fn parts(v: &Value, span: Span, what: &str) -> EResult<(i64, i64)> {
+    Ok((field(v, "num", span, what)?, field(v, "den", span, what)?))
+}
+
+/// `num / den` in lowest terms, as TLC's override of the module's `Reduce` computes it: both
+/// divided by their greatest common divisor when it is not 1.
+fn reduce(num: i64, den: i64, span: Span, what: &str) -> EResult<Value> {
+    let (mut a, mut b) = (num.unsigned_abs(), den.unsigned_abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    match a {
+        0 => fail(
+            span,
+            format!("{what}: the fraction {num}/{den} has no value"),
+        ),
+        1 => Ok(rational(num, den)),
+        gcd => {
+            let gcd = gcd as i64;
+            Ok(rational(num / gcd, den / gcd))
+        }
     }
 }
 

@@ -2051,7 +2051,10 @@ impl<'p> Loader<'p> {
                             ))
                         }
                         Some(Global::Def(id)) | Some(Global::Alias(id)) => OpRef::Def(*id),
-                        _ => match Builtin::by_name(&name) {
+                        _ => match Builtin::by_name(&name).or_else(|| {
+                            Community::by_name(&name, &self.community)
+                                .map(|(op, arity)| (Builtin::Community(op), arity))
+                        }) {
                             Some((b, _)) => OpRef::Builtin(b),
                             None => {
                                 return Err(self.semantic(
