@@ -304,7 +304,13 @@ struct FairnessFormula {
 #[derive(Debug)]
 pub struct TlaModel {
     prog: Arc<Program>,
-    init_states: Vec<TlaState>,
+    /// The initial predicate, to compute the initial states again when asked twice.
+    init: Formula,
+    /// The initial states, until the search takes them (see [`Model::init_states`]).
+    init_states: parking_lot::Mutex<Option<Vec<TlaState>>>,
+    /// Whether the initial states may be computed again (the initial predicate picks nothing
+    /// at random and prints nothing); otherwise a copy is kept for every caller.
+    init_repeatable: bool,
     next: Formula,
     invariants: Vec<Conjuncts>,
     step_properties: Vec<Formula>,
@@ -502,47 +508,48 @@ impl TlaModel {
             Some(named) => Some(Self::def_formula(&prog, named, "VIEW")?),
             None => None,
         };
-        let (init, next, fairness) = match (&config.specification, &config.init, &config.next) {
-            (Some(spec), None, None) => Self::split_spec(&prog, spec)?,
-            (None, Some(init), Some(next)) => (
-                Self::def_formula(&prog, init, "INIT")?,
-                Self::def_formula(&prog, next, "NEXT")?,
-                Ok(Vec::new()),
-            ),
-            (None, Some(_), None) | (None, None, Some(_)) => {
-                return Err(TlaError::Config {
-                    location: config_start,
-                    message: "INIT and NEXT must be given together".into(),
-                })
-            }
-            (Some(spec), _, _) if config.init.is_some() || config.next.is_some() => {
-                return Err(TlaError::Config {
-                    location: spec.location.clone(),
-                    message: "give either SPECIFICATION or INIT and NEXT, not both".into(),
-                })
-            }
-            (None, None, None) if prog.vars.is_empty() => {
-                // A module without variables (only ASSUMEs, often with `Print`): TLC
-                // evaluates the assumptions, as `load` did, and finds no states.
-                let nothing = Formula {
-                    name: "FALSE".into(),
-                    expr: Expr {
-                        kind: Kind::Lit(Value::Bool(false)),
-                        span: crate::ast::Span::default(),
-                        code: None,
-                    },
-                    frame_size: 0,
-                    bindings: Vec::new(),
-                };
-                (nothing.clone(), nothing, Ok(Vec::new()))
-            }
-            _ => {
-                return Err(TlaError::Config {
-                    location: config_start,
-                    message: "no SPECIFICATION and no INIT/NEXT".into(),
-                })
-            }
-        };
+        let (init, next, fairness): (Formula, Formula, _) =
+            match (&config.specification, &config.init, &config.next) {
+                (Some(spec), None, None) => Self::split_spec(&prog, spec)?,
+                (None, Some(init), Some(next)) => (
+                    Self::def_formula(&prog, init, "INIT")?,
+                    Self::def_formula(&prog, next, "NEXT")?,
+                    Ok(Vec::new()),
+                ),
+                (None, Some(_), None) | (None, None, Some(_)) => {
+                    return Err(TlaError::Config {
+                        location: config_start,
+                        message: "INIT and NEXT must be given together".into(),
+                    })
+                }
+                (Some(spec), _, _) if config.init.is_some() || config.next.is_some() => {
+                    return Err(TlaError::Config {
+                        location: spec.location.clone(),
+                        message: "give either SPECIFICATION or INIT and NEXT, not both".into(),
+                    })
+                }
+                (None, None, None) if prog.vars.is_empty() => {
+                    // A module without variables (only ASSUMEs, often with `Print`): TLC
+                    // evaluates the assumptions, as `load` did, and finds no states.
+                    let nothing = Formula {
+                        name: "FALSE".into(),
+                        expr: Expr {
+                            kind: Kind::Lit(Value::Bool(false)),
+                            span: crate::ast::Span::default(),
+                            code: None,
+                        },
+                        frame_size: 0,
+                        bindings: Vec::new(),
+                    };
+                    (nothing.clone(), nothing, Ok(Vec::new()))
+                }
+                _ => {
+                    return Err(TlaError::Config {
+                        location: config_start,
+                        message: "no SPECIFICATION and no INIT/NEXT".into(),
+                    })
+                }
+            };
         let mut invariants = Vec::new();
         for named in &config.invariants {
             invariants.push(Self::def_formula(&prog, named, "INVARIANT")?);
@@ -591,9 +598,12 @@ impl TlaModel {
                 Vec::new()
             }
         };
+        let init_repeatable = crate::fold::vars_read(&prog, &init.expr).is_some();
         let mut model = TlaModel {
             prog,
-            init_states: Vec::new(),
+            init: init.clone(),
+            init_states: parking_lot::Mutex::new(None),
+            init_repeatable,
             next,
             invariants,
             step_properties,
@@ -608,14 +618,12 @@ impl TlaModel {
             symmetry,
             view,
         };
-        model.init_states = model.compute_init(&init)?;
+        let init_states = model.compute_init(&init)?;
         if !model.initial_properties.is_empty() {
-            model.initial_fingerprints = model
-                .init_states
-                .iter()
-                .map(valence_check::fingerprint)
-                .collect();
+            model.initial_fingerprints =
+                init_states.iter().map(valence_check::fingerprint).collect();
         }
+        *model.init_states.lock() = Some(init_states);
         Ok(model)
     }
 
@@ -1039,8 +1047,21 @@ impl Model for TlaModel {
     type State = TlaState;
     type Action = TlaAction;
 
+    /// The initial states computed at load time, handed to the first caller (MCBakery has
+    /// 655,200: a second copy for the model cost 110 MB); a later caller (the liveness pass,
+    /// the rebuilding of a trace) gets them computed again, the same ones, unless the initial
+    /// predicate picks at random or prints, in which case the model keeps a copy for it.
     fn init_states(&self) -> Vec<TlaState> {
-        self.init_states.clone()
+        let mut kept = self.init_states.lock();
+        if !self.init_repeatable {
+            return kept.clone().unwrap_or_default();
+        }
+        if let Some(states) = kept.take() {
+            return states;
+        }
+        drop(kept);
+        self.compute_init(&self.init)
+            .expect("the initial states were computed once without error")
     }
 
     fn actions(&self, state: &TlaState, out: &mut Vec<TlaAction>) {

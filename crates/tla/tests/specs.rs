@@ -803,3 +803,29 @@ fn dyadic_rationals_are_built_in() {
     assert_eq!(status(&report, "Conserved"), Some(Status::Holds));
     assert_eq!(report.verdict(), Verdict::Holds);
 }
+
+#[test]
+fn the_initial_states_are_the_same_for_every_caller() {
+    use valence_check::Model;
+    // Handed to the first caller, computed again for the next (the liveness pass, a trace).
+    let (model, _) = run("TwoPhase.tla", None);
+    let (first, second) = (model.init_states(), model.init_states());
+    assert_eq!(first.len(), 1);
+    assert_eq!(first, second);
+    // An initial predicate that picks at random keeps one copy for every caller.
+    let dir = tempfile::tempdir().expect("scratch dir");
+    let tla = dir.path().join("RandomInit.tla");
+    std::fs::write(
+        &tla,
+        "---- MODULE RandomInit ----\nEXTENDS Naturals, TLC\nVARIABLE x\n\
+         Init == x \\in {RandomElement(1..1000), RandomElement(1..1000)}\n\
+         Next == UNCHANGED x\n====\n",
+    )
+    .expect("write spec");
+    std::fs::write(dir.path().join("RandomInit.cfg"), "INIT Init\nNEXT Next\n").expect("cfg");
+    let model = load(&tla, None).expect("loads");
+    let first = model.init_states();
+    for _ in 0..5 {
+        assert_eq!(model.init_states(), first);
+    }
+}
