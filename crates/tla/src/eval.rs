@@ -693,6 +693,57 @@ fn function_slot_mut(f: &mut Value, index: usize) -> Option<&mut Value> {
     }
 }
 
+/// The storage of a function that other values share.
+enum Shared<'v> {
+    Elements(&'v Arc<[Value]>, fn(Arc<[Value]>) -> Value),
+    Fields(&'v Arc<[(crate::value::Sym, Value)]>),
+}
+
+/// The storage of function `f` when it is shared (so that an update must not write into it).
+fn shared_storage(f: &Value) -> Option<Shared<'_>> {
+    match f {
+        Value::Seq(a) if Arc::strong_count(a) > 1 => Some(Shared::Elements(a, Value::Seq)),
+        Value::Func(a) if Arc::strong_count(a) > 1 => Some(Shared::Elements(a, Value::Func)),
+        Value::Record(a) if Arc::strong_count(a) > 1 => Some(Shared::Fields(a)),
+        _ => None,
+    }
+}
+
+impl Shared<'_> {
+    /// The element at `index` (from [`function_slot`]).
+    fn element(&self, index: usize) -> &Value {
+        match self {
+            Shared::Elements(a, _) => &a[index],
+            Shared::Fields(a) => &a[index].1,
+        }
+    }
+
+    /// A new function with `new` at `index`, in one allocation.
+    fn replaced(&self, index: usize, new: Value) -> Value {
+        let mut new = Some(new);
+        match self {
+            Shared::Elements(a, make) => make(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, e)| match i == index {
+                        true => new.take().unwrap_or_default(),
+                        false => e.clone(),
+                    })
+                    .collect(),
+            ),
+            Shared::Fields(a) => Value::Record(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, (k, v))| match i == index {
+                        true => (*k, new.take().unwrap_or_default()),
+                        false => (*k, v.clone()),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Whether a set holds a symbolic set as an element (compared to a listed set only after
 /// listing it, see [`member`]).
 fn has_lazy(elements: &[Value]) -> bool {
@@ -1991,9 +2042,16 @@ impl<'a> Ctx<'a> {
                 ),
             );
         };
-        // The old value is taken out of a private copy of the storage (or of the storage
-        // itself when not shared), updated, and put back: the new value is never visible to
-        // the expressions evaluated meanwhile, which read the states and `@` only.
+        // Storage shared with others (a state's): the new storage is built once, around the
+        // updated element, rather than copied and then written into.
+        if let Some(storage) = shared_storage(&value) {
+            let inner = storage.element(index).clone();
+            let new_inner = self.except(inner, update, depth + 1, env)?;
+            return Ok(storage.replaced(index, new_inner));
+        }
+        // The old value is taken out of the storage (held here alone), updated, and put
+        // back: the new value is never visible to the expressions evaluated meanwhile, which
+        // read the states and `@` only.
         let inner = match function_slot_mut(&mut value, index) {
             Some(slot) => std::mem::take(slot),
             None => return fail(update.value.span, "EXCEPT outside the function"),
