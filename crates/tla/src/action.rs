@@ -173,7 +173,11 @@ impl<'a> Enumerator<'a> {
     ) -> EResult<bool> {
         self.enabled_only = true;
         let saved = (env.base, env.size);
+        // The enumeration assigns the next state piece by piece: primed definitions may not
+        // be remembered meanwhile (they may be, around it, in a step property).
+        let next_fixed = std::mem::replace(&mut env.next_fixed, false);
         let result = self.go(action, frame, env, &Cont::Done);
+        env.next_fixed = next_fixed;
         env.base = saved.0;
         env.size = saved.1;
         result?;

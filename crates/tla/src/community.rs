@@ -1287,6 +1287,9 @@ impl Ctx<'_> {
                 }
                 let (pn, pd) = parts(&a[0], span, name)?;
                 let (qn, qd) = parts(&a[1], span, name)?;
+                if pd == 0 || qd == 0 {
+                    return fail(span, format!("{name}: division by zero"));
+                }
                 let lcn = pd.max(qd);
                 let scaled = |n: i64, d: i64| {
                     lcn.checked_div(d)

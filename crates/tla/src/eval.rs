@@ -110,6 +110,8 @@ pub struct Env {
     /// TLC's level of the state evaluated (`TLCGet("level")`): 1 for an initial state, one
     /// more than its predecessor's for a successor; 0 in the initial predicate.
     pub level: u32,
+    /// Whether an ASSUME is being evaluated (where `TLCGet("level")` is 0).
+    pub assumption: bool,
 }
 
 /// The deepest nesting of definition calls before evaluation reports runaway recursion.
@@ -128,6 +130,7 @@ impl Env {
             next_fixed: false,
             primed_memos: Vec::new(),
             level: 0,
+            assumption: false,
         }
     }
 
@@ -2614,10 +2617,12 @@ impl<'a> Ctx<'a> {
                 Value::Str(key) if &*key.text() == "level" => match self.mode {
                     Mode::Init => Ok(Value::Int(0)),
                     Mode::Next | Mode::Primed => Ok(Value::Int(i64::from(env.level))),
+                    // 0 in an ASSUME, as in TLC; a constant definition or expression that
+                    // reads it is not evaluated once for all.
+                    Mode::Const if env.assumption => Ok(Value::Int(0)),
                     Mode::Const => fail(
                         span,
-                        "TLCGet(\"level\") depends on the state: it cannot be evaluated in a \
-                         constant expression or an ASSUME",
+                        "TLCGet(\"level\") depends on the state: it is not a constant",
                     ),
                 },
                 other => fail(

@@ -209,6 +209,21 @@ impl Scan {
     }
 }
 
+/// Whether `e` is written as a set that evaluation keeps symbolic (`SUBSET S`, `[S -> T]`,
+/// `Seq(S)`, records of sets, or a constant holding one).
+fn symbolic_set(prog: &Program, e: &Expr) -> bool {
+    match &e.kind {
+        Kind::Builtin(Builtin::Powerset | Builtin::Seq, _)
+        | Kind::FuncSet(..)
+        | Kind::RecordSet(_) => true,
+        Kind::Lit(Value::Lazy(_)) => true,
+        Kind::Call(id, args) if args.is_empty() => {
+            matches!(prog.defs[*id as usize].cached, Some(Value::Lazy(_)))
+        }
+        _ => false,
+    }
+}
+
 /// The slots a binder's patterns bind.
 fn bound_slots<'b>(bounds: impl IntoIterator<Item = &'b crate::ast::Bound>) -> u128 {
     let mut mask = 0u128;
@@ -237,8 +252,15 @@ fn fold(prog: &Program, e: &mut Expr) {
         next: &[],
         mode: Mode::Const,
     };
-    // Binders inside the expression write their slots: give them a frame as large as any.
-    let frame = prog.defs.iter().map(|d| d.frame_size).max().unwrap_or(0) as usize;
+    // Binders inside the expression write their slots: give them a frame as large as any
+    // (an ASSUME's LET definitions count their slots in the ASSUME's own frame).
+    let frame = prog
+        .defs
+        .iter()
+        .map(|d| d.frame_size)
+        .chain(prog.assumptions.iter().map(|(_, size)| *size))
+        .max()
+        .unwrap_or(0) as usize;
     let mut env = Env::new();
     env.push_frame(0, frame);
     if let Ok(value) = ctx.eval(e, &mut env) {
@@ -434,6 +456,17 @@ fn visit(prog: &Program, e: &mut Expr) -> Scan {
         | Kind::StepOrStutter(..) => false,
         _ => true,
     };
+    // TLC enumerates a disjunction and an `\E` in an action, one branch per true disjunct or
+    // witness (so that the generated count depends on them): they are never folded whole,
+    // only their parts. A set filter over a symbolic set (`{Q \in SUBSET S : ...}`) stays a
+    // filter, tested for membership without listing it.
+    let branches = match &e.kind {
+        Kind::Or(items) => items.len() > 1,
+        Kind::Exists(..) => true,
+        Kind::SetFilter(bound, _) => symbolic_set(prog, &bound.set),
+        _ => false,
+    };
+    let self_constant = self_constant && !branches;
     let binds = match &e.kind {
         Kind::Forall(bounds, _) | Kind::FuncCons(bounds, _) | Kind::SetMap(_, bounds) => {
             bound_slots(bounds.iter())

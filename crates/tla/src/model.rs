@@ -402,6 +402,7 @@ fn check_assumptions(prog: &Program) -> Result<(), TlaError> {
         };
         let location = prog.location(assumption.span);
         let mut env = Env::new();
+        env.assumption = true;
         env.push_frame(0, *frame_size as usize);
         match ctx.eval_bool(assumption, &mut env) {
             Ok(true) => {}
@@ -598,7 +599,12 @@ impl TlaModel {
                 Vec::new()
             }
         };
-        let init_repeatable = crate::fold::vars_read(&prog, &init.expr).is_some();
+        // Computing the initial states evaluates the initial predicate and the constraints.
+        let init_repeatable = crate::fold::vars_read(&prog, &init.expr).is_some()
+            && constraints
+                .iter()
+                .flat_map(|c| &c.parts)
+                .all(|part| part.reads != u64::MAX);
         let mut model = TlaModel {
             prog,
             init: init.clone(),

@@ -228,15 +228,26 @@ fn tlc_get_other_than_level_is_reported_unsupported_where_evaluated() {
         "{}",
         error.message
     );
-    // In a constant expression the level is not known.
+    // In an ASSUME the level is 0, as in TLC; a definition that reads it is not a constant.
     let tla = "---- MODULE Spec ----\nEXTENDS Naturals, TLC\nVARIABLE i\n\
-               ASSUME TLCGet(\"level\") = 0\nInit == i = 0\nNext == UNCHANGED i\n====\n";
-    let (path, error) = load_error(tla, CFG);
-    assert_located(&error, &path, 4, 8);
-    assert!(
-        error.to_string().contains("depends on the state"),
-        "{error}"
-    );
+               ASSUME TLCGet(\"level\") = 0\nDeep == TLCGet(\"level\") > 2\n\
+               Init == i = 0\nNext == ~Deep /\\ i' = i + 1\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    assert_eq!(report.distinct_states, 3, "Deep stops the run at level 3");
+}
+
+#[test]
+fn a_binder_in_an_assumption_let_is_folded_in_a_frame_large_enough() {
+    // The ASSUME's LET counts its slots in the ASSUME's own frame, larger than any definition's
+    // here: folding the constant set filter must not write past the frame it evaluates in.
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = 1 - x\n\
+               ASSUME LET S == {i \\in {1, 2, 3} : i # 1} IN S = {2, 3}\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    assert_eq!(report.distinct_states, 2);
 }
 
 #[test]

@@ -2,8 +2,8 @@
 (***************************************************************************)
 (* Binders whose bodies read only the names they bind are constant and may *)
 (* be evaluated once; those that read a parameter or a bound name of an    *)
-(* enclosing expression may not; an \E in an action still gives one       *)
-(* branch per witness, as in TLC.                                          *)
+(* enclosing expression may not; an \E or a disjunction in an action      *)
+(* still gives one branch per witness or true disjunct, as in TLC.        *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets
 VARIABLE x
@@ -25,8 +25,12 @@ Values == /\ Others(2) = {1, 3}
           /\ Nested(1) = {{}, {2}, {2, 3}}
           /\ \A n \in 1..3 : \A s \in Nested(n) : n \notin s
 
+ASSUME LET S == {i \in 1..3 : i > 1} IN S = {2, 3}
+
 Init == x = 0
 Next == /\ x < 2
         /\ \E i \in 1..3 : i > 1
+        /\ \/ \A j \in 1..2 : j > 0
+           \/ \A j \in 1..2 : j < 5
         /\ x' = x + 1
 =============================================================================

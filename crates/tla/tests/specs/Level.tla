@@ -7,6 +7,8 @@
 EXTENDS Naturals, TLC
 VARIABLE x, seen
 
+ASSUME TLCGet("level") = 0
+
 Init == x = 0 /\ seen = TLCGet("level")
 Next == \/ x' = (x + 1) % 5 /\ seen' = TLCGet("level")
         \/ x' = (x + 2) % 5 /\ seen' = TLCGet("level")

@@ -22,5 +22,7 @@ Step == \/ Total' = Total + 1 /\ x' = x + 1
 OnlyX == Total' = Total + 1
 
 Steps == [][Step]_<<x, y>>
+\* ENABLED inside a step property assigns the next state branch by branch.
+CanReachSix == [][ENABLED (\E v \in {5, 6} : x' = v /\ y' = 0 /\ Total' = 6)]_<<x, y>>
 OnlyXSteps == [][OnlyX]_<<x, y>>
 =============================================================================
