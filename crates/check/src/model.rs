@@ -566,6 +566,25 @@ impl<M: Model> Property<M> {
         }
     }
 
+    /// A property of every fair behaviour: once `trigger` holds, `goal` holds from then on
+    /// (`[](trigger => []goal)`). A counterexample reaches a state outside `goal` at or after
+    /// a `trigger` state, then ends fairly.
+    pub fn once_always(
+        name: impl Into<String>,
+        trigger: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+        goal: impl Fn(&M, &M::State) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        Property {
+            name: name.into(),
+            kind: PropertyKind::Temporal,
+            condition: Condition::Liveness(Liveness {
+                trigger: Trigger::State(Arc::new(move |m, s| Ok(trigger(m, s)))),
+                reach: Some(negate(goal)),
+                ..Liveness::default()
+            }),
+        }
+    }
+
     /// A liveness property: `goal` holds infinitely often in every fair behaviour (`[]<>goal`).
     pub fn infinitely_often(
         name: impl Into<String>,

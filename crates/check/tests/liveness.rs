@@ -383,3 +383,36 @@ mod brute_force {
         }
     }
 }
+
+#[test]
+fn once_the_trigger_holds_the_goal_holds_for_ever() {
+    // 0 -> 1 -> 2 -> 3 -> 3 (loop), and 2 may fall back to 0.
+    let edges = [
+        (0, "a", 1),
+        (1, "b", 2),
+        (2, "c", 3),
+        (3, "d", 3),
+        (2, "e", 0),
+    ];
+    let holds = Graph::new(&edges).property(Property::once_always(
+        "3 stays",
+        |_, s| *s == 3,
+        |_, s| *s == 3,
+    ));
+    assert_eq!(status(&holds, "3 stays"), Status::Holds);
+    // Once in 1, never 0 again: 2 falls back to 0. The counterexample passes the trigger (1),
+    // reaches 0 after it, and ends fairly.
+    let violated = Graph::new(&edges).property(Property::once_always(
+        "1 then not 0",
+        |_, s| *s == 1,
+        |_, s| *s != 0,
+    ));
+    let trace = trace(&violated, "1 then not 0");
+    let states = states(&trace);
+    assert_eq!(&states[..4], &[0, 1, 2, 0], "{states:?}");
+    // The state outside the goal must come at or after the trigger: 0 before 1 is no violation.
+    let before_only = Graph::new(&[(0, "a", 1), (1, "b", 2), (2, "c", 2)]).property(
+        Property::once_always("1 then not 0", |_, s| *s == 1, |_, s| *s != 0),
+    );
+    assert_eq!(status(&before_only, "1 then not 0"), Status::Holds);
+}
