@@ -845,19 +845,7 @@ impl<'g> Analysis<'g> {
                 }
             }
         }
-        let mut doomed = vec![false; n as usize];
-        let mut queue: VecDeque<u32> = ending_of.keys().copied().collect();
-        for &v in &queue {
-            doomed[v as usize] = true;
-        }
-        while let Some(w) = queue.pop_front() {
-            for (v, e) in reverse.sources(w) {
-                if !doomed[v as usize] && avoid(v) && along(e) {
-                    doomed[v as usize] = true;
-                    queue.push_back(v);
-                }
-            }
-        }
+        let doomed = reverse.reaching(n, ending_of.keys().copied(), &avoid, &along);
         // The prefix: from an initial state that satisfies `initially`, through `throughout`
         // states; breadth-first, so that it is a shortest one.
         let constrained = !query.initially.is_empty()
@@ -889,22 +877,8 @@ impl<'g> Analysis<'g> {
         // With a state to reach after the trigger: the states from which a doomed one where
         // `reach` holds is reachable, found backwards from those.
         let reaching: Option<Vec<bool>> = query.reach.map(|c| {
-            let mut reaching = vec![false; n as usize];
-            let mut queue: VecDeque<u32> = (0..n)
-                .filter(|&w| doomed[w as usize] && graph.state_holds(w, c))
-                .collect();
-            for &w in &queue {
-                reaching[w as usize] = true;
-            }
-            while let Some(w) = queue.pop_front() {
-                for (v, e) in reverse.sources(w) {
-                    if !reaching[v as usize] && throughout(v) && along(e) {
-                        reaching[v as usize] = true;
-                        queue.push_back(v);
-                    }
-                }
-            }
-            reaching
+            let seeds = (0..n).filter(|&w| doomed[w as usize] && graph.state_holds(w, c));
+            reverse.reaching(n, seeds, &throughout, &along)
         });
         let startable = |v: u32| match &reaching {
             Some(reaching) => reaching[v as usize],
@@ -991,6 +965,31 @@ impl Reverse {
             sources,
             edges,
         }
+    }
+
+    /// The nodes (of `n`) from which one of `seeds` is reachable through nodes `node` keeps,
+    /// along edges `edge` keeps: the seeds, then backwards breadth-first.
+    fn reaching(
+        &self,
+        n: u32,
+        seeds: impl Iterator<Item = u32>,
+        node: &dyn Fn(u32) -> bool,
+        edge: &dyn Fn(usize) -> bool,
+    ) -> Vec<bool> {
+        let mut reached = vec![false; n as usize];
+        let mut queue: VecDeque<u32> = seeds.collect();
+        for &v in &queue {
+            reached[v as usize] = true;
+        }
+        while let Some(w) = queue.pop_front() {
+            for (v, e) in self.sources(w) {
+                if !reached[v as usize] && node(v) && edge(e) {
+                    reached[v as usize] = true;
+                    queue.push_back(v);
+                }
+            }
+        }
+        reached
     }
 
     /// The edges into `w`: each source and the edge's index.

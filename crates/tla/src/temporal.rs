@@ -521,35 +521,20 @@ impl<'p> Analyser<'p> {
                     Kind::Implies(p, q) if !self.temporal(p) => {
                         let (q, q_frame, q_bindings) = self.unfold(q, frame, &bindings)?;
                         match &q.kind {
-                            Kind::Eventually(goal) => {
+                            // `[](P => <>Q)` fails where ~Q holds for ever from a P state on;
+                            // `[](P => []Q)` where ~Q is reached at or after a P state.
+                            Kind::Eventually(goal) | Kind::Always(goal) => {
                                 let (goal, g_frame, g_bindings) =
                                     self.unfold(goal, q_frame, &q_bindings)?;
                                 self.state_predicate(p)?;
                                 self.state_predicate(goal)?;
+                                let not_goal =
+                                    Some(Self::piece(&Self::negated(goal), g_frame, &g_bindings));
+                                let eventually = matches!(q.kind, Kind::Eventually(_));
                                 Ok(vec![Query {
                                     trigger: QueryTrigger::State(piece(p)),
-                                    avoid: Some(Self::piece(
-                                        &Self::negated(goal),
-                                        g_frame,
-                                        &g_bindings,
-                                    )),
-                                    ..Query::new()
-                                }])
-                            }
-                            Kind::Always(goal) => {
-                                // `[](P => []Q)` fails where ~Q is reached at or after a P
-                                // state.
-                                let (goal, g_frame, g_bindings) =
-                                    self.unfold(goal, q_frame, &q_bindings)?;
-                                self.state_predicate(p)?;
-                                self.state_predicate(goal)?;
-                                Ok(vec![Query {
-                                    trigger: QueryTrigger::State(piece(p)),
-                                    reach: Some(Self::piece(
-                                        &Self::negated(goal),
-                                        g_frame,
-                                        &g_bindings,
-                                    )),
+                                    avoid: if eventually { not_goal.clone() } else { None },
+                                    reach: if eventually { None } else { not_goal },
                                     ..Query::new()
                                 }])
                             }
