@@ -275,21 +275,6 @@ impl<'a> Enumerator<'a> {
                 }
             }
             Cont::Conj { rest, frame, next } => {
-                if self.next.len() > 64 {
-                    return match rest.split_first() {
-                        None => self.proceed(next, env),
-                        Some((first, others)) => self.go(
-                            first,
-                            *frame,
-                            env,
-                            &Cont::Conj {
-                                rest: others,
-                                frame: *frame,
-                                next,
-                            },
-                        ),
-                    };
-                }
                 let mut assigned = 0u64;
                 let result = self.conjuncts(rest, *frame, next, &mut assigned, env);
                 while assigned != 0 {
@@ -360,7 +345,9 @@ impl<'a> Enumerator<'a> {
     }
 
     /// How [`Enumerator::go`] would take `e`, for the conjuncts it takes without branching.
+    /// Assignments are recorded in a 64-bit mask: with more variables they go through `go`.
     fn simple<'e>(&self, e: &'e Expr) -> Simple<'e> {
+        let masked = self.next.len() <= 64;
         match &e.kind {
             Kind::And(_)
             | Kind::Or(_)
@@ -380,15 +367,20 @@ impl<'a> Enumerator<'a> {
                 Simple::No
             }
             Kind::LetCall(id, _) if self.prog.lets[*id as usize].function.is_none() => Simple::No,
-            Kind::UnchangedVars(vars) if !self.init => Simple::Unchanged(vars),
-            Kind::Unchanged(_) | Kind::AngleStep(..) | Kind::StepOrStutter(..) if !self.init => {
+            Kind::UnchangedVars(vars) if !self.init && masked => Simple::Unchanged(vars),
+            Kind::UnchangedVars(_)
+            | Kind::Unchanged(_)
+            | Kind::AngleStep(..)
+            | Kind::StepOrStutter(..)
+                if !self.init =>
+            {
                 Simple::No
             }
             Kind::Builtin(op @ (Builtin::Eq | Builtin::In | Builtin::SubsetEq), args) => {
                 match args.as_slice() {
                     [lhs, rhs] => match self.target(lhs) {
                         Some(index) if self.next[index].is_none() => {
-                            if *op == Builtin::Eq {
+                            if *op == Builtin::Eq && masked {
                                 Simple::Assign(index, rhs)
                             } else {
                                 Simple::No

@@ -383,11 +383,10 @@ fn may_branch(prog: &Program, e: &Expr, depth: usize) -> bool {
     }
 }
 
-/// Folds the constant children of a non-constant `e`; returns whether `e` itself is constant.
 /// Folds the constant subexpressions of `e` ([`fold`]) and tells whether `e` itself is
 /// constant. A set filter, set map, function constructor, CHOOSE, `\A` or EXCEPT whose body
 /// reads only the names it binds is constant (`{x \in {-1, 0, 1} \X {-1, 0, 1} : x /= <<0,
-/// 0>>}` in a LET); an `\E` is not, as TLC enumerates it in an action, one branch per witness.
+/// 0>>}` in a LET); a disjunction or an `\E` is not, as TLC enumerates them in an action.
 fn visit(prog: &Program, e: &mut Expr) -> Scan {
     if let Kind::Forall(_, body) = &mut e.kind {
         // TLC enumerates a `\A` in an action or initial predicate as one conjunct per element
