@@ -822,33 +822,26 @@ impl<'p> Analyser<'p> {
                         ))
                     }
                 }
-                merged.reach = match (merged.reach.take(), &y.reach) {
-                    (None, other) => other.clone(),
-                    (Some(mine), None) => Some(mine),
-                    (Some(_), Some(_)) => {
-                        return Err(self.unsupported(
-                            at,
-                            "two states to reach in one counterexample are not checked",
-                        ))
-                    }
+                // At most one state to reach and one goal to avoid, not both.
+                let one = |mine: Option<Piece>, theirs: &Option<Piece>, what: &str| match (
+                    mine, theirs,
+                ) {
+                    (None, other) => Ok(other.clone()),
+                    (Some(mine), None) => Ok(Some(mine)),
+                    (Some(_), Some(_)) => Err(self.unsupported(
+                        at,
+                        format!("two {what} in one counterexample are not checked"),
+                    )),
                 };
-                if merged.reach.is_some() && (merged.avoid.is_some() || y.avoid.is_some()) {
+                merged.reach = one(merged.reach.take(), &y.reach, "states to reach")?;
+                merged.avoid = one(merged.avoid.take(), &y.avoid, "goals to avoid")?;
+                if merged.reach.is_some() && merged.avoid.is_some() {
                     return Err(self.unsupported(
                         at,
                         "a state to reach and a goal to avoid in one counterexample are not \
                          checked",
                     ));
                 }
-                merged.avoid = match (merged.avoid.take(), &y.avoid) {
-                    (None, other) => other.clone(),
-                    (Some(mine), None) => Some(mine),
-                    (Some(_), Some(_)) => {
-                        return Err(self.unsupported(
-                            at,
-                            "two goals to avoid in one counterexample are not checked",
-                        ))
-                    }
-                };
                 merged.initially.extend(y.initially.iter().cloned());
                 merged.throughout.extend(y.throughout.iter().cloned());
                 merged
