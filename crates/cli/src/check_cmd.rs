@@ -230,6 +230,9 @@ pub fn list(args: &ListArgs) -> Result<u8> {
 
 /// `valence check`.
 pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> {
+    // The clock includes loading: a TLA+ spec's initial states are computed as it loads, and
+    // TLC's time includes them too.
+    let started = Instant::now();
     let (name, params, model) = if args.model.ends_with(".tla") {
         // A TLA+ specification: its constants come from its configuration file.
         if let Some((param, _)) = model_params.first() {
@@ -311,7 +314,6 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let memory_limit = args.max_memory.or_else(default_memory_limit);
-    let started = Instant::now();
     let done = std::sync::atomic::AtomicBool::new(false);
     let out_of_memory = std::sync::atomic::AtomicBool::new(false);
     let report = std::thread::scope(|scope| {
