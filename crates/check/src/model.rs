@@ -100,6 +100,14 @@ pub trait Model: Send + Sync + Sized {
         Ok(true)
     }
 
+    /// Called by [`crate::check`] before the search starts, with the counters it keeps (and
+    /// its cancellation flag). A front end whose language can read the search's figures or stop
+    /// it (TLC's `TLCGet("distinct")`, `TLCSet("exit", TRUE)`) keeps them; the default ignores
+    /// them.
+    fn attach_progress(&self, progress: &Arc<crate::search::Progress>) {
+        let _ = progress;
+    }
+
     /// States outside the bounds are counted and checked but not expanded.
     fn within_bounds(&self, state: &Self::State) -> bool {
         let _ = state;

@@ -81,6 +81,8 @@ pub struct Progress {
     pub queued: AtomicU64,
     /// Set to stop the search early; it then reports `StopReason::Cancelled`.
     pub cancel: AtomicBool,
+    /// Set with `cancel` when the model itself asked to stop (TLC's `TLCSet("exit", TRUE)`).
+    pub stopped_by_model: AtomicBool,
     /// Set while a trace is being rebuilt after the main search.
     pub rebuilding_traces: AtomicBool,
     /// States in the liveness graph so far, while the liveness properties are checked after the
@@ -95,6 +97,7 @@ pub fn check<M: Model>(model: &M, options: &CheckOptions) -> Report {
         "symmetry requested for a model without symmetry"
     );
     let progress = options.progress.clone().unwrap_or_default();
+    model.attach_progress(&progress);
     let search = Search::new(model, options, &progress);
     let mut report = match options.strategy {
         Strategy::Bfs => search.bfs(),

@@ -233,6 +233,11 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
     // The clock includes loading: a TLA+ spec's initial states are computed as it loads, and
     // TLC's time includes them too.
     let started = Instant::now();
+    let threads = match args.threads {
+        Some(0) => return Err(usage("--threads must be at least 1")),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let (name, params, model) = if args.model.ends_with(".tla") {
         // A TLA+ specification: its constants come from its configuration file.
         if let Some((param, _)) = model_params.first() {
@@ -249,7 +254,30 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         let path = std::path::Path::new(&args.model);
         // A spec that does not load is not a usage error: exit 2 with the located message, and
         // no hint about the command line.
-        let model = crate::tla_glue::load_checkable(path, args.config.as_deref())
+        // What TLCGet("config") reports, which an ASSUME may read while the spec loads.
+        let settings = valence_tla::RunSettings {
+            mode: match args.strategy {
+                StrategyArg::Bfs => "bfs",
+                StrategyArg::Dfs => "dfs",
+                StrategyArg::Random => "simulate",
+            },
+            workers: if args.strategy == StrategyArg::Bfs {
+                threads
+            } else {
+                1
+            },
+            seed: args.seed,
+            depth: args
+                .max_depth
+                .map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)),
+            traces: if args.strategy == StrategyArg::Random {
+                i64::try_from(args.walks).unwrap_or(i64::MAX)
+            } else {
+                -1
+            },
+            deadlock: args.no_deadlock.then_some(false),
+        };
+        let model = crate::tla_glue::load_checkable(path, args.config.as_deref(), settings)
             .map_err(|message| anyhow::anyhow!(message))?;
         (args.model.clone(), Params::default(), model)
     } else {
@@ -271,11 +299,6 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
     }
     // A TLA+ configuration that names a SYMMETRY set asks for the reduction, as TLC does.
     let symmetry = args.symmetry || (is_spec && model.has_symmetry());
-    let threads = match args.threads {
-        Some(0) => return Err(usage("--threads must be at least 1")),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
     if args.max_depth == Some(0) {
         return Err(usage("--max-depth must be at least 1"));
     }
@@ -351,6 +374,7 @@ pub fn check(args: &CheckArgs, model_params: &[(String, String)]) -> Result<u8> 
         seconds,
         peak,
         memory_stop,
+        stopped_by_model: progress.stopped_by_model.load(Ordering::Relaxed),
         tla: is_spec,
     };
     if symmetry && report.properties.iter().any(|p| p.kind.is_liveness()) {
@@ -497,6 +521,8 @@ struct Summary<'a> {
     peak: Option<u64>,
     /// The memory limit, if the search was stopped for reaching it.
     memory_stop: Option<u64>,
+    /// Whether the model stopped the search (TLC's `TLCSet("exit", TRUE)`).
+    stopped_by_model: bool,
     /// A TLA+ specification: traces are printed in TLC's style.
     tla: bool,
 }
@@ -592,6 +618,9 @@ fn print_report(summary: &Summary<'_>, report: &Report) -> Result<()> {
             Some(valence_check::StopReason::Cancelled) if summary.memory_stop.is_some() => {
                 "stopped at the memory limit (--max-memory; try --symmetry or a smaller \
                  configuration)"
+            }
+            Some(valence_check::StopReason::Cancelled) if summary.stopped_by_model => {
+                "stopped by the model (TLCSet(\"exit\", TRUE))"
             }
             Some(valence_check::StopReason::Cancelled) => "cancelled",
             None => "incomplete (random walks)",

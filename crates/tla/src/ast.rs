@@ -103,8 +103,13 @@ pub enum Builtin {
     PrintT,
     Assert,
     ToString,
-    /// `TLCGet(x)` of module TLC; only `TLCGet("level")` is supported.
+    /// `TLCGet(x)` of module TLC: the state's level, a register, the run's settings or figures
+    /// (see `tlc.rs`).
     TlcGet,
+    /// `TLCSet(i, v)` of module TLC: sets a register (or stops the search, `"exit"`).
+    TlcSet,
+    /// `JavaTime` of module TLC: the seconds since the epoch.
+    JavaTime,
     Permutations,
     /// `RandomElement(S)` of module TLC: an element picked at random.
     RandomElement,
@@ -141,6 +146,8 @@ impl Builtin {
             "Assert" => (Builtin::Assert, 2),
             "ToString" => (Builtin::ToString, 1),
             "TLCGet" => (Builtin::TlcGet, 1),
+            "TLCSet" => (Builtin::TlcSet, 2),
+            "JavaTime" => (Builtin::JavaTime, 0),
             "Permutations" => (Builtin::Permutations, 1),
             "RandomElement" => (Builtin::RandomElement, 1),
             "TLCEval" => (Builtin::TlcEval, 1),
@@ -153,6 +160,23 @@ impl Builtin {
             "CopiesIn" => (Builtin::CopiesIn, 2),
             _ => return None,
         })
+    }
+
+    /// Whether an application may give another value each time it is evaluated, or have an
+    /// effect (printing, TLC's registers, picking at random, running a command): it is never
+    /// folded into a constant, remembered per state, or skipped because its variables did not
+    /// change.
+    pub fn is_volatile(self) -> bool {
+        match self {
+            Builtin::Print
+            | Builtin::PrintT
+            | Builtin::TlcGet
+            | Builtin::TlcSet
+            | Builtin::JavaTime
+            | Builtin::RandomElement => true,
+            Builtin::Community(op) => op.is_volatile(),
+            _ => false,
+        }
     }
 
     /// The built-in for an infix symbol (the tree-sitter node kind).

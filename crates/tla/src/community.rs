@@ -10,7 +10,7 @@ use crate::eval::{
     apply_function, cardinality, enumerate, equal, fail, function_domain, function_pairs, Ctx,
     EResult, Env,
 };
-use crate::value::{shared, tlc_cmp, Closure, LazySet, Value};
+use crate::value::{shared, tlc_cmp, Closure, LazySet, Sym, Value};
 use std::sync::Arc;
 
 /// The community modules built in, with the modules each one extends (whose operators it
@@ -28,6 +28,9 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("Bitwise", &["Bitwise"]),
     ("Randomization", &["Randomization"]),
     ("DyadicRationals", &["DyadicRationals"]),
+    ("TLCExt", &["TLCExt"]),
+    ("IOUtils", &["IOUtils"]),
+    ("Json", &["Json"]),
 ];
 
 /// The most elements a set built here by enumeration may have.
@@ -193,16 +196,65 @@ community! {
     RandomSubset = "Randomization", "RandomSubset", 2, [];
     RandomSetOfSubsets = "Randomization", "RandomSetOfSubsets", 3, [];
     TestRandomSetOfSubsets = "Randomization", "TestRandomSetOfSubsets", 3, [];
+    // TLCExt (a standard module of TLC's)
+    AssertEq = "TLCExt", "AssertEq", 2, [];
+    TlcGetOrDefault = "TLCExt", "TLCGetOrDefault", 2, [];
+    TlcGetAndSet = "TLCExt", "TLCGetAndSet", 4, [1: 2];
+    TlcModelValue = "TLCExt", "TLCModelValue", 1, [];
+    TlcNoOp = "TLCExt", "TLCNoOp", 1, [];
+    TlcCache = "TLCExt", "TLCCache", 2, [];
+    AssertError = "TLCExt", "AssertError", 2, [];
+    Trace = "TLCExt", "Trace", 0, [];
+    CounterExample = "TLCExt", "CounterExample", 0, [];
+    ToTrace = "TLCExt", "ToTrace", 1, [];
+    TlcDefer = "TLCExt", "TLCDefer", 1, [];
+    PickSuccessor = "TLCExt", "PickSuccessor", 1, [];
+    TlcFp = "TLCExt", "TLCFP", 1, [];
+    TlcEvalDefinition = "TLCExt", "TLCEvalDefinition", 1, [];
+    // IOUtils
+    IoEnv = "IOUtils", "IOEnv", 0, [];
+    Atoi = "IOUtils", "atoi", 1, [];
+    IoExec = "IOUtils", "IOExec", 1, [];
+    IoEnvExec = "IOUtils", "IOEnvExec", 2, [];
+    IoExecTemplate = "IOUtils", "IOExecTemplate", 2, [];
+    IoEnvExecTemplate = "IOUtils", "IOEnvExecTemplate", 3, [];
+    Serialize = "IOUtils", "Serialize", 3, [];
+    Deserialize = "IOUtils", "Deserialize", 2, [];
+    IoSerialize = "IOUtils", "IOSerialize", 3, [];
+    IoDeserialize = "IOUtils", "IODeserialize", 2, [];
+    // Json
+    ToJson = "Json", "ToJson", 1, [];
+    ToJsonArray = "Json", "ToJsonArray", 1, [];
+    ToJsonObject = "Json", "ToJsonObject", 1, [];
+    JsonSerialize = "Json", "JsonSerialize", 2, [];
+    JsonDeserialize = "Json", "JsonDeserialize", 1, [];
+    NdJsonSerialize = "Json", "ndJsonSerialize", 2, [];
+    NdJsonDeserialize = "Json", "ndJsonDeserialize", 1, [];
 }
 
 impl Community {
-    /// Whether the operator picks at random (a new value at each evaluation).
-    pub fn is_random(self) -> bool {
+    /// Whether the operator may give a new value at each evaluation or have an effect: it
+    /// picks at random, reads or sets TLC's registers, reads the environment, runs a command or
+    /// writes a file (see [`crate::ast::Builtin::is_volatile`]).
+    pub fn is_volatile(self) -> bool {
+        use Community as C;
         matches!(
             self,
-            Community::RandomSubset
-                | Community::RandomSetOfSubsets
-                | Community::TestRandomSetOfSubsets
+            C::RandomSubset
+                | C::RandomSetOfSubsets
+                | C::TestRandomSetOfSubsets
+                | C::AssertEq
+                | C::TlcGetOrDefault
+                | C::TlcGetAndSet
+                | C::IoEnv
+                | C::IoExec
+                | C::IoEnvExec
+                | C::IoExecTemplate
+                | C::IoEnvExecTemplate
+                | C::JsonSerialize
+                | C::JsonDeserialize
+                | C::NdJsonSerialize
+                | C::NdJsonDeserialize
         )
     }
 }
@@ -1278,6 +1330,61 @@ impl Ctx<'_> {
                 let by = natural(&a[1], span, "`shiftR`")?;
                 Value::Int(if by >= 64 { 0 } else { (x >> by) as i64 })
             }
+            C::AssertEq => {
+                if a[0] == a[1] {
+                    Value::Bool(true)
+                } else {
+                    eprintln!("\"Assertion failed\"\n{}\n{}", a[0].to_tlc(), a[1].to_tlc());
+                    Value::Bool(false)
+                }
+            }
+            C::TlcGetOrDefault => self.prog.run.get_or_default(&a[0], a[1].clone(), span)?,
+            C::TlcGetAndSet => {
+                let old = self.prog.run.get_or_default(&a[0], a[3].clone(), span)?;
+                let new = match &a[1] {
+                    Value::Op(op) => {
+                        self.call_closure(op, vec![old.clone(), a[2].clone()], span, env)?
+                    }
+                    other => {
+                        return fail(
+                            span,
+                            format!("{name} expects an operator, found {}", other.to_tlc()),
+                        )
+                    }
+                };
+                self.prog.run.set(&a[0], new, span)?;
+                old
+            }
+            C::TlcModelValue => Value::Model(Sym::new(&crate::io::string(&a[0], span, name)?)),
+            C::TlcNoOp => a[0].clone(),
+            C::TlcCache => a[0].clone(),
+            C::AssertError
+            | C::Trace
+            | C::CounterExample
+            | C::ToTrace
+            | C::TlcDefer
+            | C::PickSuccessor
+            | C::TlcFp
+            | C::TlcEvalDefinition
+            | C::Serialize
+            | C::Deserialize
+            | C::IoSerialize
+            | C::IoDeserialize => {
+                return fail(span, format!("unsupported: `{name}`"));
+            }
+            C::IoEnv => crate::io::environment(),
+            C::Atoi => crate::io::atoi(&a[0], span)?,
+            C::IoExec => crate::io::exec(None, &a[0], None, span, name)?,
+            C::IoEnvExec => crate::io::exec(Some(&a[0]), &a[1], None, span, name)?,
+            C::IoExecTemplate => crate::io::exec(None, &a[0], Some(&a[1]), span, name)?,
+            C::IoEnvExecTemplate => crate::io::exec(Some(&a[0]), &a[1], Some(&a[2]), span, name)?,
+            C::ToJson | C::ToJsonArray | C::ToJsonObject => {
+                Value::string(&crate::io::to_json(&a[0]).to_string())
+            }
+            C::JsonSerialize => crate::io::serialize(&a[0], &a[1], false, span, name)?,
+            C::NdJsonSerialize => crate::io::serialize(&a[0], &a[1], true, span, name)?,
+            C::JsonDeserialize => crate::io::deserialize(&a[0], false, span, name)?,
+            C::NdJsonDeserialize => crate::io::deserialize(&a[0], true, span, name)?,
             C::Zero => rational(0, 1),
             C::One => rational(1, 1),
             C::Add => {

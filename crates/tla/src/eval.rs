@@ -40,11 +40,16 @@ pub type EResult<T> = Result<T, Box<EvalError>>;
 
 /// An evaluation error at `span`.
 pub fn fail<T>(span: Span, message: impl Into<String>) -> EResult<T> {
-    Err(Box::new(EvalError {
+    Err(error(span, message))
+}
+
+/// The evaluation error at `span` with `message`.
+pub fn error(span: Span, message: impl Into<String>) -> Box<EvalError> {
+    Box::new(EvalError {
         message: message.into(),
         span,
         unassigned: false,
-    }))
+    })
 }
 
 /// `value` as a Boolean, or the error of an expression at `span` that is not one.
@@ -2494,7 +2499,8 @@ impl<'a> Ctx<'a> {
         let arity_ok = match op {
             Builtin::SubSeq => args.len() == 3,
             Builtin::EmptyBag => args.is_empty(),
-            Builtin::SelectSeq | Builtin::SortSeq => args.len() == 2,
+            Builtin::SelectSeq | Builtin::SortSeq | Builtin::TlcSet => args.len() == 2,
+            Builtin::JavaTime => args.is_empty(),
             Builtin::Product => args.len() >= 2,
             _ => args.len() == 1,
         };
@@ -2625,14 +2631,20 @@ impl<'a> Ctx<'a> {
                         "TLCGet(\"level\") depends on the state: it is not a constant",
                     ),
                 },
-                other => fail(
-                    span,
-                    format!(
-                        "unsupported: TLCGet({}); only TLCGet(\"level\") is supported",
-                        other.to_tlc()
-                    ),
-                ),
+                key => self.prog.run.get(key, span),
             },
+            Builtin::TlcSet => {
+                let stopping = !self.prog.run.exit_requested();
+                let result = self.prog.run.set(&a[0], a[1].clone(), span)?;
+                if stopping && self.prog.run.exit_requested() {
+                    eprintln!(
+                        "note: {}: TLCSet(\"exit\", TRUE) stops the search",
+                        self.prog.location(span)
+                    );
+                }
+                Ok(result)
+            }
+            Builtin::JavaTime => Ok(crate::tlc::java_time()),
             Builtin::TlcEval => Ok(a[0].clone()),
             Builtin::RandomElement => {
                 let s = finite_set(&a[0], span, "RandomElement")?;

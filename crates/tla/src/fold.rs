@@ -121,11 +121,8 @@ fn expr_reads_next(
         | Kind::StepOrStutter(..)
         | Kind::AngleStep(..)
         | Kind::ParamCall(..)
-        | Kind::OpArg(_)
-        | Kind::Builtin(Builtin::Print | Builtin::PrintT | Builtin::RandomElement, _) => {
-            return true
-        }
-        Kind::Builtin(Builtin::Community(op), _) if op.is_random() => return true,
+        | Kind::OpArg(_) => return true,
+        Kind::Builtin(op, _) if op.is_volatile() => return true,
         Kind::Call(id, _) | Kind::FuncDefApply(id, _)
             if reads_next(prog, Callee::Def(*id as usize), defs, lets, depth + 1) =>
         {
@@ -424,16 +421,8 @@ fn visit(prog: &Program, e: &mut Expr) -> Scan {
                 && !prog.branching.contains(id)
         }
         Kind::Builtin(op, _) => {
-            !matches!(
-                op,
-                Builtin::Print
-                    | Builtin::PrintT
-                    | Builtin::TlcGet
-                    | Builtin::Assert
-                    | Builtin::SelectSeq
-                    | Builtin::SortSeq
-                    | Builtin::RandomElement
-            ) && !matches!(op, Builtin::Community(c) if c.is_random())
+            !op.is_volatile()
+                && !matches!(op, Builtin::Assert | Builtin::SelectSeq | Builtin::SortSeq)
         }
         Kind::Var(_)
         | Kind::Prime(_)
@@ -633,12 +622,8 @@ fn expr_vars_read(
         | Kind::Always(_)
         | Kind::Eventually(_)
         | Kind::LeadsTo(..)
-        | Kind::Fairness { .. }
-        | Kind::Builtin(
-            Builtin::Print | Builtin::PrintT | Builtin::RandomElement | Builtin::TlcGet,
-            _,
-        ) => return false,
-        Kind::Builtin(Builtin::Community(op), _) if op.is_random() => return false,
+        | Kind::Fairness { .. } => return false,
+        Kind::Builtin(op, _) if op.is_volatile() => return false,
         Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {
             let id = *id as usize;
             let def = &prog.defs[id];

@@ -37,13 +37,16 @@ mod error;
 mod eval;
 mod fold;
 mod graphs;
+mod io;
 mod lower;
 mod model;
 mod symmetry;
 mod temporal;
+mod tlc;
 mod value;
 
 pub use action::TlaAction;
 pub use error::{Location, TlaError};
-pub use model::{format_trace, load, TlaModel, TlaState};
+pub use model::{format_trace, load, load_with, TlaModel, TlaState};
+pub use tlc::RunSettings;
 pub use value::{Sym, Value};

@@ -109,6 +109,8 @@ pub struct Program {
     /// as actions when they are conjuncts of an action, because they branch (`G == \A i \in
     /// S : i > 0 \/ x < 5` holds twice for each `i`): set by the folding pass.
     pub branching: HashSet<u32>,
+    /// What TLC's run-time operators read and change (registers, `TLCGet("config")`).
+    pub run: Arc<crate::tlc::Run>,
 }
 
 impl Program {
@@ -728,6 +730,14 @@ impl<'p> Loader<'p> {
             if target.kind() != "identifier_ref" {
                 return Err(self.unsupported(file, *sub, "substituting an operator symbol"));
             }
+            let target_name = text.get(target.byte_range()).unwrap_or("").to_string();
+            if value.kind() == "lambda" && lead == 0 {
+                // `WITH Op <- LAMBDA x, y : e`: a definition of its own, with the LAMBDA's
+                // parameters.
+                let id = self.lambda_def(file, *value)?;
+                substitutions.insert(target_name, Global::Alias(id));
+                continue;
+            }
             if matches!(
                 value.kind(),
                 "lambda" | "prefix_op_symbol" | "infix_op_symbol" | "postfix_op_symbol"
@@ -738,7 +748,6 @@ impl<'p> Loader<'p> {
                     "substituting an operator for a constant operator",
                 ));
             }
-            let target_name = text.get(target.byte_range()).unwrap_or("").to_string();
             if value.kind() == "identifier_ref" {
                 // `WITH Op <- Def`: an operator constant substituted by a definition.
                 let value_name = text.get(value.byte_range()).unwrap_or("");
@@ -837,6 +846,51 @@ impl<'p> Loader<'p> {
             span,
             code: None,
         }))
+    }
+
+    /// A module-level definition for the LAMBDA `node`, its parameters in the first slots.
+    fn lambda_def(&mut self, file: u32, node: Node) -> Result<u32, TlaError> {
+        let mut scope = Scope::new(file, self.text(file));
+        let children = kids(node);
+        let Some((body_node, params)) = children.split_last() else {
+            return Err(self.semantic(file, node, "malformed LAMBDA"));
+        };
+        for p in params {
+            let slot = scope.alloc();
+            let name = scope.text_of(*p);
+            scope.bindings.push((name, Binding::Slot(slot)));
+        }
+        let mut body = self.expr(&mut scope, *body_node)?;
+        if mentions_prime(&mut body, 0) {
+            return Err(self.unsupported(
+                file,
+                node,
+                "substituting a LAMBDA that primes an expression for an operator constant",
+            ));
+        }
+        let span = span_of(file, node);
+        let id = self.program.defs.len() as u32;
+        self.program.defs.push(Def {
+            name: Sym::new("LAMBDA"),
+            arity: params.len(),
+            body,
+            frame_size: scope.slots,
+            function: None,
+            cached: None,
+            state_memo: false,
+            span,
+        });
+        self.param_kinds.push(vec![ParamKind::Value; params.len()]);
+        self.call_by_name.push(false);
+        self.def_sites
+            .push((file, node.start_byte(), node.end_byte()));
+        self.function_defs.push(false);
+        self.local_defs.push(true);
+        self.def_lead.push(0);
+        // Lowered here, in the instantiating module's names: calls evaluate their arguments
+        // first.
+        self.lowered.insert(id);
+        Ok(id)
     }
 
     /// Declares and lowers the modules of an instance into `self.ns`, binding their constants
@@ -2241,10 +2295,15 @@ impl<'p> Loader<'p> {
                 _ => break,
             }
         }
-        let Some(mut body_node) = node
-            .child_by_field_name("definition")
-            .or_else(|| node.child_by_field_name("statement"))
-        else {
+        // A LAMBDA substituted for an operator constant (`WITH Op <- LAMBDA x : e`) is a
+        // definition whose parameters are its first children and whose body is the last.
+        let lambda_parts = (node.kind() == "lambda")
+            .then(|| kids(node))
+            .and_then(|children| children.split_last().map(|(b, p)| (*b, p.to_vec())));
+        let Some(mut body_node) = lambda_parts.as_ref().map(|(body, _)| *body).or_else(|| {
+            node.child_by_field_name("definition")
+                .or_else(|| node.child_by_field_name("statement"))
+        }) else {
             return Err(self.semantic(file, node, "definition without a body"));
         };
         if let Some((n, at)) = part {
@@ -2279,7 +2338,10 @@ impl<'p> Loader<'p> {
                 }
             }
         }
-        let params = field_kids(node, "parameter");
+        let params = match lambda_parts {
+            Some((_, params)) => params,
+            None => field_kids(node, "parameter"),
+        };
         let saved_bindings = std::mem::take(&mut scope.bindings);
         let saved_file = scope.file;
         let saved_text = std::mem::replace(&mut scope.text, self.text(file));
@@ -2445,7 +2507,7 @@ impl<'p> Loader<'p> {
                 mk(Kind::Call(id, args))
             }
             None => {
-                if matches!(name, "TLCSet" | "Any" | "JavaTime" | "TLCModelValue") {
+                if name == "Any" {
                     return Err(self.unsupported(
                         scope.file,
                         node,

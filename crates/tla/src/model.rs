@@ -17,6 +17,7 @@ use crate::error::{Location, TlaError};
 use crate::eval::{Ctx, Env, EvalError, Mode};
 use crate::lower::{load_program, Global, Program};
 use crate::temporal::{Analyser, Bindings, FairPiece, Part, Piece, Query, QueryTrigger};
+use crate::tlc::RunSettings;
 use crate::value::{shared, Sym, Value};
 
 /// A state: one value per VARIABLE, in declaration order.
@@ -352,6 +353,16 @@ fn describe_eval_error(prog: &Program, error: &EvalError) -> String {
 
 /// Loads a specification and its configuration (by default `SPEC.cfg` next to the spec).
 pub fn load(spec: &Path, config: Option<&Path>) -> Result<TlaModel, TlaError> {
+    load_with(spec, config, RunSettings::default())
+}
+
+/// [`load`] for a run with `settings`, which `TLCGet("config")` reports (an ASSUME may read
+/// them, so they are known before the spec loads).
+pub fn load_with(
+    spec: &Path,
+    config: Option<&Path>,
+    settings: RunSettings,
+) -> Result<TlaModel, TlaError> {
     let config_path: PathBuf = match config {
         Some(path) => path.to_path_buf(),
         None => spec.with_extension("cfg"),
@@ -362,6 +373,8 @@ pub fn load(spec: &Path, config: Option<&Path>) -> Result<TlaModel, TlaError> {
     })?;
     let config = config::parse(&config_text, &config_path)?;
     let mut prog = load_program(spec, &config)?;
+    prog.run = Arc::new(crate::tlc::Run::new(settings));
+    prog.run.set_deadlock(config.check_deadlock.unwrap_or(true));
     cache_constants(&mut prog);
     crate::fold::fold_program(&mut prog);
     let prog = Arc::new(prog);
@@ -625,6 +638,7 @@ impl TlaModel {
             view,
         };
         let init_states = model.compute_init(&init)?;
+        model.prog.run.set_initial(init_states.len());
         if !model.initial_properties.is_empty() {
             model.initial_fingerprints =
                 init_states.iter().map(valence_check::fingerprint).collect();
@@ -891,6 +905,11 @@ impl TlaModel {
             out.push(mapping);
         }
         Ok(close_under_composition(out))
+    }
+
+    /// Whether the spec stopped the search with `TLCSet("exit", TRUE)`.
+    pub fn exit_requested(&self) -> bool {
+        self.prog.run.exit_requested()
     }
 
     /// The PROPERTIES (or parts of them) this front end cannot check, each with the reason:
@@ -1338,6 +1357,10 @@ impl Model for TlaModel {
 
     fn checks_deadlock(&self) -> bool {
         self.check_deadlock
+    }
+
+    fn attach_progress(&self, progress: &Arc<valence_check::Progress>) {
+        self.prog.run.attach(progress);
     }
 
     fn has_symmetry(&self) -> bool {

@@ -40,6 +40,17 @@ fn load_error(tla: &str, cfg: &str) -> (SpecFile, TlaError) {
     }
 }
 
+/// The load error of `Spec.tla` (`spec`, with `Spec.cfg` = [`CFG`]) next to `Inner.tla`
+/// (`inner`), with the spec's path.
+fn load_error_with_inner(inner: &str, spec: &str) -> (SpecFile, TlaError) {
+    let path = write_spec(spec, CFG);
+    std::fs::write(path.with_file_name("Inner.tla"), inner).expect("write Inner.tla");
+    match load(&path, None) {
+        Ok(_) => panic!("expected an error for:\n{spec}"),
+        Err(error) => (path, error),
+    }
+}
+
 fn assert_located(error: &TlaError, file: &Path, line: u32, column: u32) {
     let text = error.to_string();
     let prefix = format!("{}:{line}:{column}: ", file.display());
@@ -211,15 +222,15 @@ fn enumerating_an_infinite_set_is_an_error() {
 }
 
 #[test]
-fn tlc_get_other_than_level_is_reported_unsupported_where_evaluated() {
+fn tlc_get_of_an_unsupported_key_is_reported_where_evaluated() {
     let tla = "---- MODULE Spec ----\nEXTENDS Naturals, TLC\nVARIABLE i\n\
-               Init == i = 0\nNext == i < TLCGet(\"diameter\") /\\ i' = i + 1\n====\n";
+               Init == i = 0\nNext == i < TLCGet(\"spec\") /\\ i' = i + 1\n====\n";
     let path = write_spec(tla, CFG);
     let model = load(&path, None).expect("loads");
     let report = check(&model, &CheckOptions::default());
     let error = report.error.expect("a model error");
     assert!(
-        error.message.contains("unsupported: TLCGet(\"diameter\")"),
+        error.message.contains("unsupported: TLCGet(\"spec\")"),
         "{}",
         error.message
     );
@@ -499,23 +510,10 @@ fn an_unsupported_subexpression_reference_is_located() {
 fn a_parameterized_instance_substituting_a_variable_is_reported_unsupported() {
     // TLC substitutes by name, so `I(y)!Next` would prime `y`; valence evaluates the
     // arguments of a parameterized instance, so it refuses rather than answer wrongly.
-    let dir = tempfile::Builder::new()
-        .prefix("valence-tla-errors-")
-        .tempdir()
-        .expect("scratch dir");
-    std::fs::write(
-        dir.path().join("Inner.tla"),
+    let (spec, error) = load_error_with_inner(
         "---- MODULE Inner ----\nVARIABLE v\nStep == v' = v\n====\n",
-    )
-    .expect("write");
-    let spec = dir.path().join("Spec.tla");
-    std::fs::write(
-        &spec,
         "---- MODULE Spec ----\nVARIABLE y\nI(w) == INSTANCE Inner WITH v <- w\nInit == y = 0\nNext == I(y)!Step\n====\n",
-    )
-    .expect("write");
-    std::fs::write(dir.path().join("Spec.cfg"), CFG).expect("write");
-    let error = load(&spec, None).expect_err("an error");
+    );
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
     assert_located(&error, &spec, 3, 1);
 }
@@ -536,4 +534,14 @@ fn built_in_module_operators_refuse_bad_arguments_with_their_location() {
         let (path, error) = load_error(&tla, CFG);
         assert_located(&error, &path, 3, column);
     }
+}
+
+#[test]
+fn a_lambda_that_primes_is_not_substituted_for_an_operator_constant() {
+    let (spec, error) = load_error_with_inner(
+        "---- MODULE Inner ----\nCONSTANT Op(_)\nVARIABLE x\nInit == x = 0\nNext == Op(x)\n====\n",
+        "---- MODULE Spec ----\nVARIABLE x\nINSTANCE Inner WITH Op <- LAMBDA v : x' = v\n====\n",
+    );
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &spec, 3, 27);
 }

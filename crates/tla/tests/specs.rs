@@ -833,3 +833,109 @@ fn the_initial_states_are_the_same_for_every_caller() {
         assert_eq!(model.init_states(), first);
     }
 }
+
+#[test]
+fn tlc_registers_settings_and_exit_are_tlcs() {
+    // TLCSet in an ASSUME sets every worker's register; in the action, the worker's own, once
+    // per expansion, so with one worker it counts to x (TLC: 6 distinct, 6 generated, both
+    // invariants hold). TLCGet("config") and -D properties are TLC's (asserted in the spec).
+    let (_, report) = run("Registers.tla", None);
+    assert_eq!(report.distinct_states, 6);
+    assert_eq!(report.generated_states, 6);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    // TLCSet("exit", TRUE) stops the search where TLC stops it: 4 distinct, 4 generated.
+    let progress = std::sync::Arc::new(valence_check::Progress::default());
+    let options = CheckOptions {
+        progress: Some(std::sync::Arc::clone(&progress)),
+        ..CheckOptions::default()
+    };
+    let (model, report) = run_with("Registers.tla", Some("RegistersExit.cfg"), &options);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.generated_states, 4);
+    assert_eq!(report.stopped, Some(valence_check::StopReason::Cancelled));
+    assert!(model.exit_requested());
+    assert!(progress
+        .stopped_by_model
+        .load(std::sync::atomic::Ordering::Relaxed));
+    assert_eq!(status(&report, "Stop"), Some(Status::Unknown));
+}
+
+#[test]
+fn an_unset_register_is_an_error_where_it_is_read() {
+    let model = load(
+        &spec("Registers.tla"),
+        Some(&spec("RegistersUndefined.cfg")),
+    )
+    .expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("TLCGet(7) fails");
+    assert!(
+        error.message.contains("TLCGet(7) is undefined")
+            && error.message.contains("Registers.tla:27:14"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn io_json_and_tlcext_operators_give_tlcs_values() {
+    // Every ASSUME of Io.tla holds in TLC: commands with their environment and templates,
+    // IOEnv, atoi, ToJson, JSON files written and read back, TLCModelValue, AssertEq,
+    // TLCGetOrDefault and TLCGetAndSet (3 distinct states, 3 generated).
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-io-")
+        .tempdir()
+        .expect("tempdir");
+    let dir = scratch.path();
+    let cfg = dir.join("Io.cfg");
+    let write_cfg = |path: &std::path::Path, extra: &str| {
+        std::fs::write(
+            path,
+            format!(
+                "CONSTANT DIR = \"{}\"\nINIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n{extra}",
+                dir.display()
+            ),
+        )
+        .expect("cfg written");
+    };
+    write_cfg(&cfg, "");
+    let model = load(&spec("Io.tla"), Some(&cfg)).unwrap_or_else(|e| panic!("{e}"));
+    let report = check(&model, &CheckOptions::default());
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.distinct_states, 3);
+    assert_eq!(report.generated_states, 3);
+    let written = std::fs::read_to_string(dir.join("out.json")).expect("out.json");
+    assert_eq!(written, r#"[{"a":1},2]"#);
+    let written = std::fs::read_to_string(dir.join("out.ndjson")).expect("out.ndjson");
+    assert_eq!(written, "\"s\"\n[3]\n");
+    // `Trace` is not supported: an error where it is evaluated, at x = 2, never before.
+    let cfg = dir.join("IoTrace.cfg");
+    write_cfg(&cfg, "INVARIANT UsesTrace\n");
+    let model = load(&spec("Io.tla"), Some(&cfg)).unwrap_or_else(|e| panic!("{e}"));
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("Trace is unsupported");
+    assert!(
+        error.message.contains("unsupported: `Trace`") && error.message.contains("Io.tla:32:27"),
+        "{}",
+        error.message
+    );
+    assert_eq!(report.distinct_states, 3);
+}
+
+#[test]
+fn an_operator_constant_of_an_instance_may_be_a_lambda() {
+    // `WITH Ok <- LAMBDA x : x <= Limit`, Limit a constant of the instantiating module
+    // (TLC: 6 distinct, 10 generated; with Limit = 4, Inv fails at v = 5 after 1, 3).
+    let (_, report) = run("OpLambda.tla", None);
+    assert_eq!(report.distinct_states, 6);
+    assert_eq!(report.generated_states, 10);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    let (_, report) = run("OpLambda.tla", Some("OpLambdaLow.cfg"));
+    let property = report.property("Inv").expect("Inv");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("/\\ v = 1") && text.contains("State 3: <Next>\n/\\ v = 5"),
+        "{text}"
+    );
+}
