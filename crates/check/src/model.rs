@@ -70,12 +70,16 @@ pub trait Model: Send + Sync + Sized {
     /// `actions` and `next_state`, listing candidate actions into `scratch` (which arrives empty,
     /// a buffer the caller reuses so that no state costs an allocation). Front ends that compute
     /// successors together (or can fail while doing so, like a TLA+ evaluator) override it.
+    ///
+    /// Returns the number of states generated on the way that are not successors, which the
+    /// search counts as generated too: TLA+'s composition `A \cdot B` passes through the states
+    /// between `A` and `B`, and TLC counts them. Usually 0.
     fn successors(
         &self,
         state: &Self::State,
         scratch: &mut Vec<Self::Action>,
         out: &mut Vec<(Self::Action, Self::State)>,
-    ) -> Result<(), ModelError> {
+    ) -> Result<u64, ModelError> {
         scratch.clear();
         self.actions(state, scratch);
         for action in scratch.drain(..) {
@@ -83,7 +87,7 @@ pub trait Model: Send + Sync + Sized {
                 out.push((action, next));
             }
         }
-        Ok(())
+        Ok(0)
     }
 
     /// Whether `next` belongs to the model (TLA+'s CONSTRAINT, and ACTION_CONSTRAINT for the

@@ -552,12 +552,15 @@ impl<'a, M: Model> Search<'a, M> {
         }
         let successors = &mut buffers.successors;
         successors.clear();
-        if let Err(error) = self
+        match self
             .model
             .successors(state, &mut buffers.actions, successors)
         {
-            self.fail(error, Target::State { fp, depth });
-            return;
+            Ok(passed) => tally.generated += passed,
+            Err(error) => {
+                self.fail(error, Target::State { fp, depth });
+                return;
+            }
         }
         if successors.is_empty() && self.deadlock && !rebuilding {
             self.decide(self.deadlock_slot(), || Target::State { fp, depth });
@@ -690,9 +693,12 @@ impl<'a, M: Model> Search<'a, M> {
                     let result =
                         self.model
                             .successors(&stack[top].state, &mut scratch, &mut successors);
-                    if let Err(error) = result {
-                        self.fail(error, Target::Known(self.render_stack(&stack, None)));
-                        break 'walk;
+                    match result {
+                        Ok(passed) => generated += passed,
+                        Err(error) => {
+                            self.fail(error, Target::Known(self.render_stack(&stack, None)));
+                            break 'walk;
+                        }
                     }
                     generated += successors.len() as u64;
                     self.progress.generated.store(generated, Ordering::Relaxed);
@@ -793,9 +799,12 @@ impl<'a, M: Model> Search<'a, M> {
                     break;
                 }
                 successors.clear();
-                if let Err(error) = self.model.successors(state, &mut scratch, &mut successors) {
-                    self.fail(error, Target::Known(render(&path)));
-                    break;
+                match self.model.successors(state, &mut scratch, &mut successors) {
+                    Ok(passed) => generated += passed,
+                    Err(error) => {
+                        self.fail(error, Target::Known(render(&path)));
+                        break;
+                    }
                 }
                 generated += successors.len() as u64;
                 self.progress.generated.store(generated, Ordering::Relaxed);

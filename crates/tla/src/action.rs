@@ -124,6 +124,20 @@ enum Simple<'e> {
     No,
 }
 
+/// The complete next states of the steps of `action` from `cur` (nothing assigned before),
+/// evaluated in `frame`.
+pub(crate) fn steps(
+    prog: &Program,
+    cur: &[Value],
+    action: &Expr,
+    frame: (usize, usize),
+    env: &mut Env,
+) -> EResult<Vec<Box<[Value]>>> {
+    let mut out = Vec::new();
+    Enumerator::new(prog, cur, false, &mut out).go(action, frame, env, &Cont::Done)?;
+    Ok(out.into_iter().map(|(_, state)| state).collect())
+}
+
 /// Enumerates the states satisfying an action (or the initial predicate).
 pub struct Enumerator<'a> {
     prog: &'a Program,
@@ -140,6 +154,9 @@ pub struct Enumerator<'a> {
     /// literal: `num \in [Procs -> Nat]` in an initial predicate is reached once per choice of
     /// the variables before it, and the set is built once instead of each time.
     literal_sets: Vec<(*const Value, Arc<[Value]>)>,
+    /// The states between the two steps of `A \cdot B` reached so far, which TLC counts as
+    /// generated.
+    pub(crate) intermediate: u64,
 }
 
 impl<'a> Enumerator<'a> {
@@ -159,6 +176,7 @@ impl<'a> Enumerator<'a> {
             out,
             enabled_only: false,
             literal_sets: Vec::new(),
+            intermediate: 0,
         }
     }
 
@@ -351,6 +369,7 @@ impl<'a> Enumerator<'a> {
         match &e.kind {
             Kind::And(_)
             | Kind::Or(_)
+            | Kind::Compose(..)
             | Kind::Let(..)
             | Kind::If(..)
             | Kind::Case(..)
@@ -423,7 +442,15 @@ impl<'a> Enumerator<'a> {
                 }
             }
         }
-        let label = match &self.label {
+        let label = self.label(env);
+        self.out.push((label, state.into_boxed_slice()));
+        Ok(())
+    }
+
+    /// The label of a successor emitted now: the named sub-action being enumerated, with its
+    /// arguments.
+    fn label(&self, env: &Env) -> TlaAction {
+        match &self.label {
             None => TlaAction {
                 name: ActionName::Next,
                 args: ActionArgs::NONE,
@@ -448,8 +475,51 @@ impl<'a> Enumerator<'a> {
                 name: ActionName::Next,
                 args: ActionArgs::NONE,
             },
-        };
-        self.out.push((label, state.into_boxed_slice()));
+        }
+    }
+
+    /// `A \cdot B` as TLC's experimental action composition enumerates it: the states `t` of
+    /// a step of `A` (in which the variables assigned before the composition keep their
+    /// current values), each counted as generated, then from each `t` the steps of `B`, which
+    /// complete the next state as assigned so far. Both take the rest of the conjunction
+    /// (`cont`), as in TLC. For ENABLED, a step of `B` from some `t` is enough.
+    fn compose(
+        &mut self,
+        a: &Expr,
+        b: &Expr,
+        frame: (usize, usize),
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        let kept: Vec<Option<Value>> = self
+            .next
+            .iter()
+            .zip(self.cur)
+            .map(|(assigned, now)| assigned.as_ref().map(|_| now.clone()))
+            .collect();
+        let mut middles = Vec::new();
+        let mut first = Enumerator::new(self.prog, self.cur, false, &mut middles);
+        first.next = kept;
+        first.go(a, frame, env, cont)?;
+        self.intermediate += first.intermediate + middles.len() as u64;
+        for (_, middle) in &middles {
+            let mut ends = Vec::new();
+            let mut second = Enumerator::new(self.prog, middle, false, &mut ends);
+            second.next = self.next.clone();
+            second.enabled_only = self.enabled_only;
+            second.go(b, frame, env, cont)?;
+            self.intermediate += second.intermediate;
+            if self.enabled_only {
+                if !ends.is_empty() {
+                    return self.emit(env);
+                }
+                continue;
+            }
+            for (_, end) in ends {
+                let label = self.label(env);
+                self.out.push((label, end));
+            }
+        }
         Ok(())
     }
 
@@ -476,6 +546,7 @@ impl<'a> Enumerator<'a> {
                 }
                 Ok(())
             }
+            Kind::Compose(a, b) => self.compose(a, b, frame, env, cont),
             Kind::Let(body, memos) => {
                 env.base = frame.0;
                 env.size = frame.1;

@@ -326,6 +326,9 @@ pub enum Kind {
     Eventually(Box<Expr>),
     /// `F ~> G`: analysed in PROPERTY; an error if evaluated.
     LeadsTo(Box<Expr>, Box<Expr>),
+    /// `A \cdot B`: a step of `A` then a step of `B`, as one step (TLC's experimental action
+    /// composition).
+    Compose(Box<Expr>, Box<Expr>),
     /// `WF_v(A)` (weak) or `SF_v(A)` (strong): analysed in SPECIFICATION; an error if evaluated.
     Fairness {
         /// `SF_` rather than `WF_`.

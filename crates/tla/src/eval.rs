@@ -1804,6 +1804,32 @@ impl<'a> Ctx<'a> {
                 span,
                 "the temporal operator ~> cannot be evaluated in a state or action",
             ),
+            Kind::Compose(a, b) => {
+                // As TLC evaluates a composition on a whole step: some state `t` that a step
+                // of `a` reaches from the current state (with nothing assigned) from which `b`
+                // leads to the next state.
+                if self.mode != Mode::Next {
+                    return fail(span, "action composition (\\cdot) outside an action");
+                }
+                let frame = (env.base, env.size);
+                let middles = crate::action::steps(self.prog, self.cur, a, frame, env)?;
+                for middle in &middles {
+                    env.base = frame.0;
+                    env.size = frame.1;
+                    let from_middle = Ctx {
+                        prog: self.prog,
+                        cur: middle,
+                        next: self.next,
+                        mode: Mode::Next,
+                    };
+                    if from_middle.eval_bool(b, env)? {
+                        return Ok(Value::Bool(true));
+                    }
+                }
+                env.base = frame.0;
+                env.size = frame.1;
+                Ok(Value::Bool(false))
+            }
             Kind::Fairness { strong, .. } => fail(
                 span,
                 format!(

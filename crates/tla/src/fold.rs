@@ -439,6 +439,7 @@ fn visit(prog: &Program, e: &mut Expr) -> Scan {
         | Kind::Temporal(_)
         | Kind::Eventually(_)
         | Kind::LeadsTo(..)
+        | Kind::Compose(..)
         | Kind::Fairness { .. }
         | Kind::AngleStep(..)
         | Kind::StepOrStutter(..) => false,
@@ -516,6 +517,7 @@ pub(crate) fn collect_children<'e>(e: &'e mut Expr, out: &mut Vec<&'e mut Expr>)
         | Kind::FuncSet(a, b)
         | Kind::StepOrStutter(a, b)
         | Kind::AngleStep(a, b)
+        | Kind::Compose(a, b)
         | Kind::LeadsTo(a, b) => {
             out.push(a);
             out.push(b);
@@ -622,6 +624,7 @@ fn expr_vars_read(
         | Kind::Always(_)
         | Kind::Eventually(_)
         | Kind::LeadsTo(..)
+        | Kind::Compose(..)
         | Kind::Fairness { .. } => return false,
         Kind::Builtin(op, _) if op.is_volatile() => return false,
         Kind::Call(id, _) | Kind::FuncDefApply(id, _) => {

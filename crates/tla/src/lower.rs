@@ -2648,6 +2648,11 @@ impl<'p> Loader<'p> {
                 mk(Kind::LeadsTo(Box::new(a), Box::new(b)))
             }
             "plus_arrow" => mk(Kind::Temporal("-+->")),
+            "cdot" => {
+                let a = self.expr(scope, lhs)?;
+                let b = self.expr(scope, rhs)?;
+                mk(Kind::Compose(Box::new(a), Box::new(b)))
+            }
             "times" => {
                 // `A \X B \X C` is one ternary product, not a nested pair.
                 let mut sets = Vec::new();

@@ -473,6 +473,16 @@ fn conjuncts<'p>(prog: &'p Program, expr: &'p Expr, frame: u32, out: &mut Vec<(&
     }
 }
 
+/// What the SPECIFICATION says of how behaviours go on, besides `Init` and `Next`.
+#[derive(Default)]
+struct SpecFairness {
+    /// `WF_v(A)`, `SF_v(A)`: [`Model::fairness`].
+    conditions: Vec<FairnessFormula>,
+    /// Other conditions on how behaviours end (`<>[][A]_v`), as the shapes every
+    /// counterexample must also have (one empty shape: none).
+    assumed: Vec<Query>,
+}
+
 impl TlaModel {
     fn def_formula(prog: &Program, named: &Named, what: &str) -> Result<Formula, TlaError> {
         match prog.globals.get(&named.name) {
@@ -528,7 +538,7 @@ impl TlaModel {
                 (None, Some(init), Some(next)) => (
                     Self::def_formula(&prog, init, "INIT")?,
                     Self::def_formula(&prog, next, "NEXT")?,
-                    Ok(Vec::new()),
+                    Ok(SpecFairness::default()),
                 ),
                 (None, Some(_), None) | (None, None, Some(_)) => {
                     return Err(TlaError::Config {
@@ -555,7 +565,7 @@ impl TlaModel {
                         frame_size: 0,
                         bindings: Vec::new(),
                     };
-                    (nothing.clone(), nothing, Ok(Vec::new()))
+                    (nothing.clone(), nothing, Ok(SpecFairness::default()))
                 }
                 _ => {
                     return Err(TlaError::Config {
@@ -581,11 +591,16 @@ impl TlaModel {
         let mut liveness = Vec::new();
         let mut initial_properties = Vec::new();
         let mut unchecked_properties = Vec::new();
+        let assumed = match &fairness {
+            Ok(fairness) => fairness.assumed.clone(),
+            Err(_) => vec![Query::new()],
+        };
         for named in &config.properties {
             let formula = Self::def_formula(&prog, named, "PROPERTY")?;
             Self::split_property(
                 &prog,
                 &formula,
+                &assumed,
                 &mut invariants,
                 &mut step_properties,
                 &mut liveness,
@@ -600,7 +615,7 @@ impl TlaModel {
             .map(|formula| Conjuncts::new(&prog, formula))
             .collect();
         let fairness = match fairness {
-            Ok(fairness) => fairness,
+            Ok(fairness) => fairness.conditions,
             Err(reason) => {
                 for part in liveness.drain(..) {
                     unchecked_properties.push(format!(
@@ -651,9 +666,11 @@ impl TlaModel {
     /// invariant, `[][A]_v` an action property, `<>P`, `P ~> Q`, `[]<>P` and `<>[]P` liveness
     /// properties (see [`crate::temporal`]); a conjunct that is none of these is reported as
     /// not checked, with the reason.
+    #[allow(clippy::too_many_arguments)]
     fn split_property(
         prog: &Program,
         formula: &Formula,
+        assumed: &[Query],
         invariants: &mut Vec<Formula>,
         steps: &mut Vec<Formula>,
         liveness: &mut Vec<LivenessFormula>,
@@ -697,7 +714,26 @@ impl TlaModel {
                 Part::Invariant(piece) => invariants.push(Formula::from_piece(name, piece)),
                 Part::Step(piece) => steps.push(Formula::from_piece(name, piece)),
                 Part::Initial(piece) => initial.push(Formula::from_piece(name, piece)),
-                Part::Liveness(query) => liveness.push(LivenessFormula::new(name, *query)),
+                Part::Liveness(query) => {
+                    // Only the behaviours the SPECIFICATION's conditions allow count.
+                    match analyser.assuming(&formula.expr, vec![*query], assumed) {
+                        Ok(queries) => {
+                            for (j, query) in queries.into_iter().enumerate() {
+                                let name = if j == 0 {
+                                    name.clone()
+                                } else {
+                                    format!("{name}#{i}.{j}")
+                                };
+                                liveness.push(LivenessFormula::new(name, query));
+                            }
+                        }
+                        Err(error) => unchecked.push(format!(
+                            "{name}: not checked: {} (at {})",
+                            error.message,
+                            prog.location(error.span)
+                        )),
+                    }
+                }
             }
         }
     }
@@ -708,7 +744,7 @@ impl TlaModel {
     fn split_spec(
         prog: &Program,
         named: &Named,
-    ) -> Result<(Formula, Formula, Result<Vec<FairnessFormula>, String>), TlaError> {
+    ) -> Result<(Formula, Formula, Result<SpecFairness, String>), TlaError> {
         let spec = Self::def_formula(prog, named, "SPECIFICATION")?;
         let mut parts = Vec::new();
         conjuncts(prog, &spec.expr, 0, &mut parts);
@@ -716,6 +752,7 @@ impl TlaModel {
         let mut init_frame = 0;
         let mut next = None;
         let mut fairness: Result<Vec<FairPiece>, String> = Ok(Vec::new());
+        let mut assumed = vec![Query::new()];
         let analyser = Analyser { prog };
         let malformed = |part: &Expr| TlaError::Unsupported {
             location: prog.location(part.span),
@@ -744,7 +781,7 @@ impl TlaModel {
                 _ if contains_temporal(prog, part, 0) => {
                     if let Ok(found) = &mut fairness {
                         if let Err(unsupported) =
-                            analyser.fairness(part, frame, &Vec::new(), found, 0)
+                            analyser.fairness(part, frame, &Vec::new(), found, &mut assumed, 0)
                         {
                             fairness = Err(format!(
                                 "{} (at {})",
@@ -779,14 +816,15 @@ impl TlaModel {
                 code: None,
             },
         };
-        let fairness = fairness.map(|pieces| {
-            pieces
+        let fairness = fairness.map(|pieces| SpecFairness {
+            conditions: pieces
                 .into_iter()
                 .map(|piece| FairnessFormula {
                     strong: piece.strong,
                     step: Formula::from_piece(piece.name, piece.step),
                 })
-                .collect()
+                .collect(),
+            assumed,
         });
         Ok((
             Formula {
@@ -1114,21 +1152,26 @@ impl Model for TlaModel {
         state: &TlaState,
         _scratch: &mut Vec<TlaAction>,
         out: &mut Vec<(TlaAction, TlaState)>,
-    ) -> Result<(), ModelError> {
+    ) -> Result<u64, ModelError> {
         let mut raw = Vec::new();
         let result = with_env(|env| {
             env.level = state.level;
             let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
-            enumerator.run(&self.next.expr, self.next.frame_size, env)
+            enumerator
+                .run(&self.next.expr, self.next.frame_size, env)
+                .map(|()| enumerator.intermediate)
         });
-        if let Err(error) = result {
-            return Err(self.model_error(&error, state, "error computing the successors"));
-        }
+        let passed = match result {
+            Ok(passed) => passed,
+            Err(error) => {
+                return Err(self.model_error(&error, state, "error computing the successors"))
+            }
+        };
         out.extend(
             raw.into_iter()
                 .map(|(action, values)| (action, TlaState::successor(values, state))),
         );
-        Ok(())
+        Ok(passed)
     }
 
     fn in_model(&self, state: Option<&TlaState>, next: &TlaState) -> Result<bool, ModelError> {

@@ -49,7 +49,7 @@ pub(crate) struct Query {
 }
 
 impl Query {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Query {
             trigger: QueryTrigger::Anywhere,
             avoid: None,
@@ -860,13 +860,17 @@ impl<'p> Analyser<'p> {
         Ok(out)
     }
 
-    /// The fairness conditions of a conjunct of the SPECIFICATION.
+    /// The fairness conditions of a conjunct of the SPECIFICATION: `WF_v(A)` and `SF_v(A)` go
+    /// to `out`; any other condition on how behaviours end (`<>[][A]_v`, `[]<>P`, ...: what
+    /// [`Analyser::positive`] reads) is conjoined to `assumed`, the shapes every
+    /// counterexample must also have.
     pub(crate) fn fairness(
         &self,
         e: &Expr,
         frame: u32,
         bindings: &Bindings,
         out: &mut Vec<FairPiece>,
+        assumed: &mut Vec<Query>,
         depth: usize,
     ) -> Result<(), Unsupported> {
         if depth > DEPTH_MAX {
@@ -876,13 +880,13 @@ impl<'p> Analyser<'p> {
         match &e.kind {
             Kind::And(items) => {
                 for item in items {
-                    self.fairness(item, frame, &bindings, out, depth + 1)?;
+                    self.fairness(item, frame, &bindings, out, assumed, depth + 1)?;
                 }
                 Ok(())
             }
             Kind::Forall(bounds, body) | Kind::ForallAction(bounds, body) => {
                 for instance in self.instances(bounds, frame, &bindings)? {
-                    self.fairness(body, frame, &instance, out, depth + 1)?;
+                    self.fairness(body, frame, &instance, out, assumed, depth + 1)?;
                 }
                 Ok(())
             }
@@ -912,12 +916,23 @@ impl<'p> Analyser<'p> {
                 });
                 Ok(())
             }
-            _ => Err(self.unsupported(
-                e,
-                "only WF_v(A) and SF_v(A), their conjunctions and \\A over constant sets are \
-                 understood as fairness",
-            )),
+            _ => {
+                let holds = self.positive(e, frame, &bindings, depth + 1)?;
+                *assumed = self.conjoin(e, assumed, &holds)?;
+                Ok(())
+            }
         }
+    }
+
+    /// The counterexample shapes `queries` of a property, each conjoined with the shapes the
+    /// SPECIFICATION assumes of every behaviour (see [`Analyser::fairness`]).
+    pub(crate) fn assuming(
+        &self,
+        at: &Expr,
+        queries: Vec<Query>,
+        assumed: &[Query],
+    ) -> Result<Vec<Query>, Unsupported> {
+        self.conjoin(at, &queries, assumed)
     }
 }
 

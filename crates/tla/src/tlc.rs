@@ -176,8 +176,12 @@ impl Run {
                 } else if let Some(figure) = self.figure(&text) {
                     return Ok(Value::Int(figure));
                 } else if let Some(property) = text.strip_prefix("-D") {
-                    // An unset property reads as the key itself, as in TLC.
+                    // An unset property reads as the key itself, as in TLC, except the switch
+                    // of TLC's action composition, which valence always has.
                     let value = self.properties.read().get(property).cloned();
+                    let value = value.or_else(|| {
+                        (property == "tlc2.tool.impl.Tool.cdot").then(|| "true".to_string())
+                    });
                     return Ok(Value::string(value.as_deref().unwrap_or(&text)));
                 } else {
                     return match &*text {

@@ -939,3 +939,48 @@ fn an_operator_constant_of_an_instance_may_be_a_lambda() {
         "{text}"
     );
 }
+
+#[test]
+fn action_composition_is_enumerated_and_evaluated_as_tlc_does() {
+    // `Both == Inc \cdot Copy` (TLC with -Dtlc2.tool.impl.Tool.cdot=true): 10 distinct, 19
+    // generated, the states between Inc and Copy counted. `[][Next]_vars` holds, so a
+    // composed step is recognised as one; under WF_vars(Both), `<>(y = 3)` fails by
+    // stuttering at x = 3, y = 0.
+    let (_, report) = run("Compose.tla", None);
+    assert_eq!(report.distinct_states, 10);
+    assert_eq!(report.generated_states, 19);
+    assert_eq!(status(&report, "Steps"), Some(Status::Holds));
+    let property = report.property("Live").expect("Live");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("/\\ x = 3\n/\\ y = 0\n\nState 5: Stuttering"),
+        "{text}"
+    );
+    // A step of Both is no step of Inc (TLC: 3 distinct, 4 generated, at the first Both).
+    let (_, report) = run("Compose.tla", Some("ComposeOnlyInc.cfg"));
+    assert_eq!(report.distinct_states, 3);
+    assert_eq!(report.generated_states, 4);
+    let property = report.property("OnlyInc").expect("OnlyInc");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert!(
+        text.contains("State 2: <Both>\n/\\ x = 1\n/\\ y = 1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_specification_may_assume_how_behaviours_end() {
+    // AssumeSpec adds `<>[](y = x)` to WF_vars(Both): the run that stutters at x = 3, y = 0
+    // is no behaviour of the spec, and `<>(y = 3)` holds (TLC: no error).
+    let (model, report) = run("Compose.tla", Some("ComposeAssume.cfg"));
+    assert!(
+        model.unchecked_properties().is_empty(),
+        "{:?}",
+        model.unchecked_properties()
+    );
+    assert_eq!(report.distinct_states, 10);
+    assert_eq!(status(&report, "Steps"), Some(Status::Holds));
+    assert_eq!(status(&report, "Live"), Some(Status::Holds));
+}
