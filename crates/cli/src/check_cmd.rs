@@ -574,6 +574,9 @@ fn report_json(summary: &Summary<'_>, report: &Report) -> Value {
         value["stopped"] = json!("memory-limit");
         value["memory_limit_bytes"] = json!(limit);
     }
+    if summary.stopped_by_model && report.stopped.is_some() {
+        value["stopped"] = json!("model");
+    }
     if let Some(error) = &report.error {
         value["error"] = json!(error);
     }

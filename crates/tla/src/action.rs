@@ -134,7 +134,11 @@ pub(crate) fn steps(
     env: &mut Env,
 ) -> EResult<Vec<Box<[Value]>>> {
     let mut out = Vec::new();
-    Enumerator::new(prog, cur, false, &mut out).go(action, frame, env, &Cont::Done)?;
+    // The next state is assigned piece by piece here: no primed memo applies.
+    let next_fixed = std::mem::replace(&mut env.next_fixed, false);
+    let result = Enumerator::new(prog, cur, false, &mut out).go(action, frame, env, &Cont::Done);
+    env.next_fixed = next_fixed;
+    result?;
     Ok(out.into_iter().map(|(_, state)| state).collect())
 }
 
@@ -491,6 +495,12 @@ impl<'a> Enumerator<'a> {
         env: &mut Env,
         cont: &Cont,
     ) -> EResult<()> {
+        if self.init {
+            return fail(
+                Default::default(),
+                "action composition (\\cdot) in the initial predicate",
+            );
+        }
         let kept: Vec<Option<Value>> = self
             .next
             .iter()
@@ -500,9 +510,27 @@ impl<'a> Enumerator<'a> {
         let mut middles = Vec::new();
         let mut first = Enumerator::new(self.prog, self.cur, false, &mut middles);
         first.next = kept;
-        first.go(a, frame, env, cont)?;
+        // For ENABLED, TLC takes the rest of the conjunction after B only.
+        let first_cont = if self.enabled_only { &Cont::Done } else { cont };
+        first.go(a, frame, env, first_cont)?;
         self.intermediate += first.intermediate + middles.len() as u64;
-        for (_, middle) in &middles {
+        // From an intermediate state, the memos of the current state do not apply.
+        let generation = std::mem::replace(&mut env.generation, 0);
+        let result = self.second_steps(&middles, b, frame, env, cont);
+        env.generation = generation;
+        result
+    }
+
+    /// The second half of [`Enumerator::compose`]: the steps of `b` from each of `middles`.
+    fn second_steps(
+        &mut self,
+        middles: &[(TlaAction, Box<[Value]>)],
+        b: &Expr,
+        frame: (usize, usize),
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        for (_, middle) in middles {
             let mut ends = Vec::new();
             let mut second = Enumerator::new(self.prog, middle, false, &mut ends);
             second.next = self.next.clone();

@@ -1378,9 +1378,9 @@ impl Ctx<'_> {
             C::IoEnvExec => crate::io::exec(Some(&a[0]), &a[1], None, span, name)?,
             C::IoExecTemplate => crate::io::exec(None, &a[0], Some(&a[1]), span, name)?,
             C::IoEnvExecTemplate => crate::io::exec(Some(&a[0]), &a[1], Some(&a[2]), span, name)?,
-            C::ToJson | C::ToJsonArray | C::ToJsonObject => {
-                Value::string(&crate::io::to_json(&a[0]).to_string())
-            }
+            C::ToJson => Value::string(&crate::io::to_json(&a[0]).to_string()),
+            C::ToJsonArray => Value::string(&crate::io::to_json_array(&a[0], span)?.to_string()),
+            C::ToJsonObject => Value::string(&crate::io::to_json_object(&a[0]).to_string()),
             C::JsonSerialize => crate::io::serialize(&a[0], &a[1], false, span, name)?,
             C::NdJsonSerialize => crate::io::serialize(&a[0], &a[1], true, span, name)?,
             C::JsonDeserialize => crate::io::deserialize(&a[0], false, span, name)?,

@@ -1813,6 +1813,9 @@ impl<'a> Ctx<'a> {
                 }
                 let frame = (env.base, env.size);
                 let middles = crate::action::steps(self.prog, self.cur, a, frame, env)?;
+                // From an intermediate state, the memos of the current state do not apply.
+                let generation = std::mem::replace(&mut env.generation, 0);
+                let mut holds = Ok(false);
                 for middle in &middles {
                     env.base = frame.0;
                     env.size = frame.1;
@@ -1822,13 +1825,15 @@ impl<'a> Ctx<'a> {
                         next: self.next,
                         mode: Mode::Next,
                     };
-                    if from_middle.eval_bool(b, env)? {
-                        return Ok(Value::Bool(true));
+                    holds = from_middle.eval_bool(b, env);
+                    if !matches!(holds, Ok(false)) {
+                        break;
                     }
                 }
+                env.generation = generation;
                 env.base = frame.0;
                 env.size = frame.1;
-                Ok(Value::Bool(false))
+                Ok(Value::Bool(holds?))
             }
             Kind::Fairness { strong, .. } => fail(
                 span,
@@ -2657,6 +2662,11 @@ impl<'a> Ctx<'a> {
                         "TLCGet(\"level\") depends on the state: it is not a constant",
                     ),
                 },
+                // As in TLC, TLCGet is never a constant: a definition that reads it is not
+                // evaluated once at load (it reads the run as it goes), except in an ASSUME.
+                _ if self.mode == Mode::Const && !env.assumption => {
+                    fail(span, "TLCGet depends on the run: it is not a constant")
+                }
                 key => self.prog.run.get(key, span),
             },
             Builtin::TlcSet => {

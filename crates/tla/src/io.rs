@@ -12,8 +12,13 @@ use crate::value::{shared, Sym, Value};
 
 /// `IOEnv`: the process's environment variables, as a record.
 pub(crate) fn environment() -> Value {
-    let mut fields: Vec<(Sym, Value)> = std::env::vars()
-        .map(|(name, value)| (Sym::new(&name), Value::string(&value)))
+    let mut fields: Vec<(Sym, Value)> = std::env::vars_os()
+        .map(|(name, value)| {
+            (
+                Sym::new(&name.to_string_lossy()),
+                Value::string(&value.to_string_lossy()),
+            )
+        })
         .collect();
     fields.sort_by_key(|(name, _)| name.text());
     fields.dedup_by_key(|(name, _)| *name);
@@ -214,7 +219,41 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
                 .map(|(k, v)| (key_text(&k), to_json(&v)))
                 .collect(),
         ),
-        Value::Lazy(_) | Value::Op(_) => J::String(v.to_tlc()),
+        // A symbolic set that can be listed (`SUBSET S`) is listed, as TLC does.
+        Value::Lazy(_) => match crate::eval::enumerate(v, Span::default()) {
+            Ok(items) => J::Array(items.iter().map(to_json).collect()),
+            Err(_) => J::String(v.to_tlc()),
+        },
+        Value::Op(_) => J::String(v.to_tlc()),
+    }
+}
+
+/// `ToJsonObject(v)`: as [`to_json`], except that a sequence is an object keyed by position
+/// from 0, as TLC writes it.
+pub(crate) fn to_json_object(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Seq(items) => serde_json::Value::Object(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (i.to_string(), to_json(item)))
+                .collect(),
+        ),
+        other => to_json(other),
+    }
+}
+
+/// `ToJsonArray(v)`: a sequence or set as a JSON array; TLC refuses anything else.
+pub(crate) fn to_json_array(v: &Value, span: Span) -> EResult<serde_json::Value> {
+    match v {
+        Value::Seq(_) | Value::Set(_) | Value::Lazy(_) => Ok(to_json(v)),
+        other => fail(
+            span,
+            format!(
+                "ToJsonArray: cannot convert {} to a JSON array",
+                other.to_tlc()
+            ),
+        ),
     }
 }
 
@@ -230,14 +269,10 @@ pub(crate) fn from_json(j: &serde_json::Value, span: Span, what: &str) -> EResul
     use serde_json::Value as J;
     Ok(match j {
         J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => match n.as_i64() {
+        // A fraction is truncated, as TLC (Gson's getAsInt) does.
+        J::Number(n) => match n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)) {
             Some(n) => Value::Int(n),
-            None => {
-                return fail(
-                    span,
-                    format!("{what}: unsupported JSON value {n} (not an integer)"),
-                )
-            }
+            None => return fail(span, format!("{what}: unsupported JSON value {n}")),
         },
         J::String(s) => Value::string(s),
         J::Array(items) => Value::Seq(shared(
@@ -257,8 +292,9 @@ pub(crate) fn from_json(j: &serde_json::Value, span: Span, what: &str) -> EResul
     })
 }
 
-/// `JsonSerialize(file, s)` (one JSON array) and `ndJsonSerialize(file, s)` (one value per
-/// line): writes the elements of sequence `s`, `TRUE` once written.
+/// `JsonSerialize(file, v)` (`v` as JSON: a sequence as one array) and
+/// `ndJsonSerialize(file, s)` (the elements of sequence `s`, one per line): `TRUE` once
+/// written.
 pub(crate) fn serialize(
     file: &Value,
     s: &Value,
@@ -267,16 +303,15 @@ pub(crate) fn serialize(
     what: &str,
 ) -> EResult<Value> {
     let path = string(file, span, what)?;
-    let items = sequence(s, span, what)?;
     let text = if lines {
         let mut text = String::new();
-        for item in items {
+        for item in sequence(s, span, what)? {
             text.push_str(&to_json(item).to_string());
             text.push('\n');
         }
         text
     } else {
-        serde_json::Value::Array(items.iter().map(to_json).collect()).to_string()
+        to_json(s).to_string()
     };
     let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(text.as_bytes()));
     match written {
@@ -357,6 +392,13 @@ mod tests {
         let back = from_json(&serde_json::from_str(&text).unwrap(), span(), "t").unwrap();
         assert_eq!(back, v);
         assert!(from_json(&serde_json::Value::Null, span(), "t").is_err());
-        assert!(from_json(&serde_json::json!(1.5), span(), "t").is_err());
+        assert_eq!(
+            from_json(&serde_json::json!(2.7), span(), "t").unwrap(),
+            Value::Int(2)
+        );
+        let pair = Value::Seq(shared(vec![Value::string("a"), Value::string("b")]));
+        assert_eq!(to_json_object(&pair).to_string(), r#"{"0":"a","1":"b"}"#);
+        let record = Value::record(vec![(Sym::new("a"), Value::Int(1))]);
+        assert!(to_json_array(&record, span()).is_err());
     }
 }

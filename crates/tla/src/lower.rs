@@ -887,9 +887,12 @@ impl<'p> Loader<'p> {
         self.function_defs.push(false);
         self.local_defs.push(true);
         self.def_lead.push(0);
-        // Lowered here, in the instantiating module's names: calls evaluate their arguments
-        // first.
+        // Lowered here, in the instantiating module's names, where a call that expands it in
+        // place (a primed argument) lowers it again.
         self.lowered.insert(id);
+        let home = self.namespaces.len();
+        self.namespaces.push(self.ns.clone());
+        self.def_ns.insert(id, home);
         Ok(id)
     }
 

@@ -717,12 +717,16 @@ impl TlaModel {
                 Part::Liveness(query) => {
                     // Only the behaviours the SPECIFICATION's conditions allow count.
                     match analyser.assuming(&formula.expr, vec![*query], assumed) {
+                        Ok(queries) if queries.is_empty() => unchecked.push(format!(
+                            "{name}: not checked: the SPECIFICATION's conditions on how \
+                             behaviours end admit none"
+                        )),
                         Ok(queries) => {
                             for (j, query) in queries.into_iter().enumerate() {
                                 let name = if j == 0 {
                                     name.clone()
                                 } else {
-                                    format!("{name}#{i}.{j}")
+                                    format!("{name}.{j}")
                                 };
                                 liveness.push(LivenessFormula::new(name, query));
                             }
@@ -761,21 +765,25 @@ impl TlaModel {
                     .into(),
         };
         for (part, frame) in parts {
-            match &part.kind {
-                Kind::Always(inner) => {
-                    let (inner, frame) = unfold(prog, inner, frame);
-                    match &inner.kind {
-                        Kind::StepOrStutter(action, _) if next.is_none() => {
-                            next = Some(Formula {
-                                name: "Next".into(),
-                                expr: (**action).clone(),
-                                frame_size: frame,
-                                bindings: Vec::new(),
-                            })
-                        }
-                        _ => return Err(malformed(part)),
+            if let Kind::Always(inner) = &part.kind {
+                let (inner, frame) = unfold(prog, inner, frame);
+                match &inner.kind {
+                    Kind::StepOrStutter(action, _) if next.is_none() => {
+                        next = Some(Formula {
+                            name: "Next".into(),
+                            expr: (**action).clone(),
+                            frame_size: frame,
+                            bindings: Vec::new(),
+                        });
+                        continue;
                     }
+                    // `[]<>P`, `[]<><<A>>_v`: a condition on how behaviours end, read below.
+                    // A second `[][A]_v` or `[]P` would restrict the steps or states explored.
+                    _ if contains_temporal(prog, inner, 0) => {}
+                    _ => return Err(malformed(part)),
                 }
+            }
+            match &part.kind {
                 // Fairness, possibly over processes (`\A p \in P : WF_vars(Proc(p))`), says
                 // nothing about safety; it is read for liveness.
                 _ if contains_temporal(prog, part, 0) => {

@@ -246,9 +246,17 @@ impl Run {
                         .write()
                         .insert(property.to_string(), value.to_tlc());
                 } else if &*text == "exit" {
-                    if matches!(value, Value::Bool(true)) {
+                    // It stops the main search; the liveness pass and the rebuilding of traces
+                    // that follow it evaluate the spec again, and are not stopped (TLC does not
+                    // evaluate the next-state relation again there).
+                    let progress = self.progress.read();
+                    let searching = progress.as_deref().is_some_and(|p| {
+                        p.liveness_states.load(Ordering::Relaxed) == 0
+                            && !p.rebuilding_traces.load(Ordering::Relaxed)
+                    });
+                    if matches!(value, Value::Bool(true)) && searching {
                         self.exit.store(true, Ordering::Relaxed);
-                        if let Some(progress) = self.progress.read().as_deref() {
+                        if let Some(progress) = progress.as_deref() {
                             progress.stopped_by_model.store(true, Ordering::Relaxed);
                             progress.cancel.store(true, Ordering::Relaxed);
                         }

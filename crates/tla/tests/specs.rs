@@ -858,6 +858,14 @@ fn tlc_registers_settings_and_exit_are_tlcs() {
         .stopped_by_model
         .load(std::sync::atomic::Ordering::Relaxed));
     assert_eq!(status(&report, "Stop"), Some(Status::Unknown));
+    // TLCGet is never a constant: Few reads the search's count (TLC: 3 distinct, 4 generated);
+    // TLCGetOrDefault is, as in TLC: CountOr is 99, computed before the ASSUMEs set register 1.
+    let (_, report) = run("Registers.tla", Some("RegistersFew.cfg"));
+    assert_eq!(report.distinct_states, 3);
+    assert_eq!(report.generated_states, 4);
+    let (_, report) = run("Registers.tla", Some("RegistersConstant.cfg"));
+    assert_eq!(status(&report, "CountedOr"), Some(Status::Violated));
+    assert_eq!(report.distinct_states, 1);
 }
 
 #[test]
@@ -871,7 +879,7 @@ fn an_unset_register_is_an_error_where_it_is_read() {
     let error = report.error.expect("TLCGet(7) fails");
     assert!(
         error.message.contains("TLCGet(7) is undefined")
-            && error.message.contains("Registers.tla:27:14"),
+            && error.message.contains("Registers.tla:30:14"),
         "{}",
         error.message
     );
@@ -971,6 +979,16 @@ fn action_composition_is_enumerated_and_evaluated_as_tlc_does() {
 }
 
 #[test]
+fn the_second_half_of_a_composition_reads_the_intermediate_state() {
+    // B's `Total` is the intermediate state's (TLC: 9 distinct, 17 generated; remembering the
+    // current state's value would reach y < x).
+    let (_, report) = run("ComposeMemo.tla", None);
+    assert_eq!(report.distinct_states, 9);
+    assert_eq!(report.generated_states, 17);
+    assert_eq!(status(&report, "YAtLeastX"), Some(Status::Holds));
+}
+
+#[test]
 fn a_specification_may_assume_how_behaviours_end() {
     // AssumeSpec adds `<>[](y = x)` to WF_vars(Both): the run that stutters at x = 3, y = 0
     // is no behaviour of the spec, and `<>(y = 3)` holds (TLC: no error).
@@ -982,5 +1000,13 @@ fn a_specification_may_assume_how_behaviours_end() {
     );
     assert_eq!(report.distinct_states, 10);
     assert_eq!(status(&report, "Steps"), Some(Status::Holds));
+    assert_eq!(status(&report, "Live"), Some(Status::Holds));
+    // The same with `[]<>(y = x)` (TLC: no error).
+    let (model, report) = run("Compose.tla", Some("ComposeOften.cfg"));
+    assert!(
+        model.unchecked_properties().is_empty(),
+        "{:?}",
+        model.unchecked_properties()
+    );
     assert_eq!(status(&report, "Live"), Some(Status::Holds));
 }

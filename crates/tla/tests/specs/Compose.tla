@@ -19,6 +19,7 @@ Next == Inc \/ Both
 Spec == Init /\ [][Next]_vars
 FairSpec == Spec /\ WF_vars(Both)
 AssumeSpec == FairSpec /\ <>[](y = x)
+OftenSpec == FairSpec /\ []<>(y = x)
 
 Steps == [][Next]_vars
 OnlyInc == [][Inc]_vars

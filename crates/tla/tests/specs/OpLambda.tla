@@ -10,5 +10,5 @@ VARIABLE v
 Start(x) == x \in {0, 1}
 Step(x, y) == x < 4 /\ y \in {x + 1, x + 2}
 
-INSTANCE OpConstantsInner WITH Ok <- LAMBDA x : x <= Limit
+INSTANCE OpLambdaInner WITH Ok <- LAMBDA x : x <= Limit
 =============================================================================

@@ -4,9 +4,12 @@
 (* for every worker; TLCSet in an action sets the worker's own, here once  *)
 (* per expansion of a state with x < 5, so that with one worker the count  *)
 (* is the value of x in each new state. TLCGet("config") reports the mode  *)
-(* and CHECK_DEADLOCK; an unset -D property reads as its own key.          *)
+(* and CHECK_DEADLOCK; an unset -D property reads as its own key. As in    *)
+(* TLC, a definition that reads TLCGet is not a constant (Few reads the    *)
+(* search's count), one that reads TLCGetOrDefault is (CountOr is 99,      *)
+(* computed before the ASSUMEs).                                           *)
 (***************************************************************************)
-EXTENDS Naturals, TLC
+EXTENDS Naturals, TLC, TLCExt
 VARIABLE x
 
 ASSUME TLCSet(1, 0)
@@ -25,4 +28,7 @@ Counted == TLCGet(1) = x
 Named == TLCGet("s:name") = "start"
 Stop == x < 3 \/ TLCSet("exit", TRUE)
 Undefined == TLCGet(7) = 0
+CountOr == TLCGetOrDefault(1, 99)
+CountedOr == CountOr = x
+Few == TLCGet("distinct") < 3
 =============================================================================
