@@ -174,3 +174,57 @@ fn a_property_that_cannot_be_checked_is_announced_not_claimed() {
     assert!(text.contains("infinitely-often Live"), "{text}");
     assert_eq!(output.status.code(), Some(0), "{text}");
 }
+
+#[test]
+fn a_spec_that_stops_the_search_is_reported_as_stopped_by_the_model() {
+    let args = [
+        "check",
+        &spec("Registers.tla"),
+        "--config",
+        &spec("RegistersExit.cfg"),
+        "--threads",
+        "1",
+    ];
+    let output = valence(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("4 distinct, 4 generated") && stdout.contains("stopped by the model"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("Registers.tla:29:18: TLCSet(\"exit\", TRUE) stops the search"),
+        "{stderr}"
+    );
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let report = json(&valence(&with_json));
+    assert_eq!(report["stopped"], "model");
+    assert_eq!(report["verdict"], "unknown");
+}
+
+#[test]
+fn tlc_get_config_reports_the_command_line() {
+    // Registers.tla assumes one worker and the breadth-first mode: with two threads, or random
+    // walks, its ASSUME is false, and the load fails with the assumption's location.
+    for extra in [&["--threads", "2"][..], &["--strategy", "random"][..]] {
+        let registers = spec("Registers.tla");
+        let mut args = vec!["check", registers.as_str()];
+        args.extend_from_slice(extra);
+        let output = valence(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("Registers.tla:") && stderr.contains("is false"),
+            "{stderr}"
+        );
+    }
+    let output = valence(&["check", &spec("Registers.tla"), "--threads", "1"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
