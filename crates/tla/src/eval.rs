@@ -1080,6 +1080,7 @@ impl<'a> Ctx<'a> {
             Kind::Builtin(Builtin::Cup | Builtin::Cap | Builtin::SetMinus, args) if depth < 8 => {
                 args.iter().any(|arg| self.has_filter(arg, depth + 1))
             }
+            Kind::FuncSet(_, range) if depth < 8 => self.has_filter(range, depth + 1),
             _ => self.filter_body(e).is_some(),
         }
     }
@@ -1090,6 +1091,22 @@ impl<'a> Ctx<'a> {
         match &e.kind {
             Kind::SetFilter(bound, predicate) => {
                 return self.in_filter(bound, predicate, value.clone(), env);
+            }
+            // `f \in [D -> {n \in Nat : n > 0}]`: the domain compared, each value tested.
+            Kind::FuncSet(domain, range) if self.has_filter(range, 0) => {
+                if !value.is_function() {
+                    return Ok(false);
+                }
+                let domain = self.eval(domain, env)?;
+                if !equal(&function_domain(value), &domain, e.span)? {
+                    return Ok(false);
+                }
+                for (_, v) in function_pairs(value) {
+                    if !self.member_of(&v, range, env)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
             }
             Kind::Builtin(op @ (Builtin::Cup | Builtin::Cap | Builtin::SetMinus), args)
                 if args.len() == 2 =>

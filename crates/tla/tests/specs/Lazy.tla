@@ -24,6 +24,8 @@ ASSUME [i \in 1..3 |-> 10 \div (i - 2)][3] = 10
 ASSUME 4 \in Evens /\ 3 \notin Evens
 ASSUME <<1, 2>> \in Pairs(Nat) /\ <<2, 1>> \notin Pairs(Nat)
 ASSUME Closure(Chain, 1..5)[<<1, 5>>] /\ ~ Closure(Chain, 1..5)[<<5, 1>>]
+ASSUME [a |-> 1, b |-> 2] \in [{"a", "b"} -> {n \in Nat : n > 0}]
+ASSUME [a |-> 0] \notin [{"a"} -> {n \in Nat : n > 0}] /\ [a |-> 1] \notin [{"b"} -> {n \in Nat : n > 0}]
 
 VARIABLE x
 Init == x = 0
