@@ -192,6 +192,21 @@ fn kids<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// Calls `found` on each named INSTANCE (`module_definition`) among the definitions of a LET
+/// inside `node`.
+fn let_instances<'t>(node: Node<'t>, found: &mut impl FnMut(Node<'t>), depth: usize) {
+    if depth > 200 {
+        return;
+    }
+    for child in kids(node) {
+        if child.kind() == "module_definition" && node.kind() == "let_in" {
+            found(child);
+        } else {
+            let_instances(child, found, depth + 1);
+        }
+    }
+}
+
 fn field_kids<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.children_by_field_name(field, &mut cursor)
@@ -373,9 +388,13 @@ fn dependencies(module: Node) -> Vec<(Node, bool)> {
         match unit.kind() {
             "extends" => out.extend(kids(unit).into_iter().map(|n| (n, true))),
             _ => {
-                if let Some(instance) = instance_node(unit) {
-                    if let Some(name) = kids(instance).into_iter().next() {
-                        out.push((name, false));
+                let mut units = vec![unit];
+                let_instances(unit, &mut |node| units.push(node), 0);
+                for unit in units {
+                    if let Some(instance) = instance_node(unit) {
+                        if let Some(name) = kids(instance).into_iter().next() {
+                            out.push((name, false));
+                        }
                     }
                 }
             }
@@ -1202,6 +1221,9 @@ impl<'p> Loader<'p> {
                     }
                 }
                 "operator_definition" | "function_definition" | "theorem" => {
+                    // `LET CC == INSTANCE M IN ...`: a named instance of the module, visible in
+                    // the whole module (its substitutions resolve in the module's names).
+                    let_instances(unit, &mut |node| instances.push((file, node)), 0);
                     let Some(name_node) = unit.child_by_field_name("name") else {
                         continue;
                     };
@@ -2817,6 +2839,8 @@ impl<'p> Loader<'p> {
                     ids.push((id, *def));
                 }
                 "recursive_declaration" => {}
+                // A named INSTANCE, declared with the module's definitions (`let_instances`).
+                "module_definition" => {}
                 _ => {
                     return Err(self.unsupported(
                         scope.file,

@@ -147,7 +147,7 @@ fn a_symmetry_that_permutes_no_model_values_is_a_config_error() {
 }
 
 #[test]
-fn instance_in_a_let_or_a_nested_module_is_reported_unsupported() {
+fn a_nested_module_is_reported_unsupported() {
     let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\n---- MODULE Inner ----\n====\n====\n";
     let (_, error) = load_error(tla, CFG);
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");

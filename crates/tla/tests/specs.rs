@@ -1010,3 +1010,13 @@ fn a_specification_may_assume_how_behaviours_end() {
     );
     assert_eq!(status(&report, "Live"), Some(Status::Holds));
 }
+
+#[test]
+fn a_named_instance_in_a_let_is_reached_through_its_name() {
+    // `LET C == INSTANCE Counting WITH Limit <- 3 IN ... C!CountTo ...` (TLC: 4 distinct, 4
+    // generated).
+    let (_, report) = run("LetInstance.tla", None);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.generated_states, 4);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
