@@ -31,6 +31,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("TLCExt", &["TLCExt"]),
     ("IOUtils", &["IOUtils"]),
     ("Json", &["Json"]),
+    ("CSV", &["CSV"]),
 ];
 
 /// The most elements a set built here by enumeration may have.
@@ -230,6 +231,11 @@ community! {
     JsonDeserialize = "Json", "JsonDeserialize", 1, [];
     NdJsonSerialize = "Json", "ndJsonSerialize", 2, [];
     NdJsonDeserialize = "Json", "ndJsonDeserialize", 1, [];
+    // CSV
+    CsvWrite = "CSV", "CSVWrite", 3, [];
+    CsvRecords = "CSV", "CSVRecords", 1, [];
+    CsvWriteRecord = "CSV", "CSVWriteRecord", 4, [];
+    CsvRead = "CSV", "CSVRead", 3, [];
 }
 
 impl Community {
@@ -255,6 +261,8 @@ impl Community {
                 | C::JsonDeserialize
                 | C::NdJsonSerialize
                 | C::NdJsonDeserialize
+                | C::CsvWrite
+                | C::CsvRecords
         )
     }
 }
@@ -1369,7 +1377,9 @@ impl Ctx<'_> {
             | C::Serialize
             | C::Deserialize
             | C::IoSerialize
-            | C::IoDeserialize => {
+            | C::IoDeserialize
+            | C::CsvWriteRecord
+            | C::CsvRead => {
                 return fail(span, format!("unsupported: `{name}`"));
             }
             C::IoEnv => crate::io::environment(),
@@ -1381,6 +1391,8 @@ impl Ctx<'_> {
             C::ToJson => Value::string(&crate::io::to_json(&a[0]).to_string()),
             C::ToJsonArray => Value::string(&crate::io::to_json_array(&a[0], span)?.to_string()),
             C::ToJsonObject => Value::string(&crate::io::to_json_object(&a[0]).to_string()),
+            C::CsvWrite => crate::io::csv_write(&a[0], &a[1], &a[2], span)?,
+            C::CsvRecords => crate::io::csv_records(&a[0], span)?,
             C::JsonSerialize => crate::io::serialize(&a[0], &a[1], false, span, name)?,
             C::NdJsonSerialize => crate::io::serialize(&a[0], &a[1], true, span, name)?,
             C::JsonDeserialize => crate::io::deserialize(&a[0], false, span, name)?,

@@ -198,6 +198,45 @@ fn format_template(
     Ok(out)
 }
 
+/// `CSVWrite(template, values, file)` of module CSV: appends one line to `file`, `template`
+/// filled in (as Java's formatter does) with the elements of the sequence `values` as TLC
+/// prints them (a string with its quotes).
+pub(crate) fn csv_write(
+    template: &Value,
+    values: &Value,
+    file: &Value,
+    span: Span,
+) -> EResult<Value> {
+    let what = "CSVWrite";
+    let template = string(template, span, what)?;
+    let path = string(file, span, what)?;
+    let parameters: Vec<String> = sequence(values, span, what)?
+        .iter()
+        .map(Value::to_tlc)
+        .collect();
+    let mut line = format_template(&template, &parameters, &mut 0, span, what)?;
+    line.push('\n');
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    match written {
+        Ok(()) => Ok(Value::Bool(true)),
+        Err(error) => fail(span, format!("{what}: cannot write {path}: {error}")),
+    }
+}
+
+/// `CSVRecords(file)`: the number of lines of `file`, 0 when it does not exist.
+pub(crate) fn csv_records(file: &Value, span: Span) -> EResult<Value> {
+    let path = string(file, span, "CSVRecords")?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Value::Int(text.lines().count() as i64)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Value::Int(0)),
+        Err(error) => fail(span, format!("CSVRecords: cannot read {path}: {error}")),
+    }
+}
+
 /// `ToJson(v)`: `v` as compact JSON, as TLC writes it: sequences and sets as arrays, records
 /// and other functions as objects (keys as strings), model values as their names.
 pub(crate) fn to_json(v: &Value) -> serde_json::Value {

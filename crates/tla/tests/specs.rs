@@ -888,7 +888,7 @@ fn an_unset_register_is_an_error_where_it_is_read() {
 #[test]
 fn io_json_and_tlcext_operators_give_tlcs_values() {
     // Every ASSUME of Io.tla holds in TLC: commands with their environment and templates,
-    // IOEnv, atoi, ToJson, JSON files written and read back, TLCModelValue, AssertEq,
+    // IOEnv, atoi, ToJson, JSON files written and read back, a CSV line, TLCModelValue, AssertEq,
     // TLCGetOrDefault and TLCGetAndSet (3 distinct states, 3 generated).
     let scratch = tempfile::Builder::new()
         .prefix("valence-io-")
@@ -916,6 +916,10 @@ fn io_json_and_tlcext_operators_give_tlcs_values() {
     assert_eq!(written, r#"[{"a":1},2]"#);
     let written = std::fs::read_to_string(dir.join("out.ndjson")).expect("out.ndjson");
     assert_eq!(written, "\"s\"\n[3]\n");
+    let written = std::fs::read_to_string(dir.join("out.csv")).expect("out.csv");
+    assert_eq!(written, "\"abc\"#{42}\n");
+    // CSVWrite appends, and the ASSUMEs count the lines from none.
+    std::fs::remove_file(dir.join("out.csv")).expect("out.csv removed");
     // `Trace` is not supported: an error where it is evaluated, at x = 2, never before.
     let cfg = dir.join("IoTrace.cfg");
     write_cfg(&cfg, "INVARIANT UsesTrace\n");
@@ -923,7 +927,7 @@ fn io_json_and_tlcext_operators_give_tlcs_values() {
     let report = check(&model, &CheckOptions::default());
     let error = report.error.expect("Trace is unsupported");
     assert!(
-        error.message.contains("unsupported: `Trace`") && error.message.contains("Io.tla:32:27"),
+        error.message.contains("unsupported: `Trace`") && error.message.contains("Io.tla:35:27"),
         "{}",
         error.message
     );

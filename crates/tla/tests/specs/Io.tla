@@ -1,10 +1,10 @@
 ---------------------------------- MODULE Io ----------------------------------
 (***************************************************************************)
 (* TLC's modules that reach outside the spec: IOUtils (environment,        *)
-(* commands), Json (text and files) and TLCExt's value operators. DIR is   *)
-(* the directory the files are written to.                                 *)
+(* commands), Json (text and files), CSV and TLCExt's value operators. DIR *)
+(* is the directory the files are written to (CSV appends: run it once).  *)
 (***************************************************************************)
-EXTENDS Integers, Sequences, TLC, TLCExt, IOUtils, Json
+EXTENDS Integers, Sequences, TLC, TLCExt, IOUtils, Json, CSV
 CONSTANT DIR
 VARIABLE x
 
@@ -26,6 +26,9 @@ ASSUME TLCNoOp(5) = 5
 ASSUME AssertEq(1, 1) /\ ~AssertEq(1, 2)
 ASSUME TLCGetOrDefault(3, 10) = 10
 ASSUME TLCGetAndSet(3, +, 5, 10) = 10 /\ TLCGet(3) = 15
+ASSUME CSVRecords(DIR \o "/out.csv") = 0
+ASSUME CSVWrite("%1$s#%2$s", <<"abc", {42}>>, DIR \o "/out.csv")
+ASSUME CSVRecords(DIR \o "/out.csv") = 1
 
 Init == x = 0
 Next == x < 2 /\ x' = TLCCache(x + 1, {x})
