@@ -319,7 +319,8 @@ fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
     }
 }
 
-fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v [Value]> {
+/// The elements of sequence `v`, or an error naming `what` expected one.
+pub(crate) fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v [Value]> {
     match v {
         Value::Seq(elements) => Ok(elements),
         other => fail(

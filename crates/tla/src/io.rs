@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::ast::Span;
+use crate::community::seq;
 use crate::eval::{fail, EResult};
 use crate::value::{shared, Sym, Value};
 
@@ -57,16 +58,6 @@ fn word(v: &Value) -> String {
     }
 }
 
-fn sequence<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v [Value]> {
-    match v {
-        Value::Seq(items) => Ok(items),
-        other => fail(
-            span,
-            format!("{what} expects a sequence, found {}", other.to_tlc()),
-        ),
-    }
-}
-
 /// `IOExec`, `IOEnvExec`, `IOExecTemplate`, `IOEnvExecTemplate`: runs `command` (a sequence of
 /// strings, the program then its arguments), with the variables of `env` (a record) added to
 /// the environment; each element of a template is first
@@ -78,9 +69,9 @@ pub(crate) fn exec(
     span: Span,
     what: &str,
 ) -> EResult<Value> {
-    let mut words: Vec<String> = sequence(command, span, what)?.iter().map(word).collect();
+    let mut words: Vec<String> = seq(command, span, what)?.iter().map(word).collect();
     if let Some(parameters) = parameters {
-        let parameters: Vec<String> = sequence(parameters, span, what)?.iter().map(word).collect();
+        let parameters: Vec<String> = seq(parameters, span, what)?.iter().map(word).collect();
         let mut next = 0;
         for w in &mut words {
             *w = format_template(w, &parameters, &mut next, span, what)?;
@@ -210,10 +201,7 @@ pub(crate) fn csv_write(
     let what = "CSVWrite";
     let template = string(template, span, what)?;
     let path = string(file, span, what)?;
-    let parameters: Vec<String> = sequence(values, span, what)?
-        .iter()
-        .map(Value::to_tlc)
-        .collect();
+    let parameters: Vec<String> = seq(values, span, what)?.iter().map(Value::to_tlc).collect();
     let mut line = format_template(&template, &parameters, &mut 0, span, what)?;
     line.push('\n');
     let written = std::fs::OpenOptions::new()
@@ -344,7 +332,7 @@ pub(crate) fn serialize(
     let path = string(file, span, what)?;
     let text = if lines {
         let mut text = String::new();
-        for item in sequence(s, span, what)? {
+        for item in seq(s, span, what)? {
             text.push_str(&to_json(item).to_string());
             text.push('\n');
         }

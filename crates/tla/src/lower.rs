@@ -841,30 +841,46 @@ impl<'p> Loader<'p> {
             return Ok(Global::Subst(expr));
         }
         let span = span_of(file, value);
-        let id = self.program.defs.len() as u32;
-        self.program.defs.push(Def {
-            name: Sym::new(&format!("WITH {}", scope.text_of(value))),
-            arity: lead,
-            body: expr,
-            frame_size: scope.slots,
-            function: None,
-            cached: None,
-            state_memo: false,
-            span,
-        });
-        self.param_kinds.push(vec![ParamKind::Value; lead]);
-        self.call_by_name.push(false);
-        self.def_sites
-            .push((file, value.start_byte(), value.end_byte()));
-        self.function_defs.push(false);
-        self.local_defs.push(true);
-        self.def_lead.push(0);
+        let name = Sym::new(&format!("WITH {}", scope.text_of(value)));
+        let id = self.local_def(name, lead, expr, scope.slots, file, value);
         let args = (0..lead as u32).map(|slot| local(slot, span)).collect();
         Ok(Global::Subst(Expr {
             kind: Kind::Call(id, args),
             span,
             code: None,
         }))
+    }
+
+    /// Adds a definition the loader makes for a substitution, with `arity` value parameters in
+    /// its first slots and its source at `node`.
+    fn local_def(
+        &mut self,
+        name: Sym,
+        arity: usize,
+        body: Expr,
+        frame_size: u32,
+        file: u32,
+        node: Node,
+    ) -> u32 {
+        let id = self.program.defs.len() as u32;
+        self.program.defs.push(Def {
+            name,
+            arity,
+            body,
+            frame_size,
+            function: None,
+            cached: None,
+            state_memo: false,
+            span: span_of(file, node),
+        });
+        self.param_kinds.push(vec![ParamKind::Value; arity]);
+        self.call_by_name.push(false);
+        self.def_sites
+            .push((file, node.start_byte(), node.end_byte()));
+        self.function_defs.push(false);
+        self.local_defs.push(true);
+        self.def_lead.push(0);
+        id
     }
 
     /// A module-level definition for the LAMBDA `node`, its parameters in the first slots.
@@ -887,25 +903,14 @@ impl<'p> Loader<'p> {
                 "substituting a LAMBDA that primes an expression for an operator constant",
             ));
         }
-        let span = span_of(file, node);
-        let id = self.program.defs.len() as u32;
-        self.program.defs.push(Def {
-            name: Sym::new("LAMBDA"),
-            arity: params.len(),
+        let id = self.local_def(
+            Sym::new("LAMBDA"),
+            params.len(),
             body,
-            frame_size: scope.slots,
-            function: None,
-            cached: None,
-            state_memo: false,
-            span,
-        });
-        self.param_kinds.push(vec![ParamKind::Value; params.len()]);
-        self.call_by_name.push(false);
-        self.def_sites
-            .push((file, node.start_byte(), node.end_byte()));
-        self.function_defs.push(false);
-        self.local_defs.push(true);
-        self.def_lead.push(0);
+            scope.slots,
+            file,
+            node,
+        );
         // Lowered here, in the instantiating module's names, where a call that expands it in
         // place (a primed argument) lowers it again.
         self.lowered.insert(id);

@@ -59,6 +59,17 @@ enum Register {
     Named(Sym),
 }
 
+impl Register {
+    /// The register `key` names: a number at least 0, or a string starting with `s:`.
+    fn of(key: &Value) -> Option<Register> {
+        match key {
+            Value::Int(i) if *i >= 0 => Some(Register::Index(*i)),
+            Value::Str(s) if s.text().starts_with("s:") => Some(Register::Named(*s)),
+            _ => None,
+        }
+    }
+}
+
 /// Identifies a run in this thread's registers (several specs may be checked in one process).
 static RUNS: AtomicU64 = AtomicU64::new(0);
 
@@ -167,106 +178,97 @@ impl Run {
 
     /// `TLCGet(key)`, except `TLCGet("level")`, which depends on the state evaluated.
     pub(crate) fn get(&self, key: &Value, span: Span) -> EResult<Value> {
-        let register = match key {
-            Value::Int(i) if *i >= 0 => Register::Index(*i),
-            Value::Str(s) => {
-                let text = s.text();
-                if text.starts_with("s:") {
-                    Register::Named(*s)
-                } else if let Some(figure) = self.figure(&text) {
-                    return Ok(Value::Int(figure));
-                } else if let Some(property) = text.strip_prefix("-D") {
-                    // An unset property reads as the key itself, as in TLC, except the switch
-                    // of TLC's action composition, which valence always has.
-                    let value = self.properties.read().get(property).cloned();
-                    let value = value.or_else(|| {
-                        (property == "tlc2.tool.impl.Tool.cdot").then(|| "true".to_string())
-                    });
-                    return Ok(Value::string(value.as_deref().unwrap_or(&text)));
-                } else {
-                    return match &*text {
-                        "config" => Ok(self.config()),
-                        "stats" => Ok(self.stats()),
-                        _ => fail(
-                            span,
-                            format!(
-                                "unsupported: TLCGet({}); valence supports \"level\", \"config\", \
-                                 \"stats\", \"distinct\", \"generated\", \"queue\", \"diameter\", \
-                                 \"duration\", registers (a number or \"s:name\") and \"-Dkey\"",
-                                key.to_tlc()
-                            ),
-                        ),
-                    };
-                }
-            }
-            other => {
-                return fail(
+        if let Some(register) = Register::of(key) {
+            return self.register(&register).ok_or_else(|| {
+                crate::eval::error(
                     span,
                     format!(
-                        "the argument of TLCGet should be a nonnegative integer or a string, but \
-                         instead it is {}",
-                        other.to_tlc()
+                        "TLCGet({}) is undefined: no TLCSet({}, ...) was evaluated before it",
+                        key.to_tlc(),
+                        key.to_tlc()
                     ),
                 )
-            }
-        };
-        self.register(&register).ok_or_else(|| {
-            crate::eval::error(
+            });
+        }
+        let Value::Str(s) = key else {
+            return fail(
                 span,
                 format!(
-                    "TLCGet({}) is undefined: no TLCSet({}, ...) was evaluated before it",
-                    key.to_tlc(),
+                    "the argument of TLCGet should be a nonnegative integer or a string, but \
+                     instead it is {}",
                     key.to_tlc()
                 ),
-            )
-        })
+            );
+        };
+        let text = s.text();
+        if let Some(figure) = self.figure(&text) {
+            return Ok(Value::Int(figure));
+        }
+        if let Some(property) = text.strip_prefix("-D") {
+            // An unset property reads as the key itself, as in TLC, except the switch of TLC's
+            // action composition, which valence always has.
+            let value = self.properties.read().get(property).cloned();
+            let value = value
+                .or_else(|| (property == "tlc2.tool.impl.Tool.cdot").then(|| "true".to_string()));
+            return Ok(Value::string(value.as_deref().unwrap_or(&text)));
+        }
+        match &*text {
+            "config" => Ok(self.config()),
+            "stats" => Ok(self.stats()),
+            _ => fail(
+                span,
+                format!(
+                    "unsupported: TLCGet({}); valence supports \"level\", \"config\", \"stats\", \
+                     \"distinct\", \"generated\", \"queue\", \"diameter\", \"duration\", registers \
+                     (a number or \"s:name\") and \"-Dkey\"",
+                    key.to_tlc()
+                ),
+            ),
+        }
     }
 
     /// `TLCGetOrDefault(key, default)` of module TLCExt.
     pub(crate) fn get_or_default(&self, key: &Value, default: Value, span: Span) -> EResult<Value> {
-        let register = match key {
-            Value::Int(i) if *i >= 0 => Register::Index(*i),
-            Value::Str(s) if s.text().starts_with("s:") => Register::Named(*s),
-            _ => return self.get(key, span),
-        };
-        Ok(self.register(&register).unwrap_or(default))
+        match Register::of(key) {
+            Some(register) => Ok(self.register(&register).unwrap_or(default)),
+            None => self.get(key, span),
+        }
     }
 
     /// `TLCSet(key, value)`: `TRUE`, after its effect.
     pub(crate) fn set(&self, key: &Value, value: Value, span: Span) -> EResult<Value> {
-        match key {
-            Value::Int(i) if *i >= 0 => self.set_register(Register::Index(*i), value),
-            Value::Str(s) => {
-                let text = s.text();
-                if text.starts_with("s:") {
-                    self.set_register(Register::Named(*s), value);
-                } else if let Some(property) = text.strip_prefix("-D") {
-                    // TLC stores the value as it prints it (a string with its quotes).
-                    self.properties
-                        .write()
-                        .insert(property.to_string(), value.to_tlc());
-                } else if &*text == "exit" {
-                    // It stops the main search; the liveness pass and the rebuilding of traces
-                    // that follow it evaluate the spec again, and are not stopped (TLC does not
-                    // evaluate the next-state relation again there).
-                    let progress = self.progress.read();
-                    let searching = progress.as_deref().is_some_and(|p| {
-                        p.liveness_states.load(Ordering::Relaxed) == 0
-                            && !p.rebuilding_traces.load(Ordering::Relaxed)
-                    });
-                    if matches!(value, Value::Bool(true)) && searching {
-                        self.exit.store(true, Ordering::Relaxed);
-                        if let Some(progress) = progress.as_deref() {
-                            progress.stopped_by_model.store(true, Ordering::Relaxed);
-                            progress.cancel.store(true, Ordering::Relaxed);
-                        }
-                    }
-                } else if &*text != "pause" {
-                    // "pause" waits for a key press in TLC; a check here never stops for input.
-                    return bad_set_key(key, span);
+        if let Some(register) = Register::of(key) {
+            self.set_register(register, value);
+            return Ok(Value::Bool(true));
+        }
+        let Value::Str(s) = key else {
+            return bad_set_key(key, span);
+        };
+        let text = s.text();
+        if let Some(property) = text.strip_prefix("-D") {
+            // TLC stores the value as it prints it (a string with its quotes).
+            self.properties
+                .write()
+                .insert(property.to_string(), value.to_tlc());
+        } else if &*text == "exit" {
+            // It stops the main search; the liveness pass and the rebuilding of traces that
+            // follow it evaluate the spec again, and are not stopped (TLC does not evaluate the
+            // next-state relation again there).
+            let progress = self.progress.read();
+            let searching = progress.as_deref().is_some_and(|p| {
+                p.liveness_states.load(Ordering::Relaxed) == 0
+                    && !p.rebuilding_traces.load(Ordering::Relaxed)
+            });
+            if matches!(value, Value::Bool(true)) && searching {
+                self.exit.store(true, Ordering::Relaxed);
+                if let Some(progress) = progress.as_deref() {
+                    progress.stopped_by_model.store(true, Ordering::Relaxed);
+                    progress.cancel.store(true, Ordering::Relaxed);
                 }
             }
-            _ => return bad_set_key(key, span),
+        } else if &*text != "pause" {
+            // "pause" waits for a key press in TLC; a check here never stops for input.
+            return bad_set_key(key, span);
         }
         Ok(Value::Bool(true))
     }
