@@ -43,7 +43,7 @@ pub use actor::{ActorAction, ActorModel, ActorState, Envelope};
 pub use fingerprint::{fingerprint, Fingerprint, FingerprintSet, ParentMap, Visited};
 pub use model::{
     debug_diff, Condition, Fairness, FairnessKind, Liveness, Model, ModelError, Property,
-    PropertyKind, StateCondition, StepCondition, StepDescription, Trigger,
+    PropertyKind, StateCondition, StepCondition, StepDescription, StepTargets, Trigger,
 };
 pub use report::{
     ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep, Verdict,

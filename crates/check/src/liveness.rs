@@ -235,6 +235,7 @@ enum BuildError {
 }
 
 type FpMap = HashMap<Fingerprint, u32, BuildHasherDefault<IdentityHasher>>;
+type FpSet = std::collections::HashSet<Fingerprint, BuildHasherDefault<IdentityHasher>>;
 
 struct Builder<'a, M: Model> {
     model: &'a M,
@@ -319,16 +320,60 @@ impl<M: Model> Builder<'_, M> {
         let mut successors = Vec::new();
         self.model
             .successors(state, &mut Vec::new(), &mut successors)?;
+        // With conditions on state pairs only, a second step to the same state adds an edge
+        // with the same bits: it is skipped before its conditions are evaluated.
+        let pairs = self.model.steps_are_state_pairs();
+        let mut seen: FpSet = Default::default();
+        // A step's target is compared with an action's listed targets by its own fingerprint,
+        // not its symmetry class's.
+        let plain = |s: &M::State, fp: Fingerprint| {
+            if self.options.symmetry {
+                self.model.fingerprint(s).max(1)
+            } else {
+                fp
+            }
+        };
+        let own_plain = plain(state, own);
+        let mut listed: Vec<Option<FpSet>> = Vec::with_capacity(self.fairness.len());
+        for (f, fairness) in self.fairness.iter().enumerate() {
+            let targets = match (&fairness.targets, pairs) {
+                (Some(targets), true) => targets(self.model, state)?,
+                _ => None,
+            };
+            listed.push(targets.map(|targets| {
+                let set: FpSet = targets
+                    .iter()
+                    .map(|t| self.model.fingerprint(t).max(1))
+                    .filter(|&fp| fp != own_plain)
+                    .collect();
+                if !set.is_empty() {
+                    set_bit(&mut out.enabled, f);
+                }
+                set
+            }));
+        }
         for (action, next) in successors {
             let fp = (self.fingerprint)(&next);
             if fp == own {
                 continue;
             }
+            if pairs && !seen.insert(fp) {
+                continue;
+            }
             let at = out.edge_bits.len();
             out.edge_bits.resize(at + edge_words, 0);
             let edge_row = &mut out.edge_bits[at..];
+            let next_plain = if listed.iter().any(Option::is_some) {
+                plain(&next, fp)
+            } else {
+                fp
+            };
             for (f, fairness) in self.fairness.iter().enumerate() {
-                if (fairness.step)(self.model, state, &action, &next)? {
+                let step = match &listed[f] {
+                    Some(set) => set.contains(&next_plain),
+                    None => (fairness.step)(self.model, state, &action, &next)?,
+                };
+                if step {
                     // A step of the action shows it enabled.
                     set_bit(edge_row, f);
                     set_bit(&mut out.enabled, f);
@@ -348,7 +393,7 @@ impl<M: Model> Builder<'_, M> {
             out.edges.push((fp, next));
         }
         for (f, fairness) in self.fairness.iter().enumerate() {
-            if let Some(enabled) = &fairness.enabled {
+            if let (Some(enabled), None) = (&fairness.enabled, &listed[f]) {
                 if !test_bit(&out.enabled, f) && enabled(self.model, state)? {
                     set_bit(&mut out.enabled, f);
                 }

@@ -112,6 +112,15 @@ pub trait Model: Send + Sync + Sized {
         let _ = progress;
     }
 
+    /// Whether the step conditions of [`Model::fairness`] and of the properties depend only on
+    /// the two states of a step, not on the action taken. Then the liveness check evaluates
+    /// them once per distinct successor: two steps to the same state are the same edge of the
+    /// state graph (TLA+'s semantics, where a step is a pair of states). The default, false,
+    /// keeps one edge per action, as a label may decide whether a step is an `A` step.
+    fn steps_are_state_pairs(&self) -> bool {
+        false
+    }
+
     /// States outside the bounds are counted and checked but not expanded.
     fn within_bounds(&self, state: &Self::State) -> bool {
         let _ = state;
@@ -286,6 +295,12 @@ pub type StepCondition<M> = dyn Fn(
     + Send
     + Sync;
 
+/// The states that the steps of an action lead to from a state, when the model can list them
+/// (`None`: it cannot, and each step is tested with [`Fairness::step`]).
+pub type StepTargets<M> = dyn Fn(&M, &<M as Model>::State) -> Result<Option<Vec<<M as Model>::State>>, ModelError>
+    + Send
+    + Sync;
+
 /// What a property evaluates: one state, or one step.
 // A model has a handful of properties, built once: the size of the liveness variant costs
 // nothing worth a box.
@@ -443,6 +458,11 @@ pub struct Fairness<M: Model> {
     /// Whether the action is enabled in a state; `None`: exactly when some successor of the
     /// state (other than itself) is a step of the action.
     pub enabled: Option<Arc<StateCondition<M>>>,
+    /// The states the action's steps lead to from a state, listed once per state instead of
+    /// testing [`Fairness::step`] on each of its steps: a step is then the action's when its
+    /// target is listed, and the action is enabled when the list holds a state other than the
+    /// current one. Used only when [`Model::steps_are_state_pairs`] holds.
+    pub targets: Option<Arc<StepTargets<M>>>,
 }
 
 impl<M: Model> Clone for Fairness<M> {
@@ -452,6 +472,7 @@ impl<M: Model> Clone for Fairness<M> {
             kind: self.kind,
             step: Arc::clone(&self.step),
             enabled: self.enabled.clone(),
+            targets: self.targets.clone(),
         }
     }
 }
@@ -473,6 +494,7 @@ impl<M: Model> Fairness<M> {
             kind: FairnessKind::Weak,
             step: Arc::new(move |m, p, a, n| Ok(step(m, p, a, n))),
             enabled: None,
+            targets: None,
         }
     }
 

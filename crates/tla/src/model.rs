@@ -1095,6 +1095,26 @@ impl TlaModel {
         })
     }
 
+    /// The states the steps of `formula` (a fairness condition's `<<A>>_v`) lead to from
+    /// `state`, enumerated as successors are; `None` where the enumeration fails (an action
+    /// that leaves a variable unconstrained, or one whose evaluation needs the next state
+    /// given), so that each step is evaluated instead.
+    fn eval_targets(&self, formula: &Formula, state: &TlaState) -> Option<Vec<TlaState>> {
+        let steps = with_env(|env| {
+            env.level = state.level;
+            formula.enter(env);
+            let frame = (env.base, env.size);
+            crate::action::steps(&self.prog, &state.values, &formula.expr, frame, env)
+        })
+        .ok()?;
+        Some(
+            steps
+                .into_iter()
+                .map(|values| TlaState::successor(values, state))
+                .collect(),
+        )
+    }
+
     fn render_vars(&self, state: &TlaState, only_changed_from: Option<&TlaState>) -> Vec<String> {
         let mut lines = Vec::new();
         for (i, value) in state.values.iter().enumerate() {
@@ -1388,6 +1408,10 @@ impl Model for TlaModel {
                             })
                         },
                     ),
+                    targets: Some(Arc::new(move |model: &TlaModel, state: &TlaState| {
+                        let formula = &model.fairness[index].step;
+                        Ok(model.eval_targets(formula, state))
+                    })),
                     enabled: Some(Arc::new(move |model: &TlaModel, state: &TlaState| {
                         let formula = &model.fairness[index].step;
                         model.eval_enabled(formula, state).map_err(|e| {
@@ -1412,6 +1436,11 @@ impl Model for TlaModel {
 
     fn attach_progress(&self, progress: &Arc<valence_check::Progress>) {
         self.prog.run.attach(progress);
+    }
+
+    fn steps_are_state_pairs(&self) -> bool {
+        // A TLA+ step is a pair of states: the action label only names it in traces.
+        true
     }
 
     fn has_symmetry(&self) -> bool {
