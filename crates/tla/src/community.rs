@@ -1,5 +1,5 @@
 //! The operators of the community modules that public specifications extend (`SequencesExt`,
-//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`, `Bitwise`,
+//! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`, `Graphs`, `Bitwise`,
 //! `DyadicRationals`), which TLC loads from its CommunityModules
 //! jar. They are built in here, written from the meaning of their TLA+ definitions (and, where
 //! TLC overrides a definition in Java, such as `SetToSeq`, with the override's results), so a
@@ -25,6 +25,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("Folds", &["Folds"]),
     ("BagsExt", &["BagsExt"]),
     ("UndirectedGraphs", &["UndirectedGraphs"]),
+    ("Graphs", &["Graphs"]),
     ("Bitwise", &["Bitwise"]),
     ("Randomization", &["Randomization"]),
     ("DyadicRationals", &["DyadicRationals"]),
@@ -178,6 +179,18 @@ community! {
     ConnectedComponents = "UndirectedGraphs", "ConnectedComponents", 1, [];
     IsStronglyConnected = "UndirectedGraphs", "IsStronglyConnected", 1, [];
     UndirectedGraphs = "UndirectedGraphs", "UndirectedGraphs", 1, [];
+    // Graphs: directed graphs (see `crate::graphs`)
+    IsDirectedGraph = "Graphs", "IsDirectedGraph", 1, [];
+    DirectedSubgraph = "Graphs", "DirectedSubgraph", 1, [];
+    Transpose = "Graphs", "Transpose", 1, [];
+    IsSymmetricGraph = "Graphs", "IsUndirectedGraph", 1, [];
+    SymmetricSubgraph = "Graphs", "UndirectedSubgraph", 1, [];
+    DirectedPath = "Graphs", "Path", 1, [];
+    DirectedSimplePath = "Graphs", "SimplePath", 1, [];
+    DirectedConnectedIn = "Graphs", "AreConnectedIn", 3, [];
+    ConnectionsIn = "Graphs", "ConnectionsIn", 1, [];
+    DirectedStronglyConnected = "Graphs", "IsStronglyConnected", 1, [];
+    IsTreeWithRoot = "Graphs", "IsTreeWithRoot", 2, [];
     // Bitwise (its infix operators are found by symbol)
     BitAnd = "Bitwise", "&", 2, [];
     BitOr = "Bitwise", "|", 2, [];
@@ -1264,9 +1277,26 @@ impl Ctx<'_> {
                 Value::Bool(crate::graphs::is_graph(&a[0], true, span)?)
             }
             C::UndirectedSubgraph => crate::graphs::subgraphs(&a[0], span)?,
-            C::Path => Value::Lazy(Arc::new(LazySet::Paths(a[0].clone()))),
-            C::SimplePath => crate::graphs::simple_paths(&a[0], span)?,
-            C::AreConnectedIn => Value::Bool(crate::graphs::connected(&a[0], &a[1], &a[2], span)?),
+            C::Path => Value::Lazy(Arc::new(LazySet::Paths(a[0].clone(), false))),
+            C::SimplePath => crate::graphs::simple_paths(&a[0], false, span)?,
+            C::AreConnectedIn => {
+                Value::Bool(crate::graphs::connected(&a[0], &a[1], &a[2], false, span)?)
+            }
+            C::IsDirectedGraph => Value::Bool(crate::graphs::is_directed(&a[0], span)?),
+            C::DirectedSubgraph => crate::graphs::directed_subgraphs(&a[0], false, span)?,
+            C::Transpose => crate::graphs::transpose(&a[0], span)?,
+            C::IsSymmetricGraph => Value::Bool(crate::graphs::is_symmetric(&a[0], span)?),
+            C::SymmetricSubgraph => crate::graphs::directed_subgraphs(&a[0], true, span)?,
+            C::DirectedPath => Value::Lazy(Arc::new(LazySet::Paths(a[0].clone(), true))),
+            C::DirectedSimplePath => crate::graphs::simple_paths(&a[0], true, span)?,
+            C::DirectedConnectedIn => {
+                Value::Bool(crate::graphs::connected(&a[0], &a[1], &a[2], true, span)?)
+            }
+            C::ConnectionsIn => crate::graphs::connections(&a[0], span)?,
+            C::DirectedStronglyConnected => {
+                Value::Bool(crate::graphs::strongly_connected(&a[0], span)?)
+            }
+            C::IsTreeWithRoot => Value::Bool(crate::graphs::is_tree_with_root(&a[0], &a[1], span)?),
             C::ConnectedComponents => crate::graphs::components(&a[0], span)?,
             C::IsStronglyConnected => {
                 let nodes = match apply_function(&a[0], &Value::string("node")) {

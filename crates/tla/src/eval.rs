@@ -226,7 +226,7 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
             | LazySet::Seq(_)
             | LazySet::Minus(..)
             | LazySet::Cup(..)
-            | LazySet::Paths(_) => fail(
+            | LazySet::Paths(..) => fail(
                 span,
                 format!(
                     "the set {} is not enumerable (infinite); TLC cannot enumerate it either",
@@ -409,7 +409,7 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
             LazySet::Nat => Ok(matches!(value, Value::Int(n) if *n >= 0)),
             LazySet::Minus(a, b) => Ok(member(value, a, span)? && !member(value, b, span)?),
             LazySet::Cup(a, b) => Ok(member(value, a, span)? || member(value, b, span)?),
-            LazySet::Paths(g) => crate::graphs::is_path(value, g, span),
+            LazySet::Paths(g, directed) => crate::graphs::is_path(value, g, *directed, span),
             LazySet::Int => Ok(matches!(value, Value::Int(_))),
             LazySet::String => Ok(matches!(value, Value::Str(_))),
             LazySet::Seq(s) => match value {
@@ -835,7 +835,7 @@ fn is_infinite(v: &Value) -> bool {
             LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => true,
             LazySet::Minus(a, _) => is_infinite(a),
             LazySet::Cup(a, b) => is_infinite(a) || is_infinite(b),
-            LazySet::Paths(_) => true,
+            LazySet::Paths(..) => true,
             LazySet::Subset(base) => is_infinite(base),
             LazySet::Functions(domain, range) => {
                 is_infinite(range) && !matches!(domain, Value::Set(d) if d.is_empty())

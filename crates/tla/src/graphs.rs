@@ -1,9 +1,11 @@
-//! The operators of the community module `UndirectedGraphs`, built in like the other community
-//! modules (see [`crate::community`]). A graph is a record `[node |-> N, edge |-> E]` whose
-//! edges are sets `{a, b}` of one or two nodes. `SimplePath`, `AreConnectedIn` and
-//! `ConnectedComponents` compute what their TLA+ definitions mean (TLC replaces those three by
-//! Java code for the same reason); `Path(G)` is infinite as soon as `G` has an edge, so it is
-//! kept symbolic and only tested for membership, as in TLC.
+//! The operators of the community modules `UndirectedGraphs` and `Graphs`, built in like the
+//! other community modules (see [`crate::community`]). A graph is a record
+//! `[node |-> N, edge |-> E]`; in `UndirectedGraphs` its edges are sets `{a, b}` of one or two
+//! nodes, in `Graphs` they are pairs `<<a, b>>`, directed from `a` to `b`. `SimplePath`,
+//! `AreConnectedIn`, `ConnectedComponents` and `ConnectionsIn` compute what their TLA+
+//! definitions mean by a search over the graph instead of enumerating sequences (TLC replaces
+//! some of them by Java code for the same reason); `Path(G)` is infinite as soon as `G` has an
+//! edge, so it is kept symbolic and only tested for membership, as in TLC.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -132,8 +134,8 @@ fn adjacency(g: &Value, span: Span) -> EResult<(Elements, Neighbours)> {
 }
 
 /// Whether `p` is in `Path(G)`: a nonempty sequence of nodes, each two consecutive ones joined
-/// by an edge.
-pub fn is_path(p: &Value, g: &Value, span: Span) -> EResult<bool> {
+/// by an edge (`<<a, b>>` when `directed`, else `{a, b}`).
+pub fn is_path(p: &Value, g: &Value, directed: bool, span: Span) -> EResult<bool> {
     let (nodes, edges) = parts(g, span)?;
     let Value::Seq(items) = p else {
         return Ok(false);
@@ -141,13 +143,19 @@ pub fn is_path(p: &Value, g: &Value, span: Span) -> EResult<bool> {
     if items.is_empty() || !items.iter().all(|n| nodes.binary_search(n).is_ok()) {
         return Ok(false);
     }
-    Ok(items
-        .windows(2)
-        .all(|w| edges.binary_search(&Value::set(w.to_vec())).is_ok()))
+    Ok(items.windows(2).all(|w| {
+        let edge = if directed {
+            Value::Seq(w.to_vec().into())
+        } else {
+            Value::set(w.to_vec())
+        };
+        edges.binary_search(&edge).is_ok()
+    }))
 }
 
-/// `SimplePath(G)`: the paths that visit no node twice.
-pub fn simple_paths(g: &Value, span: Span) -> EResult<Value> {
+/// `SimplePath(G)`: the paths that visit no node twice (along directed edges when
+/// `directed`).
+pub fn simple_paths(g: &Value, directed: bool, span: Span) -> EResult<Value> {
     fn extend(
         path: &mut Vec<Value>,
         next: &Neighbours,
@@ -171,7 +179,11 @@ pub fn simple_paths(g: &Value, span: Span) -> EResult<Value> {
         }
         Ok(())
     }
-    let (nodes, next) = adjacency(g, span)?;
+    let (nodes, next) = if directed {
+        successors(g, span)?
+    } else {
+        adjacency(g, span)?
+    };
     let mut out = Vec::new();
     for start in nodes.iter() {
         extend(&mut vec![start.clone()], &next, &mut out, span)?;
@@ -194,9 +206,14 @@ fn reachable(start: &Value, next: &Neighbours) -> Vec<Value> {
     seen
 }
 
-/// `AreConnectedIn(m, n, G)`: some path of `G` goes from `m` to `n`.
-pub fn connected(m: &Value, n: &Value, g: &Value, span: Span) -> EResult<bool> {
-    let (nodes, next) = adjacency(g, span)?;
+/// `AreConnectedIn(m, n, G)`: some path of `G` goes from `m` to `n` (along directed edges when
+/// `directed`).
+pub fn connected(m: &Value, n: &Value, g: &Value, directed: bool, span: Span) -> EResult<bool> {
+    let (nodes, next) = if directed {
+        successors(g, span)?
+    } else {
+        adjacency(g, span)?
+    };
     if nodes.binary_search(m).is_err() {
         return Ok(false);
     }
@@ -240,4 +257,163 @@ pub fn all_graphs(s: &Value, span: Span) -> EResult<Value> {
         fields.sort_by_key(|(k, _)| *k);
         fields
     }))))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graphs: directed graphs, whose edges are pairs <<from, to>>.
+
+/// The pair `<<a, b>>` of edge `e`, when it is one.
+fn pair(e: &Value) -> Option<(&Value, &Value)> {
+    match e {
+        Value::Seq(ends) if ends.len() == 2 => Some((&ends[0], &ends[1])),
+        _ => None,
+    }
+}
+
+/// Each node's successors along `G`'s edges `<<a, b>>` between nodes of `G`.
+fn successors(g: &Value, span: Span) -> EResult<(Elements, Neighbours)> {
+    let (nodes, edges) = parts(g, span)?;
+    let mut next: Neighbours = nodes.iter().map(|n| (n.clone(), Vec::new())).collect();
+    for e in edges.iter() {
+        if let Some((a, b)) = pair(e) {
+            if nodes.binary_search(b).is_ok() {
+                if let Some(list) = next.get_mut(a) {
+                    list.push(b.clone());
+                }
+            }
+        }
+    }
+    Ok((nodes, next))
+}
+
+/// `IsDirectedGraph(G)`: `G` is exactly `[node |-> G.node, edge |-> G.edge]` and its edges are
+/// pairs of its nodes.
+pub fn is_directed(g: &Value, span: Span) -> EResult<bool> {
+    let (nodes, edges) = parts(g, span)?;
+    if !matches!(g, Value::Record(fields) if fields.len() == 2) {
+        return Ok(false);
+    }
+    Ok(edges.iter().all(|e| {
+        pair(e)
+            .is_some_and(|(a, b)| nodes.binary_search(a).is_ok() && nodes.binary_search(b).is_ok())
+    }))
+}
+
+/// `IsUndirectedGraph(G)` of `Graphs`: a directed graph whose every edge has its reverse.
+pub fn is_symmetric(g: &Value, span: Span) -> EResult<bool> {
+    if !is_directed(g, span)? {
+        return Ok(false);
+    }
+    let (_, edges) = parts(g, span)?;
+    Ok(edges.iter().all(|e| match pair(e) {
+        Some((a, b)) => edges
+            .binary_search(&Value::Seq(vec![b.clone(), a.clone()].into()))
+            .is_ok(),
+        None => false,
+    }))
+}
+
+/// `Transpose(G)`: `G` with every edge reversed.
+pub fn transpose(g: &Value, span: Span) -> EResult<Value> {
+    let (nodes, edges) = parts(g, span)?;
+    let mut reversed = Vec::with_capacity(edges.len());
+    for e in edges.iter() {
+        let ends = match e {
+            Value::Seq(ends) if ends.len() >= 2 => ends,
+            _ => {
+                return fail(
+                    span,
+                    format!("Transpose: the edge {} is not a pair", e.to_tlc()),
+                )
+            }
+        };
+        reversed.push(Value::Seq(vec![ends[1].clone(), ends[0].clone()].into()));
+    }
+    Ok(graph(Value::Set(nodes), Value::set(reversed)))
+}
+
+/// `DirectedSubgraph(G)` (or, with `symmetric`, `UndirectedSubgraph(G)` of `Graphs`): the
+/// directed graphs whose nodes are some of `G`'s and whose edges are some of `G`'s between
+/// them (each with its reverse when `symmetric`).
+pub fn directed_subgraphs(g: &Value, symmetric: bool, span: Span) -> EResult<Value> {
+    let (nodes, edges) = parts(g, span)?;
+    let node_sets = subsets(&nodes, span)?;
+    let mut out = Vec::new();
+    for n in &node_sets {
+        let inside: Vec<Value> = edges
+            .iter()
+            .filter(|e| {
+                pair(e)
+                    .is_some_and(|(a, b)| n.binary_search(a).is_ok() && n.binary_search(b).is_ok())
+            })
+            .cloned()
+            .collect();
+        if out.len() + (1usize << inside.len().min(usize::BITS as usize - 1)) > ENUMERATION_MAX {
+            return fail(span, "the subgraphs of a graph too large to enumerate");
+        }
+        for e in subsets(&inside, span)? {
+            let keep = !symmetric
+                || e.iter().all(|edge| match pair(edge) {
+                    Some((a, b)) => e
+                        .binary_search(&Value::Seq(vec![b.clone(), a.clone()].into()))
+                        .is_ok(),
+                    None => false,
+                });
+            if keep {
+                out.push(graph(Value::set_sorted(n.clone()), Value::set_sorted(e)));
+            }
+        }
+    }
+    Ok(Value::set(out))
+}
+
+/// `ConnectionsIn(G)`: the function on pairs of nodes `<<m, n>>` that tells whether a path of
+/// `G` leads from `m` to `n` (every node reaches itself).
+pub fn connections(g: &Value, span: Span) -> EResult<Value> {
+    let (nodes, next) = successors(g, span)?;
+    let mut pairs = Vec::with_capacity(nodes.len() * nodes.len());
+    for m in nodes.iter() {
+        let reached = reachable(m, &next);
+        for n in nodes.iter() {
+            pairs.push((
+                Value::Seq(vec![m.clone(), n.clone()].into()),
+                Value::Bool(reached.contains(n)),
+            ));
+        }
+    }
+    Ok(Value::function(pairs))
+}
+
+/// `IsStronglyConnected(G)` of `Graphs`: every node reaches every node.
+pub fn strongly_connected(g: &Value, span: Span) -> EResult<bool> {
+    let (nodes, next) = successors(g, span)?;
+    Ok(nodes
+        .iter()
+        .all(|m| reachable(m, &next).len() == nodes.len()))
+}
+
+/// `IsTreeWithRoot(G, r)`: a directed graph in which no edge leaves `r`, no node has two
+/// outgoing edges, and every node reaches `r`.
+pub fn is_tree_with_root(g: &Value, r: &Value, span: Span) -> EResult<bool> {
+    if !is_directed(g, span)? {
+        return Ok(false);
+    }
+    let (nodes, edges) = parts(g, span)?;
+    let mut sources: Vec<&Value> = Vec::with_capacity(edges.len());
+    for e in edges.iter() {
+        let Some((a, _)) = pair(e) else {
+            return Ok(false);
+        };
+        if a == r || sources.contains(&a) {
+            return Ok(false);
+        }
+        sources.push(a);
+    }
+    let (_, next) = successors(g, span)?;
+    for n in nodes.iter() {
+        if !reachable(n, &next).contains(r) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

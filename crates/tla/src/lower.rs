@@ -468,6 +468,9 @@ struct Loader<'p> {
     lead: usize,
     /// Per `N == INSTANCE M` (indexed like `instances`), its number of parameters.
     instance_arity: Vec<usize>,
+    /// The named instances of standard and community modules (`G == INSTANCE Graphs`), by
+    /// instance number: the modules whose operators `G!Op` names.
+    standard_instances: HashMap<u32, Vec<String>>,
     /// The definitions lowered so far.
     lowered: HashSet<u32>,
     /// The namespaces definitions are lowered in (a module's, an instance's), so that a
@@ -514,6 +517,7 @@ impl<'p> Loader<'p> {
             def_lead: Vec::new(),
             lead: 0,
             instance_arity: Vec::new(),
+            standard_instances: HashMap::new(),
             lowered: HashSet::new(),
             assigns_params: HashSet::new(),
             community: Vec::new(),
@@ -723,13 +727,27 @@ impl<'p> Loader<'p> {
         let community = !self.modules_by_name.contains_key(&module_name)
             && COMMUNITY_MODULES.iter().any(|(m, _)| *m == module_name);
         if STANDARD_MODULES.contains(&module_name.as_str()) || community {
-            // The standard modules' operators are built in everywhere.
-            if as_name.is_some() {
-                return Err(self.unsupported(
-                    file,
-                    unit,
-                    "a named INSTANCE of a standard module (use its operators directly)",
-                ));
+            // The standard modules' operators are built in everywhere; a named instance makes
+            // them reachable as `N!Op` (those of a community module only so, unless the spec
+            // extends it too).
+            if let Some(name) = as_name {
+                if !instance_params.is_empty() {
+                    return Err(self.unsupported(
+                        file,
+                        unit,
+                        "a parameterized INSTANCE of a standard module",
+                    ));
+                }
+                let modules = COMMUNITY_MODULES
+                    .iter()
+                    .find(|(m, _)| *m == module_name)
+                    .map(|(_, extended)| extended.iter().map(|m| m.to_string()).collect())
+                    .unwrap_or_default();
+                let id = self.instances.len() as u32;
+                self.instances.push(HashMap::new());
+                self.instance_arity.push(0);
+                self.standard_instances.insert(id, modules);
+                self.ns.insert(name, Global::Instance(id));
             }
             return Ok(());
         }
@@ -2045,6 +2063,7 @@ impl<'p> Loader<'p> {
             }
             instance = Some(id);
         }
+        let standard = instance.and_then(|id| self.standard_instances.get(&id).cloned());
         let names = instance.and_then(|id| self.instances.get(id as usize));
         let (name_node, arg_nodes) = match op.kind() {
             "identifier_ref" => (op, Vec::new()),
@@ -2057,6 +2076,13 @@ impl<'p> Loader<'p> {
             }
         };
         let name = scope.text_of(name_node);
+        if let Some(modules) = standard {
+            // `G!Op` for `G == INSTANCE Graphs`: the module's built-in operator.
+            let saved = std::mem::replace(&mut self.community, modules);
+            let result = self.apply_global(scope, node, &name, None, arg_nodes, None, span);
+            self.community = saved;
+            return result;
+        }
         let global = names.and_then(|ns| ns.get(&name)).cloned();
         match &global {
             None => {

@@ -112,9 +112,16 @@ impl Formula {
         }
     }
 
-    /// Pushes this formula's frame with its bindings.
+    /// Pushes this formula's frame with its bindings. The other slots are marked as memos not
+    /// yet computed: the formula may be the body of a LET whose definitions keep their values
+    /// in this frame (`LET O == ... IN [](P(O) /\ Q(O))` gives two invariants), and a value
+    /// left there by an earlier evaluation belongs to another state.
     fn enter(&self, env: &mut Env) {
         env.push_frame(0, self.frame_size as usize);
+        let base = env.base;
+        for slot in &mut env.stack[base..base + self.frame_size as usize] {
+            *slot = Value::Str(crate::value::Sym::MEMO_UNSET);
+        }
         for (slot, value) in &self.bindings {
             env.stack[env.base + *slot as usize] = value.clone();
         }

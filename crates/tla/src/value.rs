@@ -140,8 +140,9 @@ pub enum LazySet {
     Minus(Value, Value),
     /// `A \cup B` with `A` or `B` infinite (`Int \cup {NULL}`): only membership is defined.
     Cup(Value, Value),
-    /// `Path(G)` of module `UndirectedGraphs`, for graph `G`: only membership is defined.
-    Paths(Value),
+    /// `Path(G)` of module `UndirectedGraphs` (of `Graphs` when the flag, directed, is set), for
+    /// graph `G`: only membership is defined.
+    Paths(Value, bool),
 }
 
 /// An operator passed as an argument (`Op(F, x)`, `LAMBDA`): not a first-class value, never part
@@ -788,7 +789,7 @@ impl Value {
                     out.push_str(" \\union ");
                     b.write_tlc(out);
                 }
-                LazySet::Paths(g) => {
+                LazySet::Paths(g, _) => {
                     out.push_str("Path(");
                     g.write_tlc(out);
                     out.push(')');

@@ -104,11 +104,20 @@ fn a_wrong_number_of_arguments_is_located() {
 }
 
 #[test]
-fn instance_is_reported_unsupported() {
-    let tla = "---- MODULE Spec ----\nVARIABLE x\nI == INSTANCE Naturals\nInit == x = 0\nNext == x' = x\n====\n";
+fn a_parameterized_instance_of_a_standard_module_is_reported_unsupported() {
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nI(n) == INSTANCE Naturals\nInit == x = 0\nNext == x' = x\n====\n";
     let (path, error) = load_error(tla, CFG);
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
     assert_located(&error, &path, 3, 1);
+}
+
+#[test]
+fn an_operator_a_standard_instance_lacks_is_an_error() {
+    // `G!Len` through `G == INSTANCE Graphs`: Graphs has no `Foo`.
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nG == INSTANCE Graphs\nInit == x = 0\nNext == x' = x\nP == G!Foo(x)\n====\n";
+    let (path, error) = load_error(tla, "INIT Init\nNEXT Next\nINVARIANT P\n");
+    assert!(error.to_string().contains("Foo"), "{error}");
+    assert_located(&error, &path, 6, 6);
 }
 
 #[test]

@@ -613,6 +613,33 @@ fn undirected_graphs_operators_are_built_in() {
 }
 
 #[test]
+fn directed_graph_operators_hold_as_in_tlc() {
+    // Every ASSUME of DirectedGraphOps.tla holds, as in TLC with its CommunityModules jar; the
+    // invariant, read through a named `INSTANCE Graphs` in a LET (as EWD687a does), catches
+    // the overlay that turns into a cycle, with TLC's trace.
+    let (_, report) = run("DirectedGraphOps.tla", None);
+    let tree = report.property("Tree").expect("checked");
+    assert_eq!(tree.status, Status::Violated);
+    let text = format_trace(tree.trace.as_ref().expect("trace"));
+    assert!(
+        text.contains("State 3: <Next>\n/\\ up = <<<<1, 2>>, <<2, 1>>>>"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_let_around_an_always_splits_with_its_definitions_computed_per_state() {
+    // `LET O == ... IN [](P(O) /\ Q(O))` is checked as two invariants, each computing O in
+    // the state at hand (O read as FALSE, or as another state's value, before the fix).
+    let (_, report) = run("LetAlways.tla", None);
+    assert_eq!(report.distinct_states, 3);
+    assert_eq!(status(&report, "Bounded"), Some(Status::Holds));
+    assert_eq!(status(&report, "Bounded#1"), Some(Status::Holds));
+    let (_, wrong) = run("LetAlways.tla", Some("LetAlwaysWrong.cfg"));
+    assert_eq!(wrong.verdict(), Verdict::Violated);
+}
+
+#[test]
 fn function_constructors_and_set_filters_are_lazy_as_in_tlc() {
     // Each ASSUME applies a function over Nat, or tests membership in a filter of Nat, which
     // building the value could not do (TLC's values are lazy there too); `[i \in 1..3 |-> 10
