@@ -42,8 +42,8 @@ mod search;
 pub use actor::{ActorAction, ActorModel, ActorState, Envelope};
 pub use fingerprint::{fingerprint, Fingerprint, FingerprintSet, ParentMap, Visited};
 pub use model::{
-    debug_diff, Condition, Fairness, FairnessKind, Liveness, Model, ModelError, Property,
-    PropertyKind, StateCondition, StepCondition, StepDescription, StepTargets, Trigger,
+    debug_diff, Condition, Fairness, FairnessKind, FinalCondition, Liveness, Model, ModelError,
+    Property, PropertyKind, StateCondition, StepCondition, StepDescription, StepTargets, Trigger,
 };
 pub use report::{
     ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep, Verdict,

@@ -251,6 +251,8 @@ pub enum PropertyKind {
     /// Another formula of temporal logic, checked through the shape of its counterexamples
     /// (a TLA+ PROPERTY such as `[]<><<A>>_v` or `WF_v(A) => []<>P`).
     Temporal,
+    /// A condition on the run, true once the search is over (TLC's POSTCONDITION).
+    Postcondition,
 }
 
 impl PropertyKind {
@@ -278,9 +280,13 @@ impl fmt::Display for PropertyKind {
             PropertyKind::InfinitelyOften => "infinitely-often",
             PropertyKind::EventuallyAlways => "eventually-always",
             PropertyKind::Temporal => "temporal",
+            PropertyKind::Postcondition => "postcondition",
         })
     }
 }
+
+/// A condition on the whole run (see [`Condition::Final`]).
+pub type FinalCondition<M> = dyn Fn(&M) -> Result<bool, ModelError> + Send + Sync;
 
 /// A predicate on a state.
 pub type StateCondition<M> =
@@ -314,6 +320,9 @@ pub enum Condition<M: Model> {
     /// A condition on whole behaviours, checked on the state graph under the model's
     /// [`Model::fairness`].
     Liveness(Liveness<M>),
+    /// A condition on the run itself, evaluated once after the search (TLC's POSTCONDITION,
+    /// which reads the search's figures): kind [`PropertyKind::Postcondition`].
+    Final(Arc<FinalCondition<M>>),
 }
 
 impl<M: Model> Clone for Condition<M> {
@@ -322,6 +331,7 @@ impl<M: Model> Clone for Condition<M> {
             Condition::State(f) => Condition::State(Arc::clone(f)),
             Condition::Step(f) => Condition::Step(Arc::clone(f)),
             Condition::Liveness(l) => Condition::Liveness(l.clone()),
+            Condition::Final(f) => Condition::Final(Arc::clone(f)),
         }
     }
 }

@@ -113,7 +113,37 @@ pub fn check<M: Model>(model: &M, options: &CheckOptions) -> Report {
             &mut report,
         );
     }
+    check_final(&search.properties, model, &mut report);
     report
+}
+
+/// Evaluates the conditions on the run ([`Condition::Final`]) once the search and the liveness
+/// check are over, unless the model raised an error: as TLC does with its POSTCONDITIONs,
+/// also after a violation or a stop the model asked for.
+fn check_final<M: Model>(properties: &[Property<M>], model: &M, report: &mut Report) {
+    for (slot, property) in properties.iter().enumerate() {
+        let Condition::Final(condition) = &property.condition else {
+            continue;
+        };
+        if report.error.is_some() {
+            return;
+        }
+        match condition(model) {
+            Ok(holds) => {
+                report.properties[slot].status = if holds {
+                    Status::Holds
+                } else {
+                    Status::Violated
+                };
+            }
+            Err(error) => {
+                report.error = Some(ErrorReport {
+                    message: format!("evaluating `{}`: {}", property.name, error.message),
+                    trace: None,
+                });
+            }
+        }
+    }
 }
 
 /// Where a property was decided, so that its trace can be rebuilt.

@@ -228,3 +228,50 @@ fn tlc_get_config_reports_the_command_line() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_false_postcondition_exits_1_and_names_its_kind() {
+    // TraceClock with a log its spec cannot match: the search completes one line short and the
+    // POSTCONDITION TraceAccepted is false (TLC: "Postcondition TraceAccepted ... is false").
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-cli-trace-")
+        .tempdir()
+        .expect("tempdir");
+    let cfg = scratch.path().join("TraceClockWrong.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "CONSTANT LOG = \"{}\"\nSPECIFICATION Spec\nVIEW TraceView\n\
+             ACTION_CONSTRAINT TraceConstraint\nPOSTCONDITION TraceAccepted\n\
+             CHECK_DEADLOCK FALSE\n",
+            spec("TraceClockWrong.ndjson")
+        ),
+    )
+    .expect("cfg written");
+    let cfg = cfg.display().to_string();
+    let args = ["check", &spec("TraceClock.tla"), "--config", &cfg];
+    let output = valence(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("4 distinct, 7 generated, depth 4, complete"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.contains("postcondition")
+            && l.contains("TraceAccepted")
+            && l.ends_with("violated")),
+        "{stdout}"
+    );
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let report = json(&valence(&with_json));
+    assert_eq!(report["verdict"], "violated");
+    let properties = report["properties"].as_array().expect("properties");
+    let post = properties
+        .iter()
+        .find(|p| p["name"] == "TraceAccepted")
+        .expect("the postcondition is reported");
+    assert_eq!(post["kind"], "postcondition");
+    assert_eq!(post["status"], "violated");
+}

@@ -1,6 +1,6 @@
 //! The operators of the community modules that public specifications extend (`SequencesExt`,
 //! `FiniteSetsExt`, `Functions`, `Folds`, `BagsExt`, `UndirectedGraphs`, `Graphs`, `Bitwise`,
-//! `DyadicRationals`), which TLC loads from its CommunityModules
+//! `DyadicRationals`, `VectorClocks`), which TLC loads from its CommunityModules
 //! jar. They are built in here, written from the meaning of their TLA+ definitions (and, where
 //! TLC overrides a definition in Java, such as `SetToSeq`, with the override's results), so a
 //! spec that extends one of these modules needs no file next to it.
@@ -26,6 +26,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("BagsExt", &["BagsExt"]),
     ("UndirectedGraphs", &["UndirectedGraphs"]),
     ("Graphs", &["Graphs"]),
+    ("VectorClocks", &["VectorClocks", "Functions", "Folds"]),
     ("Bitwise", &["Bitwise"]),
     ("Randomization", &["Randomization"]),
     ("DyadicRationals", &["DyadicRationals"]),
@@ -191,6 +192,9 @@ community! {
     ConnectionsIn = "Graphs", "ConnectionsIn", 1, [];
     DirectedStronglyConnected = "Graphs", "IsStronglyConnected", 1, [];
     IsTreeWithRoot = "Graphs", "IsTreeWithRoot", 2, [];
+    // VectorClocks (logs of distributed systems, for trace validation)
+    IsCausalOrder = "VectorClocks", "IsCausalOrder", 2, [1: 1];
+    CausalOrder = "VectorClocks", "CausalOrder", 4, [1: 1, 2: 1, 3: 1];
     // Bitwise (its infix operators are found by symbol)
     BitAnd = "Bitwise", "&", 2, [];
     BitOr = "Bitwise", "|", 2, [];
@@ -390,6 +394,157 @@ fn tlc_sorted(elements: &[Value]) -> Vec<Value> {
     let mut out = elements.to_vec();
     out.sort_by(tlc_cmp);
     out
+}
+
+/// A vector clock: a function from hosts to integers.
+type VectorClock = Vec<(Value, i64)>;
+
+fn vector_clock(vc: &Value, span: Span, what: &str) -> EResult<VectorClock> {
+    function(vc, span, what)?
+        .into_iter()
+        .map(|(host, time)| Ok((host, int(&time, span, what)?)))
+        .collect()
+}
+
+/// The time of `host` in `clock`, 0 where the clock has none.
+fn time_of(clock: &VectorClock, host: &Value) -> i64 {
+    clock.iter().find(|(h, _)| h == host).map_or(0, |(_, t)| *t)
+}
+
+/// `IsCausalOrder(log, clock)` with the clocks of the log's lines: no line's clock happens
+/// after the clock of a later line (each earlier one happened before or is concurrent), both
+/// clocks read over the union of their hosts with 0 for a missing one.
+fn is_causal_order(clocks: &[VectorClock]) -> bool {
+    clocks.iter().enumerate().all(|(i, later)| {
+        clocks[..i].iter().all(|earlier| {
+            let mut hosts: Vec<&Value> = later.iter().chain(earlier).map(|(h, _)| h).collect();
+            hosts.sort();
+            hosts.dedup();
+            let pairs: Vec<(i64, i64)> = hosts
+                .iter()
+                .map(|h| (time_of(earlier, h), time_of(later, h)))
+                .collect();
+            let before = pairs.iter().all(|(e, l)| e <= l) && pairs.iter().any(|(e, l)| e < l);
+            let concurrent = pairs.iter().any(|(e, l)| e < l) && pairs.iter().any(|(e, l)| e > l);
+            before || concurrent
+        })
+    })
+}
+
+/// A line of a log to order by [`causal_order`].
+struct LogLine {
+    /// The host that logged it (`node(line)`).
+    host: Value,
+    /// Its vector clock (`clock(line)`).
+    clock: VectorClock,
+    /// The hosts its clock speaks of (`domain(clock(line))`).
+    hosts: Arc<[Value]>,
+    line: Value,
+}
+
+/// `CausalOrder(log, clock, node, domain)`: the log's lines in an order consistent with their
+/// vector clocks, computed as TLC's Java override of the operator does (its TLA+ definition
+/// chooses among all permutations of the log). Each host's lines are ordered by the host's
+/// own time; a line depends on the line of each other host whose time its clock first
+/// reports; then, round after round, each host in turn gives its next line once that line's
+/// dependencies are all out. TLC visits the hosts in the order of a Java hash map, which for
+/// hosts named by small numbers or single characters is their order; here they are always
+/// visited in TLC's order of values.
+fn causal_order(lines: Vec<LogLine>, span: Span) -> EResult<Vec<Value>> {
+    let mut hosts: Vec<Value> = lines.iter().map(|l| l.host.clone()).collect();
+    hosts.sort_by(tlc_cmp);
+    hosts.dedup();
+    let host_index = |h: &Value| hosts.iter().position(|x| x == h);
+    let mut own_time = Vec::with_capacity(lines.len());
+    for line in &lines {
+        match line.clock.iter().find(|(h, _)| *h == line.host) {
+            Some((_, t)) => own_time.push(*t),
+            None => {
+                return fail(
+                    span,
+                    format!(
+                        "CausalOrder: the clock of line {} has no time for its own host {}",
+                        line.line.to_tlc(),
+                        line.host.to_tlc()
+                    ),
+                )
+            }
+        }
+    }
+    // Each host's lines, by the host's own time (a stable sort, as Java's).
+    let mut per_host: Vec<Vec<usize>> = vec![Vec::new(); hosts.len()];
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(h) = host_index(&line.host) {
+            per_host[h].push(i);
+        }
+    }
+    for list in &mut per_host {
+        list.sort_by_key(|&i| own_time[i]);
+    }
+    // The dependencies between lines.
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); lines.len()];
+    for (h, list) in per_host.iter().enumerate() {
+        let mut seen = vec![0i64; hosts.len()];
+        for &i in list {
+            seen[h] = own_time[i];
+            for other in lines[i].hosts.iter() {
+                let time = time_of(&lines[i].clock, other);
+                let Some(o) = host_index(other) else {
+                    return fail(
+                        span,
+                        format!(
+                            "CausalOrder: the clock of line {} names host {}, which logged nothing",
+                            lines[i].line.to_tlc(),
+                            other.to_tlc()
+                        ),
+                    );
+                };
+                if seen[o] < time {
+                    seen[o] = time;
+                    match usize::try_from(time - 1).ok().and_then(|k| per_host[o].get(k)) {
+                        Some(&parent) => parents[i].push(parent),
+                        None => {
+                            return fail(
+                                span,
+                                format!(
+                                    "CausalOrder: the clock of line {} gives host {} time {time}, but that host logged {} line(s)",
+                                    lines[i].line.to_tlc(),
+                                    other.to_tlc(),
+                                    per_host[o].len()
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut done = vec![false; lines.len()];
+    let mut next = vec![0usize; hosts.len()];
+    let mut out = Vec::with_capacity(lines.len());
+    for _ in 0..lines.len() {
+        for (h, list) in per_host.iter().enumerate() {
+            let Some(&i) = list.get(next[h]) else {
+                continue;
+            };
+            if parents[i].iter().all(|&p| done[p] || p == i) {
+                done[i] = true;
+                next[h] += 1;
+                out.push(lines[i].line.clone());
+            }
+        }
+    }
+    if out.len() < lines.len() {
+        return fail(
+            span,
+            format!(
+                "CausalOrder: the vector clocks admit no causal order ({} of {} lines placed)",
+                out.len(),
+                lines.len()
+            ),
+        );
+    }
+    Ok(out)
 }
 
 fn sequence(items: Vec<Value>) -> Value {
@@ -1293,6 +1448,34 @@ impl Ctx<'_> {
                 Value::Bool(crate::graphs::connected(&a[0], &a[1], &a[2], true, span)?)
             }
             C::ConnectionsIn => crate::graphs::connections(&a[0], span)?,
+            C::IsCausalOrder => {
+                let log = seq(&a[0], span, name)?;
+                let clock = closure(&a[1], span, name)?;
+                let mut clocks = Vec::with_capacity(log.len());
+                for line in log {
+                    let vc = self.apply(clock, vec![line.clone()], span, env)?;
+                    clocks.push(vector_clock(&vc, span, name)?);
+                }
+                Value::Bool(is_causal_order(&clocks))
+            }
+            C::CausalOrder => {
+                let log = seq(&a[0], span, name)?;
+                let (clock, node) = (closure(&a[1], span, name)?, closure(&a[2], span, name)?);
+                let domain = closure(&a[3], span, name)?;
+                let mut lines = Vec::with_capacity(log.len());
+                for line in log {
+                    let host = self.apply(node, vec![line.clone()], span, env)?;
+                    let vc = self.apply(clock, vec![line.clone()], span, env)?;
+                    let hosts = enumerate(&self.apply(domain, vec![vc.clone()], span, env)?, span)?;
+                    lines.push(LogLine {
+                        host,
+                        clock: vector_clock(&vc, span, name)?,
+                        hosts,
+                        line: line.clone(),
+                    });
+                }
+                sequence(causal_order(lines, span)?)
+            }
             C::DirectedStronglyConnected => {
                 Value::Bool(crate::graphs::strongly_connected(&a[0], span)?)
             }

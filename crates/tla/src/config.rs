@@ -79,6 +79,8 @@ pub struct Config {
     pub view: Option<Named>,
     /// CHECK_DEADLOCK.
     pub check_deadlock: Option<bool>,
+    /// POSTCONDITION(S): constant formulas checked once the search is over.
+    pub postconditions: Vec<Named>,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -286,6 +288,7 @@ const SECTIONS: &[&str] = &[
     "CHECK_DEADLOCK",
     "ALIAS",
     "POSTCONDITION",
+    "POSTCONDITIONS",
 ];
 
 /// Parses the configuration `text` read from `file`.
@@ -502,12 +505,7 @@ impl Parser<'_> {
                     })
                 }
                 "ALIAS" => config.alias = Some(self.single("ALIAS")?),
-                "POSTCONDITION" => {
-                    return Err(TlaError::Unsupported {
-                        location,
-                        message: format!("the {section} section of the configuration"),
-                    })
-                }
+                "POSTCONDITION" | "POSTCONDITIONS" => config.postconditions.extend(self.names()?),
                 _ => {
                     return Err(TlaError::Config {
                         location,

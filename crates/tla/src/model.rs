@@ -330,6 +330,8 @@ pub struct TlaModel {
     initial_fingerprints: std::collections::HashSet<valence_check::Fingerprint>,
     constraints: Vec<Conjuncts>,
     action_constraints: Vec<Formula>,
+    /// The POSTCONDITIONs, checked once the search is over.
+    postconditions: Vec<Formula>,
     unchecked_properties: Vec<String>,
     check_deadlock: bool,
     /// SYMMETRY: permutations of model values, each sorted by the value it moves.
@@ -594,6 +596,10 @@ impl TlaModel {
         for named in &config.action_constraints {
             action_constraints.push(Self::def_formula(&prog, named, "ACTION_CONSTRAINT")?);
         }
+        let mut postconditions = Vec::new();
+        for named in &config.postconditions {
+            postconditions.push(Self::def_formula(&prog, named, "POSTCONDITION")?);
+        }
         let mut step_properties = Vec::new();
         let mut liveness = Vec::new();
         let mut initial_properties = Vec::new();
@@ -654,6 +660,7 @@ impl TlaModel {
             initial_fingerprints: std::collections::HashSet::new(),
             constraints,
             action_constraints,
+            postconditions,
             unchecked_properties,
             check_deadlock: config.check_deadlock.unwrap_or(true),
             symmetry,
@@ -1002,6 +1009,27 @@ impl TlaModel {
             describe_eval_error(&self.prog, error),
             self.describe_state(state)
         ))
+    }
+
+    /// A POSTCONDITION: a constant formula, evaluated once the search is over, where
+    /// `TLCGet("stats")` and the like read the search's final figures and `TLCGet("level")`
+    /// is 0, as in TLC.
+    fn eval_postcondition(&self, formula: &Formula) -> Result<bool, Box<EvalError>> {
+        let ctx = Ctx {
+            prog: &self.prog,
+            cur: &[],
+            next: &[],
+            mode: Mode::Const,
+        };
+        with_env(|env| {
+            env.level = 0;
+            // Read at a known point of the run, as an ASSUME is: TLCGet may be evaluated.
+            env.assumption = true;
+            formula.enter(env);
+            let result = ctx.eval_bool(&formula.expr, env);
+            env.assumption = false;
+            result
+        })
     }
 
     fn eval_state(&self, formula: &Formula, state: &TlaState) -> Result<bool, Box<EvalError>> {
@@ -1387,6 +1415,22 @@ impl Model for TlaModel {
                 part.kind,
                 part.name.clone(),
                 Condition::Liveness(liveness),
+            ));
+        }
+        for (index, postcondition) in self.postconditions.iter().enumerate() {
+            properties.push(Property::fallible(
+                PropertyKind::Postcondition,
+                postcondition.name.clone(),
+                Condition::Final(Arc::new(move |model: &TlaModel| {
+                    let formula = &model.postconditions[index];
+                    model.eval_postcondition(formula).map_err(|e| {
+                        ModelError::new(format!(
+                            "error evaluating POSTCONDITION {}: {}",
+                            formula.name,
+                            describe_eval_error(&model.prog, &e)
+                        ))
+                    })
+                })),
             ));
         }
         properties
