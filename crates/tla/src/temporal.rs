@@ -6,7 +6,7 @@
 
 use valence_check::PropertyKind;
 
-use crate::ast::{Expr, Kind, Pattern};
+use crate::ast::{Builtin, Expr, Kind, Pattern};
 use crate::eval::{enumerate, Ctx, Env, Mode};
 use crate::lower::Program;
 use crate::value::Value;
@@ -266,9 +266,11 @@ impl<'p> Analyser<'p> {
         Self::wrap(Kind::Not(Box::new(e.clone())), e.span)
     }
 
-    /// An action whose ENABLED can be computed: it primes only variables.
+    /// An action whose ENABLED can be computed: it primes only variables, or expressions of
+    /// variables the action itself assigns (`upEdge' = IF neutral(p)' THEN ...` after `active'`
+    /// and the others are given), which the enumeration evaluates once they are assigned.
     fn plain_action(&self, at: &Expr, action: &Expr) -> Result<(), Unsupported> {
-        if primes_expression(self.prog, action, 0) {
+        if primes_expression(self.prog, action, 0) && !primes_assigned(self.prog, action) {
             Err(self.unsupported(
                 at,
                 "fairness of an action that primes an expression (such as a variable \
@@ -974,6 +976,115 @@ pub(crate) fn primes_expression(prog: &Program, e: &Expr, depth: usize) -> bool 
                 .any(|c| primes_expression(prog, c, depth + 1))
         }
     }
+}
+
+/// Whether every expression other than a variable that action `e` primes reads only variables
+/// the action assigns somewhere (`x' = e`, `x' \in S`, `UNCHANGED x`), through definitions. An
+/// INSTANCE's substituted variable under a refinement mapping primes the instantiating module's
+/// variables without the action assigning them: false there.
+pub(crate) fn primes_assigned(prog: &Program, e: &Expr) -> bool {
+    fn is_variables(prog: &Program, e: &Expr, out: &mut u64, depth: usize) -> bool {
+        match &e.kind {
+            Kind::Var(i) if *i < 64 => {
+                *out |= 1u64 << i;
+                true
+            }
+            Kind::Tuple(items) => items.iter().all(|i| is_variables(prog, i, out, depth + 1)),
+            Kind::Call(id, args) if args.is_empty() && depth < 32 => {
+                let def = &prog.defs[*id as usize];
+                def.function.is_none() && is_variables(prog, &def.body, out, depth + 1)
+            }
+            _ => false,
+        }
+    }
+    /// Collects what `e` assigns into `assigned` and what its primed expressions read into
+    /// `read`; false when a primed expression's reads are not known.
+    fn walk(
+        prog: &Program,
+        e: &Expr,
+        assigned: &mut u64,
+        read: &mut u64,
+        seen: &mut std::collections::HashSet<(bool, u32)>,
+        depth: usize,
+    ) -> bool {
+        if depth > 64 {
+            return false;
+        }
+        match &e.kind {
+            Kind::Prime(inner) => {
+                let mut vars = 0;
+                if is_variables(prog, inner, &mut vars, 0) {
+                    return true;
+                }
+                match crate::fold::vars_read(prog, inner) {
+                    Some(mask) => {
+                        *read |= mask;
+                        return true;
+                    }
+                    None => return false,
+                }
+            }
+            Kind::UnchangedVars(vars) => {
+                for &v in vars {
+                    if v < 64 {
+                        *assigned |= 1u64 << v;
+                    }
+                }
+                return true;
+            }
+            Kind::Unchanged(inner) => {
+                let mut vars = 0;
+                if is_variables(prog, inner, &mut vars, 0) {
+                    *assigned |= vars;
+                    return true;
+                }
+            }
+            Kind::Builtin(Builtin::Eq | Builtin::In | Builtin::SubsetEq, args) => {
+                if let Some(Kind::Prime(target)) = args.first().map(|a| &a.kind) {
+                    if let Kind::Var(i) = target.kind {
+                        if i < 64 {
+                            *assigned |= 1u64 << i;
+                        }
+                    }
+                }
+            }
+            Kind::Call(id, _) => {
+                let def = &prog.defs[*id as usize];
+                if def.cached.is_none()
+                    && seen.insert((false, *id))
+                    && !walk(prog, &def.body, assigned, read, seen, depth + 1)
+                {
+                    return false;
+                }
+            }
+            Kind::LetCall(id, _)
+                if seen.insert((true, *id))
+                    && !walk(
+                        prog,
+                        &prog.lets[*id as usize].body,
+                        assigned,
+                        read,
+                        seen,
+                        depth + 1,
+                    ) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+        let mut copy = e.clone();
+        let mut children = Vec::new();
+        crate::fold::collect_children(&mut copy, &mut children);
+        children
+            .into_iter()
+            .all(|c| walk(prog, c, assigned, read, seen, depth + 1))
+    }
+    if prog.vars.len() > 64 {
+        return false;
+    }
+    let (mut assigned, mut read) = (0u64, 0u64);
+    let mut seen = std::collections::HashSet::new();
+    walk(prog, e, &mut assigned, &mut read, &mut seen, 0) && read & !assigned == 0
 }
 
 /// Whether `e` reads the next state (primes, UNCHANGED, actions), through definitions.

@@ -219,6 +219,36 @@ fn fairness_of_an_action_that_leaves_a_variable_free_is_tested_step_by_step() {
 }
 
 #[test]
+fn fairness_of_an_action_priming_an_expression_it_assigns_is_checked() {
+    // `y' = Big'` after `x' = x + 1`: the action assigns what its primed expression reads, so
+    // ENABLED is computed by enumerating it (it was reported as not checked). TLC: Live holds
+    // under WF, fails by stuttering at x = 0 without it.
+    let (_, fair) = run("PrimedFair.tla", None);
+    assert_eq!(fair.distinct_states, 4);
+    assert_eq!(status(&fair, "Live"), Some(Status::Holds));
+    let (_, unfair) = run("PrimedFair.tla", Some("PrimedFairUnfair.cfg"));
+    assert_eq!(status(&unfair, "Live"), Some(Status::Violated));
+}
+
+#[test]
+fn fairness_of_a_refinement_mappings_action_is_announced_not_checked() {
+    // WF_count(Abs!Next) primes Abs's total, an expression of count that Abs!Next does not
+    // assign: ENABLED would range over the next states the action leaves free, so the property
+    // is reported as not checked rather than decided.
+    let (model, report) = run("Tallies.tla", Some("TalliesAbsFair.cfg"));
+    assert_eq!(
+        status(&report, "AbsFair"),
+        None,
+        "not among the checked properties"
+    );
+    let notes = model.unchecked_properties().join("\n");
+    assert!(
+        notes.contains("AbsFair") && notes.contains("primes an expression"),
+        "{notes}"
+    );
+}
+
+#[test]
 fn lossy_channel_needs_strong_fairness_to_deliver() {
     // TLC's verdicts and counterexample shapes, property by property.
     let (_, weak) = run("LossyChannel.tla", Some("LossyChannelWeak.cfg"));

@@ -30,4 +30,7 @@ CapOK == /\ Cap(Limit * Cardinality(Procs))!Capped
          /\ Cap(100)!Room = 100 - Total
          /\ Cap(Limit)!TypeOK = (Total <= Limit)
 CapSteps == [][Cap(Limit * Cardinality(Procs))!Next]_count
+\* Fairness of the abstract action primes the substituted total, which Abs!Next does not
+\* assign: its ENABLED would range over the free next state (TalliesAbsFair.cfg: not checked).
+AbsFair == WF_count(Abs!Next) => <>(Total = Limit * Cardinality(Procs))
 =============================================================================
