@@ -451,6 +451,10 @@ struct Loader<'p> {
     overridden: HashSet<String>,
     /// The names of the main module (with what it extends), where override targets are found.
     main_ns: HashMap<String, Global>,
+    /// The definitions that the configuration's `D <- E` or `D = v` overrides in the instance
+    /// being declared, with their own ids: the instance's definitions call `E` (or read `v`),
+    /// but `N!D` names the instance's own `D`, as in TLC.
+    instance_overridden: Vec<(String, u32)>,
     /// Per definition, whether its body primes a parameter (`Lose(q) == q' = Tail(q)`): TLC
     /// substitutes the argument expression for the parameter, so calls of such definitions are
     /// expanded in place instead of evaluating their arguments first.
@@ -510,6 +514,7 @@ impl<'p> Loader<'p> {
             overridden_defs: HashSet::new(),
             overridden: HashSet::new(),
             main_ns: HashMap::new(),
+            instance_overridden: Vec::new(),
             call_by_name: Vec::new(),
             def_sites: Vec::new(),
             trees: HashMap::new(),
@@ -810,12 +815,20 @@ impl<'p> Loader<'p> {
         self.closure(modules, index, &mut closure);
         let outer = std::mem::take(&mut self.ns);
         let saved_lead = std::mem::replace(&mut self.lead, lead);
+        let saved_overridden = std::mem::take(&mut self.instance_overridden);
         let result = self.instantiate(modules, &closure, &outer, substitutions, file, unit);
         self.lead = saved_lead;
-        let names = std::mem::replace(&mut self.ns, outer);
+        let overridden = std::mem::replace(&mut self.instance_overridden, saved_overridden);
+        let mut names = std::mem::replace(&mut self.ns, outer);
         result?;
         match as_name {
             Some(name) => {
+                // TLC overrides `D <- E` where the instance's definitions call `D`, but `N!D`
+                // is the instance's own `D` (MCCheckpointCoordinationFailure's `E` calls
+                // `CC!D` and does not recurse).
+                for (name, id) in overridden {
+                    names.insert(name, Global::Def(id));
+                }
                 let id = self.instances.len() as u32;
                 self.instances.push(names);
                 self.instance_arity.push(instance_params.len());
@@ -1059,7 +1072,13 @@ impl<'p> Loader<'p> {
             }
             let replaces = match self.ns.get(&name.name) {
                 Some(Global::Def(id)) => {
-                    self.overridden_defs.insert(*id);
+                    let id = *id;
+                    if instance && !qualified {
+                        // Still reachable as `N!D` (see `instance_overridden`).
+                        self.instance_overridden.push((name.name.clone(), id));
+                    } else {
+                        self.overridden_defs.insert(id);
+                    }
                     true
                 }
                 Some(_) => qualified && instance,

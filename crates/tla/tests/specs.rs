@@ -670,6 +670,16 @@ fn a_let_around_an_always_splits_with_its_definitions_computed_per_state() {
 }
 
 #[test]
+fn an_override_reaches_an_instances_calls_but_not_its_prefixed_names() {
+    // `D <- E` and `C <- F`: the instance's own definitions call E and read F, `I!D` and `I!C`
+    // are the instance's originals, so E's `CC!D(a)` does not recurse. Every ASSUME holds in
+    // TLC (before, valence recursed in E and reported `I!C` as 2).
+    let (_, report) = run("OverrideCalls.tla", None);
+    assert_eq!(report.distinct_states, 1);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
 fn function_constructors_and_set_filters_are_lazy_as_in_tlc() {
     // Each ASSUME applies a function over Nat, or tests membership in a filter of Nat, which
     // building the value could not do (TLC's values are lazy there too); `[i \in 1..3 |-> 10
