@@ -175,6 +175,14 @@ pub trait Model: Send + Sync + Sized {
     fn describe_state(&self, state: &Self::State) -> String {
         format!("{state:?}")
     }
+
+    /// The rendering of a state in a trace, given the state that follows it there (`None` for
+    /// the last): what [`Trace`](crate::Trace)'s steps show. Defaults to
+    /// [`Model::describe_state`]; TLA+'s ALIAS shows an expression of both states instead.
+    fn describe_trace_state(&self, state: &Self::State, next: Option<&Self::State>) -> String {
+        let _ = next;
+        self.describe_state(state)
+    }
 }
 
 /// One step of a trace as text.

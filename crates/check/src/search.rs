@@ -1013,11 +1013,12 @@ impl<'a, M: Model> Search<'a, M> {
 pub(crate) fn render<M: Model>(model: &M, states: &[(Option<&M::Action>, &M::State)]) -> Trace {
     let mut steps = Vec::with_capacity(states.len());
     for (i, (action, state)) in states.iter().enumerate() {
+        let shown = model.describe_trace_state(state, states.get(i + 1).map(|(_, s)| *s));
         match action {
             None => steps.push(TraceStep {
                 action: None,
                 changes: Vec::new(),
-                state: model.describe_state(state),
+                state: shown,
             }),
             Some(action) => {
                 let previous = states[i - 1].1;
@@ -1025,7 +1026,7 @@ pub(crate) fn render<M: Model>(model: &M, states: &[(Option<&M::Action>, &M::Sta
                 steps.push(TraceStep {
                     action: Some(step.action),
                     changes: step.changes,
-                    state: model.describe_state(state),
+                    state: shown,
                 });
             }
         }

@@ -57,7 +57,7 @@ pub struct Config {
     pub substitutions: Vec<(Named, Named)>,
     /// `C = [M] value` and `C <- [M] Def`: an override that applies in module `M` only.
     pub qualified: Vec<Qualified>,
-    /// Whether an ALIAS section was given (it only changes how TLC prints traces; ignored).
+    /// ALIAS: what traces show of each state.
     pub alias: Option<Named>,
     /// INIT.
     pub init: Option<Named>,

@@ -111,6 +111,9 @@ pub struct Program {
     pub branching: HashSet<u32>,
     /// What TLC's run-time operators read and change (registers, `TLCGet("config")`).
     pub run: Arc<crate::tlc::Run>,
+    /// The fields of each record literal in the order written, by the literal's file and
+    /// start (a record value keeps its fields sorted): TLC prints an ALIAS in that order.
+    pub record_orders: HashMap<(u32, u32), Vec<Sym>>,
 }
 
 impl Program {
@@ -1820,6 +1823,12 @@ impl<'p> Loader<'p> {
                         ));
                     }
                     fields.push((field, self.expr(scope, *value)?));
+                }
+                if node.kind() == "record_literal" {
+                    self.program.record_orders.insert(
+                        (span.file, span.start),
+                        fields.iter().map(|(name, _)| *name).collect(),
+                    );
                 }
                 // Records are stored with their fields sorted: sort the literal once here.
                 fields.sort_by_key(|(name, _)| *name);

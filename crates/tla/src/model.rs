@@ -338,6 +338,9 @@ pub struct TlaModel {
     symmetry: Option<crate::symmetry::Symmetry>,
     /// VIEW: the expression whose value is fingerprinted instead of the state.
     view: Option<Formula>,
+    /// The ALIAS: what a trace shows of each state, with its record's fields in the order
+    /// written when it is a record literal.
+    alias: Option<(Formula, Vec<Sym>)>,
 }
 
 fn eval_error_location(prog: &Program, error: &EvalError, fallback: &Location) -> Location {
@@ -541,6 +544,22 @@ impl TlaModel {
             Some(named) => Some(Self::def_formula(&prog, named, "VIEW")?),
             None => None,
         };
+        let alias = match &config.alias {
+            Some(named) => {
+                let formula = Self::def_formula(&prog, named, "ALIAS")?;
+                let (body, _) = unfold(&prog, &formula.expr, 0);
+                let order = match &body.kind {
+                    Kind::Record(_) => prog
+                        .record_orders
+                        .get(&(body.span.file, body.span.start))
+                        .cloned()
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                Some((formula, order))
+            }
+            None => None,
+        };
         let (init, next, fairness): (Formula, Formula, _) =
             match (&config.specification, &config.init, &config.next) {
                 (Some(spec), None, None) => Self::split_spec(&prog, spec)?,
@@ -665,6 +684,7 @@ impl TlaModel {
             check_deadlock: config.check_deadlock.unwrap_or(true),
             symmetry,
             view,
+            alias,
         };
         let init_states = model.compute_init(&init)?;
         model.prog.run.set_initial(init_states.len());
@@ -1150,6 +1170,69 @@ impl TlaModel {
         )
     }
 
+    /// A state of a trace as the ALIAS shows it, as TLC does: the alias is evaluated with the
+    /// state and the one after it in the trace (the state itself for the last), and its record's
+    /// fields are printed as variables are; if it fails, the state's variables are printed with
+    /// the error as `_ALIASEvalError`.
+    fn render_alias(
+        &self,
+        alias: &Formula,
+        order: &[Sym],
+        state: &TlaState,
+        next: Option<&TlaState>,
+    ) -> Vec<String> {
+        let following: Vec<Option<Value>> = next
+            .unwrap_or(state)
+            .values
+            .iter()
+            .cloned()
+            .map(Some)
+            .collect();
+        let ctx = Ctx {
+            prog: &self.prog,
+            cur: &state.values,
+            next: &following,
+            mode: Mode::Next,
+        };
+        let result = with_env(|env| {
+            env.next_fixed = true;
+            env.level = state.level;
+            alias.enter(env);
+            ctx.eval(&alias.expr, env)
+        });
+        let error = match result {
+            Ok(Value::Record(fields)) => {
+                let mut shown: Vec<&(Sym, Value)> = Vec::with_capacity(fields.len());
+                for name in order {
+                    shown.extend(fields.iter().find(|(f, _)| f == name));
+                }
+                let mut rest: Vec<&(Sym, Value)> =
+                    fields.iter().filter(|(f, _)| !order.contains(f)).collect();
+                rest.sort_by_key(|(f, _)| f.rank());
+                shown.extend(rest);
+                return shown
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let mut line = format!("/\\ {name} = ");
+                        value.write_tlc(&mut line);
+                        line
+                    })
+                    .collect();
+            }
+            Ok(other) => format!(
+                "the ALIAS {} is {}, not a record",
+                alias.name,
+                other.to_tlc()
+            ),
+            Err(error) => describe_eval_error(&self.prog, &error),
+        };
+        let mut lines = self.render_vars(state, None);
+        let mut line = String::from("/\\ _ALIASEvalError = ");
+        Value::string(&error).write_tlc(&mut line);
+        lines.push(line);
+        lines
+    }
+
     fn render_vars(&self, state: &TlaState, only_changed_from: Option<&TlaState>) -> Vec<String> {
         let mut lines = Vec::new();
         for (i, value) in state.values.iter().enumerate() {
@@ -1558,6 +1641,13 @@ impl Model for TlaModel {
 
     fn describe_state(&self, state: &TlaState) -> String {
         self.render_vars(state, None).join("\n")
+    }
+
+    fn describe_trace_state(&self, state: &TlaState, next: Option<&TlaState>) -> String {
+        match &self.alias {
+            Some((alias, order)) => self.render_alias(alias, order, state, next).join("\n"),
+            None => self.describe_state(state),
+        }
     }
 }
 

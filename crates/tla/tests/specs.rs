@@ -392,9 +392,9 @@ fn actions_passed_as_operator_arguments_are_enumerated() {
 #[test]
 fn the_configuration_overrides_definitions_as_tlc_does() {
     // `NoVal = NoVal` replaces an unbounded CHOOSE, `Nat <- NatOverride` a standard set,
-    // `Cap = [OverridesInner] 3` a definition of an instantiated module; ALIAS is ignored and
-    // the proof (`BY SMT`, from TLAPS) is skipped. TLC, run on this spec: 7 distinct, 11
-    // generated.
+    // `Cap = [OverridesInner] 3` a definition of an instantiated module; the ALIAS shows the
+    // variables and the proof (`BY SMT`, from TLAPS) is skipped. TLC, run on this spec: 7
+    // distinct, 11 generated.
     let (_, report) = run("Overrides.tla", None);
     assert_eq!(report.distinct_states, 7);
     assert_eq!(report.generated_states, 11);
@@ -677,6 +677,33 @@ fn an_override_reaches_an_instances_calls_but_not_its_prefixed_names() {
     let (_, report) = run("OverrideCalls.tla", None);
     assert_eq!(report.distinct_states, 1);
     assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn a_trace_shows_the_alias_as_tlc_does() {
+    // TLC's trace for Alias.cfg, but for its action labels (`<Next line 9, col 9 ...>`).
+    let (_, report) = run("Alias.tla", None);
+    let inv = report.property("Inv").expect("checked");
+    let text = format_trace(inv.trace.as_ref().expect("trace"));
+    let expected = "State 1: <Initial predicate>\n/\\ zeta = 0\n/\\ alpha = 0\n/\\ next = 1\n\
+                    /\\ sum = 0\n/\\ lvl = 1\n\nState 2: <Next>\n/\\ zeta = 1\n/\\ alpha = 2\n\
+                    /\\ next = 2\n/\\ sum = 3\n/\\ lvl = 2\n\nState 3: <Next>\n/\\ zeta = 2\n\
+                    /\\ alpha = 4\n/\\ next = 2\n/\\ sum = 6\n/\\ lvl = 3\n\n";
+    assert_eq!(text, expected);
+    // An alias that fails in a state: that state shows its variables and the error, as TLC's
+    // `_ALIASEvalError` (TLC's own message differs).
+    let (_, report) = run("Alias.tla", Some("AliasFailing.cfg"));
+    let inv = report.property("Inv").expect("checked");
+    let text = format_trace(inv.trace.as_ref().expect("trace"));
+    assert!(
+        text.starts_with("State 1: <Initial predicate>\n/\\ x = 0\n/\\ bad = -10\n\n\
+                          State 2: <Next>\n/\\ x = 1\n/\\ y = 2\n/\\ _ALIASEvalError = \"division by zero"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("State 3: <Next>\n/\\ x = 2\n/\\ bad = 10\n\n"),
+        "{text}"
+    );
 }
 
 #[test]
