@@ -275,3 +275,43 @@ fn a_false_postcondition_exits_1_and_names_its_kind() {
     assert_eq!(post["kind"], "postcondition");
     assert_eq!(post["status"], "violated");
 }
+
+#[test]
+fn svg_drawings_and_text_files_give_tlcs_values() {
+    // Every ASSUME of Svg.tla holds (TLC checked those its CommunityModules jar defines):
+    // SVGElemToString with TLC's attribute order, NodeOfRingNetwork, PointOnLine, Serialize
+    // and Deserialize of text; SVGSerialize writes frame_007.svg. Run in a process of its
+    // own: the attributes come in the order their names were first read, as in TLC, which a
+    // process that loaded other specs first would change.
+    let scratch = tempfile::Builder::new()
+        .prefix("valence-cli-svg-")
+        .tempdir()
+        .expect("tempdir");
+    let dir = scratch.path();
+    let cfg = dir.join("Svg.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "CONSTANT DIR = \"{}\"\nINIT Init\nNEXT Next\n",
+            dir.display()
+        ),
+    )
+    .expect("cfg written");
+    let cfg = cfg.display().to_string();
+    let output = valence(&["check", &spec("Svg.tla"), "--config", &cfg]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let frame = std::fs::read_to_string(dir.join("frame_007.svg")).expect("frame written");
+    assert!(
+        frame.starts_with("<g transform='x'><rect x='1' fill='red'"),
+        "{frame}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out.txt")).expect("out.txt"),
+        "hello"
+    );
+}

@@ -27,6 +27,7 @@ pub const COMMUNITY_MODULES: &[(&str, &[&str])] = &[
     ("UndirectedGraphs", &["UndirectedGraphs"]),
     ("Graphs", &["Graphs"]),
     ("VectorClocks", &["VectorClocks", "Functions", "Folds"]),
+    ("SVG", &["SVG"]),
     ("Bitwise", &["Bitwise"]),
     ("Randomization", &["Randomization"]),
     ("DyadicRationals", &["DyadicRationals"]),
@@ -192,6 +193,21 @@ community! {
     ConnectionsIn = "Graphs", "ConnectionsIn", 1, [];
     DirectedStronglyConnected = "Graphs", "IsStronglyConnected", 1, [];
     IsTreeWithRoot = "Graphs", "IsTreeWithRoot", 2, [];
+    // SVG (drawings of states, for animations; see `crate::svg`)
+    SvgElem = "SVG", "SVGElem", 4, [];
+    SvgLine = "SVG", "Line", 5, [];
+    SvgCircle = "SVG", "Circle", 4, [];
+    SvgRect = "SVG", "Rect", 5, [];
+    SvgText = "SVG", "Text", 4, [];
+    SvgImage = "SVG", "Image", 6, [];
+    SvgGroup = "SVG", "Group", 2, [];
+    SvgSvg = "SVG", "Svg", 2, [];
+    SvgDoc = "SVG", "SVGDoc", 6, [];
+    SvgElemToString = "SVG", "SVGElemToString", 1, [];
+    NodeOfRingNetwork = "SVG", "NodeOfRingNetwork", 5, [];
+    NodesOfDirectedMultiGraph = "SVG", "NodesOfDirectedMultiGraph", 3, [];
+    PointOnLine = "SVG", "PointOnLine", 3, [];
+    SvgSerialize = "SVG", "SVGSerialize", 3, [];
     // VectorClocks (logs of distributed systems, for trace validation)
     IsCausalOrder = "VectorClocks", "IsCausalOrder", 2, [1: 1];
     CausalOrder = "VectorClocks", "CausalOrder", 4, [1: 1, 2: 1, 3: 1];
@@ -240,6 +256,7 @@ community! {
     Deserialize = "IOUtils", "Deserialize", 2, [];
     IoSerialize = "IOUtils", "IOSerialize", 3, [];
     IoDeserialize = "IOUtils", "IODeserialize", 2, [];
+    ZeroPadN = "IOUtils", "zeroPadN", 2, [];
     // Json
     ToJson = "Json", "ToJson", 1, [];
     ToJsonArray = "Json", "ToJsonArray", 1, [];
@@ -326,7 +343,7 @@ fn natural(v: &Value, span: Span, what: &str) -> EResult<u64> {
     }
 }
 
-fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
+pub(crate) fn int(v: &Value, span: Span, what: &str) -> EResult<i64> {
     match v {
         Value::Int(n) => Ok(*n),
         other => fail(
@@ -1588,14 +1605,48 @@ impl Ctx<'_> {
             | C::PickSuccessor
             | C::TlcFp
             | C::TlcEvalDefinition
-            | C::Serialize
-            | C::Deserialize
+            | C::NodesOfDirectedMultiGraph
             | C::IoSerialize
             | C::IoDeserialize
             | C::CsvWriteRecord
             | C::CsvRead => {
                 return fail(span, format!("unsupported: `{name}`"));
             }
+            C::Serialize => crate::io::serialize_text(&a[0], &a[1], &a[2], span, name)?,
+            C::Deserialize => crate::io::deserialize_text(&a[0], &a[1], span, name)?,
+            C::ZeroPadN => Value::string(&crate::io::zero_pad(
+                int(&a[0], span, name)?,
+                int(&a[1], span, name)?,
+            )),
+            C::SvgElem => crate::svg::element_of(a),
+            C::SvgLine => crate::svg::shape(
+                "line",
+                &["x1", "y1", "x2", "y2"],
+                &a[..4],
+                &a[4],
+                span,
+                name,
+            )?,
+            C::SvgCircle => {
+                crate::svg::shape("circle", &["cx", "cy", "r"], &a[..3], &a[3], span, name)?
+            }
+            C::SvgRect => crate::svg::shape(
+                "rect",
+                &["x", "y", "width", "height"],
+                &a[..4],
+                &a[4],
+                span,
+                name,
+            )?,
+            C::SvgText => crate::svg::text_element(a, span, name)?,
+            C::SvgImage => crate::svg::image(a, span, name)?,
+            C::SvgGroup => crate::svg::element("g", a[1].clone(), a[0].clone(), Value::string("")),
+            C::SvgSvg => crate::svg::element("svg", a[1].clone(), a[0].clone(), Value::string("")),
+            C::SvgDoc => crate::svg::document(a, span, name)?,
+            C::SvgElemToString => Value::string(&crate::svg::to_string(&a[0], span)?),
+            C::NodeOfRingNetwork => crate::svg::ring_node(a, span, name)?,
+            C::PointOnLine => crate::svg::point_on_line(a, span, name)?,
+            C::SvgSerialize => crate::svg::serialize(a, span, name)?,
             C::IoEnv => crate::io::environment(),
             C::Atoi => crate::io::atoi(&a[0], span)?,
             C::IoExec => crate::io::exec(None, &a[0], None, span, name)?,

@@ -110,20 +110,122 @@ pub(crate) fn exec(
         Ok(output) => output,
         Err(error) => return fail(span, format!("{what}: cannot run `{program}`: {error}")),
     };
-    Ok(Value::record(vec![
-        (
-            Sym::new("exitValue"),
-            Value::Int(i64::from(output.status.code().unwrap_or(-1))),
+    Ok(outcome(
+        i64::from(output.status.code().unwrap_or(-1)),
+        &String::from_utf8_lossy(&output.stdout),
+        &String::from_utf8_lossy(&output.stderr),
+    ))
+}
+
+/// The record `[exitValue, stdout, stderr]` that IOUtils' operators return.
+fn outcome(exit: i64, stdout: &str, stderr: &str) -> Value {
+    Value::record(vec![
+        (Sym::new("exitValue"), Value::Int(exit)),
+        (Sym::new("stdout"), Value::string(stdout)),
+        (Sym::new("stderr"), Value::string(stderr)),
+    ])
+}
+
+/// Writes `text` to `path` with Java's `StandardOpenOption`s (`WRITE`, `CREATE`,
+/// `CREATE_NEW`, `TRUNCATE_EXISTING`, `APPEND`), as IOUtils' `Serialize` does for the format
+/// `TXT`: a failure is reported in the result, not raised.
+pub(crate) fn write_text(path: &str, text: &str, options: &[String]) -> Value {
+    let mut open = std::fs::OpenOptions::new();
+    let has = |o: &str| options.iter().any(|x| x == o);
+    open.write(true)
+        .create(has("CREATE"))
+        .create_new(has("CREATE_NEW"))
+        .append(has("APPEND"))
+        .truncate(has("TRUNCATE_EXISTING"));
+    if options.is_empty() {
+        // Java's default: CREATE, TRUNCATE_EXISTING, WRITE.
+        open.create(true).truncate(true);
+    }
+    let written = open
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    match written {
+        Ok(()) => outcome(0, "Finish writing to the file with success!", ""),
+        Err(error) => outcome(
+            1,
+            "",
+            &format!("Serialize error writing to the file: {path}: {error}"),
         ),
-        (
-            Sym::new("stdout"),
-            Value::string(&String::from_utf8_lossy(&output.stdout)),
+    }
+}
+
+/// The format and the options of IOUtils' `Serialize` and `Deserialize`; only `TXT` (a string
+/// written or read as it is) is supported.
+fn text_options(options: &Value, span: Span, what: &str) -> EResult<Vec<String>> {
+    let field = |name: &str| crate::eval::apply_function(options, &Value::string(name));
+    match field("format") {
+        Some(Value::Str(f)) if &*f.text() == "TXT" => {}
+        Some(other) => {
+            return fail(
+                span,
+                format!(
+                    "unsupported: `{what}` with the format {} (only \"TXT\")",
+                    other.to_tlc()
+                ),
+            )
+        }
+        None => {
+            return fail(
+                span,
+                format!(
+                    "{what} expects options with a `format`, found {}",
+                    options.to_tlc()
+                ),
+            )
+        }
+    }
+    match field("openOptions") {
+        Some(list) => seq(&list, span, what)?
+            .iter()
+            .map(|o| string(o, span, what))
+            .collect(),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// `Serialize(text, path, [format |-> "TXT", charset |-> ..., openOptions |-> ...])`.
+pub(crate) fn serialize_text(
+    text: &Value,
+    path: &Value,
+    options: &Value,
+    span: Span,
+    what: &str,
+) -> EResult<Value> {
+    let open = text_options(options, span, what)?;
+    let text = string(text, span, what)?;
+    let path = string(path, span, what)?;
+    Ok(write_text(&path, &text, &open))
+}
+
+/// `Deserialize(path, [format |-> "TXT", charset |-> ...])`: the file's text as `stdout`.
+pub(crate) fn deserialize_text(
+    path: &Value,
+    options: &Value,
+    span: Span,
+    what: &str,
+) -> EResult<Value> {
+    text_options(options, span, what)?;
+    let path = string(path, span, what)?;
+    Ok(match std::fs::read_to_string(&path) {
+        Ok(text) => outcome(0, &text, ""),
+        Err(error) => outcome(
+            1,
+            "",
+            &format!("Deserialize error reading from the file: {path}: {error}"),
         ),
-        (
-            Sym::new("stderr"),
-            Value::string(&String::from_utf8_lossy(&output.stderr)),
-        ),
-    ]))
+    })
+}
+
+/// `zeroPadN(n, width)`: `ToString(n)` after as many `0`s as it falls short of `width`.
+pub(crate) fn zero_pad(n: i64, width: i64) -> String {
+    let digits = n.to_string();
+    let pad = (width - digits.len() as i64).max(0) as usize;
+    format!("{}{digits}", "0".repeat(pad))
 }
 
 /// Fills in `template` as Java's `String.format` does for `%s`, `%d`, `%n$s` and `%%`;

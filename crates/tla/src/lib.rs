@@ -40,6 +40,7 @@ mod graphs;
 mod io;
 mod lower;
 mod model;
+mod svg;
 mod symmetry;
 mod temporal;
 mod tlc;
