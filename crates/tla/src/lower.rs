@@ -631,8 +631,18 @@ impl<'p> Loader<'p> {
                 .iter()
                 .find(|(n, _)| n.name == name)
             {
-                match self.ns.get(&target.name) {
-                    Some(Global::Def(id)) => Global::Alias(*id),
+                // The target may be a definition, or another constant with its value from the
+                // configuration (`Leader <- L` with `L = L`), declared before or after.
+                let assigned = self
+                    .config
+                    .constants
+                    .iter()
+                    .find(|(n, _)| n.name == target.name)
+                    .map(|(_, value)| Global::Const(cfg_value(value)));
+                match (self.ns.get(&target.name), assigned) {
+                    (Some(Global::Def(id)), _) => Global::Alias(*id),
+                    (Some(Global::Const(value)), _) => Global::Const(value.clone()),
+                    (_, Some(global)) => global,
                     _ => {
                         return Err(TlaError::Config {
                             location: target.location.clone(),

@@ -707,6 +707,15 @@ fn a_trace_shows_the_alias_as_tlc_does() {
 }
 
 #[test]
+fn a_constant_may_be_substituted_by_a_constant_declared_after_it() {
+    // `Leader <- L` with `L = L` (EWD687a_anim's configuration): TLC's 2 distinct, 3
+    // generated; before, the load failed ("`L` ... is not a definition of the spec").
+    let (_, report) = run("ConstAlias.tla", None);
+    assert_eq!((report.distinct_states, report.generated_states), (2, 3));
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
 fn function_constructors_and_set_filters_are_lazy_as_in_tlc() {
     // Each ASSUME applies a function over Nat, or tests membership in a filter of Nat, which
     // building the value could not do (TLC's values are lazy there too); `[i \in 1..3 |-> 10
