@@ -458,6 +458,9 @@ struct Loader<'p> {
     /// being declared, with their own ids: the instance's definitions call `E` (or read `v`),
     /// but `N!D` names the instance's own `D`, as in TLC.
     instance_overridden: Vec<(String, u32)>,
+    /// Every definition kept this way: one that TLC would only evaluate through `N!D` (often
+    /// what the override is there to avoid, such as an unbounded CHOOSE) fails only if used.
+    instance_originals: HashSet<u32>,
     /// Per definition, whether its body primes a parameter (`Lose(q) == q' = Tail(q)`): TLC
     /// substitutes the argument expression for the parameter, so calls of such definitions are
     /// expanded in place instead of evaluating their arguments first.
@@ -494,7 +497,8 @@ struct Loader<'p> {
     /// The CONSTANTs of the main module (with what it extends): the configuration assigns
     /// them, so it does not override definitions of the same name in instances.
     main_constants: HashSet<String>,
-    /// Theorems whose statements could not be lowered, with the error (reported on use).
+    /// Theorems whose statements could not be lowered, and definitions of instances kept
+    /// only for `N!D` that could not, with the error (reported on use).
     failed_theorems: HashMap<u32, String>,
     /// The community modules whose operators are built in for this spec (those it extends
     /// or instantiates without a file of theirs next to it, and the modules they extend).
@@ -518,6 +522,7 @@ impl<'p> Loader<'p> {
             overridden: HashSet::new(),
             main_ns: HashMap::new(),
             instance_overridden: Vec::new(),
+            instance_originals: HashSet::new(),
             call_by_name: Vec::new(),
             def_sites: Vec::new(),
             trees: HashMap::new(),
@@ -1089,6 +1094,7 @@ impl<'p> Loader<'p> {
                     if instance && !qualified {
                         // Still reachable as `N!D` (see `instance_overridden`).
                         self.instance_overridden.push((name.name.clone(), id));
+                        self.instance_originals.insert(id);
                     } else {
                         self.overridden_defs.insert(id);
                     }
@@ -1368,11 +1374,14 @@ impl<'p> Loader<'p> {
         let mut result = Ok(());
         for item in pending {
             if !self.overridden_defs.contains(&item.id) {
-                let (id, theorem) = (item.id, item.node.kind() == "theorem");
+                let id = item.id;
+                let deferred =
+                    item.node.kind() == "theorem" || self.instance_originals.contains(&id);
                 result = self.lower_definition(item);
-                if let (true, Err(error)) = (theorem, &result) {
+                if let (true, Err(error)) = (deferred, &result) {
                     // A theorem's statement is often beyond a model checker (unbounded
-                    // quantifiers): an error only if something uses it.
+                    // quantifiers), and an overridden definition is reached only as `N!D`:
+                    // an error only if something uses it.
                     self.failed_theorems.insert(id, error.to_string());
                     result = Ok(());
                 }
@@ -2528,10 +2537,15 @@ impl<'p> Loader<'p> {
                 if self.failed_theorems.contains_key(&id) =>
             {
                 let reason = self.failed_theorems[&id].clone();
+                let what = if self.instance_originals.contains(&id) {
+                    "definition"
+                } else {
+                    "theorem"
+                };
                 Err(self.unsupported(
                     scope.file,
                     node,
-                    format!("the theorem `{name}` cannot be evaluated: {reason}"),
+                    format!("the {what} `{name}` cannot be evaluated: {reason}"),
                 ))
             }
             Some(Global::Def(id)) | Some(Global::Alias(id)) => {
