@@ -1033,10 +1033,19 @@ pub(crate) fn primes_assigned(prog: &Program, e: &Expr) -> bool {
                 return true;
             }
             Kind::Unchanged(inner) => {
+                // `UNCHANGED <<x, e>>` assigns the variables and primes the expressions (an
+                // INSTANCE's substituted variable): it reads what they read, in both states.
                 let mut vars = 0;
                 if is_variables(prog, inner, &mut vars, 0) {
                     *assigned |= vars;
                     return true;
+                }
+                match crate::fold::vars_read(prog, inner) {
+                    Some(mask) => {
+                        *read |= mask;
+                        return true;
+                    }
+                    None => return false,
                 }
             }
             Kind::Builtin(Builtin::Eq | Builtin::In | Builtin::SubsetEq, args) => {
