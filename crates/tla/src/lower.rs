@@ -72,6 +72,34 @@ pub enum Global {
     Instance(u32),
 }
 
+/// The part of a definition's body that a subexpression reference names.
+enum Part {
+    /// `Op!n`: the `n`-th item of the bulleted conjunction or disjunction that is the body.
+    Nth(usize),
+    /// `Op!lab`: the expression labelled `lab::`.
+    Label(String),
+}
+
+/// The expression labelled `label` in `node`, looking through bulleted lists, parentheses and
+/// other labels only (a label under a quantifier or a LET would need its bound names).
+fn find_label<'t>(node: Node<'t>, label: &str, text: &str) -> Option<Node<'t>> {
+    match node.kind() {
+        "label" => {
+            let name = node.child_by_field_name("name")?;
+            let expression = node.child_by_field_name("expression")?;
+            if text.get(name.byte_range()) == Some(label) {
+                Some(expression)
+            } else {
+                find_label(expression, label, text)
+            }
+        }
+        "conj_list" | "disj_list" | "conj_item" | "disj_item" | "parentheses" => kids(node)
+            .into_iter()
+            .find_map(|child| find_label(child, label, text)),
+        _ => None,
+    }
+}
+
 /// A constant or variable of an instantiated module, which the instance substitutes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Declared {
@@ -2028,7 +2056,7 @@ impl<'p> Loader<'p> {
                     return unsupported(self);
                 }
                 self.expanding.push(id);
-                let result = self.expand_part(scope, id, Vec::new(), Some((n, node)));
+                let result = self.expand_part(scope, id, Vec::new(), Some((Part::Nth(n), node)));
                 self.expanding.pop();
                 result
             }
@@ -2072,12 +2100,28 @@ impl<'p> Loader<'p> {
             };
             let id = match names.and_then(|ns| ns.get(&name)) {
                 Some(Global::Instance(id)) => *id,
-                Some(Global::Def(_)) if instance.is_none() => {
-                    return Err(self.unsupported(
-                        scope.file,
-                        component,
-                        "subexpression references (`Op!1`, `Op!<<`)",
-                    ))
+                Some(Global::Def(def)) if instance.is_none() => {
+                    // `Op!lab`: the expression labelled `lab::` in Op's body.
+                    let def = *def;
+                    let label = (op.kind() == "identifier_ref"
+                        && arg_nodes.is_empty()
+                        && kids(prefix).len() == 1
+                        && self.param_kinds[def as usize].is_empty()
+                        && !self.function_defs[def as usize]
+                        && !self.expanding.contains(&def))
+                    .then(|| scope.text_of(op));
+                    let Some(label) = label else {
+                        return Err(self.unsupported(
+                            scope.file,
+                            component,
+                            "subexpression references (`Op!1`, `Op!<<`)",
+                        ));
+                    };
+                    self.expanding.push(def);
+                    let result =
+                        self.expand_part(scope, def, Vec::new(), Some((Part::Label(label), node)));
+                    self.expanding.pop();
+                    return result;
                 }
                 _ => {
                     return Err(self.semantic(
@@ -2369,7 +2413,7 @@ impl<'p> Loader<'p> {
         scope: &mut Scope,
         id: u32,
         args: Vec<Expr>,
-        part: Option<(usize, Node)>,
+        part: Option<(Part, Node)>,
     ) -> Result<Expr, TlaError> {
         let (file, start, end) = self.def_sites[id as usize];
         let Some(tree) = self.trees.get(&file).cloned() else {
@@ -2409,7 +2453,23 @@ impl<'p> Loader<'p> {
         }) else {
             return Err(self.semantic(file, node, "definition without a body"));
         };
-        if let Some((n, at)) = part {
+        if let Some((Part::Label(label), at)) = &part {
+            let text = self.text(file);
+            match find_label(body_node, label, &text) {
+                Some(expression) => body_node = expression,
+                None => {
+                    return Err(self.unsupported(
+                        scope.file,
+                        *at,
+                        format!(
+                            "this subexpression reference: the definition has no label `{label}` \
+                             outside quantifiers and LETs"
+                        ),
+                    ))
+                }
+            }
+        }
+        if let Some((Part::Nth(n), at)) = part {
             while body_node.kind() == "parentheses" {
                 match kids(body_node).into_iter().next() {
                     Some(inner) => body_node = inner,

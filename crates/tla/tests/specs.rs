@@ -722,6 +722,19 @@ fn a_constant_may_be_substituted_by_a_constant_declared_after_it() {
 }
 
 #[test]
+fn a_label_names_a_subexpression_as_in_tlc() {
+    // `Inv!P0`, `Inv!P1`, `Inv!P2`: the expressions labelled in Inv's bulleted lists. TLC: Ok
+    // holds on the 4 states; Wrong (`Inv!P1`) fails at x = 2, after 2 steps.
+    let (_, report) = run("Labels.tla", None);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    let (_, wrong) = run("Labels.tla", Some("LabelsWrong.cfg"));
+    let failed = wrong.property("Wrong").expect("checked");
+    assert_eq!(failed.status, Status::Violated);
+    assert_eq!(failed.trace.as_ref().map(|t| t.len()), Some(2));
+}
+
+#[test]
 fn function_constructors_and_set_filters_are_lazy_as_in_tlc() {
     // Each ASSUME applies a function over Nat, or tests membership in a filter of Nat, which
     // building the value could not do (TLC's values are lazy there too); `[i \in 1..3 |-> 10
