@@ -48,4 +48,6 @@ pub use model::{
 pub use report::{
     ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep, Verdict,
 };
-pub use search::{check, CheckOptions, Progress, Strategy, RANDOM_WALK_DEPTH_DEFAULT};
+pub use search::{
+    check, worker_index, CheckOptions, Progress, Strategy, RANDOM_WALK_DEPTH_DEFAULT,
+};

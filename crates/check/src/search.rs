@@ -90,6 +90,19 @@ pub struct Progress {
     pub liveness_states: AtomicU64,
 }
 
+thread_local! {
+    /// The number of the search's worker running on this thread (see [`worker_index`]).
+    static WORKER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The number of the search's worker running on this thread: 0 for the thread that called
+/// [`check`], 1 to `threads - 1` for the others, the same number for the same worker at every
+/// level of a breadth-first search although its thread is new. A front end with per-worker
+/// state (TLC's `TLCSet` registers) keys it by this number.
+pub fn worker_index() -> usize {
+    WORKER.with(|w| w.get())
+}
+
 /// Checks `model` with `options`.
 pub fn check<M: Model>(model: &M, options: &CheckOptions) -> Report {
     assert!(
@@ -552,8 +565,12 @@ impl<'a, M: Model> Search<'a, M> {
                 work();
             } else {
                 std::thread::scope(|scope| {
-                    for _ in 1..threads {
-                        scope.spawn(work);
+                    for index in 1..threads {
+                        let work = &work;
+                        scope.spawn(move || {
+                            WORKER.with(|w| w.set(index));
+                            work()
+                        });
                     }
                     work();
                 });

@@ -7,7 +7,6 @@
 //! register `i`; outside the search (an ASSUME) it sets the register of every worker, which is
 //! how specs initialise them (`ASSUME TLCSet(1, 0)`).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -70,24 +69,19 @@ impl Register {
     }
 }
 
-/// Identifies a run in this thread's registers (several specs may be checked in one process).
-static RUNS: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// This worker's registers, by run.
-    static REGISTERS: RefCell<HashMap<(u64, Register), Value>> = RefCell::new(HashMap::new());
-}
-
 /// The run-time state TLC's operators read and change.
 #[derive(Debug)]
 pub struct Run {
-    id: u64,
     settings: RwLock<RunSettings>,
     /// CHECK_DEADLOCK after the command line's override.
     deadlock: AtomicBool,
     progress: RwLock<Option<Arc<Progress>>>,
     /// Registers set outside the search: every worker starts with them.
     shared: RwLock<HashMap<Register, Value>>,
+    /// The registers each worker set during the search, by worker
+    /// ([`valence_check::worker_index`]): a worker keeps them from one BFS level to the next,
+    /// as TLC's long-lived worker threads do.
+    own: parking_lot::Mutex<HashMap<(usize, Register), Value>>,
     /// `TLCSet("-Dkey", v)`.
     properties: RwLock<HashMap<String, String>>,
     /// Whether `TLCSet("exit", TRUE)` stopped the search.
@@ -107,11 +101,11 @@ impl Run {
     /// A run with `settings`.
     pub fn new(settings: RunSettings) -> Run {
         Run {
-            id: RUNS.fetch_add(1, Ordering::Relaxed),
             deadlock: AtomicBool::new(settings.deadlock.unwrap_or(true)),
             settings: RwLock::new(settings),
             progress: RwLock::new(None),
             shared: RwLock::new(HashMap::new()),
+            own: parking_lot::Mutex::new(HashMap::new()),
             properties: RwLock::new(HashMap::new()),
             exit: AtomicBool::new(false),
             initial: AtomicU64::new(0),
@@ -146,13 +140,15 @@ impl Run {
     }
 
     fn register(&self, key: &Register) -> Option<Value> {
-        let own = REGISTERS.with(|r| r.borrow().get(&(self.id, key.clone())).cloned());
+        let worker = valence_check::worker_index();
+        let own = self.own.lock().get(&(worker, key.clone())).cloned();
         own.or_else(|| self.shared.read().get(key).cloned())
     }
 
     fn set_register(&self, key: Register, value: Value) {
         if self.in_search() {
-            REGISTERS.with(|r| r.borrow_mut().insert((self.id, key), value));
+            let worker = valence_check::worker_index();
+            self.own.lock().insert((worker, key), value);
         } else {
             self.shared.write().insert(key, value);
         }
