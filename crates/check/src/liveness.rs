@@ -322,7 +322,9 @@ impl<M: Model> Builder<'_, M> {
             .successors(state, &mut Vec::new(), &mut successors)?;
         // With conditions on state pairs only, a second step to the same state adds an edge
         // with the same bits: it is skipped before its conditions are evaluated.
-        let pairs = self.model.steps_are_state_pairs();
+        // Under symmetry a graph node is a class of states: two steps to the same class may
+        // reach different states, with different bits, so every step is kept and evaluated.
+        let pairs = self.model.steps_are_state_pairs() && !self.options.symmetry;
         let mut seen: FpSet = Default::default();
         // A step's target is compared with an action's listed targets by its own fingerprint,
         // not its symmetry class's.
@@ -445,6 +447,7 @@ impl<M: Model> Builder<'_, M> {
                         .enumerate()
                         .map(|(c, states)| {
                             scope.spawn(move || {
+                                crate::search::set_worker_index(c);
                                 let mut out = Vec::with_capacity(states.len());
                                 for (k, state) in states.iter().enumerate() {
                                     let id = first + (c * chunk + k) as u32;

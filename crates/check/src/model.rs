@@ -113,10 +113,11 @@ pub trait Model: Send + Sync + Sized {
     }
 
     /// Whether the step conditions of [`Model::fairness`] and of the properties depend only on
-    /// the two states of a step, not on the action taken. Then the liveness check evaluates
-    /// them once per distinct successor: two steps to the same state are the same edge of the
-    /// state graph (TLA+'s semantics, where a step is a pair of states). The default, false,
-    /// keeps one edge per action, as a label may decide whether a step is an `A` step.
+    /// the two states of a step, not on the action taken, and [`Model::fingerprint`] tells
+    /// states apart (no view that merges some). Then the liveness check evaluates them once
+    /// per distinct successor: two steps to the same state are the same edge of the state
+    /// graph (TLA+'s semantics, where a step is a pair of states). The default, false, keeps
+    /// one edge per action, as a label may decide whether a step is an `A` step.
     fn steps_are_state_pairs(&self) -> bool {
         false
     }

@@ -103,6 +103,11 @@ pub fn worker_index() -> usize {
     WORKER.with(|w| w.get())
 }
 
+/// Numbers the worker running on this thread (see [`worker_index`]).
+pub(crate) fn set_worker_index(index: usize) {
+    WORKER.with(|w| w.set(index));
+}
+
 /// Checks `model` with `options`.
 pub fn check<M: Model>(model: &M, options: &CheckOptions) -> Report {
     assert!(
@@ -568,7 +573,7 @@ impl<'a, M: Model> Search<'a, M> {
                     for index in 1..threads {
                         let work = &work;
                         scope.spawn(move || {
-                            WORKER.with(|w| w.set(index));
+                            set_worker_index(index);
                             work()
                         });
                     }
@@ -918,6 +923,10 @@ impl<'a, M: Model> Search<'a, M> {
         });
         let bounded = self.bounded.load(Ordering::Relaxed);
         let exhaustive = complete && stopped.is_none();
+        if exhaustive {
+            // Nothing is left to expand (the figure was last set when a level started).
+            self.progress.queued.store(0, Ordering::Relaxed);
+        }
         // A sometimes-property missed by a search cut short by --max-depth is undecided; the
         // model's own bounds, by contrast, define the system being checked.
         let decisive = exhaustive && !self.depth_limited.load(Ordering::Relaxed);

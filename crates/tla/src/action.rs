@@ -221,6 +221,9 @@ impl<'a> Enumerator<'a> {
             size = def.frame_size as usize;
         }
         env.push_frame(start, size);
+        // The action may be the body of a LET whose definitions keep their values in this
+        // frame (`Spec == LET O == x + 1 IN Init /\ [][x' = O]_x`): not computed yet.
+        env.clear_frame_memos(start, size);
         let result = self.go(e, (start, size), env, &Cont::Done);
         env.pop_frame(start, previous);
         result

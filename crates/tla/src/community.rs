@@ -1617,7 +1617,8 @@ impl Ctx<'_> {
             C::ZeroPadN => Value::string(&crate::io::zero_pad(
                 int(&a[0], span, name)?,
                 int(&a[1], span, name)?,
-            )),
+                span,
+            )?),
             C::SvgElem => crate::svg::element_of(a),
             C::SvgLine => crate::svg::shape(
                 "line",

@@ -168,6 +168,15 @@ impl Env {
         }
     }
 
+    /// Marks every slot of the frame at `base` of `size` slots as a memo not yet computed: the
+    /// frame of a formula whose enclosing LET was stripped, whose definitions keep their values
+    /// there.
+    pub fn clear_frame_memos(&mut self, base: usize, size: usize) {
+        for slot in &mut self.stack[base..base + size] {
+            *slot = Value::Str(Sym::MEMO_UNSET);
+        }
+    }
+
     /// Marks the memo slots of a LET's definitions (see [`crate::ast::LetDef::cache`]) as not
     /// computed, on entering the LET.
     #[inline]

@@ -21,7 +21,9 @@ pub fn fold_program(prog: &mut Program) {
         }
     }
     for index in 0..prog.defs.len() {
-        if prog.defs[index].cached.is_some() && !prog.branching.contains(&(index as u32)) {
+        if (prog.defs[index].cached.is_some() && !prog.branching.contains(&(index as u32)))
+            || prog.lazy_defs.contains(&(index as u32))
+        {
             continue;
         }
         let mut body = std::mem::replace(&mut prog.defs[index].body, placeholder());

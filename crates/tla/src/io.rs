@@ -130,6 +130,21 @@ fn outcome(exit: i64, stdout: &str, stderr: &str) -> Value {
 /// `CREATE_NEW`, `TRUNCATE_EXISTING`, `APPEND`), as IOUtils' `Serialize` does for the format
 /// `TXT`: a failure is reported in the result, not raised.
 pub(crate) fn write_text(path: &str, text: &str, options: &[String]) -> Value {
+    const KNOWN: [&str; 5] = [
+        "WRITE",
+        "CREATE",
+        "CREATE_NEW",
+        "TRUNCATE_EXISTING",
+        "APPEND",
+    ];
+    if let Some(unknown) = options.iter().find(|o| !KNOWN.contains(&o.as_str())) {
+        // Java's `StandardOpenOption.valueOf` fails, and TLC's override reports it.
+        return outcome(
+            1,
+            "",
+            &format!("Serialize error writing to the file: unknown open option {unknown}"),
+        );
+    }
     let mut open = std::fs::OpenOptions::new();
     let has = |o: &str| options.iter().any(|x| x == o);
     open.write(true)
@@ -188,6 +203,20 @@ fn text_options(options: &Value, span: Span, what: &str) -> EResult<Vec<String>>
     }
 }
 
+/// The options of `Serialize`: as [`text_options`], but TLC's override requires
+/// `openOptions` (without them it returns an error record, as here).
+fn open_options(options: &Value, span: Span, what: &str) -> EResult<Result<Vec<String>, Value>> {
+    let open = text_options(options, span, what)?;
+    if crate::eval::apply_function(options, &Value::string("openOptions")).is_none() {
+        return Ok(Err(outcome(
+            1,
+            "",
+            "Serialize error invalid parameters: the options have no `openOptions`",
+        )));
+    }
+    Ok(Ok(open))
+}
+
 /// `Serialize(text, path, [format |-> "TXT", charset |-> ..., openOptions |-> ...])`.
 pub(crate) fn serialize_text(
     text: &Value,
@@ -196,7 +225,10 @@ pub(crate) fn serialize_text(
     span: Span,
     what: &str,
 ) -> EResult<Value> {
-    let open = text_options(options, span, what)?;
+    let open = match open_options(options, span, what)? {
+        Ok(open) => open,
+        Err(refused) => return Ok(refused),
+    };
     let text = string(text, span, what)?;
     let path = string(path, span, what)?;
     Ok(write_text(&path, &text, &open))
@@ -221,11 +253,20 @@ pub(crate) fn deserialize_text(
     })
 }
 
+/// The widest `zeroPadN` pads to.
+const PAD_MAX: i64 = 1 << 20;
+
 /// `zeroPadN(n, width)`: `ToString(n)` after as many `0`s as it falls short of `width`.
-pub(crate) fn zero_pad(n: i64, width: i64) -> String {
+pub(crate) fn zero_pad(n: i64, width: i64, span: Span) -> EResult<String> {
+    if width > PAD_MAX {
+        return fail(
+            span,
+            format!("zeroPadN: a width of {width} is more than {PAD_MAX} characters"),
+        );
+    }
     let digits = n.to_string();
     let pad = (width - digits.len() as i64).max(0) as usize;
-    format!("{}{digits}", "0".repeat(pad))
+    Ok(format!("{}{digits}", "0".repeat(pad)))
 }
 
 /// Fills in `template` as Java's `String.format` does for `%s`, `%d`, `%n$s` and `%%`;

@@ -142,6 +142,9 @@ pub struct Program {
     /// The fields of each record literal in the order written, by the literal's file and
     /// start (a record value keeps its fields sorted): TLC prints an ALIAS in that order.
     pub record_orders: HashMap<(u32, u32), Vec<Sym>>,
+    /// Definitions of instances that the configuration overrides, kept only for `N!D`: never
+    /// evaluated at load (they are often what the override avoids computing).
+    pub lazy_defs: HashSet<u32>,
 }
 
 impl Program {
@@ -724,6 +727,7 @@ impl<'p> Loader<'p> {
             self.program.assumptions.push((expr, scope.slots));
         }
         self.program.globals = std::mem::take(&mut self.ns);
+        self.program.lazy_defs = self.instance_originals.clone();
         Ok(())
     }
 
@@ -2168,11 +2172,36 @@ impl<'p> Loader<'p> {
         };
         let name = scope.text_of(name_node);
         if let Some(modules) = standard {
-            // `G!Op` for `G == INSTANCE Graphs`: the module's built-in operator.
-            let saved = std::mem::replace(&mut self.community, modules);
-            let result = self.apply_global(scope, node, &name, None, arg_nodes, None, span);
-            self.community = saved;
-            return result;
+            // `G!Op` for `G == INSTANCE Graphs`: the module's built-in operator, found among
+            // that module's operators only; its arguments are the spec's expressions.
+            if let Some((op, arity)) = Community::by_name(&name, &modules) {
+                if arity != arg_nodes.len() {
+                    return Err(self.semantic(
+                        scope.file,
+                        node,
+                        format!(
+                            "`{qualified}{name}` takes {arity} argument(s), given {}",
+                            arg_nodes.len()
+                        ),
+                    ));
+                }
+                let mut args = Vec::with_capacity(arity);
+                for (i, arg) in arg_nodes.iter().enumerate() {
+                    args.push(match op.operator_argument(i) {
+                        Some(arity) => self.op_arg(scope, *arg, arity)?,
+                        None => self.expr(scope, *arg)?,
+                    });
+                }
+                return Ok(Expr::new(Kind::Builtin(Builtin::Community(op), args), span));
+            }
+            if Builtin::by_name(&name).is_none() {
+                return Err(self.semantic(
+                    scope.file,
+                    name_node,
+                    format!("`{qualified}{name}` is not defined"),
+                ));
+            }
+            return self.apply_global(scope, node, &name, None, arg_nodes, None, span);
         }
         let global = names.and_then(|ns| ns.get(&name)).cloned();
         match &global {

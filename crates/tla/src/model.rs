@@ -118,10 +118,7 @@ impl Formula {
     /// left there by an earlier evaluation belongs to another state.
     fn enter(&self, env: &mut Env) {
         env.push_frame(0, self.frame_size as usize);
-        let base = env.base;
-        for slot in &mut env.stack[base..base + self.frame_size as usize] {
-            *slot = Value::Str(crate::value::Sym::MEMO_UNSET);
-        }
+        env.clear_frame_memos(env.base, self.frame_size as usize);
         for (slot, value) in &self.bindings {
             env.stack[env.base + *slot as usize] = value.clone();
         }
@@ -398,7 +395,11 @@ pub fn load_with(
 pub(crate) fn cache_constants(prog: &mut Program) {
     for index in 0..prog.defs.len() {
         let def = &prog.defs[index];
-        if def.arity != 0 || def.function.is_some() || def.cached.is_some() {
+        if def.arity != 0
+            || def.function.is_some()
+            || def.cached.is_some()
+            || prog.lazy_defs.contains(&(index as u32))
+        {
             continue;
         }
         let ctx = Ctx {
@@ -1573,8 +1574,9 @@ impl Model for TlaModel {
     }
 
     fn steps_are_state_pairs(&self) -> bool {
-        // A TLA+ step is a pair of states: the action label only names it in traces.
-        true
+        // A TLA+ step is a pair of states: the action label only names it in traces. A VIEW
+        // merges states whose steps may differ: then every step is kept.
+        self.view.is_none()
     }
 
     fn has_symmetry(&self) -> bool {

@@ -252,7 +252,7 @@ pub(crate) fn serialize(a: &[Value], span: Span, what: &str) -> EResult<Value> {
     let body = to_string(&a[0], span)?;
     let prefix = text(&a[1], span, what)?;
     let frame = int(&a[2], span, what)?;
-    let path = format!("{prefix}{}.svg", crate::io::zero_pad(frame, 3));
+    let path = format!("{prefix}{}.svg", crate::io::zero_pad(frame, 3, span)?);
     let options = ["WRITE", "CREATE", "TRUNCATE_EXISTING"].map(String::from);
     Ok(crate::io::write_text(&path, &body, &options))
 }

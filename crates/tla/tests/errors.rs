@@ -113,11 +113,11 @@ fn a_parameterized_instance_of_a_standard_module_is_reported_unsupported() {
 
 #[test]
 fn an_operator_a_standard_instance_lacks_is_an_error() {
-    // `G!Len` through `G == INSTANCE Graphs`: Graphs has no `Foo`.
+    // `G!Foo` through `G == INSTANCE Graphs`: Graphs has no `Foo`; the name is located.
     let tla = "---- MODULE Spec ----\nVARIABLE x\nG == INSTANCE Graphs\nInit == x = 0\nNext == x' = x\nP == G!Foo(x)\n====\n";
     let (path, error) = load_error(tla, "INIT Init\nNEXT Next\nINVARIANT P\n");
     assert!(error.to_string().contains("Foo"), "{error}");
-    assert_located(&error, &path, 6, 6);
+    assert_located(&error, &path, 6, 8);
 }
 
 #[test]

@@ -673,6 +673,11 @@ fn a_let_around_an_always_splits_with_its_definitions_computed_per_state() {
     assert_eq!(status(&report, "Bounded#1"), Some(Status::Holds));
     let (_, wrong) = run("LetAlways.tla", Some("LetAlwaysWrong.cfg"));
     assert_eq!(wrong.verdict(), Verdict::Violated);
+    // A SPECIFICATION under a LET whose next-state relation reads its definition (`x' = O`
+    // read O as FALSE before): TLC's 3 distinct states.
+    let (_, spec) = run("LetAlways.tla", Some("LetAlwaysSpec.cfg"));
+    assert_eq!((spec.distinct_states, spec.generated_states), (3, 3));
+    assert_eq!(spec.verdict(), Verdict::Holds);
 }
 
 #[test]

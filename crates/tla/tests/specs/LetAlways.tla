@@ -10,6 +10,8 @@ Bounded ==
     LET O == [v |-> x, w |-> x + 1]
     IN [](/\ O.w = O.v + 1
           /\ O.v <= 2)
+\* A SPECIFICATION under a LET: the next-state relation reads O.
+LetSpec == LET O == x + 1 IN x = 0 /\ [][x < 2 /\ x' = O]_x
 Wrong ==
     LET O == [v |-> x]
     IN [](/\ O.v >= 0

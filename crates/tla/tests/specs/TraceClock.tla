@@ -40,5 +40,5 @@ TraceConstraint ==
 
 TraceView == <<vars, TLCGet("level")>>
 
-TraceAccepted == TLCGet("stats").diameter - 1 = Len(Log)
+TraceAccepted == TLCGet("stats").diameter - 1 = Len(Log) /\ TLCGet("stats").queue = 0
 =============================================================================
