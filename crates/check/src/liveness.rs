@@ -354,6 +354,7 @@ impl<M: Model> Builder<'_, M> {
                 set
             }));
         }
+        let any_listed = listed.iter().any(Option::is_some);
         for (action, next) in successors {
             let fp = (self.fingerprint)(&next);
             if fp == own {
@@ -365,11 +366,7 @@ impl<M: Model> Builder<'_, M> {
             let at = out.edge_bits.len();
             out.edge_bits.resize(at + edge_words, 0);
             let edge_row = &mut out.edge_bits[at..];
-            let next_plain = if listed.iter().any(Option::is_some) {
-                plain(&next, fp)
-            } else {
-                fp
-            };
+            let next_plain = if any_listed { plain(&next, fp) } else { fp };
             for (f, fairness) in self.fairness.iter().enumerate() {
                 let step = match &listed[f] {
                     Some(set) => set.contains(&next_plain),

@@ -2185,13 +2185,7 @@ impl<'p> Loader<'p> {
                         ),
                     ));
                 }
-                let mut args = Vec::with_capacity(arity);
-                for (i, arg) in arg_nodes.iter().enumerate() {
-                    args.push(match op.operator_argument(i) {
-                        Some(arity) => self.op_arg(scope, *arg, arity)?,
-                        None => self.expr(scope, *arg)?,
-                    });
-                }
+                let args = self.community_args(scope, op, &arg_nodes)?;
                 return Ok(Expr::new(Kind::Builtin(Builtin::Community(op), args), span));
             }
             if Builtin::by_name(&name).is_none() {
@@ -2223,6 +2217,24 @@ impl<'p> Loader<'p> {
             Some(_) => {}
         }
         self.apply_global(scope, node, &name, global, arg_nodes, instance_args, span)
+    }
+
+    /// The arguments of community operator `op`: operators where it takes operators, values
+    /// otherwise.
+    fn community_args(
+        &mut self,
+        scope: &mut Scope,
+        op: Community,
+        arg_nodes: &[Node],
+    ) -> Result<Vec<Expr>, TlaError> {
+        let mut args = Vec::with_capacity(arg_nodes.len());
+        for (i, arg) in arg_nodes.iter().enumerate() {
+            args.push(match op.operator_argument(i) {
+                Some(arity) => self.op_arg(scope, *arg, arity)?,
+                None => self.expr(scope, *arg)?,
+            });
+        }
+        Ok(args)
     }
 
     fn exprs(&mut self, scope: &mut Scope, nodes: &[Node]) -> Result<Vec<Expr>, TlaError> {
@@ -2715,13 +2727,7 @@ impl<'p> Loader<'p> {
                     if arity != count {
                         return arity_error(self, arity);
                     }
-                    let mut args = Vec::with_capacity(count);
-                    for (i, arg) in arg_nodes.iter().enumerate() {
-                        args.push(match op.operator_argument(i) {
-                            Some(arity) => self.op_arg(scope, *arg, arity)?,
-                            None => self.expr(scope, *arg)?,
-                        });
-                    }
+                    let args = self.community_args(scope, op, &arg_nodes)?;
                     return mk(Kind::Builtin(Builtin::Community(op), args));
                 }
                 let Some((builtin, arity)) = Builtin::by_name(name) else {

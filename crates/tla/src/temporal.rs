@@ -997,6 +997,16 @@ pub(crate) fn primes_assigned(prog: &Program, e: &Expr) -> bool {
             _ => false,
         }
     }
+    /// Adds the variables the primed expression `inner` reads to `read`; false when unknown.
+    fn primed_reads(prog: &Program, inner: &Expr, read: &mut u64) -> bool {
+        match crate::fold::vars_read(prog, inner) {
+            Some(mask) => {
+                *read |= mask;
+                true
+            }
+            None => false,
+        }
+    }
     /// Collects what `e` assigns into `assigned` and what its primed expressions read into
     /// `read`; false when a primed expression's reads are not known.
     fn walk(
@@ -1013,16 +1023,7 @@ pub(crate) fn primes_assigned(prog: &Program, e: &Expr) -> bool {
         match &e.kind {
             Kind::Prime(inner) => {
                 let mut vars = 0;
-                if is_variables(prog, inner, &mut vars, 0) {
-                    return true;
-                }
-                match crate::fold::vars_read(prog, inner) {
-                    Some(mask) => {
-                        *read |= mask;
-                        return true;
-                    }
-                    None => return false,
-                }
+                return is_variables(prog, inner, &mut vars, 0) || primed_reads(prog, inner, read);
             }
             Kind::UnchangedVars(vars) => {
                 for &v in vars {
@@ -1040,13 +1041,7 @@ pub(crate) fn primes_assigned(prog: &Program, e: &Expr) -> bool {
                     *assigned |= vars;
                     return true;
                 }
-                match crate::fold::vars_read(prog, inner) {
-                    Some(mask) => {
-                        *read |= mask;
-                        return true;
-                    }
-                    None => return false,
-                }
+                return primed_reads(prog, inner, read);
             }
             Kind::Builtin(Builtin::Eq | Builtin::In | Builtin::SubsetEq, args) => {
                 if let Some(Kind::Prime(target)) = args.first().map(|a| &a.kind) {
