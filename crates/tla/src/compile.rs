@@ -521,6 +521,17 @@ fn peek_chain<'v>(
     Some(value)
 }
 
+/// Whether `e` is a set filter that the walk tests members of without building it.
+fn has_filter(prog: &Program, e: &Expr) -> bool {
+    let ctx = Ctx {
+        prog,
+        cur: &[],
+        next: &[],
+        mode: Mode::Const,
+    };
+    ctx.has_filter(e, 0)
+}
+
 /// Built-in operators, as the walk evaluates them.
 fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Code> {
     let subs: Vec<Sub> = args.iter().map(|a| Sub::of(prog, a)).collect();
@@ -536,19 +547,9 @@ fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Cod
             | Builtin::Geq
     );
     match (subs.len(), op) {
+        // Membership in, and inclusion in, a set filter are decided without building the set.
+        (2, Builtin::In | Builtin::NotIn | Builtin::SubsetEq) if has_filter(prog, &args[1]) => None,
         (2, _) if compare => {
-            if matches!(op, Builtin::In | Builtin::NotIn) {
-                let ctx = Ctx {
-                    prog,
-                    cur: &[],
-                    next: &[],
-                    mode: Mode::Const,
-                };
-                if ctx.has_filter(&args[1], 0) {
-                    // Membership in a set filter is decided without building the set.
-                    return None;
-                }
-            }
             let mut subs = subs.into_iter();
             let (a, b) = (subs.next()?, subs.next()?);
             let holds = move |ctx: &Ctx<'_>, env: &mut Env| {

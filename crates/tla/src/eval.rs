@@ -943,6 +943,20 @@ impl<'a> Ctx<'a> {
                 return self.quantify(bounds, body, true, env);
             }
             Kind::Exists(bounds, body) => return self.quantify(bounds, body, false, env),
+            // `Ballot(p) \subseteq {n \in Nat : n > 0}`: each element tested against the
+            // filter, which is never built (DiskSynod's assumption).
+            Kind::Builtin(Builtin::SubsetEq, args)
+                if args.len() == 2 && self.has_filter(&args[1], 0) =>
+            {
+                let small = self.eval(&args[0], env)?;
+                let elements = finite_set(&small, args[0].span, "\\subseteq")?;
+                for v in elements.iter() {
+                    if !self.member_of(v, &args[1], env)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
             Kind::Builtin(
                 op @ (Builtin::Eq
                 | Builtin::Neq
@@ -1484,6 +1498,12 @@ impl<'a> Ctx<'a> {
                 }
                 OpRef::Builtin(b) => Closure::Builtin(*b),
             }))),
+            // Membership in, and inclusion in, a set filter, as a value: tested lazily.
+            Kind::Builtin(Builtin::In | Builtin::NotIn | Builtin::SubsetEq, args)
+                if args.len() == 2 && self.has_filter(&args[1], 0) =>
+            {
+                Ok(Value::Bool(self.eval_bool(e, env)?))
+            }
             Kind::Builtin(op, args) => match args.as_slice() {
                 [a, b]
                     if !matches!(

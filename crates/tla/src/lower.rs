@@ -145,6 +145,10 @@ pub struct Program {
     /// Definitions of instances that the configuration overrides, kept only for `N!D`: never
     /// evaluated at load (they are often what the override avoids computing).
     pub lazy_defs: HashSet<u32>,
+    /// Definitions with a construct valence cannot evaluate (`\\EE`, an unbounded
+    /// quantifier), by id, with where and what: as in TLC, only an error where used (a
+    /// definition calling it, or the configuration naming it).
+    pub unsupported_defs: HashMap<u32, (Location, String)>,
 }
 
 impl Program {
@@ -187,6 +191,37 @@ struct ParsedModule {
     name: String,
     /// The user modules it extends, in order.
     extends: Vec<String>,
+    /// For a module nested in another (`---- MODULE Inner ----` inside Synod.tla), where its
+    /// node starts in the file: it sees the names of the module around it, and is reached
+    /// only by INSTANCE.
+    nested: Option<usize>,
+}
+
+impl ParsedModule {
+    /// The `module` node of this module in its file's tree.
+    fn node(&self) -> Option<Node<'_>> {
+        let top = kids(self.tree.root_node())
+            .into_iter()
+            .find(|n| n.kind() == "module")?;
+        match self.nested {
+            None => Some(top),
+            Some(start) => nested_modules(top)
+                .into_iter()
+                .find(|n| n.start_byte() == start),
+        }
+    }
+}
+
+/// The modules nested in `module`, at any depth, outer ones first.
+fn nested_modules(module: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    for unit in kids(module) {
+        if unit.kind() == "module" {
+            out.push(unit);
+            out.extend(nested_modules(unit));
+        }
+    }
+    out
 }
 
 fn location_of(path: &Path, node: Node) -> Location {
@@ -351,14 +386,29 @@ fn load_module(
         .unwrap_or("")
         .to_string();
     loading.push(path.to_path_buf());
+    let nested = nested_modules(module);
+    let module_name = |m: Node| {
+        m.child_by_field_name("name")
+            .and_then(|n| text.get(n.byte_range()))
+            .unwrap_or("")
+            .to_string()
+    };
+    let nested_names: Vec<String> = nested.iter().map(|&m| module_name(m)).collect();
     let mut extends = Vec::new();
-    for (dep, is_extends) in dependencies(module) {
+    let mut deps = dependencies(module);
+    for &inner in &nested {
+        deps.extend(dependencies(inner).into_iter().map(|(dep, _)| (dep, false)));
+    }
+    for (dep, is_extends) in deps {
         let dep_name = text.get(dep.byte_range()).unwrap_or("").to_string();
         if STANDARD_MODULES.contains(&dep_name.as_str()) {
             continue;
         }
         if is_extends {
             extends.push(dep_name.clone());
+        }
+        if nested_names.contains(&dep_name) {
+            continue;
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         let dep_path = dir.join(format!("{dep_name}.tla"));
@@ -400,16 +450,39 @@ fn load_module(
         load_module(&dep_path, program, modules, loading, community)?;
     }
     loading.pop();
+    let inner_modules: Vec<(String, Vec<String>, usize)> = nested
+        .iter()
+        .zip(nested_names)
+        .map(|(&inner, inner_name)| {
+            let inner_extends = dependencies(inner)
+                .into_iter()
+                .filter(|(_, is_extends)| *is_extends)
+                .map(|(dep, _)| text.get(dep.byte_range()).unwrap_or("").to_string())
+                .filter(|dep| !STANDARD_MODULES.contains(&dep.as_str()))
+                .collect();
+            (inner_name, inner_extends, inner.start_byte())
+        })
+        .collect();
     let file = program.sources.len() as u32;
     program.sources.push(Source {
         path: path.to_path_buf(),
         text: Arc::from(text),
     });
+    for (inner_name, inner_extends, start) in inner_modules {
+        modules.push(ParsedModule {
+            file,
+            tree: tree.clone(),
+            name: inner_name,
+            extends: inner_extends,
+            nested: Some(start),
+        });
+    }
     modules.push(ParsedModule {
         file,
         tree,
         name,
         extends,
+        nested: None,
     });
     Ok(())
 }
@@ -509,6 +582,13 @@ struct Loader<'p> {
     lead: usize,
     /// Per `N == INSTANCE M` (indexed like `instances`), its number of parameters.
     instance_arity: Vec<usize>,
+    /// Per instance (indexed like `instances`), whether it was declared `LOCAL`: an unnamed
+    /// `INSTANCE` of its module does not bring it in.
+    instance_local: Vec<bool>,
+    /// Named instances valence cannot build (`IS(chosen, allInput) == INSTANCE Inner`, whose
+    /// parameters replace variables), with the error: as with definitions, an error only
+    /// where used.
+    failed_instances: HashMap<String, (Location, String)>,
     /// The named instances of standard and community modules (`G == INSTANCE Graphs`), by
     /// instance number: the modules whose operators `G!Op` names.
     standard_instances: HashMap<u32, Vec<String>>,
@@ -561,6 +641,8 @@ impl<'p> Loader<'p> {
             def_lead: Vec::new(),
             lead: 0,
             instance_arity: Vec::new(),
+            instance_local: Vec::new(),
+            failed_instances: HashMap::new(),
             standard_instances: HashMap::new(),
             lowered: HashSet::new(),
             assigns_params: HashSet::new(),
@@ -606,8 +688,7 @@ impl<'p> Loader<'p> {
         }
         for &index in &main {
             let module = &modules[index];
-            let root = module.tree.root_node();
-            let Some(node) = kids(root).into_iter().find(|n| n.kind() == "module") else {
+            let Some(node) = module.node() else {
                 continue;
             };
             self.declare(
@@ -716,7 +797,7 @@ impl<'p> Loader<'p> {
         }
         self.namespaces[main_index] = self.ns.clone();
         for (file, unit) in instances {
-            self.instance(modules, file, unit)?;
+            self.instance_or_defer(modules, file, unit)?;
             // The names this instance brought in are visible to the instances after it.
             self.namespaces[main_index] = self.ns.clone();
         }
@@ -726,9 +807,85 @@ impl<'p> Loader<'p> {
             let expr = self.expr(&mut scope, node)?;
             self.program.assumptions.push((expr, scope.slots));
         }
+        self.check_unsupported_calls()?;
         self.program.globals = std::mem::take(&mut self.ns);
-        self.program.lazy_defs = self.instance_originals.clone();
+        let originals = self.instance_originals.iter().copied();
+        self.program.lazy_defs.extend(originals);
         Ok(())
+    }
+
+    /// The error of a definition with an unsupported construct that another definition calls
+    /// although it was lowered first (mutual recursion): reported now, never evaluated as the
+    /// placeholder it has.
+    fn check_unsupported_calls(&mut self) -> Result<(), TlaError> {
+        fn calls(
+            e: &mut Expr,
+            failed: &HashMap<u32, (Location, String)>,
+            depth: usize,
+        ) -> Option<u32> {
+            if let Kind::Call(id, _) = &e.kind {
+                if failed.contains_key(id) {
+                    return Some(*id);
+                }
+            }
+            if depth > 500 {
+                return None;
+            }
+            let mut children: Vec<&mut Expr> = Vec::new();
+            crate::fold::collect_children(e, &mut children);
+            children
+                .into_iter()
+                .find_map(|c| calls(c, failed, depth + 1))
+        }
+        if self.program.unsupported_defs.is_empty() {
+            return Ok(());
+        }
+        let failed = std::mem::take(&mut self.program.unsupported_defs);
+        let mut found = None;
+        for (index, def) in self.program.defs.iter_mut().enumerate() {
+            if failed.contains_key(&(index as u32)) {
+                continue;
+            }
+            found = found.or_else(|| calls(&mut def.body, &failed, 0));
+        }
+        for def in self.program.lets.iter_mut() {
+            found = found.or_else(|| calls(&mut def.body, &failed, 0));
+        }
+        self.program.unsupported_defs = failed;
+        match found {
+            Some(id) => {
+                let (location, message) = self.program.unsupported_defs[&id].clone();
+                Err(TlaError::Unsupported { location, message })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// [`Loader::instance`], keeping an unsupported named instance's error for its uses.
+    fn instance_or_defer(
+        &mut self,
+        modules: &[ParsedModule],
+        file: u32,
+        unit: Node,
+    ) -> Result<(), TlaError> {
+        let named = match unit.kind() {
+            "local_definition" => kids(unit).into_iter().next(),
+            _ => Some(unit),
+        }
+        .filter(|u| u.kind() == "module_definition")
+        .and_then(|u| u.child_by_field_name("name"));
+        match (self.instance(modules, file, unit), named) {
+            (Err(TlaError::Unsupported { location, message }), Some(name)) => {
+                let name = self
+                    .text(file)
+                    .get(name.byte_range())
+                    .unwrap_or("")
+                    .to_string();
+                self.failed_instances.insert(name, (location, message));
+                Ok(())
+            }
+            (result, _) => result,
+        }
     }
 
     /// `INSTANCE M WITH ...` (its definitions join the current module) or `N == INSTANCE M`
@@ -741,6 +898,11 @@ impl<'p> Loader<'p> {
     ) -> Result<(), TlaError> {
         let Some(node) = instance_node(unit) else {
             return Ok(());
+        };
+        let is_local = unit.kind() == "local_definition";
+        let unit = match is_local {
+            true => kids(unit).into_iter().next().unwrap_or(unit),
+            false => unit,
         };
         let text = self.text(file);
         let mut instance_params = Vec::new();
@@ -801,6 +963,7 @@ impl<'p> Loader<'p> {
                 let id = self.instances.len() as u32;
                 self.instances.push(HashMap::new());
                 self.instance_arity.push(0);
+                self.instance_local.push(is_local);
                 self.standard_instances.insert(id, modules);
                 self.ns.insert(name, Global::Instance(id));
             }
@@ -864,6 +1027,11 @@ impl<'p> Loader<'p> {
         let mut closure = Vec::new();
         self.closure(modules, index, &mut closure);
         let outer = std::mem::take(&mut self.ns);
+        if closure.iter().any(|&i| modules[i].nested.is_some()) {
+            // A nested module reads the names of the module around it, where it is
+            // instantiated: Synod's `Inner` reads Synod's `Proc` and `input`.
+            self.ns = outer.clone();
+        }
         let saved_lead = std::mem::replace(&mut self.lead, lead);
         let saved_overridden = std::mem::take(&mut self.instance_overridden);
         let result = self.instantiate(modules, &closure, &outer, substitutions, file, unit);
@@ -882,14 +1050,20 @@ impl<'p> Loader<'p> {
                 let id = self.instances.len() as u32;
                 self.instances.push(names);
                 self.instance_arity.push(instance_params.len());
+                self.instance_local.push(is_local);
                 self.ns.insert(name, Global::Instance(id));
             }
             None => {
+                // The module's definitions, and its named instances (`InChan!Send` after
+                // `INSTANCE InnerFIFO`), except the LOCAL ones.
                 for (name, global) in names {
-                    if let Global::Def(id) = global {
-                        if !self.local_defs[id as usize] {
-                            self.ns.entry(name).or_insert(global);
-                        }
+                    let public = match global {
+                        Global::Def(id) => !self.local_defs[id as usize],
+                        Global::Instance(id) => !self.instance_local[id as usize],
+                        _ => false,
+                    };
+                    if public {
+                        self.ns.entry(name).or_insert(global);
                     }
                 }
             }
@@ -1017,10 +1191,7 @@ impl<'p> Loader<'p> {
         let mut params = Vec::new();
         for &index in closure {
             let module = &modules[index];
-            let Some(node) = kids(module.tree.root_node())
-                .into_iter()
-                .find(|n| n.kind() == "module")
-            else {
+            let Some(node) = module.node() else {
                 continue;
             };
             let mut unused = Vec::new();
@@ -1092,7 +1263,7 @@ impl<'p> Loader<'p> {
         let names: Vec<String> = closure.iter().map(|&i| modules[i].name.clone()).collect();
         self.apply_overrides(&names, true)?;
         for (inner_file, inner_unit) in instances {
-            self.instance(modules, inner_file, inner_unit)?;
+            self.instance_or_defer(modules, inner_file, inner_unit)?;
         }
         self.lower_pending(pending)?;
         Ok(())
@@ -1199,6 +1370,7 @@ impl<'p> Loader<'p> {
         let text = self.text(file);
         for unit in kids(module) {
             let local = unit.kind() == "local_definition";
+            let outer = unit;
             let unit = if local {
                 match kids(unit).into_iter().next() {
                     Some(inner) => inner,
@@ -1385,8 +1557,11 @@ impl<'p> Loader<'p> {
                         node: unit,
                     });
                 }
+                // Kept with its LOCAL, which `instance` reads.
+                "instance" | "module_definition" if local => instances.push((file, outer)),
                 "instance" | "module_definition" => instances.push((file, unit)),
-                "module" => return Err(self.unsupported(file, unit, "nested modules")),
+                // A nested module: reached by INSTANCE only (see `ParsedModule::nested`).
+                "module" => {}
                 other => {
                     return Err(self.unsupported(file, unit, format!("module-level `{other}`")))
                 }
@@ -1415,6 +1590,15 @@ impl<'p> Loader<'p> {
                     // quantifiers), and an overridden definition is reached only as `N!D`:
                     // an error only if something uses it.
                     self.failed_theorems.insert(id, error.to_string());
+                    result = Ok(());
+                }
+                if let Err(TlaError::Unsupported { location, message }) = &result {
+                    // So is a definition valence cannot evaluate (`SynodSpec == \EE c :
+                    // ...`, which diskpaxos never checks): its own error, where used.
+                    self.program
+                        .unsupported_defs
+                        .insert(id, (location.clone(), message.clone()));
+                    self.program.lazy_defs.insert(id);
                     result = Ok(());
                 }
                 if result.is_err() {
@@ -2127,6 +2311,10 @@ impl<'p> Loader<'p> {
                     self.expanding.pop();
                     return result;
                 }
+                None if self.failed_instances.contains_key(&name) => {
+                    let (location, message) = self.failed_instances[&name].clone();
+                    return Err(TlaError::Unsupported { location, message });
+                }
                 _ => {
                     return Err(self.semantic(
                         scope.file,
@@ -2633,6 +2821,12 @@ impl<'p> Loader<'p> {
                     return arity_error(self, 0);
                 }
                 mk(Kind::Lit(value))
+            }
+            Some(Global::Def(id)) | Some(Global::Alias(id))
+                if self.program.unsupported_defs.contains_key(&id) =>
+            {
+                let (location, message) = self.program.unsupported_defs[&id].clone();
+                Err(TlaError::Unsupported { location, message })
             }
             Some(Global::Def(id)) | Some(Global::Alias(id))
                 if self.failed_theorems.contains_key(&id) =>

@@ -499,6 +499,10 @@ struct SpecFairness {
 impl TlaModel {
     fn def_formula(prog: &Program, named: &Named, what: &str) -> Result<Formula, TlaError> {
         match prog.globals.get(&named.name) {
+            Some(Global::Def(id)) if prog.unsupported_defs.contains_key(id) => {
+                let (location, message) = prog.unsupported_defs[id].clone();
+                Err(TlaError::Unsupported { location, message })
+            }
             Some(Global::Def(id)) => {
                 let def = &prog.defs[*id as usize];
                 if def.arity != 0 {

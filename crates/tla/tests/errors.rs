@@ -105,7 +105,7 @@ fn a_wrong_number_of_arguments_is_located() {
 
 #[test]
 fn a_parameterized_instance_of_a_standard_module_is_reported_unsupported() {
-    let tla = "---- MODULE Spec ----\nVARIABLE x\nI(n) == INSTANCE Naturals\nInit == x = 0\nNext == x' = x\n====\n";
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nI(n) == INSTANCE Naturals\nInit == x = I(1)!Nat\nNext == x' = x\n====\n";
     let (path, error) = load_error(tla, CFG);
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
     assert_located(&error, &path, 3, 1);
@@ -156,10 +156,19 @@ fn a_symmetry_that_permutes_no_model_values_is_a_config_error() {
 }
 
 #[test]
-fn a_nested_module_is_reported_unsupported() {
-    let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\n---- MODULE Inner ----\n====\n====\n";
-    let (_, error) = load_error(tla, CFG);
+fn an_unsupported_instance_of_a_nested_module_is_an_error_where_used() {
+    // The parameter of P replaces Inner's variable: unsupported, reported where `P!` is read
+    // (unused, the spec loads: `Nested.tla`).
+    let tla = "---- MODULE Spec ----\nVARIABLE x\n---- MODULE Inner ----\nVARIABLE z\nIInit == z = 0\n====\nP(z) == INSTANCE Inner\nInit == P(x)!IInit\nNext == x' = x\n====\n";
+    let (path, error) = load_error(tla, CFG);
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &path, 7, 1);
+    assert!(
+        error
+            .to_string()
+            .contains("substituted for the variable `z`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -509,10 +518,35 @@ fn long_but_legal_expressions_load_on_a_small_stack() {
 #[test]
 fn an_unsupported_subexpression_reference_is_located() {
     // `Inv!<<` (the left operand) is beyond `Op!n` and `Op!:`.
-    let tla = "---- MODULE Spec ----\nVARIABLE x\nInv == x = 0 /\\ x = 1\nP == Inv!<<\nInit == x = 0\nNext == x' = x\n====\n";
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nInv == x = 0 /\\ x = 1\nP == Inv!<<\nInit == x = 0\nNext == x' = x /\\ P\n====\n";
     let (path, error) = load_error(tla, CFG);
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
     assert_located(&error, &path, 4, 6);
+}
+
+#[test]
+fn an_unsupported_construct_is_an_error_only_where_used() {
+    // As in TLC, which evaluates only what the model needs: diskpaxos's Synod defines
+    // `SynodSpec == \EE chosen, allInput : ...` and never checks it.
+    let tla = "---- MODULE Spec ----\nVARIABLE x\nUnused == \\E y : x = y\nInit == x = 0\nNext == x' = x\n====\n";
+    let path = write_spec(tla, CFG);
+    assert!(load(&path, None).is_ok());
+    // Used by a definition the model evaluates, or named by the configuration: the
+    // construct's own place.
+    let used = "---- MODULE Spec ----\nVARIABLE x\nUnused == \\E y : x = y\nInv == Unused\nInit == x = 0\nNext == x' = x\n====\n";
+    for cfg in [
+        "INIT Init\nNEXT Next\nINVARIANT Inv\n",
+        "INIT Init\nNEXT Next\nINVARIANT Unused\n",
+    ] {
+        let (path, error) = load_error(used, cfg);
+        assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+        assert_located(&error, &path, 3, 11);
+    }
+    // Called, through mutual recursion, by a definition lowered before it.
+    let recursive = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nRECURSIVE A(_), B(_)\nA(n) == IF n = 0 THEN TRUE ELSE B(n - 1)\nB(n) == \\E y : y = n\nInit == x = 0\nNext == x' = x\n====\n";
+    let (path, error) = load_error(recursive, CFG);
+    assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
+    assert_located(&error, &path, 6, 9);
 }
 
 #[test]

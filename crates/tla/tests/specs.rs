@@ -681,6 +681,34 @@ fn a_let_around_an_always_splits_with_its_definitions_computed_per_state() {
 }
 
 #[test]
+fn a_nested_module_reads_the_names_around_it() {
+    // TLC's counts; its unused instance `P(z)`, which valence cannot build, does not stop
+    // the load.
+    let (_, report) = run("Nested.tla", None);
+    assert_eq!(report.distinct_states, 9);
+    assert_eq!(report.generated_states, 13);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
+fn an_unnamed_instance_brings_in_the_named_instances_of_its_module() {
+    // `INSTANCE ReExportInner` makes its `InChan == INSTANCE ChanPair` usable as `InChan!Op`
+    // (APInnerFIFO reads InnerFIFO's channels so); TLC's counts.
+    let (_, report) = run("ReExport.tla", None);
+    assert_eq!(report.distinct_states, 25);
+    assert_eq!(report.generated_states, 40);
+    assert_eq!(report.verdict(), Verdict::Holds);
+    // Not its LOCAL ones: TLC reports a semantic error there too.
+    let error = load(&spec("ReExportLocal.tla"), None).expect_err("LOCAL instance");
+    let message = error.to_string();
+    assert!(
+        message.contains("ReExportLocal.tla:11:32")
+            && message.contains("`OutChan` is not an instance"),
+        "{message}"
+    );
+}
+
+#[test]
 fn an_override_reaches_an_instances_calls_but_not_its_prefixed_names() {
     // `D <- E` and `C <- F`: the instance's own definitions call E and read F, `I!D` and `I!C`
     // are the instance's originals, so E's `CC!D(a)` does not recurse. Every ASSUME holds in

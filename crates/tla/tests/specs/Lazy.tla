@@ -26,6 +26,10 @@ ASSUME <<1, 2>> \in Pairs(Nat) /\ <<2, 1>> \notin Pairs(Nat)
 ASSUME Closure(Chain, 1..5)[<<1, 5>>] /\ ~ Closure(Chain, 1..5)[<<5, 1>>]
 ASSUME [a |-> 1, b |-> 2] \in [{"a", "b"} -> {n \in Nat : n > 0}]
 ASSUME [a |-> 0] \notin [{"a"} -> {n \in Nat : n > 0}] /\ [a |-> 1] \notin [{"b"} -> {n \in Nat : n > 0}]
+\* Inclusion in a filter tests each element (DiskSynod's `Ballot(p) \subseteq {n \in Nat : n > 0}`).
+ASSUME {2, 4} \subseteq Evens /\ ~ ({2, 3} \subseteq Evens) /\ {} \subseteq Evens
+ASSUME (1..3 \subseteq {n \in Nat : n > 0}) = TRUE /\ <<(0..3 \subseteq {n \in Nat : n > 0})>> = <<FALSE>>
+ASSUME <<4 \in Evens, 5 \in Evens>> = <<TRUE, FALSE>>
 
 VARIABLE x
 Init == x = 0
