@@ -4,6 +4,7 @@
 //! `x' \in S` enumerates `S`; every other conjunct is a guard.
 
 use crate::ast::{Builtin, Expr, Kind};
+use crate::compile::{surely_differ, Dispatch, GroupTest};
 use crate::eval::{bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX};
 use crate::lower::Program;
 use std::sync::Arc;
@@ -572,10 +573,18 @@ impl<'a> Enumerator<'a> {
                 env,
             ),
             Kind::Or(items) => {
-                for item in items {
-                    self.go(item, frame, env, cont)?;
+                let dispatch = e.code.as_ref().and_then(|c| c.dispatch.as_ref());
+                match dispatch {
+                    Some(dispatch) if !self.init => {
+                        self.dispatch(items, dispatch, frame, env, cont)
+                    }
+                    _ => {
+                        for item in items {
+                            self.go(item, frame, env, cont)?;
+                        }
+                        Ok(())
+                    }
                 }
-                Ok(())
             }
             Kind::Compose(a, b) => self.compose(a, b, frame, env, cont),
             Kind::Let(body, memos) => {
@@ -853,6 +862,51 @@ impl<'a> Enumerator<'a> {
             }
             _ => self.guard(e, frame, env, cont),
         }
+    }
+
+    /// The disjunction `items`, skipping the disjuncts whose first conjunct `dispatch` shows
+    /// false. A shared expression that cannot be evaluated skips nothing: the disjuncts then
+    /// report the error in their order.
+    fn dispatch(
+        &mut self,
+        items: &[Expr],
+        dispatch: &Dispatch,
+        frame: (usize, usize),
+        env: &mut Env,
+        cont: &Cont,
+    ) -> EResult<()> {
+        enum Known {
+            Value(Value),
+            Holds(bool),
+            Unknown,
+        }
+        let mut known: Vec<Known> = Vec::with_capacity(dispatch.groups.len());
+        for (expr, test) in &dispatch.groups {
+            known.push(match test {
+                GroupTest::Value => match self.eval(expr, frame, env) {
+                    Ok(v) => Known::Value(v),
+                    Err(_) => Known::Unknown,
+                },
+                GroupTest::Holds => match self.eval_bool(expr, frame, env) {
+                    Ok(b) => Known::Holds(b),
+                    Err(_) => Known::Unknown,
+                },
+            });
+        }
+        for (item, arm) in items.iter().zip(&dispatch.arms) {
+            let skip = match arm {
+                Some((group, literal)) => match (&known[*group], literal) {
+                    (Known::Value(v), Some(c)) => surely_differ(v, c),
+                    (Known::Holds(holds), None) => !holds,
+                    _ => false,
+                },
+                None => false,
+            };
+            if !skip {
+                self.go(item, frame, env, cont)?;
+            }
+        }
+        Ok(())
     }
 
     /// The first of `bindings` as one conjunct, the others as its continuation. Each element

@@ -36,6 +36,212 @@ pub struct Code {
     /// For chains `f[a].b` whose parts are all readable in place: the chain, read by
     /// reference without evaluating anything.
     chain: Option<Arc<Chain>>,
+    /// For a disjunction in an action: the disjuncts whose first conjunct can be decided
+    /// once for several of them (see [`Dispatch`]).
+    pub(crate) dispatch: Option<Arc<Dispatch>>,
+}
+
+/// How an action's disjunction skips the disjuncts that cannot be enabled without entering
+/// them. PlusCal's `p(self) == ncs(self) \/ e1(self) \/ ...`, whose disjuncts start with
+/// `pc[self] = "ncs"`, `pc[self] = "e1"`, ...: `pc[self]` is read once and only the matching
+/// disjunct is entered; `ReceiveRequest(p, q) \/ ReceiveAck(p, q)`, both starting with
+/// `network[q][p] # << >>`: that guard is evaluated once. A skipped disjunct is one whose
+/// first conjunct is false, so it emits nothing: the successors and their order are those of
+/// the plain enumeration. The shared expressions read only variables, literals and the
+/// disjunction's own bound names or parameters, with operators without side effects.
+#[derive(Debug)]
+pub(crate) struct Dispatch {
+    /// The shared expressions, in the disjunction's frame: a value compared with a literal in
+    /// each disjunct, or a whole guard.
+    pub(crate) groups: Vec<(Expr, GroupTest)>,
+    /// Per disjunct, the group of its first conjunct and the literal it must equal (`None`:
+    /// the group is the guard itself); `None` for a disjunct always entered.
+    pub(crate) arms: Vec<Option<(usize, Option<Value>)>>,
+}
+
+/// What a [`Dispatch`] group is evaluated for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum GroupTest {
+    /// Its value, compared with each disjunct's literal.
+    Value,
+    /// Whether it holds.
+    Holds,
+}
+
+impl Dispatch {
+    /// The dispatch of the disjunction `items` (in an action), when it saves anything.
+    fn of(prog: &Program, items: &[Expr]) -> Option<Dispatch> {
+        let mut groups: Vec<(Expr, GroupTest)> = Vec::new();
+        let mut arms = Vec::with_capacity(items.len());
+        let mut members: Vec<usize> = Vec::new();
+        for item in items {
+            let arm = first_conjunct(prog, item).map(|(expr, literal)| {
+                let test = match literal {
+                    Some(_) => GroupTest::Value,
+                    None => GroupTest::Holds,
+                };
+                let group = match groups
+                    .iter()
+                    .position(|(g, t)| *t == test && same_shape(g, &expr))
+                {
+                    Some(group) => group,
+                    None => {
+                        groups.push((expr, test));
+                        members.push(0);
+                        groups.len() - 1
+                    }
+                };
+                members[group] += 1;
+                (group, literal)
+            });
+            arms.push(arm);
+        }
+        // A group of one disjunct saves nothing: its guard is evaluated on entering.
+        for arm in arms.iter_mut() {
+            if matches!(arm, Some((group, _)) if members[*group] < 2) {
+                *arm = None;
+            }
+        }
+        if arms.iter().all(Option::is_none) {
+            return None;
+        }
+        for (expr, _) in groups.iter_mut() {
+            compile_tree(prog, expr);
+        }
+        Some(Dispatch { groups, arms })
+    }
+}
+
+/// The first conjunct of the disjunct `item`, in the disjunction's frame, when it is
+/// `e = literal` (with `Some(literal)`) or another guard (with `None`) over pure expressions:
+/// for a call of a definition, its parameters replaced by the call's arguments.
+fn first_conjunct(prog: &Program, item: &Expr) -> Option<(Expr, Option<Value>)> {
+    let (first, args): (&Expr, &[Expr]) = match &item.kind {
+        Kind::And(conjuncts) => (conjuncts.first()?, &[]),
+        Kind::Call(id, args) => {
+            let def = &prog.defs[*id as usize];
+            if def.cached.is_some() || def.function.is_some() || prog.branching.contains(id) {
+                return None;
+            }
+            if !args
+                .iter()
+                .all(|a| matches!(a.kind, Kind::Local(_) | Kind::Lit(_)))
+            {
+                return None;
+            }
+            match &def.body.kind {
+                Kind::And(conjuncts) => (conjuncts.first()?, args.as_slice()),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let within = |e: &Expr| -> Option<Expr> {
+        if !pure(e, args.len(), matches!(item.kind, Kind::Call(..)), 0) {
+            return None;
+        }
+        Some(substitute(e, args))
+    };
+    match &first.kind {
+        Kind::Builtin(Builtin::Eq, operands) if operands.len() == 2 => {
+            match (&operands[0].kind, &operands[1].kind) {
+                (_, Kind::Lit(c)) if scalar(c) => Some((within(&operands[0])?, Some(c.clone()))),
+                (Kind::Lit(c), _) if scalar(c) => Some((within(&operands[1])?, Some(c.clone()))),
+                _ => Some((within(first)?, None)),
+            }
+        }
+        Kind::Builtin(..) => Some((within(first)?, None)),
+        _ => None,
+    }
+}
+
+/// A literal whose inequality with a value of the same kind is decided without error.
+fn scalar(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Model(_)
+    )
+}
+
+/// Whether `a` and `b` surely differ: scalars of the same kind that are not equal. (Values
+/// of different kinds may be an error to compare, which the disjunct then reports.)
+pub(crate) fn surely_differ(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) | (Value::Model(x), Value::Model(y)) => x != y,
+        (Value::Int(x), Value::Int(y)) => x != y,
+        (Value::Bool(x), Value::Bool(y)) => x != y,
+        _ => false,
+    }
+}
+
+/// Whether `e` reads only variables (unprimed), literals and, in a definition's body
+/// (`in_def`), its first `arity` parameters (else the frame's own slots), through
+/// applications, fields and operators without side effects.
+fn pure(e: &Expr, arity: usize, in_def: bool, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    let all = |es: &[Expr]| es.iter().all(|x| pure(x, arity, in_def, depth + 1));
+    match &e.kind {
+        Kind::Lit(_) | Kind::Var(_) => true,
+        Kind::Local(slot) => !in_def || (*slot as usize) < arity,
+        Kind::Apply(f, args) => pure(f, arity, in_def, depth + 1) && all(args),
+        Kind::Field(r, _) => pure(r, arity, in_def, depth + 1),
+        Kind::Builtin(op, args) => {
+            matches!(
+                op,
+                Builtin::Eq
+                    | Builtin::Neq
+                    | Builtin::In
+                    | Builtin::NotIn
+                    | Builtin::Lt
+                    | Builtin::Gt
+                    | Builtin::Leq
+                    | Builtin::Geq
+                    | Builtin::Plus
+                    | Builtin::Minus
+                    | Builtin::Len
+                    | Builtin::Head
+                    | Builtin::Cup
+                    | Builtin::Cap
+                    | Builtin::SetMinus
+                    | Builtin::SubsetEq
+            ) && all(args)
+        }
+        _ => false,
+    }
+}
+
+/// `e` with the parameters `Local(k)` replaced by `args[k]` (none without arguments).
+fn substitute(e: &Expr, args: &[Expr]) -> Expr {
+    let kind = match &e.kind {
+        Kind::Local(slot) if !args.is_empty() => return args[*slot as usize].clone(),
+        Kind::Apply(f, xs) => Kind::Apply(
+            Box::new(substitute(f, args)),
+            xs.iter().map(|x| substitute(x, args)).collect(),
+        ),
+        Kind::Field(r, name) => Kind::Field(Box::new(substitute(r, args)), *name),
+        Kind::Builtin(op, xs) => {
+            Kind::Builtin(*op, xs.iter().map(|x| substitute(x, args)).collect())
+        }
+        other => other.clone(),
+    };
+    Expr::new(kind, e.span)
+}
+
+/// Whether `a` and `b` are the same expression but for where they are written.
+fn same_shape(a: &Expr, b: &Expr) -> bool {
+    let all = |x: &[Expr], y: &[Expr]| {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_shape(p, q))
+    };
+    match (&a.kind, &b.kind) {
+        (Kind::Lit(x), Kind::Lit(y)) => x == y,
+        (Kind::Var(x), Kind::Var(y)) | (Kind::Local(x), Kind::Local(y)) => x == y,
+        (Kind::Apply(f, xs), Kind::Apply(g, ys)) => same_shape(f, g) && all(xs, ys),
+        (Kind::Field(r, m), Kind::Field(s, n)) => m == n && same_shape(r, s),
+        (Kind::Builtin(o, xs), Kind::Builtin(p, ys)) => o == p && all(xs, ys),
+        _ => false,
+    }
 }
 
 impl fmt::Debug for Code {
@@ -248,17 +454,21 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
     match &e.kind {
         Kind::Apply(..) | Kind::Field(..) => chain(prog, e),
         Kind::Builtin(op, args) => builtin(prog, *op, args, span),
-        Kind::And(items) | Kind::Or(items) => {
-            let items: Vec<Sub> = items.iter().map(|i| Sub::of(prog, i)).collect();
+        Kind::And(exprs) | Kind::Or(exprs) => {
+            let items: Vec<Sub> = exprs.iter().map(|i| Sub::of(prog, i)).collect();
             let stop = matches!(e.kind, Kind::Or(_));
-            Some(boolean(span, move |ctx, env| {
+            let mut code = boolean(span, move |ctx, env| {
                 for item in &items {
                     if item.boolean(ctx, env)? == stop {
                         return Ok(stop);
                     }
                 }
                 Ok(!stop)
-            }))
+            });
+            if stop {
+                code.dispatch = Dispatch::of(prog, exprs).map(Arc::new);
+            }
+            Some(code)
         }
         Kind::Not(a) => {
             let a = Sub::of(prog, a);
@@ -302,6 +512,7 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
                     }
                 }),
                 chain: None,
+                dispatch: None,
             })
         }
         Kind::Forall(bounds, body)
@@ -364,6 +575,7 @@ fn boolean(
         }),
         boolean: Box::new(move |ctx, env| f(ctx, env)),
         chain: None,
+        dispatch: None,
     }
 }
 
@@ -384,6 +596,7 @@ fn value_at(
             expect_bool(g(ctx, env)?, span)
         }),
         chain: None,
+        dispatch: None,
     }
 }
 
@@ -491,6 +704,7 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
         value,
         boolean,
         chain: Some(path_for_peek),
+        dispatch: None,
     })
 }
 
@@ -564,6 +778,7 @@ fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Cod
                 }),
                 boolean: Box::new(move |ctx, env| holds(ctx, env)),
                 chain: None,
+                dispatch: None,
             })
         }
         (2, Builtin::SelectSeq | Builtin::SortSeq | Builtin::Community(_)) => None,
@@ -642,6 +857,7 @@ fn call(prog: &Program, id: u32, args: &[Expr], span: Span) -> Option<Code> {
             })
         }),
         chain: None,
+        dispatch: None,
     })
 }
 
@@ -877,6 +1093,57 @@ T_except == [f EXCEPT ![x] = @ + 1]
             Ok(v) => format!("{v:?}"),
             Err(e) => format!("error at {}:{}: {}", e.span.line, e.span.column, e.message),
         }
+    }
+
+    /// The disjunctions that decide shared first conjuncts once: which disjuncts they test,
+    /// with which literal; Dispatch.tla checks that the states are TLC's.
+    #[test]
+    fn disjunctions_dispatch_on_shared_first_conjuncts() {
+        let prog = load(
+            r#"---- MODULE Compiled ----
+EXTENDS Naturals, Sequences
+VARIABLES pc, net, mode
+a(self) == pc[self] = "a" /\ pc' = pc /\ UNCHANGED <<net, mode>>
+b(self) == pc[self] = "b" /\ pc' = pc /\ UNCHANGED <<net, mode>>
+c(self) == mode[self] = 2 /\ pc' = pc /\ UNCHANGED <<net, mode>>
+d(self) == pc[self] = 3 /\ pc' = pc /\ UNCHANGED <<net, mode>>
+p(self) == a(self) \/ b(self) \/ c(self) \/ d(self)
+Take(i, j) == net[j][i] # << >> /\ pc' = pc /\ UNCHANGED <<net, mode>>
+Drop(i, j) == net[j][i] # << >> /\ mode' = mode /\ UNCHANGED <<net, pc>>
+Other(i, j) == net[i][j] # << >> /\ mode' = mode /\ UNCHANGED <<net, pc>>
+Recv(i, j) == Take(i, j) \/ Drop(i, j) \/ Other(i, j)
+Alone(i) == a(i) \/ c(i)
+===="#,
+        );
+        let dispatch = |name: &str| {
+            let def = prog
+                .defs
+                .iter()
+                .find(|d| &*d.name.text() == name)
+                .expect(name);
+            assert!(matches!(def.body.kind, Kind::Or(_)), "{name}");
+            let code = def.body.code.as_ref().expect("compiled");
+            code.dispatch.clone()
+        };
+        let p = dispatch("p").expect("p dispatches");
+        // `pc[self] = 3` is tested with the others, and entered whenever `pc[self]` is a
+        // string, to report the comparison as the plain enumeration would.
+        assert_eq!(p.groups.len(), 2);
+        let str = |s: &str| Some(Value::Str(Sym::new(s)));
+        assert_eq!(
+            p.arms,
+            vec![
+                Some((0, str("a"))),
+                Some((0, str("b"))),
+                None,
+                Some((0, Some(Value::Int(3))))
+            ]
+        );
+        let recv = dispatch("Recv").expect("Recv dispatches");
+        assert_eq!(recv.arms, vec![Some((0, None)), Some((0, None)), None]);
+        assert_eq!(recv.groups[0].1, GroupTest::Holds);
+        // No two disjuncts share a test.
+        assert!(dispatch("Alone").is_none());
     }
 
     /// Every definition's value and Boolean value, compiled and walked, in two states.

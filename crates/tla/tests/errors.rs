@@ -213,6 +213,30 @@ fn a_function_applied_outside_its_domain_names_the_expression_and_the_state() {
 }
 
 #[test]
+fn a_shared_first_conjunct_that_fails_is_reported_by_the_first_disjunct() {
+    // The enumerator decides `pc[s] = "a"` and `pc[s] = "b"` once for both disjuncts; where
+    // `pc[3]` fails, the first disjunct reports it, as without that shortcut.
+    let tla = "---- MODULE Spec ----\nVARIABLE pc\n\
+               A(s) == pc[s] = \"a\" /\\ pc' = [pc EXCEPT ![s] = \"b\"]\n\
+               B(s) == pc[s] = \"b\" /\\ pc' = [pc EXCEPT ![s] = \"a\"]\n\
+               Init == pc = <<\"a\", \"a\">>\nNext == \\E s \\in 1..3 : A(s) \\/ B(s)\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("outside its domain"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains(&format!("{}:3:9", path.display())),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
 fn choose_without_a_witness_is_an_error() {
     let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE i\n\
                Init == i = 0\nNext == i' = CHOOSE n \\in 1..3 : n > 5\n====\n";

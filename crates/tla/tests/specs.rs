@@ -681,6 +681,17 @@ fn a_let_around_an_always_splits_with_its_definitions_computed_per_state() {
 }
 
 #[test]
+fn disjuncts_decided_together_give_tlcs_states() {
+    // PlusCal's `pc[self] = "a"` tests, receivers sharing `net[j][i] # << >>`, a variable
+    // compared with integers, and an inline disjunct (see `compile::Dispatch`).
+    let (_, report) = run("Dispatch.tla", None);
+    assert_eq!(report.distinct_states, 1_458);
+    assert_eq!(report.generated_states, 8_992);
+    assert_eq!(report.depth, 22);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
 fn a_nested_module_reads_the_names_around_it() {
     // TLC's counts; its unused instance `P(z)`, which valence cannot build, does not stop
     // the load.
