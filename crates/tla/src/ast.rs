@@ -129,6 +129,21 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// `=`, `#`, `\in`, `\notin`, `<`, `>`, `<=`, `>=`: a Boolean comparison of two values.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            Builtin::Eq
+                | Builtin::Neq
+                | Builtin::In
+                | Builtin::NotIn
+                | Builtin::Lt
+                | Builtin::Gt
+                | Builtin::Leq
+                | Builtin::Geq
+        )
+    }
+
     /// The built-in named `name` in the standard modules, with its arity.
     pub fn by_name(name: &str) -> Option<(Builtin, usize)> {
         Some(match name {

@@ -188,25 +188,19 @@ fn pure(e: &Expr, arity: usize, in_def: bool, depth: usize) -> bool {
         Kind::Apply(f, args) => pure(f, arity, in_def, depth + 1) && all(args),
         Kind::Field(r, _) => pure(r, arity, in_def, depth + 1),
         Kind::Builtin(op, args) => {
-            matches!(
-                op,
-                Builtin::Eq
-                    | Builtin::Neq
-                    | Builtin::In
-                    | Builtin::NotIn
-                    | Builtin::Lt
-                    | Builtin::Gt
-                    | Builtin::Leq
-                    | Builtin::Geq
-                    | Builtin::Plus
-                    | Builtin::Minus
-                    | Builtin::Len
-                    | Builtin::Head
-                    | Builtin::Cup
-                    | Builtin::Cap
-                    | Builtin::SetMinus
-                    | Builtin::SubsetEq
-            ) && all(args)
+            (op.is_comparison()
+                || matches!(
+                    op,
+                    Builtin::Plus
+                        | Builtin::Minus
+                        | Builtin::Len
+                        | Builtin::Head
+                        | Builtin::Cup
+                        | Builtin::Cap
+                        | Builtin::SetMinus
+                        | Builtin::SubsetEq
+                ))
+                && all(args)
         }
         _ => false,
     }
@@ -749,17 +743,7 @@ fn has_filter(prog: &Program, e: &Expr) -> bool {
 /// Built-in operators, as the walk evaluates them.
 fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Code> {
     let subs: Vec<Sub> = args.iter().map(|a| Sub::of(prog, a)).collect();
-    let compare = matches!(
-        op,
-        Builtin::Eq
-            | Builtin::Neq
-            | Builtin::In
-            | Builtin::NotIn
-            | Builtin::Lt
-            | Builtin::Gt
-            | Builtin::Leq
-            | Builtin::Geq
-    );
+    let compare = op.is_comparison();
     match (subs.len(), op) {
         // Membership in, and inclusion in, a set filter are decided without building the set.
         (2, Builtin::In | Builtin::NotIn | Builtin::SubsetEq) if has_filter(prog, &args[1]) => None,

@@ -957,17 +957,7 @@ impl<'a> Ctx<'a> {
                 }
                 return Ok(true);
             }
-            Kind::Builtin(
-                op @ (Builtin::Eq
-                | Builtin::Neq
-                | Builtin::In
-                | Builtin::NotIn
-                | Builtin::Lt
-                | Builtin::Gt
-                | Builtin::Leq
-                | Builtin::Geq),
-                args,
-            ) if args.len() == 2 => {
+            Kind::Builtin(op, args) if op.is_comparison() && args.len() == 2 => {
                 let (a, b) = (&args[0], &args[1]);
                 if matches!(op, Builtin::In | Builtin::NotIn) {
                     if let Some(inside) = self.member_of_filter(a, b, env)? {
