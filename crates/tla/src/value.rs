@@ -532,11 +532,21 @@ pub fn tlc_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
-/// Whether sorting `elements` by [`tlc_cmp`] could change their canonical order.
+/// Whether sorting `elements` by [`tlc_cmp`] could change their canonical order. It cannot
+/// for scalars other than strings, nor for tuples of integers of one length (GameOfLife's
+/// cells), which both orders compare element by element.
 pub fn needs_tlc_order(elements: &[Value]) -> bool {
-    elements
-        .first()
-        .is_some_and(|e| !matches!(e, Value::Bool(_) | Value::Int(_) | Value::Model(_)))
+    match elements.first() {
+        None | Some(Value::Bool(_) | Value::Int(_) | Value::Model(_)) => false,
+        Some(Value::Seq(first)) => {
+            let len = first.len();
+            !elements.iter().all(|e| {
+                matches!(e, Value::Seq(t) if t.len() == len
+                    && t.iter().all(|x| matches!(x, Value::Int(_))))
+            })
+        }
+        Some(_) => true,
+    }
 }
 
 /// A vector shared behind one `Arc` allocation.
@@ -816,6 +826,36 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Values of a few shapes: integers, strings, tuples of integers of one or two lengths.
+    fn shaped() -> impl Strategy<Value = Vec<Value>> {
+        let int = (-3i64..4).prop_map(Value::Int);
+        let string = prop::sample::select(vec!["b", "a", "ab", "B"]).prop_map(Value::string);
+        let pair = prop::collection::vec(-3i64..4, 2)
+            .prop_map(|v| Value::Seq(shared(v.into_iter().map(Value::Int).collect())));
+        let short = prop::collection::vec(-3i64..4, 1..3)
+            .prop_map(|v| Value::Seq(shared(v.into_iter().map(Value::Int).collect())));
+        prop_oneof![
+            prop::collection::vec(int, 0..6),
+            prop::collection::vec(string, 0..6),
+            prop::collection::vec(pair, 0..6),
+            prop::collection::vec(short, 0..6),
+        ]
+    }
+
+    proptest! {
+        /// Where `needs_tlc_order` says a set's canonical order will do, it is TLC's.
+        #[test]
+        fn canonical_order_is_tlcs_where_trusted(elements in shaped()) {
+            let Value::Set(set) = Value::set(elements) else { unreachable!() };
+            let mut by_tlc = set.to_vec();
+            by_tlc.sort_by(tlc_cmp);
+            if !needs_tlc_order(&set) {
+                prop_assert_eq!(&by_tlc[..], &set[..]);
+            }
+        }
+    }
 
     #[test]
     fn function_with_domain_one_to_n_is_a_sequence() {
