@@ -1215,20 +1215,19 @@ impl TlaModel {
                     fields.iter().filter(|(f, _)| !order.contains(f)).collect();
                 rest.sort_by_key(|(f, _)| f.rank());
                 shown.extend(rest);
-                return shown
-                    .into_iter()
-                    .map(|(name, value)| {
-                        let mut line = format!("/\\ {name} = ");
-                        value.write_tlc(&mut line);
-                        line
-                    })
-                    .collect();
+                return tlc_state_lines(
+                    shown
+                        .into_iter()
+                        .map(|(name, value)| {
+                            let mut line = format!("/\\ {name} = ");
+                            value.write_tlc(&mut line);
+                            line
+                        })
+                        .collect(),
+                );
             }
-            Ok(other) => format!(
-                "the ALIAS {} is {}, not a record",
-                alias.name,
-                other.to_tlc()
-            ),
+            // An ALIAS that is not a record: TLC shows the state's variables.
+            Ok(_) => return tlc_state_lines(self.render_vars(state, None)),
             Err(error) => describe_eval_error(&self.prog, &error),
         };
         let mut lines = self.render_vars(state, None);
@@ -1646,7 +1645,7 @@ impl Model for TlaModel {
     }
 
     fn describe_state(&self, state: &TlaState) -> String {
-        self.render_vars(state, None).join("\n")
+        tlc_state_lines(self.render_vars(state, None)).join("\n")
     }
 
     fn describe_trace_state(&self, state: &TlaState, next: Option<&TlaState>) -> String {
@@ -1655,6 +1654,17 @@ impl Model for TlaModel {
             None => self.describe_state(state),
         }
     }
+}
+
+/// A state's lines as TLC prints them: `/\ x = 1` for each variable, but `x = 1` alone for a
+/// state of one variable (or an ALIAS record of one field).
+fn tlc_state_lines(mut lines: Vec<String>) -> Vec<String> {
+    if let [line] = lines.as_mut_slice() {
+        if let Some(rest) = line.strip_prefix("/\\ ") {
+            *line = rest.to_string();
+        }
+    }
+    lines
 }
 
 thread_local! {

@@ -658,7 +658,7 @@ fn directed_graph_operators_hold_as_in_tlc() {
     assert_eq!(tree.status, Status::Violated);
     let text = format_trace(tree.trace.as_ref().expect("trace"));
     assert!(
-        text.contains("State 3: <Next>\n/\\ up = <<<<1, 2>>, <<2, 1>>>>"),
+        text.contains("State 3: <Next>\nup = <<<<1, 2>>, <<2, 1>>>>"),
         "{text}"
     );
 }
@@ -1184,7 +1184,7 @@ fn an_operator_constant_of_an_instance_may_be_a_lambda() {
     assert_eq!(property.status, Status::Violated);
     let text = format_trace(property.trace.as_ref().expect("a trace"));
     assert!(
-        text.contains("/\\ v = 1") && text.contains("State 3: <Next>\n/\\ v = 5"),
+        text.contains("\nv = 1\n") && text.contains("State 3: <Next>\nv = 5"),
         "{text}"
     );
 }
