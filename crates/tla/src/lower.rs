@@ -13,7 +13,7 @@ use crate::ast::{
 use crate::community::{Community, COMMUNITY_MODULES};
 use crate::config::{CfgValue, Config, Named, Override};
 use crate::error::{Location, TlaError};
-use crate::value::{LazySet, Sym, Value};
+use crate::value::{Closure, LazySet, Sym, Value};
 
 /// The standard modules, whose operators are built in.
 pub const STANDARD_MODULES: &[&str] = &[
@@ -302,7 +302,14 @@ pub fn load_program(path: &Path, config: &Config) -> Result<Program, TlaError> {
     loader.modules_by_name = modules
         .iter()
         .enumerate()
+        .filter(|(_, m)| m.nested.is_none())
         .map(|(i, m)| (m.name.clone(), i))
+        .collect();
+    loader.nested_by_file = modules
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.nested.is_some())
+        .map(|(i, m)| ((m.file, m.name.clone()), i))
         .collect();
     loader.trees = modules.iter().map(|m| (m.file, m.tree.clone())).collect();
     loader.run(&modules)?;
@@ -550,6 +557,9 @@ struct Loader<'p> {
     instances: Vec<HashMap<String, Global>>,
     /// Parsed modules by name.
     modules_by_name: HashMap<String, usize>,
+    /// The modules nested in a file's modules, by file and name: an INSTANCE in that file
+    /// finds them before the modules of other files (two files may each nest an `Inner`).
+    nested_by_file: HashMap<(u32, String), usize>,
     /// Definitions declared LOCAL, which INSTANCE does not export.
     local_defs: Vec<bool>,
     /// Definitions replaced by the configuration (`D = value`, `D <- E`): not lowered.
@@ -628,6 +638,7 @@ impl<'p> Loader<'p> {
             ns: HashMap::new(),
             instances: Vec::new(),
             modules_by_name: HashMap::new(),
+            nested_by_file: HashMap::new(),
             local_defs: Vec::new(),
             overridden_defs: HashSet::new(),
             overridden: HashSet::new(),
@@ -807,58 +818,123 @@ impl<'p> Loader<'p> {
             let expr = self.expr(&mut scope, node)?;
             self.program.assumptions.push((expr, scope.slots));
         }
-        self.check_unsupported_calls()?;
+        self.propagate_unsupported()?;
         self.program.globals = std::mem::take(&mut self.ns);
         let originals = self.instance_originals.iter().copied();
         self.program.lazy_defs.extend(originals);
         Ok(())
     }
 
-    /// The error of a definition with an unsupported construct that another definition calls
-    /// although it was lowered first (mutual recursion): reported now, never evaluated as the
-    /// placeholder it has.
-    fn check_unsupported_calls(&mut self) -> Result<(), TlaError> {
-        fn calls(
+    /// Marks as deferred, with the same error, every definition and LET definition that
+    /// reaches a deferred one (calls it, applies it, passes it as an operator argument),
+    /// until none is left: such a definition is an error where used, never evaluated as the
+    /// placeholder a deferred definition has. An ASSUME, always evaluated, that reaches one is
+    /// an error now.
+    fn propagate_unsupported(&mut self) -> Result<(), TlaError> {
+        type Failed = HashMap<u32, (Location, String)>;
+        /// The error of the first deferred definition `e` reaches.
+        fn reaches(
             e: &mut Expr,
-            failed: &HashMap<u32, (Location, String)>,
+            defs: &Failed,
+            lets: &Failed,
             depth: usize,
-        ) -> Option<u32> {
-            if let Kind::Call(id, _) = &e.kind {
-                if failed.contains_key(id) {
-                    return Some(*id);
+        ) -> Option<(Location, String)> {
+            let hit = match &e.kind {
+                Kind::Call(id, _) | Kind::FuncDefApply(id, _) | Kind::OpArg(OpRef::Def(id)) => {
+                    defs.get(id)
                 }
+                Kind::LetCall(id, _)
+                | Kind::LetFuncDefApply(id, _)
+                | Kind::OpArg(OpRef::Let(id)) => lets.get(id),
+                Kind::Lit(Value::Op(closure)) => match &**closure {
+                    Closure::Def(id) => defs.get(id),
+                    Closure::Let(id, _) => lets.get(id),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(hit) = hit {
+                return Some(hit.clone());
             }
-            if depth > 500 {
+            if depth > 2_000 {
                 return None;
             }
             let mut children: Vec<&mut Expr> = Vec::new();
             crate::fold::collect_children(e, &mut children);
             children
                 .into_iter()
-                .find_map(|c| calls(c, failed, depth + 1))
+                .find_map(|c| reaches(c, defs, lets, depth + 1))
+        }
+        fn reaches_any(
+            body: &mut Expr,
+            bounds: &mut Option<Vec<Bound>>,
+            defs: &Failed,
+            lets: &Failed,
+        ) -> Option<(Location, String)> {
+            reaches(body, defs, lets, 0).or_else(|| {
+                bounds
+                    .iter_mut()
+                    .flatten()
+                    .find_map(|b| reaches(&mut b.set, defs, lets, 0))
+            })
         }
         if self.program.unsupported_defs.is_empty() {
             return Ok(());
         }
-        let failed = std::mem::take(&mut self.program.unsupported_defs);
-        let mut found = None;
-        for (index, def) in self.program.defs.iter_mut().enumerate() {
-            if failed.contains_key(&(index as u32)) {
-                continue;
+        let Program {
+            defs,
+            lets,
+            unsupported_defs,
+            lazy_defs,
+            assumptions,
+            ..
+        } = &mut *self.program;
+        let mut failed_lets: Failed = HashMap::new();
+        loop {
+            let mut changed = false;
+            for (index, def) in defs.iter_mut().enumerate() {
+                let id = index as u32;
+                if unsupported_defs.contains_key(&id) {
+                    continue;
+                }
+                let hit = reaches_any(
+                    &mut def.body,
+                    &mut def.function,
+                    unsupported_defs,
+                    &failed_lets,
+                );
+                if let Some(error) = hit {
+                    unsupported_defs.insert(id, error);
+                    lazy_defs.insert(id);
+                    changed = true;
+                }
             }
-            found = found.or_else(|| calls(&mut def.body, &failed, 0));
-        }
-        for def in self.program.lets.iter_mut() {
-            found = found.or_else(|| calls(&mut def.body, &failed, 0));
-        }
-        self.program.unsupported_defs = failed;
-        match found {
-            Some(id) => {
-                let (location, message) = self.program.unsupported_defs[&id].clone();
-                Err(TlaError::Unsupported { location, message })
+            for (index, def) in lets.iter_mut().enumerate() {
+                let id = index as u32;
+                if failed_lets.contains_key(&id) {
+                    continue;
+                }
+                let hit = reaches_any(
+                    &mut def.body,
+                    &mut def.function,
+                    unsupported_defs,
+                    &failed_lets,
+                );
+                if let Some(error) = hit {
+                    failed_lets.insert(id, error);
+                    changed = true;
+                }
             }
-            None => Ok(()),
+            if !changed {
+                break;
+            }
         }
+        for (expr, _) in assumptions.iter_mut() {
+            if let Some((location, message)) = reaches(expr, unsupported_defs, &failed_lets, 0) {
+                return Err(TlaError::Unsupported { location, message });
+            }
+        }
+        Ok(())
     }
 
     /// [`Loader::instance`], keeping an unsupported named instance's error for its uses.
@@ -941,7 +1017,12 @@ impl<'p> Loader<'p> {
         } else {
             None
         };
-        let community = !self.modules_by_name.contains_key(&module_name)
+        let nested = self
+            .nested_by_file
+            .get(&(file, module_name.clone()))
+            .copied();
+        let community = nested.is_none()
+            && !self.modules_by_name.contains_key(&module_name)
             && COMMUNITY_MODULES.iter().any(|(m, _)| *m == module_name);
         if STANDARD_MODULES.contains(&module_name.as_str()) || community {
             // The standard modules' operators are built in everywhere; a named instance makes
@@ -969,7 +1050,7 @@ impl<'p> Loader<'p> {
             }
             return Ok(());
         }
-        let Some(&index) = self.modules_by_name.get(&module_name) else {
+        let Some(index) = nested.or_else(|| self.modules_by_name.get(&module_name).copied()) else {
             return Err(self.semantic(
                 file,
                 *name_node,

@@ -568,11 +568,38 @@ fn an_unsupported_construct_is_an_error_only_where_used() {
         assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
         assert_located(&error, &path, 3, 11);
     }
-    // Called, through mutual recursion, by a definition lowered before it.
-    let recursive = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE x\nRECURSIVE A(_), B(_)\nA(n) == IF n = 0 THEN TRUE ELSE B(n - 1)\nB(n) == \\E y : y = n\nInit == x = 0\nNext == x' = x\n====\n";
-    let (path, error) = load_error(recursive, CFG);
+    // Definitions that reach it (through mutual recursion, a user-defined infix operator, an
+    // operator argument, SelectSeq's test) are errors where used too; unused, they load, as
+    // in TLC.
+    let reaching = "---- MODULE Spec ----\nEXTENDS Naturals, Sequences\nVARIABLE x\n\
+                    RECURSIVE A(_), B(_)\nA(n) == IF n = 0 THEN TRUE ELSE B(n - 1)\n\
+                    B(n) == \\E y : y = n\na ++ b == \\E y : y = a + b\n\
+                    Holds(Op(_), v) == Op(v)\nP(v) == \\E y : y = v\n\
+                    Inv1 == A(1)\nInv2 == ~Holds(P, x)\nInv3 == Len(SelectSeq(<<x>>, P)) = 0\n\
+                    Inv4 == LET L(v) == P(v) IN ~L(x)\nInv5 == ~(x ++ 1)\n\
+                    Init == x = 0\nNext == x' = x\n====\n";
+    let path = write_spec(reaching, CFG);
+    assert!(load(&path, None).is_ok());
+    for (inv, line, column) in [
+        ("Inv1", 6, 9),
+        ("Inv2", 9, 9),
+        ("Inv3", 9, 9),
+        ("Inv4", 9, 9),
+        ("Inv5", 7, 11),
+    ] {
+        let cfg = format!("INIT Init\nNEXT Next\nINVARIANT {inv}\n");
+        let (path, error) = load_error(reaching, &cfg);
+        assert!(
+            matches!(error, TlaError::Unsupported { .. }),
+            "{inv}: {error}"
+        );
+        assert_located(&error, &path, line, column);
+    }
+    // An ASSUME is always evaluated: one that reaches it stops the load.
+    let assume = reaching.replace("Init ==", "ASSUME ~(1 ++ 2)\nInit ==");
+    let (path, error) = load_error(&assume, CFG);
     assert!(matches!(error, TlaError::Unsupported { .. }), "{error}");
-    assert_located(&error, &path, 6, 9);
+    assert_located(&error, &path, 7, 11);
 }
 
 #[test]

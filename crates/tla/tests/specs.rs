@@ -702,6 +702,15 @@ fn a_nested_module_reads_the_names_around_it() {
 }
 
 #[test]
+fn an_instance_finds_the_module_nested_in_its_own_file() {
+    // NestedTwin and NestedOther each nest an `Inner`; TLC's counts (valence took NestedTwin's
+    // for both before: 3 states).
+    let (_, report) = run("NestedTwin.tla", None);
+    assert_eq!(report.distinct_states, 30);
+    assert_eq!(report.generated_states, 41);
+}
+
+#[test]
 fn an_unnamed_instance_brings_in_the_named_instances_of_its_module() {
     // `INSTANCE ReExportInner` makes its `InChan == INSTANCE ChanPair` usable as `InChan!Op`
     // (APInnerFIFO reads InnerFIFO's channels so); TLC's counts.
