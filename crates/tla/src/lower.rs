@@ -1575,6 +1575,9 @@ impl<'p> Loader<'p> {
                     };
                     let name = if name_node.kind() == "identifier" {
                         text.get(name_node.byte_range()).unwrap_or("").to_string()
+                    } else if name_node.kind() == "real_number_set" {
+                        // `Real == 0 .. MaxReal` (the grammar reads `Real` as a keyword).
+                        "Real".to_string()
                     } else {
                         // An infix, prefix or postfix operator: key it by its symbol's kind.
                         let symbol = kids(name_node).into_iter().next().unwrap_or(name_node);
@@ -1905,6 +1908,11 @@ impl<'p> Loader<'p> {
                     Ok(n) => Ok(Self::lit(Value::Int(n), span)),
                     Err(_) => Err(self.unsupported(scope.file, node, "integer out of range")),
                 }
+            }
+            // `Real` is a name like any other without the Reals module: MCRealTimeHourClock
+            // defines `Real == 0 .. MaxReal`.
+            "real_number_set" if self.ns.contains_key("Real") => {
+                self.apply_name(scope, node, "Real", Vec::new(), span)
             }
             "real_number" | "real_number_set" => {
                 Err(self.unsupported(scope.file, node, "real numbers"))

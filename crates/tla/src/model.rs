@@ -487,13 +487,23 @@ fn conjuncts<'p>(prog: &'p Program, expr: &'p Expr, frame: u32, out: &mut Vec<(&
 }
 
 /// What the SPECIFICATION says of how behaviours go on, besides `Init` and `Next`.
-#[derive(Default)]
 struct SpecFairness {
     /// `WF_v(A)`, `SF_v(A)`: [`Model::fairness`].
     conditions: Vec<FairnessFormula>,
     /// Other conditions on how behaviours end (`<>[][A]_v`), as the shapes every
     /// counterexample must also have (one empty shape: none).
     assumed: Vec<Query>,
+}
+
+impl Default for SpecFairness {
+    /// No fairness and no condition on how behaviours end (INIT and NEXT): every
+    /// counterexample shape stands as it is.
+    fn default() -> Self {
+        SpecFairness {
+            conditions: Vec::new(),
+            assumed: vec![Query::new()],
+        }
+    }
 }
 
 impl TlaModel {

@@ -528,6 +528,31 @@ impl<'p> Analyser<'p> {
                             Kind::Eventually(goal) | Kind::Always(goal) => {
                                 let (goal, g_frame, g_bindings) =
                                     self.unfold(goal, q_frame, &q_bindings)?;
+                                // `[](P => <>[]Q)` fails where ~Q holds infinitely often from a
+                                // P state on; `[](P => []<>Q)` where ~Q holds for ever from one.
+                                let nested = match (&q.kind, &goal.kind) {
+                                    (Kind::Eventually(_), Kind::Always(inner)) => Some((inner, true)),
+                                    (Kind::Always(_), Kind::Eventually(inner)) => Some((inner, false)),
+                                    _ => None,
+                                };
+                                if let Some((inner, often)) = nested {
+                                    let (inner, i_frame, i_bindings) =
+                                        self.unfold(inner, g_frame, &g_bindings)?;
+                                    self.state_predicate(p)?;
+                                    self.state_predicate(inner)?;
+                                    let not_inner =
+                                        Self::piece(&Self::negated(inner), i_frame, &i_bindings);
+                                    let mut query = Query {
+                                        trigger: QueryTrigger::State(piece(p)),
+                                        ..Query::new()
+                                    };
+                                    if often {
+                                        query.often_states.push(not_inner);
+                                    } else {
+                                        query.always_states.push(not_inner);
+                                    }
+                                    return Ok(vec![query]);
+                                }
                                 self.state_predicate(p)?;
                                 self.state_predicate(goal)?;
                                 let not_goal =
@@ -542,8 +567,8 @@ impl<'p> Analyser<'p> {
                             }
                             _ => Err(self.unsupported(
                                 q,
-                                "under [], only P => <>Q and P => []Q are checked among \
-                                 implications",
+                                "under [], only P => <>Q, P => []Q, P => <>[]Q and \
+                                 P => []<>Q are checked among implications",
                             )),
                         }
                     }

@@ -702,6 +702,26 @@ fn a_nested_module_reads_the_names_around_it() {
 }
 
 #[test]
+fn nested_temporal_operators_and_liveness_under_init_and_next_are_checked() {
+    // TLC's verdicts, property by property. Under INIT/NEXT, liveness was reported as not
+    // checked before ("the SPECIFICATION's conditions ... admit none").
+    let (_, report) = run("NestedTemporal.tla", None);
+    assert_eq!(status(&report, "Settle"), Some(Status::Violated));
+    assert_eq!(status(&report, "Recur"), Some(Status::Holds));
+    assert_eq!(status(&report, "Live"), Some(Status::Holds));
+    let (_, report) = run("NestedTemporal.tla", Some("NestedTemporalInitNext.cfg"));
+    assert_eq!(status(&report, "Live"), Some(Status::Violated));
+    assert_eq!(status(&report, "Recur"), Some(Status::Violated));
+}
+
+#[test]
+fn real_is_a_name_without_the_reals_module() {
+    let (_, report) = run("RealName.tla", None);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.generated_states, 10);
+}
+
+#[test]
 fn an_instance_finds_the_module_nested_in_its_own_file() {
     // NestedTwin and NestedOther each nest an `Inner`; TLC's counts (valence took NestedTwin's
     // for both before: 3 states).
