@@ -681,7 +681,11 @@ impl<'p> Loader<'p> {
             return;
         }
         for name in &modules[index].extends {
-            if let Some(&dep) = self.modules_by_name.get(name) {
+            // A module nested in the same file first (`EXTENDS Base` in a nested `Derived`).
+            let nested = self
+                .nested_by_file
+                .get(&(modules[index].file, name.clone()));
+            if let Some(&dep) = nested.or_else(|| self.modules_by_name.get(name)) {
                 self.closure(modules, dep, out);
             }
         }

@@ -728,6 +728,10 @@ fn an_instance_finds_the_module_nested_in_its_own_file() {
     let (_, report) = run("NestedTwin.tla", None);
     assert_eq!(report.distinct_states, 30);
     assert_eq!(report.generated_states, 41);
+    // A nested module extending another one of its file (TLC's 4 / 4).
+    let (_, report) = run("NestedExtends.tla", None);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.generated_states, 4);
 }
 
 #[test]
