@@ -950,6 +950,24 @@ impl<'a> Ctx<'a> {
             {
                 let small = self.eval(&args[0], env)?;
                 let elements = finite_set(&small, args[0].span, "\\subseteq")?;
+                if let Kind::SetFilter(bound, predicate) = &args[1].kind {
+                    // The filter's set is evaluated once, after the left side, as TLC builds
+                    // the filter's value (an error in it is reported even for `{}`).
+                    let set = self.eval(&bound.set, env)?;
+                    for v in elements.iter() {
+                        if !member(v, &set, bound.set.span)? {
+                            return Ok(false);
+                        }
+                        bind(&bound.pattern, v.clone(), bound.set.span, env)?;
+                        env.depth += 1;
+                        let holds = self.eval_bool(predicate, env);
+                        env.depth -= 1;
+                        if !holds? {
+                            return Ok(false);
+                        }
+                    }
+                    return Ok(true);
+                }
                 for v in elements.iter() {
                     if !self.member_of(v, &args[1], env)? {
                         return Ok(false);

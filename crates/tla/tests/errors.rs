@@ -239,6 +239,17 @@ fn a_shared_first_conjunct_that_fails_is_reported_by_the_first_disjunct() {
 }
 
 #[test]
+fn inclusion_in_a_filter_evaluates_the_filters_set_even_for_an_empty_set() {
+    // As TLC, which builds the filter's value before testing any element.
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nf == <<1, 2>>\n\
+               ASSUME {} \\subseteq {x \\in f[3] : x > 0}\n\
+               VARIABLE v\nInit == v = 0\nNext == v' = v\n====\n";
+    let (path, error) = load_error(tla, CFG);
+    assert_located(&error, &path, 4, 28);
+    assert!(error.to_string().contains("outside its domain"), "{error}");
+}
+
+#[test]
 fn choose_without_a_witness_is_an_error() {
     let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE i\n\
                Init == i = 0\nNext == i' = CHOOSE n \\in 1..3 : n > 5\n====\n";
