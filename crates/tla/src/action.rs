@@ -162,6 +162,9 @@ pub struct Enumerator<'a> {
     /// The states between the two steps of `A \cdot B` reached so far, which TLC counts as
     /// generated.
     pub(crate) intermediate: u64,
+    /// Whether disjunctions skip the disjuncts their [`Dispatch`] shows false (always, but in
+    /// the test that compares both ways).
+    pub(crate) dispatching: bool,
 }
 
 impl<'a> Enumerator<'a> {
@@ -182,6 +185,7 @@ impl<'a> Enumerator<'a> {
             enabled_only: false,
             literal_sets: Vec::new(),
             intermediate: 0,
+            dispatching: true,
         }
     }
 
@@ -575,7 +579,7 @@ impl<'a> Enumerator<'a> {
             Kind::Or(items) => {
                 let dispatch = e.code.as_ref().and_then(|c| c.dispatch.as_ref());
                 match dispatch {
-                    Some(dispatch) if !self.init => {
+                    Some(dispatch) if !self.init && self.dispatching => {
                         self.dispatch(items, dispatch, frame, env, cont)
                     }
                     _ => {

@@ -1856,3 +1856,84 @@ pub fn format_trace(trace: &valence_check::Trace) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The successors of `state` in order, with their actions, or the error: with the
+    /// disjunctions' dispatch or without it.
+    fn successors_of(model: &TlaModel, state: &TlaState, dispatching: bool) -> String {
+        let mut raw = Vec::new();
+        let result = with_env(|env| {
+            env.level = state.level;
+            let mut enumerator = Enumerator::new(&model.prog, &state.values, false, &mut raw);
+            enumerator.dispatching = dispatching;
+            enumerator.run(&model.next.expr, model.next.frame_size, env)
+        });
+        match result {
+            Ok(()) => raw
+                .iter()
+                .map(|(action, values)| {
+                    let mut line = action.render(&model.prog);
+                    for v in values.iter() {
+                        line.push(' ');
+                        v.write_tlc(&mut line);
+                    }
+                    line + "\n"
+                })
+                .collect(),
+            Err(error) => format!("error: {error:?}"),
+        }
+    }
+
+    /// Every spec of `tests/specs` with its own configuration: in the first 2,000 states
+    /// reached, the disjunctions' dispatch (`compile::Dispatch`) changes no successor, no
+    /// order and no error.
+    #[test]
+    fn dispatch_changes_no_successor_of_the_test_specs() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+        let mut specs: Vec<_> = std::fs::read_dir(&dir)
+            .expect("tests/specs")
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "tla"))
+            .filter(|path| path.with_extension("cfg").exists())
+            .collect();
+        specs.sort();
+        let mut compared = 0;
+        let mut loaded = 0;
+        for spec in &specs {
+            let Ok(model) = load(spec, None) else {
+                continue;
+            };
+            loaded += 1;
+            let mut seen = std::collections::HashSet::new();
+            let mut queue: std::collections::VecDeque<TlaState> = Model::init_states(&model).into();
+            while let Some(state) = queue.pop_front() {
+                if seen.len() >= 2_000 || !seen.insert(Model::fingerprint(&model, &state)) {
+                    continue;
+                }
+                let with = successors_of(&model, &state, true);
+                if successors_of(&model, &state, true) != with {
+                    // RandomElement and the like: not comparable.
+                    break;
+                }
+                let without = successors_of(&model, &state, false);
+                assert_eq!(
+                    with,
+                    without,
+                    "{}: {}",
+                    spec.display(),
+                    model.describe_state(&state)
+                );
+                compared += 1;
+                let mut out = Vec::new();
+                if Model::successors(&model, &state, &mut Vec::new(), &mut out).is_ok() {
+                    queue.extend(out.into_iter().map(|(_, next)| next));
+                }
+            }
+        }
+        assert!(loaded > 50, "{loaded} specs loaded");
+        assert!(compared > 10_000, "{compared} states compared");
+    }
+}
