@@ -412,7 +412,7 @@ pub fn member(value: &Value, set: &Value, span: Span) -> EResult<bool> {
                 let forced = force(value.clone(), span)?;
                 return Ok(elements.binary_search(&forced).is_ok());
             }
-            Ok(elements.binary_search_by(|e| fast_cmp(e, value)).is_ok())
+            Ok(sorted_position(elements, value).is_some())
         }
         Value::Lazy(lazy) => match &**lazy {
             LazySet::Nat => Ok(matches!(value, Value::Int(n) if *n >= 0)),
@@ -638,6 +638,49 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
+/// Where `key` is in the sorted `elements` (a set, a function's domain), if it is there.
+/// Domains are often intervals of integers or of model values declared together, or grids
+/// `(lo1..hi1) \X (lo2..hi2)` (GameOfLife's cells): the place such a domain would give `key`
+/// is tried first, and kept only if the element there is `key`; otherwise, and for any other
+/// domain, a binary search.
+#[inline]
+pub(crate) fn sorted_position(elements: &[Value], key: &Value) -> Option<usize> {
+    if let Some(guess) = dense_guess(elements, key) {
+        if elements.get(guess).is_some_and(|e| e == key) {
+            return Some(guess);
+        }
+    }
+    elements.binary_search_by(|e| fast_cmp(e, key)).ok()
+}
+
+/// The place `key` would have in `elements` if they were all the integers (or interned model
+/// values) from the first one on, or all the pairs of integers between the first and the last
+/// in row order. Only a guess: [`sorted_position`] checks it.
+#[inline]
+fn dense_guess(elements: &[Value], key: &Value) -> Option<usize> {
+    match (elements.first()?, key) {
+        (Value::Int(lo), Value::Int(k)) => usize::try_from(k.checked_sub(*lo)?).ok(),
+        (Value::Model(lo), Value::Model(k)) => usize::try_from(k.id().checked_sub(lo.id())?).ok(),
+        (Value::Seq(first), Value::Seq(pair)) if pair.len() == 2 && first.len() == 2 => {
+            let Value::Seq(last) = elements.last()? else {
+                return None;
+            };
+            let ints = |s: &[Value]| match s {
+                [Value::Int(a), Value::Int(b)] => Some((*a, *b)),
+                _ => None,
+            };
+            let ((lo1, lo2), (hi1, hi2), (a, b)) = (ints(first)?, ints(last)?, ints(pair)?);
+            if a < lo1 || a > hi1 || b < lo2 || b > hi2 {
+                return None;
+            }
+            let columns = hi2.checked_sub(lo2)?.checked_add(1)?;
+            let index = (a - lo1).checked_mul(columns)?.checked_add(b - lo2)?;
+            usize::try_from(index).ok()
+        }
+        _ => None,
+    }
+}
+
 fn unreadable(span: Span) -> Box<EvalError> {
     Box::new(EvalError {
         message: "an expression could not be read".to_string(),
@@ -667,10 +710,7 @@ pub(crate) fn apply_ref<'v>(f: &'v Value, key: &Value) -> Option<&'v Value> {
         }
         (Value::Func(storage), key) => {
             let (domain, values) = func_parts(storage);
-            domain
-                .binary_search_by(|k| fast_cmp(k, key))
-                .ok()
-                .and_then(|i| values.get(i))
+            sorted_position(domain, key).and_then(|i| values.get(i))
         }
         _ => None,
     }
@@ -689,10 +729,7 @@ fn function_slot(f: &Value, key: &Value) -> Option<usize> {
         (Value::Record(fields), Value::Str(s)) => fields.iter().position(|(k, _)| k == s),
         (Value::Func(storage), key) => {
             let (domain, _) = func_parts(storage);
-            domain
-                .binary_search_by(|k| fast_cmp(k, key))
-                .ok()
-                .map(|i| i + 1)
+            sorted_position(domain, key).map(|i| i + 1)
         }
         _ => None,
     }
@@ -2844,6 +2881,41 @@ fn bound_key(bounds: &[Bound], env: &Env) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Integers, interned model values, and pairs of integers (grids, full or with holes).
+    fn elements_and_key() -> impl Strategy<Value = (Vec<Value>, Value)> {
+        let int = (-4i64..6).prop_map(Value::Int);
+        let model = prop::sample::select(vec!["m1", "m2", "m3", "m4"])
+            .prop_map(|m| Value::Model(Sym::new(m)));
+        let pair = (-2i64..3, 0i64..3)
+            .prop_map(|(a, b)| Value::Seq(shared(vec![Value::Int(a), Value::Int(b)])));
+        prop_oneof![
+            (prop::collection::vec(int.clone(), 0..10), int),
+            (prop::collection::vec(model.clone(), 0..5), model),
+            (prop::collection::vec(pair.clone(), 0..16), pair.clone()),
+            // Every cell of a grid: the guessed place is right.
+            (
+                Just(
+                    (-2i64..3)
+                        .flat_map(|a| (0i64..3)
+                            .map(move |b| Value::Seq(shared(vec![Value::Int(a), Value::Int(b)]))))
+                        .collect()
+                ),
+                pair
+            ),
+        ]
+    }
+
+    proptest! {
+        /// The guessed place is used only where it holds `key`: the answer is the binary
+        /// search's, on dense and sparse sets alike.
+        #[test]
+        fn sorted_position_agrees_with_binary_search((elements, key) in elements_and_key()) {
+            let Value::Set(sorted) = Value::set(elements) else { unreachable!() };
+            prop_assert_eq!(sorted_position(&sorted, &key), sorted.binary_search(&key).ok());
+        }
+    }
 
     /// The merge that computes `A \ B` of two listed sets agrees with testing each element
     /// of `A` for membership in `B`, on sets mixing kinds of elements.
