@@ -162,9 +162,20 @@ pub struct Enumerator<'a> {
     /// The states between the two steps of `A \cdot B` reached so far, which TLC counts as
     /// generated.
     pub(crate) intermediate: u64,
-    /// Whether disjunctions skip the disjuncts their [`Dispatch`] shows false (always, but in
-    /// the test that compares both ways).
-    pub(crate) dispatching: bool,
+    /// Whether disjunctions skip the disjuncts their [`Dispatch`] shows false: always, but on
+    /// a thread where the test comparing both ways turned it off ([`set_dispatching`]), for
+    /// every enumerator, also those of `A \cdot B`, ENABLED and fairness targets.
+    dispatching: bool,
+}
+
+thread_local! {
+    static DISPATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Turns the disjunctions' dispatch on or off for the enumerators this thread creates.
+#[cfg(test)]
+pub(crate) fn set_dispatching(on: bool) {
+    DISPATCHING.with(|d| d.set(on));
 }
 
 impl<'a> Enumerator<'a> {
@@ -185,7 +196,7 @@ impl<'a> Enumerator<'a> {
             enabled_only: false,
             literal_sets: Vec::new(),
             intermediate: 0,
-            dispatching: true,
+            dispatching: DISPATCHING.with(|d| d.get()),
         }
     }
 

@@ -553,6 +553,14 @@ thread_local! {
         std::cell::RefCell::new(<rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0));
 }
 
+/// Restarts this thread's generator from seed 0, for tests that compare two evaluations.
+#[cfg(test)]
+pub(crate) fn reseed_random() {
+    RANDOM.with(|rng| {
+        *rng.borrow_mut() = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0)
+    });
+}
+
 /// A random number below `len` (not 0), from this thread's generator.
 pub(crate) fn random_below(len: usize) -> usize {
     RANDOM.with(|rng| rand::Rng::random_range(&mut *rng.borrow_mut(), 0..len))
@@ -674,7 +682,10 @@ fn dense_guess(elements: &[Value], key: &Value) -> Option<usize> {
                 return None;
             }
             let columns = hi2.checked_sub(lo2)?.checked_add(1)?;
-            let index = (a - lo1).checked_mul(columns)?.checked_add(b - lo2)?;
+            let index = a
+                .checked_sub(lo1)?
+                .checked_mul(columns)?
+                .checked_add(b - lo2)?;
             usize::try_from(index).ok()
         }
         _ => None,
