@@ -4,7 +4,7 @@
 //! `x' \in S` enumerates `S`; every other conjunct is a guard.
 
 use crate::ast::{Builtin, Expr, Kind};
-use crate::compile::{surely_differ, Dispatch, GroupTest};
+use crate::compile::{surely_differ, Dispatch, GroupTest, GROUPS_MAX};
 use crate::eval::{bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX};
 use crate::lower::Program;
 use std::sync::Arc;
@@ -895,9 +895,10 @@ impl<'a> Enumerator<'a> {
             Holds(bool),
             Unknown,
         }
-        let mut known: Vec<Known> = Vec::with_capacity(dispatch.groups.len());
-        for (expr, test) in &dispatch.groups {
-            known.push(match test {
+        // At most GROUPS_MAX groups (`Dispatch::of`): known on the stack, no allocation.
+        let mut known: [Known; GROUPS_MAX] = std::array::from_fn(|_| Known::Unknown);
+        for (slot, (expr, test)) in known.iter_mut().zip(&dispatch.groups) {
+            *slot = match test {
                 GroupTest::Value => match self.eval(expr, frame, env) {
                     Ok(v) => Known::Value(v),
                     Err(_) => Known::Unknown,
@@ -906,7 +907,7 @@ impl<'a> Enumerator<'a> {
                     Ok(b) => Known::Holds(b),
                     Err(_) => Known::Unknown,
                 },
-            });
+            };
         }
         for (item, arm) in items.iter().zip(&dispatch.arms) {
             let skip = match arm {

@@ -59,6 +59,10 @@ pub(crate) struct Dispatch {
     pub(crate) arms: Vec<Option<(usize, Option<Value>)>>,
 }
 
+/// The most groups a [`Dispatch`] keeps (the others' disjuncts are always entered): their
+/// values are kept on the stack while the disjunction is enumerated.
+pub(crate) const GROUPS_MAX: usize = 4;
+
 /// What a [`Dispatch`] group is evaluated for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum GroupTest {
@@ -97,11 +101,11 @@ impl Dispatch {
             arms.push(arm);
         }
         // A group of one disjunct saves nothing (its guard is evaluated on entering): it is
-        // dropped, and the others renumbered.
+        // dropped, as are the groups beyond GROUPS_MAX, and the others renumbered.
         let mut renumbered = Vec::with_capacity(groups.len());
         let mut kept = Vec::new();
         for (index, group) in groups.into_iter().enumerate() {
-            if members[index] < 2 {
+            if members[index] < 2 || kept.len() == GROUPS_MAX {
                 renumbered.push(None);
             } else {
                 renumbered.push(Some(kept.len()));
