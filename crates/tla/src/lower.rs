@@ -893,45 +893,36 @@ impl<'p> Loader<'p> {
             assumptions,
             ..
         } = &mut *self.program;
+        /// The ids among `items` (not yet in `own`) that reach a deferred definition, with
+        /// its error.
+        fn hits<'e>(
+            items: impl Iterator<Item = (&'e mut Expr, &'e mut Option<Vec<Bound>>)>,
+            own: &Failed,
+            defs: &Failed,
+            lets: &Failed,
+        ) -> Vec<(u32, (Location, String))> {
+            items
+                .enumerate()
+                .filter(|(index, _)| !own.contains_key(&(*index as u32)))
+                .filter_map(|(index, (body, bounds))| {
+                    reaches_any(body, bounds, defs, lets).map(|error| (index as u32, error))
+                })
+                .collect()
+        }
         let mut failed_lets: Failed = HashMap::new();
         loop {
-            let mut changed = false;
-            for (index, def) in defs.iter_mut().enumerate() {
-                let id = index as u32;
-                if unsupported_defs.contains_key(&id) {
-                    continue;
-                }
-                let hit = reaches_any(
-                    &mut def.body,
-                    &mut def.function,
-                    unsupported_defs,
-                    &failed_lets,
-                );
-                if let Some(error) = hit {
-                    unsupported_defs.insert(id, error);
-                    lazy_defs.insert(id);
-                    changed = true;
-                }
-            }
-            for (index, def) in lets.iter_mut().enumerate() {
-                let id = index as u32;
-                if failed_lets.contains_key(&id) {
-                    continue;
-                }
-                let hit = reaches_any(
-                    &mut def.body,
-                    &mut def.function,
-                    unsupported_defs,
-                    &failed_lets,
-                );
-                if let Some(error) = hit {
-                    failed_lets.insert(id, error);
-                    changed = true;
-                }
-            }
-            if !changed {
+            let def_items = defs.iter_mut().map(|d| (&mut d.body, &mut d.function));
+            let new_defs = hits(def_items, unsupported_defs, unsupported_defs, &failed_lets);
+            let let_items = lets.iter_mut().map(|d| (&mut d.body, &mut d.function));
+            let new_lets = hits(let_items, &failed_lets, unsupported_defs, &failed_lets);
+            if new_defs.is_empty() && new_lets.is_empty() {
                 break;
             }
+            for (id, error) in new_defs {
+                unsupported_defs.insert(id, error);
+                lazy_defs.insert(id);
+            }
+            failed_lets.extend(new_lets);
         }
         for (expr, _) in assumptions.iter_mut() {
             if let Some((location, message)) = reaches(expr, unsupported_defs, &failed_lets, 0) {
