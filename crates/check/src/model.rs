@@ -90,6 +90,26 @@ pub trait Model: Send + Sync + Sized {
         Ok(0)
     }
 
+    /// [`Model::successors`], except that a successor for which `known` is true may be left
+    /// out, before it is built. `known` says whether a fingerprint is that of a state the
+    /// search has stored: such a successor was checked when first found and is known to be in
+    /// the model, so the search would only count it as generated. The search passes `known`
+    /// when that is all it would do (no step properties) and its fingerprints are
+    /// [`Model::fingerprint`]'s; it is a hint the default ignores.
+    ///
+    /// Returns the count of [`Model::successors`] and the number of successors left out.
+    fn successors_unknown(
+        &self,
+        state: &Self::State,
+        scratch: &mut Vec<Self::Action>,
+        out: &mut Vec<(Self::Action, Self::State)>,
+        known: &dyn Fn(Fingerprint) -> bool,
+    ) -> Result<(u64, u64), ModelError> {
+        let _ = known;
+        self.successors(state, scratch, out)
+            .map(|passed| (passed, 0))
+    }
+
     /// Whether `next` belongs to the model (TLA+'s CONSTRAINT, and ACTION_CONSTRAINT for the
     /// step from `state`; `state` is `None` for an initial state). A state outside it is
     /// counted as generated and its state properties are checked, but it is neither stored nor

@@ -528,11 +528,10 @@ impl<'a, M: Model> Search<'a, M> {
                         while index >= starts[segment] + level[segment].len() {
                             segment += 1;
                         }
-                        let (state, fp) = &level[segment][index - starts[segment]];
                         self.expand_bfs(
                             rebuild.is_some(),
-                            state,
-                            *fp,
+                            visited,
+                            &level[segment][index - starts[segment]],
                             depth,
                             &mut buffers,
                             &mut tally,
@@ -590,34 +589,46 @@ impl<'a, M: Model> Search<'a, M> {
 
     /// Expands one state: evaluates step properties and queues every successor that is not a
     /// step back to the same state for [`Search::insert_pending`].
-    fn expand_bfs(
+    fn expand_bfs<V: Visited>(
         &self,
         rebuilding: bool,
-        state: &M::State,
-        fp: Fingerprint,
+        visited: &V,
+        (state, fp): &(M::State, Fingerprint),
         depth: usize,
         buffers: &mut Buffers<M>,
         tally: &mut Tally,
     ) {
+        let fp = *fp;
         if !self.expandable(state, depth) {
             return;
         }
         let successors = &mut buffers.successors;
         successors.clear();
-        match self
-            .model
-            .successors(state, &mut buffers.actions, successors)
-        {
-            Ok(passed) => tally.generated += passed,
+        let check_steps = !rebuilding && self.step_properties;
+        // A successor already stored would only be counted: the model may leave it out
+        // unbuilt, when nothing else is done with it and the fingerprints are the model's own.
+        let result = if check_steps || self.options.symmetry {
+            self.model
+                .successors(state, &mut buffers.actions, successors)
+                .map(|passed| (passed, 0))
+        } else {
+            let known = |fp: Fingerprint| visited.contains(fp.max(1));
+            self.model
+                .successors_unknown(state, &mut buffers.actions, successors, &known)
+        };
+        let left_out = match result {
+            Ok((passed, left_out)) => {
+                tally.generated += passed + left_out;
+                left_out
+            }
             Err(error) => {
                 self.fail(error, Target::State { fp, depth });
                 return;
             }
-        }
-        if successors.is_empty() && self.deadlock && !rebuilding {
+        };
+        if successors.is_empty() && left_out == 0 && self.deadlock && !rebuilding {
             self.decide(self.deadlock_slot(), || Target::State { fp, depth });
         }
-        let check_steps = !rebuilding && self.step_properties;
         for (index, (action, next)) in successors.drain(..).enumerate() {
             tally.generated += 1;
             if check_steps {

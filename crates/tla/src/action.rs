@@ -162,10 +162,57 @@ pub struct Enumerator<'a> {
     /// The states between the two steps of `A \cdot B` reached so far, which TLC counts as
     /// generated.
     pub(crate) intermediate: u64,
+    /// Whether a successor's fingerprint is that of a state already stored: such a successor is
+    /// only counted, in `left_out` (see [`valence_check::Model::successors_unknown`]).
+    pub(crate) known: Option<&'a dyn Fn(u64) -> bool>,
+    pub(crate) left_out: u64,
+    /// When `known` is given: the fingerprint of each state of `out` (0 when not computed).
+    pub(crate) fps: Vec<u64>,
+    /// When enumerating the initial predicate: the states found, each once.
+    initial: Option<Box<InitialStates>>,
     /// Whether disjunctions skip the disjuncts their [`Dispatch`] shows false: always, but on
     /// a thread where the test comparing both ways turned it off ([`set_dispatching`]), for
     /// every enumerator, also those of `A \cdot B`, ENABLED and fairness targets.
     dispatching: bool,
+}
+
+/// The initial states an enumeration of the initial predicate finds: each distinct one once,
+/// however many ways the predicate gives it (`x \in {0, 1} /\ (x < 5 \/ x < 6)` has 2), as TLC
+/// counts them. Told apart by fingerprint, as the checker tells states apart: MCBakery has
+/// 655,200 initial states, and keeping a copy of each to compare them cost more than the rest
+/// of loading. A repeated state is recognised before it is copied out of the enumeration.
+pub struct InitialStates {
+    seen: valence_check::FingerprintSet,
+    /// The states, in the order found.
+    pub states: Vec<Box<[Value]>>,
+}
+
+impl Default for InitialStates {
+    fn default() -> Self {
+        InitialStates {
+            seen: valence_check::FingerprintSet::new(1),
+            states: Vec::new(),
+        }
+    }
+}
+
+/// With `known` (see [`Enumerator::known`]): the fingerprint of the next state whose `len`
+/// values are `values`, or None, counted in `left_out`, if it is known. Without: `Some(0)`.
+fn unknown<'v>(
+    known: Option<&dyn Fn(u64) -> bool>,
+    left_out: &mut u64,
+    len: usize,
+    values: impl Iterator<Item = &'v Value>,
+) -> Option<u64> {
+    let Some(known) = known else {
+        return Some(0);
+    };
+    let fp = crate::value::fingerprint_list(len, values);
+    if known(fp) {
+        *left_out += 1;
+        return None;
+    }
+    Some(fp)
 }
 
 thread_local! {
@@ -196,6 +243,10 @@ impl<'a> Enumerator<'a> {
             enabled_only: false,
             literal_sets: Vec::new(),
             intermediate: 0,
+            known: None,
+            left_out: 0,
+            fps: Vec::new(),
+            initial: init.then(Default::default),
             dispatching: DISPATCHING.with(|d| d.get()),
         }
     }
@@ -450,24 +501,58 @@ impl<'a> Enumerator<'a> {
             }
             return Ok(());
         }
-        let mut state = Vec::with_capacity(self.next.len());
-        for (i, v) in self.next.iter().enumerate() {
-            match v {
-                Some(v) => state.push(v.clone()),
-                None => {
-                    let name = self.prog.vars[i].text();
-                    let what = if self.init {
-                        format!("the initial predicate does not assign variable `{name}`")
-                    } else {
-                        format!("the successor state is not completely specified: `{name}'` is not assigned")
-                    };
-                    return fail(Default::default(), what);
-                }
-            }
+        if let Some(i) = self.next.iter().position(Option::is_none) {
+            let name = self.prog.vars[i].text();
+            let what = if self.init {
+                format!("the initial predicate does not assign variable `{name}`")
+            } else {
+                format!(
+                    "the successor state is not completely specified: `{name}'` is not assigned"
+                )
+            };
+            return fail(Default::default(), what);
         }
+        let values = self.next.iter().flatten();
+        let Some(fp) = unknown(
+            self.known,
+            &mut self.left_out,
+            self.next.len(),
+            values.clone(),
+        ) else {
+            return Ok(());
+        };
+        if let Some(initial) = &mut self.initial {
+            let fp = crate::value::fingerprint_list(self.next.len(), values.clone());
+            if initial.seen.insert(fp) {
+                let mut state = Vec::with_capacity(self.next.len());
+                state.extend(values.cloned());
+                initial.states.push(state.into_boxed_slice());
+            }
+            return Ok(());
+        }
+        let mut state = Vec::with_capacity(self.next.len());
+        state.extend(values.cloned());
+        let state = state.into_boxed_slice();
         let label = self.label(env);
-        self.out.push((label, state.into_boxed_slice()));
+        self.push(label, state, fp);
         Ok(())
+    }
+
+    /// Adds a complete next state to `out`, with its fingerprint if computed (else 0).
+    fn push(&mut self, label: TlaAction, state: Box<[Value]>, fp: u64) {
+        self.out.push((label, state));
+        if self.known.is_some() {
+            self.fps.push(fp);
+        }
+    }
+
+    /// The initial states found (see [`InitialStates`]); none unless enumerating the initial
+    /// predicate.
+    pub fn take_initial(&mut self) -> Vec<Box<[Value]>> {
+        self.initial
+            .take()
+            .map(|initial| initial.states)
+            .unwrap_or_default()
     }
 
     /// The label of a successor emitted now: the named sub-action being enumerated, with its
@@ -563,8 +648,12 @@ impl<'a> Enumerator<'a> {
                 continue;
             }
             for (_, end) in ends {
+                let Some(fp) = unknown(self.known, &mut self.left_out, end.len(), end.iter())
+                else {
+                    continue;
+                };
                 let label = self.label(env);
-                self.out.push((label, end));
+                self.push(label, end, fp);
             }
         }
         Ok(())

@@ -34,6 +34,9 @@ pub struct TlaState {
     /// TLC's level: 1 for an initial state, one more than its predecessor's for a successor
     /// (`TLCGet("level")`).
     level: u32,
+    /// The fingerprint of `values` ([`crate::value::fingerprint_all`]) when computed on the
+    /// way (0: not computed).
+    fp: u64,
 }
 
 impl TlaState {
@@ -48,16 +51,18 @@ impl TlaState {
             values,
             changed: u64::MAX,
             level: 1,
+            fp: 0,
         }
     }
 
     /// A successor of `previous`, remembering which variables the step left untouched.
-    fn successor(values: Box<[Value]>, previous: &TlaState) -> Self {
+    fn successor(values: Box<[Value]>, previous: &TlaState, fp: u64) -> Self {
         let changed = changed_vars(&values, &previous.values);
         TlaState {
             values,
             changed,
             level: previous.level.saturating_add(1),
+            fp,
         }
     }
 }
@@ -899,7 +904,9 @@ impl TlaModel {
         let mut out = Vec::new();
         let mut env = Env::new();
         let mut enumerator = Enumerator::new(&self.prog, &[], true, &mut out);
-        if let Err(error) = enumerator.run(&init.expr, init.frame_size, &mut env) {
+        let result = enumerator.run(&init.expr, init.frame_size, &mut env);
+        let found = enumerator.take_initial();
+        if let Err(error) = result {
             let fallback = self.prog.location(init.expr.span);
             return Err(TlaError::Eval {
                 location: eval_error_location(&self.prog, &error, &fallback),
@@ -912,17 +919,9 @@ impl TlaModel {
         // Initial states outside the CONSTRAINTs are kept here: the checker counts them as
         // generated and checks them, but does not store them (`in_model`), as TLC does. The
         // constraints are evaluated now so that an error in them is reported at load time.
-        // TLC counts each distinct initial state once, however many ways the initial
-        // predicate gives it (`x \in {0, 1} /\ (x < 5 \/ x < 6)` has 2 initial states).
-        // Distinct by fingerprint, as the checker tells states apart (MCBakery has 655,200
-        // initial states: keeping a copy of each to compare them cost more than the rest of
-        // loading).
-        let mut states = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (_, values) in out {
-            if !seen.insert(valence_check::fingerprint(&values)) {
-                continue;
-            }
+        // Each distinct initial state comes once (see `InitialStates`).
+        let mut states = Vec::with_capacity(found.len());
+        for values in found {
             let state = TlaState::initial(values);
             for constraint in &self.constraints {
                 match self.holds(constraint, &state) {
@@ -1180,7 +1179,7 @@ impl TlaModel {
         Some(
             steps
                 .into_iter()
-                .map(|values| TlaState::successor(values, state))
+                .map(|values| TlaState::successor(values, state, 0))
                 .collect(),
         )
     }
@@ -1266,6 +1265,48 @@ impl TlaModel {
 
 use crate::temporal::contains_temporal;
 
+impl TlaModel {
+    /// The successors of `state`, but those for which `known` (if given) is true of their
+    /// fingerprint, which are only counted. Returns the states passed through (see
+    /// [`Model::successors`]) and the number left out.
+    fn successors_of(
+        &self,
+        state: &TlaState,
+        out: &mut Vec<(TlaAction, TlaState)>,
+        known: Option<&dyn Fn(valence_check::Fingerprint) -> bool>,
+    ) -> Result<(u64, u64), ModelError> {
+        let result = SUCCESSORS.with(|raw| {
+            let mut raw = raw.take();
+            raw.clear();
+            let result = with_env(|env| {
+                env.level = state.level;
+                let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
+                enumerator.known = known;
+                let result = enumerator
+                    .run(&self.next.expr, self.next.frame_size, env)
+                    .map(|()| (enumerator.intermediate, enumerator.left_out));
+                (result, std::mem::take(&mut enumerator.fps))
+            });
+            let (result, fps) = result;
+            let fps = fps.into_iter().chain(std::iter::repeat(0));
+            out.extend(
+                raw.drain(..)
+                    .zip(fps)
+                    .map(|((action, values), fp)| (action, TlaState::successor(values, state, fp))),
+            );
+            SUCCESSORS.with(|cell| cell.set(raw));
+            result
+        });
+        result.map_err(|error| self.model_error(&error, state, "error computing the successors"))
+    }
+}
+
+thread_local! {
+    /// The successors being enumerated, in a buffer each thread reuses.
+    static SUCCESSORS: std::cell::Cell<Vec<(TlaAction, Box<[Value]>)>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
 impl Model for TlaModel {
     type State = TlaState;
     type Action = TlaAction;
@@ -1313,25 +1354,20 @@ impl Model for TlaModel {
         _scratch: &mut Vec<TlaAction>,
         out: &mut Vec<(TlaAction, TlaState)>,
     ) -> Result<u64, ModelError> {
-        let mut raw = Vec::new();
-        let result = with_env(|env| {
-            env.level = state.level;
-            let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
-            enumerator
-                .run(&self.next.expr, self.next.frame_size, env)
-                .map(|()| enumerator.intermediate)
-        });
-        let passed = match result {
-            Ok(passed) => passed,
-            Err(error) => {
-                return Err(self.model_error(&error, state, "error computing the successors"))
-            }
-        };
-        out.extend(
-            raw.into_iter()
-                .map(|(action, values)| (action, TlaState::successor(values, state))),
-        );
-        Ok(passed)
+        self.successors_of(state, out, None)
+            .map(|(passed, _)| passed)
+    }
+
+    fn successors_unknown(
+        &self,
+        state: &TlaState,
+        _scratch: &mut Vec<TlaAction>,
+        out: &mut Vec<(TlaAction, TlaState)>,
+        known: &dyn Fn(valence_check::Fingerprint) -> bool,
+    ) -> Result<(u64, u64), ModelError> {
+        // With a VIEW, a state's fingerprint is not that of its variables.
+        let known = self.view.is_none().then_some(known);
+        self.successors_of(state, out, known)
     }
 
     fn in_model(&self, state: Option<&TlaState>, next: &TlaState) -> Result<bool, ModelError> {
@@ -1638,8 +1674,12 @@ impl Model for TlaModel {
             if let Ok(value) = self.eval_value(view, state) {
                 return valence_check::fingerprint(&value);
             }
+            return crate::value::fingerprint_all(&state.values);
         }
-        crate::value::fingerprint_all(&state.values)
+        match state.fp {
+            0 => crate::value::fingerprint_all(&state.values),
+            fp => fp,
+        }
     }
 
     fn describe_step(
@@ -1890,11 +1930,8 @@ mod tests {
         }
     }
 
-    /// Every spec of `tests/specs` with its own configuration: in the first 2,000 states
-    /// reached, the disjunctions' dispatch (`compile::Dispatch`) changes no successor, no
-    /// order and no error.
-    #[test]
-    fn dispatch_changes_no_successor_of_the_test_specs() {
+    /// The specs of `tests/specs` that load with their own configuration.
+    fn test_specs() -> Vec<(PathBuf, TlaModel)> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
         let mut specs: Vec<_> = std::fs::read_dir(&dir)
             .expect("tests/specs")
@@ -1903,36 +1940,109 @@ mod tests {
             .filter(|path| path.with_extension("cfg").exists())
             .collect();
         specs.sort();
-        let mut compared = 0;
-        let mut loaded = 0;
-        for spec in &specs {
-            let Ok(model) = load(spec, None) else {
+        let models: Vec<_> = specs
+            .into_iter()
+            .filter_map(|spec| load(&spec, None).ok().map(|model| (spec, model)))
+            .collect();
+        assert!(models.len() > 50, "{} specs loaded", models.len());
+        models
+    }
+
+    /// Calls `f` with each of the first `limit` distinct states reached (breadth first).
+    fn each_state(model: &TlaModel, limit: usize, mut f: impl FnMut(&TlaState)) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        let mut queue: std::collections::VecDeque<TlaState> = Model::init_states(model).into();
+        while let Some(state) = queue.pop_front() {
+            if seen.len() >= limit || !seen.insert(Model::fingerprint(model, &state)) {
                 continue;
-            };
-            loaded += 1;
-            let mut seen = std::collections::HashSet::new();
-            let mut queue: std::collections::VecDeque<TlaState> = Model::init_states(&model).into();
-            while let Some(state) = queue.pop_front() {
-                if seen.len() >= 2_000 || !seen.insert(Model::fingerprint(&model, &state)) {
-                    continue;
+            }
+            f(&state);
+            let mut out = Vec::new();
+            if Model::successors(model, &state, &mut Vec::new(), &mut out).is_ok() {
+                queue.extend(out.into_iter().map(|(_, next)| next));
+            }
+        }
+        seen.len()
+    }
+
+    /// Every spec of `tests/specs`, in the first 1,000 states reached: the successors left out
+    /// as known are exactly those whose fingerprint is known, the others come in the same
+    /// order with the same actions, and the fingerprints they carry are their own.
+    #[test]
+    fn successors_whose_fingerprint_is_known_are_left_out_and_counted() {
+        let mut compared = 0;
+        for (spec, model) in test_specs() {
+            each_state(&model, 1_000, |state| {
+                let mut all = Vec::new();
+                crate::eval::reseed_random();
+                let Ok(passed) = Model::successors(&model, state, &mut Vec::new(), &mut all) else {
+                    return;
+                };
+                // Every other distinct successor is known.
+                let fps: Vec<u64> = all
+                    .iter()
+                    .map(|(_, next)| crate::value::fingerprint_all(&next.values))
+                    .collect();
+                // With a VIEW, fingerprints are not those of the variables: none is left out.
+                let known: std::collections::HashSet<u64> = match model.view {
+                    None => fps.iter().copied().step_by(2).collect(),
+                    Some(_) => Default::default(),
+                };
+                let mut some = Vec::new();
+                crate::eval::reseed_random();
+                let (passed_too, left_out) = model
+                    .successors_unknown(state, &mut Vec::new(), &mut some, &|fp| {
+                        known.contains(&fp)
+                    })
+                    .expect("succeeded without the filter");
+                let expected: Vec<_> = all
+                    .iter()
+                    .zip(&fps)
+                    .filter(|(_, fp)| !known.contains(fp))
+                    .collect();
+                let what = || format!("{}: {}", spec.display(), model.describe_state(state));
+                assert_eq!(passed_too, passed, "{}", what());
+                assert_eq!(left_out as usize + some.len(), all.len(), "{}", what());
+                assert_eq!(some.len(), expected.len(), "{}", what());
+                for ((action, next), ((expected_action, expected_next), fp)) in
+                    some.iter().zip(expected)
+                {
+                    assert!(
+                        action == expected_action && next == expected_next,
+                        "{}",
+                        what()
+                    );
+                    if model.view.is_none() {
+                        assert_eq!(next.fp, *fp, "{}", what());
+                        assert_eq!(Model::fingerprint(&model, next), *fp, "{}", what());
+                    }
                 }
-                let with = successors_of(&model, &state, true);
-                let without = successors_of(&model, &state, false);
+                compared += 1;
+            });
+        }
+        assert!(compared > 5_000, "{compared} states compared");
+    }
+
+    /// Every spec of `tests/specs` with its own configuration: in the first 2,000 states
+    /// reached, the disjunctions' dispatch (`compile::Dispatch`) changes no successor, no
+    /// order and no error.
+    #[test]
+    fn dispatch_changes_no_successor_of_the_test_specs() {
+        let mut compared = 0;
+        for (spec, model) in test_specs() {
+            each_state(&model, 2_000, |state| {
+                let with = successors_of(&model, state, true);
+                let without = successors_of(&model, state, false);
                 assert_eq!(
                     with,
                     without,
                     "{}: {}",
                     spec.display(),
-                    model.describe_state(&state)
+                    model.describe_state(state)
                 );
                 compared += 1;
-                let mut out = Vec::new();
-                if Model::successors(&model, &state, &mut Vec::new(), &mut out).is_ok() {
-                    queue.extend(out.into_iter().map(|(_, next)| next));
-                }
-            }
+            });
         }
-        assert!(loaded > 50, "{loaded} specs loaded");
         assert!(compared > 10_000, "{compared} states compared");
     }
 }

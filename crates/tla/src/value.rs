@@ -458,7 +458,12 @@ impl Value {
 
 /// The fingerprint of a list of values (a state's variables), never 0.
 pub fn fingerprint_all(values: &[Value]) -> u64 {
-    let mut h = header(9, values.len());
+    fingerprint_list(values.len(), values)
+}
+
+/// [`fingerprint_all`] of the `len` values `values` yields, wherever they are kept.
+pub fn fingerprint_list<'v>(len: usize, values: impl IntoIterator<Item = &'v Value>) -> u64 {
+    let mut h = header(9, len);
     for value in values {
         h = absorb(h, value);
     }
