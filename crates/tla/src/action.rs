@@ -164,7 +164,7 @@ pub struct Enumerator<'a> {
     pub(crate) intermediate: u64,
     /// Whether a successor's fingerprint is that of a state already stored: such a successor is
     /// only counted, in `left_out` (see [`valence_check::Model::successors_unknown`]).
-    pub(crate) known: Option<&'a dyn Fn(u64) -> bool>,
+    known: Option<&'a dyn Fn(u64) -> bool>,
     pub(crate) left_out: u64,
     /// When `known` is given: the fingerprint of each state of `out` (0 when not computed).
     pub(crate) fps: Vec<u64>,
@@ -194,6 +194,15 @@ impl Default for InitialStates {
             states: Vec::new(),
         }
     }
+}
+
+/// A copy of the values of `slots`, all assigned.
+fn copied(slots: &[Option<Value>]) -> Box<[Value]> {
+    let mut state = Vec::with_capacity(slots.len());
+    for value in slots.iter().flatten() {
+        state.push(value.clone());
+    }
+    state.into_boxed_slice()
 }
 
 /// With `known` (see [`Enumerator::known`]): the fingerprint of the next state whose `len`
@@ -524,15 +533,11 @@ impl<'a> Enumerator<'a> {
         if let Some(initial) = &mut self.initial {
             let fp = crate::value::fingerprint_list(self.next.len(), values.clone());
             if initial.seen.insert(fp) {
-                let mut state = Vec::with_capacity(self.next.len());
-                state.extend(values.cloned());
-                initial.states.push(state.into_boxed_slice());
+                initial.states.push(copied(&self.next));
             }
             return Ok(());
         }
-        let mut state = Vec::with_capacity(self.next.len());
-        state.extend(values.cloned());
-        let state = state.into_boxed_slice();
+        let state = copied(&self.next);
         let label = self.label(env);
         self.push(label, state, fp);
         Ok(())
@@ -544,6 +549,14 @@ impl<'a> Enumerator<'a> {
         if self.known.is_some() {
             self.fps.push(fp);
         }
+    }
+
+    /// Leaves out the successors whose fingerprint `known` says is known (see
+    /// [`Enumerator::known`]).
+    /// `fps` is an empty buffer for [`Enumerator::fps`].
+    pub fn leave_out(&mut self, known: &'a dyn Fn(u64) -> bool, fps: Vec<u64>) {
+        self.known = Some(known);
+        self.fps = fps;
     }
 
     /// The initial states found (see [`InitialStates`]); none unless enumerating the initial

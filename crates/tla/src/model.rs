@@ -1275,36 +1275,35 @@ impl TlaModel {
         out: &mut Vec<(TlaAction, TlaState)>,
         known: Option<&dyn Fn(valence_check::Fingerprint) -> bool>,
     ) -> Result<(u64, u64), ModelError> {
-        let result = SUCCESSORS.with(|raw| {
-            let mut raw = raw.take();
-            raw.clear();
-            let result = with_env(|env| {
-                env.level = state.level;
-                let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
-                enumerator.known = known;
-                let result = enumerator
-                    .run(&self.next.expr, self.next.frame_size, env)
-                    .map(|()| (enumerator.intermediate, enumerator.left_out));
-                (result, std::mem::take(&mut enumerator.fps))
-            });
-            let (result, fps) = result;
-            let fps = fps.into_iter().chain(std::iter::repeat(0));
-            out.extend(
-                raw.drain(..)
-                    .zip(fps)
-                    .map(|((action, values), fp)| (action, TlaState::successor(values, state, fp))),
-            );
-            SUCCESSORS.with(|cell| cell.set(raw));
+        let (mut raw, mut fps) = SUCCESSORS.take();
+        raw.clear();
+        fps.clear();
+        let result = with_env(|env| {
+            env.level = state.level;
+            let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
+            if let Some(known) = known {
+                enumerator.leave_out(known, std::mem::take(&mut fps));
+            }
+            let result = enumerator
+                .run(&self.next.expr, self.next.frame_size, env)
+                .map(|()| (enumerator.intermediate, enumerator.left_out));
+            fps = std::mem::take(&mut enumerator.fps);
             result
         });
+        out.extend(
+            raw.drain(..)
+                .zip(fps.iter().copied().chain(std::iter::repeat(0)))
+                .map(|((action, values), fp)| (action, TlaState::successor(values, state, fp))),
+        );
+        SUCCESSORS.set((raw, fps));
         result.map_err(|error| self.model_error(&error, state, "error computing the successors"))
     }
 }
 
 thread_local! {
-    /// The successors being enumerated, in a buffer each thread reuses.
-    static SUCCESSORS: std::cell::Cell<Vec<(TlaAction, Box<[Value]>)>> =
-        const { std::cell::Cell::new(Vec::new()) };
+    /// The successors being enumerated and their fingerprints, in buffers each thread reuses.
+    static SUCCESSORS: std::cell::Cell<(Vec<(TlaAction, Box<[Value]>)>, Vec<u64>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
 impl Model for TlaModel {
