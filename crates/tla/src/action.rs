@@ -143,6 +143,9 @@ pub(crate) fn steps(
     Ok(out.into_iter().map(|(_, state)| state).collect())
 }
 
+/// A step found by an [`Enumerator`]: its label and the values of the next state.
+pub type Step = (TlaAction, Box<[Value]>);
+
 /// Enumerates the states satisfying an action (or the initial predicate).
 pub struct Enumerator<'a> {
     prog: &'a Program,

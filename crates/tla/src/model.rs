@@ -1302,7 +1302,7 @@ impl TlaModel {
 
 thread_local! {
     /// The successors being enumerated and their fingerprints, in buffers each thread reuses.
-    static SUCCESSORS: std::cell::Cell<(Vec<(TlaAction, Box<[Value]>)>, Vec<u64>)> =
+    static SUCCESSORS: std::cell::Cell<(Vec<crate::action::Step>, Vec<u64>)> =
         const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
