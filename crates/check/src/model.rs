@@ -91,21 +91,27 @@ pub trait Model: Send + Sync + Sized {
     }
 
     /// [`Model::successors`], except that a successor for which `known` is true may be left
-    /// out, before it is built. `known` says whether a fingerprint is that of a state the
-    /// search has stored: such a successor was checked when first found and is known to be in
-    /// the model, so the search would only count it as generated. The search passes `known`
-    /// when that is all it would do (no step properties) and its fingerprints are
-    /// [`Model::fingerprint`]'s; it is a hint the default ignores.
+    /// out, before it is built. `known` says whether a fingerprint ([`Model::fingerprint`]'s)
+    /// is that of a state the search has stored, which was checked when first found. The
+    /// search passes `known` when it would do nothing with such a successor but count it: no
+    /// step properties, no symmetry. A model may leave one out only if [`Model::in_model`]
+    /// holds for every step into a stored state (it does when the constraints read the next
+    /// state alone, never the step or anything else), and its fingerprints are
+    /// [`Model::fingerprint`]'s. The default ignores `known`.
     ///
-    /// Returns the count of [`Model::successors`] and the number of successors left out.
+    /// When successors are left out, `positions` receives the position of each successor of
+    /// `out` in the list [`Model::successors`] gives (the search names a step by it); left
+    /// empty, the positions are those in `out`. Returns the count of [`Model::successors`]
+    /// and the number of successors left out.
     fn successors_unknown(
         &self,
         state: &Self::State,
         scratch: &mut Vec<Self::Action>,
         out: &mut Vec<(Self::Action, Self::State)>,
         known: &dyn Fn(Fingerprint) -> bool,
+        positions: &mut Vec<usize>,
     ) -> Result<(u64, u64), ModelError> {
-        let _ = known;
+        let _ = (known, positions);
         self.successors(state, scratch, out)
             .map(|passed| (passed, 0))
     }

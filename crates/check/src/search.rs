@@ -229,6 +229,8 @@ const SEGMENT: usize = 1 << 16;
 struct Buffers<M: Model> {
     actions: Vec<M::Action>,
     successors: Vec<(M::Action, M::State)>,
+    /// Where each of `successors` is among all the successors, when some were left out.
+    positions: Vec<usize>,
     /// Successors waiting for their batch insert, with their fingerprints ...
     pending: Vec<(M::State, Fingerprint)>,
     /// ... and the fingerprints of the states they came from.
@@ -245,6 +247,7 @@ impl<M: Model> Default for Buffers<M> {
         Buffers {
             actions: Vec::new(),
             successors: Vec::new(),
+            positions: Vec::new(),
             pending: Vec::new(),
             parents: Vec::new(),
             shard: Vec::new(),
@@ -588,7 +591,8 @@ impl<'a, M: Model> Search<'a, M> {
     }
 
     /// Expands one state: evaluates step properties and queues every successor that is not a
-    /// step back to the same state for [`Search::insert_pending`].
+    /// step back to the same state, nor a state already stored that the model left out (see
+    /// [`Model::successors_unknown`]), for [`Search::insert_pending`].
     fn expand_bfs<V: Visited>(
         &self,
         rebuilding: bool,
@@ -605,16 +609,22 @@ impl<'a, M: Model> Search<'a, M> {
         let successors = &mut buffers.successors;
         successors.clear();
         let check_steps = !rebuilding && self.step_properties;
-        // A successor already stored would only be counted: the model may leave it out
-        // unbuilt, when nothing else is done with it and the fingerprints are the model's own.
+        // Without step properties, a successor already stored is only counted: the model may
+        // leave it out unbuilt, if the fingerprints are the model's own (no symmetry).
+        buffers.positions.clear();
         let result = if check_steps || self.options.symmetry {
             self.model
                 .successors(state, &mut buffers.actions, successors)
                 .map(|passed| (passed, 0))
         } else {
             let known = |fp: Fingerprint| visited.contains(fp.max(1));
-            self.model
-                .successors_unknown(state, &mut buffers.actions, successors, &known)
+            self.model.successors_unknown(
+                state,
+                &mut buffers.actions,
+                successors,
+                &known,
+                &mut buffers.positions,
+            )
         };
         let left_out = match result {
             Ok((passed, left_out)) => {
@@ -629,7 +639,9 @@ impl<'a, M: Model> Search<'a, M> {
         if successors.is_empty() && left_out == 0 && self.deadlock && !rebuilding {
             self.decide(self.deadlock_slot(), || Target::State { fp, depth });
         }
-        for (index, (action, next)) in successors.drain(..).enumerate() {
+        for (kept, (action, next)) in successors.drain(..).enumerate() {
+            // The position among all the successors, which names the step in a trace.
+            let index = buffers.positions.get(kept).copied().unwrap_or(kept);
             tally.generated += 1;
             if check_steps {
                 self.check_step(state, &action, &next, &|| Target::Step { fp, depth, index });

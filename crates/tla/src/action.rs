@@ -169,8 +169,9 @@ pub struct Enumerator<'a> {
     /// only counted, in `left_out` (see [`valence_check::Model::successors_unknown`]).
     known: Option<&'a dyn Fn(u64) -> bool>,
     pub(crate) left_out: u64,
-    /// When `known` is given: the fingerprint of each state of `out` (0 when not computed).
-    pub(crate) fps: Vec<u64>,
+    /// When `known` is given: the fingerprint of each state of `out` (0 when not computed)
+    /// and its position among all the states found, those left out included.
+    pub(crate) kept: Vec<(u64, usize)>,
     /// When enumerating the initial predicate: the states found, each once.
     initial: Option<Box<InitialStates>>,
     /// Whether disjunctions skip the disjuncts their [`Dispatch`] shows false: always, but on
@@ -257,7 +258,7 @@ impl<'a> Enumerator<'a> {
             intermediate: 0,
             known: None,
             left_out: 0,
-            fps: Vec::new(),
+            kept: Vec::new(),
             initial: init.then(Default::default),
             dispatching: DISPATCHING.with(|d| d.get()),
         }
@@ -548,18 +549,19 @@ impl<'a> Enumerator<'a> {
 
     /// Adds a complete next state to `out`, with its fingerprint if computed (else 0).
     fn push(&mut self, label: TlaAction, state: Box<[Value]>, fp: u64) {
-        self.out.push((label, state));
         if self.known.is_some() {
-            self.fps.push(fp);
+            let position = self.out.len() + self.left_out as usize;
+            self.kept.push((fp, position));
         }
+        self.out.push((label, state));
     }
 
     /// Leaves out the successors whose fingerprint `known` says is known (see
     /// [`Enumerator::known`]).
-    /// `fps` is an empty buffer for [`Enumerator::fps`].
-    pub fn leave_out(&mut self, known: &'a dyn Fn(u64) -> bool, fps: Vec<u64>) {
+    /// `kept` is an empty buffer for [`Enumerator::kept`].
+    pub fn leave_out(&mut self, known: &'a dyn Fn(u64) -> bool, kept: Vec<(u64, usize)>) {
         self.known = Some(known);
-        self.fps = fps;
+        self.kept = kept;
     }
 
     /// The initial states found (see [`InitialStates`]); none unless enumerating the initial

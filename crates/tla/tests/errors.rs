@@ -215,6 +215,24 @@ fn a_function_applied_outside_its_domain_names_the_expression_and_the_state() {
 }
 
 #[test]
+fn an_action_constraint_is_evaluated_on_a_step_into_a_stored_state() {
+    // The step from 1 back to 0 reaches a stored state; TLC evaluates the ACTION_CONSTRAINT
+    // on it all the same, and reports the division by zero.
+    let tla = "---- MODULE Spec ----\nEXTENDS Integers\nVARIABLE x\nInit == x = 0\n\
+               Next == x' = 1 - x\nAC == IF x' = 0 THEN 1 \\div 0 = 0 ELSE TRUE\n====\n";
+    let path = write_spec(tla, "INIT Init\nNEXT Next\nACTION_CONSTRAINT AC\n");
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("ACTION_CONSTRAINT"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.trace.expect("trace").len(), 2);
+}
+
+#[test]
 fn a_shared_first_conjunct_that_fails_is_reported_by_the_first_disjunct() {
     // The enumerator decides `pc[s] = "a"` and `pc[s] = "b"` once for both disjuncts; where
     // `pc[3]` fails, the first disjunct reports it, as without that shortcut.

@@ -124,6 +124,32 @@ fn seed_two_phase_commit_holds() {
     assert_eq!(status(&report, "CommitNeedsAll"), Some(Status::Holds));
 }
 
+/// A trace through a step that leaves the constraints names that step among all the
+/// successors, also those left out as already stored (TLC: `x = 0`, then `x = 1`).
+#[test]
+fn a_step_out_of_the_constraints_after_a_step_into_a_stored_state_is_traced() {
+    let (_, report) = run("KnownTrace.tla", None);
+    let property = report.property("Inv").expect("Inv");
+    assert_eq!(property.status, Status::Violated);
+    let text = format_trace(property.trace.as_ref().expect("a trace"));
+    assert_eq!(
+        text,
+        "State 1: <Initial predicate>\nx = 0\n\nState 2: <Next>\nx = 1\n\n"
+    );
+}
+
+/// A state already stored, reached again where a constraint on the level fails, is checked
+/// as a state outside the constraints (TLC: Inv violated at `x = 0`, level 3).
+#[test]
+fn a_stored_state_reached_outside_a_constraint_on_the_level_is_checked() {
+    let (_, report) = run("KnownLevel.tla", None);
+    let property = report.property("Inv").expect("Inv");
+    assert_eq!(property.status, Status::Violated);
+    let trace = property.trace.as_ref().expect("a trace");
+    assert_eq!(trace.len(), 2);
+    assert!(format_trace(trace).ends_with("State 3: <Next>\nx = 0\n\n"));
+}
+
 #[test]
 fn die_hard_is_solved_in_six_steps() {
     let (model, report) = run("DieHard.tla", None);
