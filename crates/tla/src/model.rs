@@ -1282,7 +1282,7 @@ impl TlaModel {
         &self,
         state: &TlaState,
         out: &mut Vec<(TlaAction, TlaState)>,
-        leave_out: Option<(&dyn Fn(valence_check::Fingerprint) -> bool, &mut Vec<usize>)>,
+        leave_out: Option<(Known<'_>, &mut Vec<usize>)>,
     ) -> Result<(u64, u64), ModelError> {
         let (mut raw, mut kept) = SUCCESSORS.take();
         raw.clear();
@@ -1316,11 +1316,18 @@ impl TlaModel {
     }
 }
 
+/// Says whether a fingerprint is that of a state already stored (see
+/// [`Model::successors_unknown`]).
+type Known<'k> = &'k dyn Fn(valence_check::Fingerprint) -> bool;
+
+/// The buffers of [`TlaModel::successors_of`]: the steps found, and the fingerprint and
+/// position of each (see `Enumerator::kept`).
+type Buffers = (Vec<crate::action::Step>, Vec<(u64, usize)>);
+
 thread_local! {
     /// The successors being enumerated and where they stand (see [`Enumerator::kept`]), in
     /// buffers each thread reuses.
-    static SUCCESSORS: std::cell::Cell<(Vec<crate::action::Step>, Vec<(u64, usize)>)> =
-        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    static SUCCESSORS: std::cell::Cell<Buffers> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
 impl Model for TlaModel {
