@@ -5,7 +5,9 @@
 
 use crate::ast::{Builtin, Expr, Kind};
 use crate::compile::{surely_differ, Dispatch, GroupTest, GROUPS_MAX};
-use crate::eval::{bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, CALL_DEPTH_MAX};
+use crate::eval::{
+    bind, enumerate, equal, fail, force, Ctx, EResult, Env, Mode, NextValue, CALL_DEPTH_MAX,
+};
 use crate::lower::Program;
 use std::sync::Arc;
 
@@ -150,7 +152,7 @@ pub type Step = (TlaAction, Box<[Value]>);
 pub struct Enumerator<'a> {
     prog: &'a Program,
     cur: &'a [Value],
-    next: Vec<Option<Value>>,
+    next: Vec<NextValue>,
     init: bool,
     /// The named sub-action being enumerated and where its arguments are on the stack; the
     /// label is built only for the successors actually emitted.
@@ -200,10 +202,10 @@ impl Default for InitialStates {
     }
 }
 
-/// A copy of the values of `slots`, all assigned.
-fn copied(slots: &[Option<Value>]) -> Box<[Value]> {
-    let mut state = Vec::with_capacity(slots.len());
-    for value in slots.iter().flatten() {
+/// A copy of the `len` values `values` yields, in one allocation of the right size.
+fn copied<'v>(len: usize, values: impl Iterator<Item = &'v Value>) -> Box<[Value]> {
+    let mut state = Vec::with_capacity(len);
+    for value in values {
         state.push(value.clone());
     }
     state.into_boxed_slice()
@@ -249,7 +251,7 @@ impl<'a> Enumerator<'a> {
         Enumerator {
             prog,
             cur,
-            next: vec![None; prog.vars.len()],
+            next: vec![NextValue::Unset; prog.vars.len()],
             init,
             label: None,
             out,
@@ -360,7 +362,7 @@ impl<'a> Enumerator<'a> {
                 let mut list = Vec::new();
                 if self.enabled_only
                     && self.unchanged_vars(vars, &mut list)
-                    && list.iter().any(|&i| self.next[i as usize].is_none())
+                    && list.iter().any(|&i| self.next[i as usize].is_unset())
                 {
                     return self.proceed(next, env);
                 }
@@ -383,7 +385,7 @@ impl<'a> Enumerator<'a> {
                 let mut assigned = 0u64;
                 let result = self.conjuncts(rest, *frame, next, &mut assigned, env);
                 while assigned != 0 {
-                    self.next[assigned.trailing_zeros() as usize] = None;
+                    self.next[assigned.trailing_zeros() as usize] = NextValue::Unset;
                     assigned &= assigned - 1;
                 }
                 result
@@ -413,18 +415,19 @@ impl<'a> Enumerator<'a> {
                 }
                 Simple::Assign(index, rhs) => {
                     let value = force(self.eval(rhs, frame, env)?, rhs.span)?;
-                    self.next[index] = Some(value);
+                    self.next[index] = NextValue::Set(value);
                     *assigned |= 1 << index;
                 }
                 Simple::Unchanged(vars) => {
                     for &var in vars {
                         let index = var as usize;
                         match &self.next[index] {
-                            None => {
-                                self.next[index] = Some(self.cur[index].clone());
+                            NextValue::Unset => {
+                                self.next[index] = NextValue::Same;
                                 *assigned |= 1 << index;
                             }
-                            Some(value) => {
+                            NextValue::Same => {}
+                            NextValue::Set(value) => {
                                 if !equal(value, &self.cur[index], Default::default())? {
                                     return Ok(());
                                 }
@@ -485,7 +488,7 @@ impl<'a> Enumerator<'a> {
             Kind::Builtin(op @ (Builtin::Eq | Builtin::In | Builtin::SubsetEq), args) => {
                 match args.as_slice() {
                     [lhs, rhs] => match self.target(lhs) {
-                        Some(index) if self.next[index].is_none() => {
+                        Some(index) if self.next[index].is_unset() => {
                             if *op == Builtin::Eq && masked {
                                 Simple::Assign(index, rhs)
                             } else {
@@ -514,7 +517,7 @@ impl<'a> Enumerator<'a> {
             }
             return Ok(());
         }
-        if let Some(i) = self.next.iter().position(Option::is_none) {
+        if let Some(i) = self.next.iter().position(NextValue::is_unset) {
             let name = self.prog.vars[i].text();
             let what = if self.init {
                 format!("the initial predicate does not assign variable `{name}`")
@@ -525,7 +528,16 @@ impl<'a> Enumerator<'a> {
             };
             return fail(Default::default(), what);
         }
-        let values = self.next.iter().flatten();
+        let cur = self.cur;
+        let values = self
+            .next
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, next)| match next {
+                NextValue::Set(value) => Some(value),
+                NextValue::Same => cur.get(i),
+                NextValue::Unset => None,
+            });
         let Some(fp) = unknown(
             self.known,
             &mut self.left_out,
@@ -537,11 +549,11 @@ impl<'a> Enumerator<'a> {
         if let Some(initial) = &mut self.initial {
             let fp = crate::value::fingerprint_list(self.next.len(), values.clone());
             if initial.seen.insert(fp) {
-                initial.states.push(copied(&self.next));
+                initial.states.push(copied(self.next.len(), values));
             }
             return Ok(());
         }
-        let state = copied(&self.next);
+        let state = copied(self.next.len(), values);
         let label = self.label(env);
         self.push(label, state, fp);
         Ok(())
@@ -623,11 +635,14 @@ impl<'a> Enumerator<'a> {
                 "action composition (\\cdot) in the initial predicate",
             );
         }
-        let kept: Vec<Option<Value>> = self
+        let kept: Vec<NextValue> = self
             .next
             .iter()
             .zip(self.cur)
-            .map(|(assigned, now)| assigned.as_ref().map(|_| now.clone()))
+            .map(|(assigned, now)| match assigned {
+                NextValue::Unset => NextValue::Unset,
+                _ => NextValue::Set(now.clone()),
+            })
             .collect();
         let mut middles = Vec::new();
         let mut first = Enumerator::new(self.prog, self.cur, false, &mut middles);
@@ -655,7 +670,8 @@ impl<'a> Enumerator<'a> {
         for (_, middle) in middles {
             let mut ends = Vec::new();
             let mut second = Enumerator::new(self.prog, middle, false, &mut ends);
-            second.next = self.next.clone();
+            // The variables left unchanged are those of the current state, not the middle's.
+            second.next = self.ctx().resolved_next();
             second.enabled_only = self.enabled_only;
             second.go(b, frame, env, cont)?;
             self.intermediate += second.intermediate;
@@ -678,9 +694,9 @@ impl<'a> Enumerator<'a> {
     }
 
     fn assign(&mut self, index: usize, value: Value, cont: &Cont, env: &mut Env) -> EResult<()> {
-        self.next[index] = Some(value);
+        self.next[index] = NextValue::Set(value);
         let result = self.proceed(cont, env);
-        self.next[index] = None;
+        self.next[index] = NextValue::Unset;
         result
     }
 
@@ -932,7 +948,7 @@ impl<'a> Enumerator<'a> {
             Kind::Builtin(crate::ast::Builtin::Eq, args) => {
                 if let [lhs, rhs] = args.as_slice() {
                     if let Some(index) = self.target(lhs) {
-                        if self.next[index].is_none() {
+                        if self.next[index].is_unset() {
                             let value = force(self.eval(rhs, frame, env)?, rhs.span)?;
                             return self.assign(index, value, cont, env);
                         }
@@ -943,7 +959,7 @@ impl<'a> Enumerator<'a> {
             Kind::Builtin(crate::ast::Builtin::In, args) => {
                 if let [lhs, rhs] = args.as_slice() {
                     if let Some(index) = self.target(lhs) {
-                        if self.next[index].is_none() {
+                        if self.next[index].is_unset() {
                             let elements = self.elements(rhs, frame, env)?;
                             for v in elements.iter() {
                                 self.assign(index, v.clone(), cont, env)?;
@@ -958,7 +974,7 @@ impl<'a> Enumerator<'a> {
                 // `x' \subseteq S` with `x'` unassigned: one branch per subset of S (TLC).
                 if let [lhs, rhs] = args.as_slice() {
                     if let Some(index) = self.target(lhs) {
-                        if self.next[index].is_none() {
+                        if self.next[index].is_unset() {
                             let set = self.eval(rhs, frame, env)?;
                             let subsets = Value::Lazy(std::sync::Arc::new(
                                 crate::value::LazySet::Subset(set),
@@ -1190,16 +1206,16 @@ impl<'a> Enumerator<'a> {
             return self.proceed(cont, env);
         };
         let index = index as usize;
-        let value = self.cur[index].clone();
         match &self.next[index] {
-            None => {
-                self.next[index] = Some(value);
+            NextValue::Unset => {
+                self.next[index] = NextValue::Same;
                 let result = self.unchanged(vars, at + 1, cont, env);
-                self.next[index] = None;
+                self.next[index] = NextValue::Unset;
                 result
             }
-            Some(assigned) => {
-                if equal(assigned, &value, Default::default())? {
+            NextValue::Same => self.unchanged(vars, at + 1, cont, env),
+            NextValue::Set(assigned) => {
+                if equal(assigned, &self.cur[index], Default::default())? {
                     self.unchanged(vars, at + 1, cont, env)
                 } else {
                     Ok(())

@@ -386,7 +386,7 @@ fn read_memo<'v>(ctx: &Ctx<'_>, env: &'v Env, slot: u32) -> Option<&'v Value> {
 fn read_var<'v>(ctx: &'v Ctx<'_>, index: u32) -> Option<&'v Value> {
     match ctx.mode {
         Mode::Next => ctx.cur.get(index as usize),
-        Mode::Init | Mode::Primed => ctx.next.get(index as usize).and_then(|v| v.as_ref()),
+        Mode::Init | Mode::Primed => ctx.next_var(index as usize),
         Mode::Const => None,
     }
 }

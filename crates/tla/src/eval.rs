@@ -10,6 +10,25 @@ use crate::value::{func_parts, needs_tlc_order, shared, tlc_cmp, Closure, LazySe
 /// The most elements a set built by enumeration may have.
 const ENUMERATION_MAX: u64 = 1 << 24;
 
+/// The value of a primed variable in the next state being built.
+#[derive(Clone, Debug, Default)]
+pub enum NextValue {
+    /// Not assigned yet.
+    #[default]
+    Unset,
+    /// The variable's value in the current state (`UNCHANGED x`), which is not copied.
+    Same,
+    /// Assigned this value.
+    Set(Value),
+}
+
+impl NextValue {
+    /// Whether the variable is still to be assigned.
+    pub fn is_unset(&self) -> bool {
+        matches!(self, NextValue::Unset)
+    }
+}
+
 /// Where variables are read from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Mode {
@@ -203,7 +222,7 @@ pub struct Ctx<'a> {
     /// The current state.
     pub cur: &'a [Value],
     /// The next state (or the initial state being built), partially assigned.
-    pub next: &'a [Option<Value>],
+    pub next: &'a [NextValue],
     /// Where variables are read from.
     pub mode: Mode,
 }
@@ -938,6 +957,27 @@ impl<'a> Ctx<'a> {
         Ctx { mode, ..*self }
     }
 
+    /// The value variable `index` has in the next state so far, if assigned.
+    #[inline(always)]
+    pub fn next_var(&self, index: usize) -> Option<&'a Value> {
+        match self.next.get(index)? {
+            NextValue::Set(value) => Some(value),
+            NextValue::Same => self.cur.get(index),
+            NextValue::Unset => None,
+        }
+    }
+
+    /// The next state so far with the unchanged variables' values written out, for reading
+    /// it against another current state.
+    pub(crate) fn resolved_next(&self) -> Vec<NextValue> {
+        (0..self.next.len())
+            .map(|i| match self.next_var(i) {
+                Some(value) => NextValue::Set(value.clone()),
+                None => NextValue::Unset,
+            })
+            .collect()
+    }
+
     /// Evaluates `e` to a Boolean. The connectives recurse here directly, so a tree of
     /// conjunctions and implications never builds intermediate [`Value`]s nor enters the large
     /// frame of [`Ctx::eval`] for its inner nodes.
@@ -1324,9 +1364,9 @@ impl<'a> Ctx<'a> {
             Mode::Next => false,
         };
         if from_next {
-            match self.next.get(index) {
-                Some(Some(v)) => Ok(v.clone()),
-                _ => {
+            match self.next_var(index) {
+                Some(v) => Ok(v.clone()),
+                None => {
                     let name = var_name(self.prog, index);
                     if self.mode == Mode::Init {
                         fail(
@@ -1371,9 +1411,7 @@ impl<'a> Ctx<'a> {
             Kind::Local(slot) => env.stack.get(env.base + *slot as usize),
             Kind::Var(index) => match self.mode {
                 Mode::Next => self.cur.get(*index as usize),
-                Mode::Init | Mode::Primed => {
-                    self.next.get(*index as usize).and_then(|v| v.as_ref())
-                }
+                Mode::Init | Mode::Primed => self.next_var(*index as usize),
                 Mode::Const => None,
             },
             Kind::Lit(v) => Some(v),
@@ -1915,6 +1953,8 @@ impl<'a> Ctx<'a> {
                 }
                 let frame = (env.base, env.size);
                 let middles = crate::action::steps(self.prog, self.cur, a, frame, env)?;
+                // The variables left unchanged are those of the current state, not the middle's.
+                let next = self.resolved_next();
                 // From an intermediate state, the memos of the current state do not apply.
                 let generation = std::mem::replace(&mut env.generation, 0);
                 let mut holds = Ok(false);
@@ -1924,7 +1964,7 @@ impl<'a> Ctx<'a> {
                     let from_middle = Ctx {
                         prog: self.prog,
                         cur: middle,
-                        next: self.next,
+                        next: &next,
                         mode: Mode::Next,
                     };
                     holds = from_middle.eval_bool(b, env);

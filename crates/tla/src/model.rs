@@ -14,7 +14,7 @@ use crate::action::{Enumerator, TlaAction};
 use crate::ast::{Expr, Kind};
 use crate::config::{self, Config, Named};
 use crate::error::{Location, TlaError};
-use crate::eval::{Ctx, Env, EvalError, Mode};
+use crate::eval::{Ctx, Env, EvalError, Mode, NextValue};
 use crate::lower::{load_program, Global, Program};
 use crate::temporal::{Analyser, Bindings, FairPiece, Part, Piece, Query, QueryTrigger};
 use crate::tlc::RunSettings;
@@ -1146,7 +1146,7 @@ impl TlaModel {
         from: &TlaState,
         to: &TlaState,
     ) -> Result<bool, Box<EvalError>> {
-        let next: Vec<Option<Value>> = to.values.iter().cloned().map(Some).collect();
+        let next: Vec<NextValue> = to.values.iter().cloned().map(NextValue::Set).collect();
         let ctx = Ctx {
             prog: &self.prog,
             cur: &from.values,
@@ -1204,12 +1204,12 @@ impl TlaModel {
         state: &TlaState,
         next: Option<&TlaState>,
     ) -> Vec<String> {
-        let following: Vec<Option<Value>> = next
+        let following: Vec<NextValue> = next
             .unwrap_or(state)
             .values
             .iter()
             .cloned()
-            .map(Some)
+            .map(NextValue::Set)
             .collect();
         let ctx = Ctx {
             prog: &self.prog,
