@@ -174,32 +174,14 @@ pub struct Enumerator<'a> {
     /// When `known` is given: the fingerprint of each state of `out` (0 when not computed)
     /// and its position among all the states found, those left out included.
     pub(crate) kept: Vec<(u64, usize)>,
-    /// When enumerating the initial predicate: the states found, each once.
-    initial: Option<Box<InitialStates>>,
+    /// When enumerating the initial predicate: the states found, with their fingerprints
+    /// ([`crate::value::fingerprint_all`]), in the order found, repetitions included: TLC
+    /// counts each as generated.
+    initial: Option<Vec<(Box<[Value]>, u64)>>,
     /// Whether disjunctions skip the disjuncts their [`Dispatch`] shows false: always, but on
     /// a thread where the test comparing both ways turned it off ([`set_dispatching`]), for
     /// every enumerator, also those of `A \cdot B`, ENABLED and fairness targets.
     dispatching: bool,
-}
-
-/// The initial states an enumeration of the initial predicate finds: each distinct one once,
-/// however many ways the predicate gives it (`x \in {0, 1} /\ (x < 5 \/ x < 6)` has 2), as TLC
-/// counts them. Told apart by fingerprint, as the checker tells states apart: MCBakery has
-/// 655,200 initial states, and keeping a copy of each to compare them cost more than the rest
-/// of loading. A repeated state is recognised before it is copied out of the enumeration.
-pub struct InitialStates {
-    seen: valence_check::FingerprintSet,
-    /// The states, in the order found.
-    pub states: Vec<Box<[Value]>>,
-}
-
-impl Default for InitialStates {
-    fn default() -> Self {
-        InitialStates {
-            seen: valence_check::FingerprintSet::new(1),
-            states: Vec::new(),
-        }
-    }
 }
 
 /// A copy of the `len` values `values` yields, in one allocation of the right size.
@@ -548,9 +530,7 @@ impl<'a> Enumerator<'a> {
         };
         if let Some(initial) = &mut self.initial {
             let fp = crate::value::fingerprint_list(self.next.len(), values.clone());
-            if initial.seen.insert(fp) {
-                initial.states.push(copied(self.next.len(), values));
-            }
+            initial.push((copied(self.next.len(), values), fp));
             return Ok(());
         }
         let state = copied(self.next.len(), values);
@@ -576,13 +556,11 @@ impl<'a> Enumerator<'a> {
         self.kept = kept;
     }
 
-    /// The initial states found (see [`InitialStates`]); none unless enumerating the initial
+    /// The initial states found, with their fingerprints, in the order found and as many
+    /// times as found (see [`Enumerator::initial`]); none unless enumerating the initial
     /// predicate.
-    pub fn take_initial(&mut self) -> Vec<Box<[Value]>> {
-        self.initial
-            .take()
-            .map(|initial| initial.states)
-            .unwrap_or_default()
+    pub fn take_initial(&mut self) -> Vec<(Box<[Value]>, u64)> {
+        self.initial.take().unwrap_or_default()
     }
 
     /// The label of a successor emitted now: the named sub-action being enumerated, with its
@@ -701,6 +679,11 @@ impl<'a> Enumerator<'a> {
     }
 
     fn go(&mut self, e: &Expr, frame: (usize, usize), env: &mut Env, cont: &Cont) -> EResult<()> {
+        if self.init && self.next.iter().all(|next| !next.is_unset()) {
+            // As TLC does, once the initial state is complete, what remains of the predicate
+            // is evaluated, not enumerated: `x = 0 /\ (x < 5 \/ x < 6)` gives its state once.
+            return self.guard(e, frame, env, cont);
+        }
         match &e.kind {
             Kind::And(items) => self.proceed(
                 &Cont::Conj {

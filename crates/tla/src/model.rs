@@ -928,10 +928,14 @@ impl TlaModel {
         // Initial states outside the CONSTRAINTs are kept here: the checker counts them as
         // generated and checks them, but does not store them (`in_model`), as TLC does. The
         // constraints are evaluated now so that an error in them is reported at load time.
-        // Each distinct initial state comes once (see `InitialStates`).
+        // A state the predicate gives twice comes twice, as in TLC, which counts both as
+        // generated; the checker stores it once.
         let mut states = Vec::with_capacity(found.len());
-        for values in found {
-            let state = TlaState::initial(values);
+        for (values, fp) in found {
+            let state = TlaState {
+                fp,
+                ..TlaState::initial(values)
+            };
             for constraint in &self.constraints {
                 match self.holds(constraint, &state) {
                     Ok(_) => {}

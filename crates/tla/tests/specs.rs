@@ -631,6 +631,16 @@ fn guards_that_tlc_enumerates_as_actions_branch_as_in_tlc() {
 }
 
 #[test]
+fn an_initial_state_given_twice_is_generated_twice_as_in_tlc() {
+    // TLC counts every state the initial predicate gives (6), repetitions included, and
+    // stores 4; Branching's `x = 0 /\ (x < 5 \/ x < 6)` gives its state once, because TLC
+    // evaluates what remains of the predicate once every variable has its value.
+    let (_, report) = run("InitTwice.tla", None);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.generated_states, 10);
+}
+
+#[test]
 fn subexpression_references_name_conjuncts_and_theorem_statements() {
     // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
     let (_, report) = run("Subexpressions.tla", None);
