@@ -679,9 +679,10 @@ impl<'a> Enumerator<'a> {
     }
 
     fn go(&mut self, e: &Expr, frame: (usize, usize), env: &mut Env, cont: &Cont) -> EResult<()> {
-        if self.init && self.next.iter().all(|next| !next.is_unset()) {
-            // As TLC does, once the initial state is complete, what remains of the predicate
-            // is evaluated, not enumerated: `x = 0 /\ (x < 5 \/ x < 6)` gives its state once.
+        if !matches!(e.kind, Kind::And(_)) && self.next.iter().all(|next| !next.is_unset()) {
+            // As TLC does, once the next (or initial) state is complete, what remains of the
+            // action is evaluated, not enumerated: `x' = 0 /\ (x < 5 \/ x < 6)` gives its
+            // state once (TLC's Tool.getNextStatesAllAssigned and getInitStates).
             return self.guard(e, frame, env, cont);
         }
         match &e.kind {

@@ -641,6 +641,15 @@ fn an_initial_state_given_twice_is_generated_twice_as_in_tlc() {
 }
 
 #[test]
+fn a_disjunction_after_the_next_state_is_complete_is_evaluated_as_in_tlc() {
+    // `x' = (x + 1) % 4 /\ (x < 5 \/ x < 6)`: TLC gives one successor per state, 5
+    // generated in all (Tool.getNextStatesAllAssigned), not two.
+    let (_, report) = run("NextTwice.tla", None);
+    assert_eq!(report.distinct_states, 4);
+    assert_eq!(report.generated_states, 5);
+}
+
+#[test]
 fn subexpression_references_name_conjuncts_and_theorem_statements() {
     // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
     let (_, report) = run("Subexpressions.tla", None);
