@@ -678,11 +678,19 @@ impl<'a> Enumerator<'a> {
         result
     }
 
+    /// Whether every variable of the state being built has its value, for the shortcut of
+    /// [`Enumerator::go`]. Not for ENABLED, which TLC enumerates to the end (Tool.enabled),
+    /// nor without variables, where TLC has nothing to check.
+    fn complete(&self) -> bool {
+        !self.enabled_only && !self.next.is_empty() && self.next.iter().all(|next| !next.is_unset())
+    }
+
     fn go(&mut self, e: &Expr, frame: (usize, usize), env: &mut Env, cont: &Cont) -> EResult<()> {
-        if !matches!(e.kind, Kind::And(_)) && self.next.iter().all(|next| !next.is_unset()) {
+        if self.complete() && !matches!(e.kind, Kind::And(_) | Kind::Compose(..)) {
             // As TLC does, once the next (or initial) state is complete, what remains of the
             // action is evaluated, not enumerated: `x' = 0 /\ (x < 5 \/ x < 6)` gives its
-            // state once (TLC's Tool.getNextStatesAllAssigned and getInitStates).
+            // state once (TLC's Tool.getNextStatesAllAssigned and getInitStates). `A \cdot B`
+            // is still enumerated.
             return self.guard(e, frame, env, cont);
         }
         match &e.kind {
@@ -762,14 +770,22 @@ impl<'a> Enumerator<'a> {
                     );
                     Ok(true)
                 })?;
-                // The conjuncts come in TLC's order, which decides which one assigns first.
+                // The conjuncts come in TLC's order, which decides which one assigns first and
+                // from which one on the rest is evaluated (see `go`). TLC enumerates the bindings
+                // with the first bound varying fastest (ContextEnumerator), takes the first,
+                // and puts each of the others in front of the rest of the conjunction, so that
+                // they come last to second (Tool.getNextStates, OPCODE_bf).
                 bindings.sort_by(|a: &Vec<Value>, b: &Vec<Value>| {
                     a.iter()
-                        .zip(b)
+                        .rev()
+                        .zip(b.iter().rev())
                         .map(|(x, y)| crate::value::tlc_cmp(x, y))
                         .find(|o| o.is_ne())
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
+                if let Some((_, others)) = bindings.split_first_mut() {
+                    others.reverse();
+                }
                 self.forall(bounds, body, &bindings, frame, env, cont)
             }
             Kind::Call(id, args)

@@ -233,6 +233,24 @@ fn an_action_constraint_is_evaluated_on_a_step_into_a_stored_state() {
 }
 
 #[test]
+fn enabled_enumerates_to_the_end_as_tlc_does() {
+    // Once `x'` is assigned, the next state is complete, but TLC's ENABLED still enumerates
+    // the disjunction, and its second disjunct fails.
+    let tla = "---- MODULE Spec ----\nEXTENDS TLC\nVARIABLE x\nInit == x = 0\nNext == x' = x\n\
+               A == x' = 1 /\\ (x = 0 \\/ Assert(FALSE, \"second disjunct\")) /\\ x' = 2\n\
+               Inv == ~ENABLED A\n====\n";
+    let path = write_spec(tla, "INIT Init\nNEXT Next\nINVARIANT Inv\n");
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(
+        error.message.contains("second disjunct"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
 fn a_shared_first_conjunct_that_fails_is_reported_by_the_first_disjunct() {
     // The enumerator decides `pc[s] = "a"` and `pc[s] = "b"` once for both disjuncts; where
     // `pc[3]` fails, the first disjunct reports it, as without that shortcut.

@@ -650,6 +650,19 @@ fn a_disjunction_after_the_next_state_is_complete_is_evaluated_as_in_tlc() {
 }
 
 #[test]
+fn the_instances_of_an_action_level_forall_come_in_tlcs_order() {
+    // TLC takes the first binding, then the others from the last to the second, the first
+    // bound varying fastest: whether a disjunction branches depends on whether an instance
+    // before it assigned x' (TLC: 9 and 5 generated).
+    let (_, report) = run("ForallOrder.tla", None);
+    assert_eq!(report.distinct_states, 2);
+    assert_eq!(report.generated_states, 9);
+    let (_, report) = run("ForallOrder2.tla", None);
+    assert_eq!(report.distinct_states, 2);
+    assert_eq!(report.generated_states, 5);
+}
+
+#[test]
 fn subexpression_references_name_conjuncts_and_theorem_statements() {
     // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
     let (_, report) = run("Subexpressions.tla", None);
