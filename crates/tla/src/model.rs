@@ -547,6 +547,27 @@ impl TlaModel {
         }
     }
 
+    /// [`TlaModel::def_formula`] for INIT or NEXT, which TLC rejects when it is a constant
+    /// (`Init == TRUE \/ TRUE` in a module without variables): TLC computes the constant
+    /// definitions first, and then finds a value where it needs an operator.
+    fn state_formula(
+        prog: &Program,
+        named: &Named,
+        what: &str,
+        tlc_name: &str,
+    ) -> Result<Formula, TlaError> {
+        let formula = Self::def_formula(prog, named, what)?;
+        if let Kind::Call(id, _) = formula.expr.kind {
+            if prog.defs[id as usize].cached.is_some() {
+                return Err(TlaError::Config {
+                    location: named.location.clone(),
+                    message: format!("the {tlc_name} `{}` cannot be a constant", named.name),
+                });
+            }
+        }
+        Ok(formula)
+    }
+
     fn build(
         prog: Arc<Program>,
         config: &Config,
@@ -587,8 +608,8 @@ impl TlaModel {
             match (&config.specification, &config.init, &config.next) {
                 (Some(spec), None, None) => Self::split_spec(&prog, spec)?,
                 (None, Some(init), Some(next)) => (
-                    Self::def_formula(&prog, init, "INIT")?,
-                    Self::def_formula(&prog, next, "NEXT")?,
+                    Self::state_formula(&prog, init, "INIT", "initial predicate")?,
+                    Self::state_formula(&prog, next, "NEXT", "next state action")?,
                     Ok(SpecFairness::default()),
                 ),
                 (None, Some(_), None) | (None, None, Some(_)) => {

@@ -138,6 +138,20 @@ fn a_constant_without_a_value_is_a_config_error() {
 }
 
 #[test]
+fn a_constant_initial_predicate_is_a_config_error() {
+    // TLC: "The initial predicate Init cannot be a constant."
+    let tla = "---- MODULE Spec ----\nInit == TRUE \\/ TRUE\nNext == TRUE \\/ TRUE\n====\n";
+    let path = write_spec(tla, "INIT Init\nNEXT Next\n");
+    let error = load(&path, None).expect_err("a constant Init");
+    assert!(matches!(error, TlaError::Config { .. }), "{error}");
+    assert!(
+        error.to_string().contains("cannot be a constant"),
+        "{error}"
+    );
+    assert_located(&error, &path.with_extension("cfg"), 1, 6);
+}
+
+#[test]
 fn an_unknown_invariant_is_a_config_error() {
     let tla = "---- MODULE Spec ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\n====\n";
     let path = write_spec(tla, "INIT Init\nNEXT Next\nINVARIANT Typo\n");
