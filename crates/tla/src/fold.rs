@@ -318,7 +318,7 @@ fn mentions_next(prog: &Program, e: &mut Expr, depth: usize) -> bool {
 }
 
 /// Whether `e` mentions a state variable, directly or in the definitions it calls.
-fn mentions_variable(prog: &Program, e: &Expr, depth: usize) -> bool {
+pub(crate) fn mentions_variable(prog: &Program, e: &Expr, depth: usize) -> bool {
     if depth > 24 {
         return true;
     }

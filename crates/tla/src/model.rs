@@ -548,8 +548,10 @@ impl TlaModel {
     }
 
     /// [`TlaModel::def_formula`] for INIT or NEXT, which TLC rejects when it is a constant
-    /// (`Init == TRUE \/ TRUE` in a module without variables): TLC computes the constant
-    /// definitions first, and then finds a value where it needs an operator.
+    /// (`Init == TRUE \/ TRUE` in a module without variables): TLC computes the definitions
+    /// of constant level first, and then finds a value where it needs an operator. A
+    /// definition that mentions a variable is not of constant level, even where valence could
+    /// compute its value without the state (`\E p \in {} : x' = p`).
     fn state_formula(
         prog: &Program,
         named: &Named,
@@ -558,7 +560,8 @@ impl TlaModel {
     ) -> Result<Formula, TlaError> {
         let formula = Self::def_formula(prog, named, what)?;
         if let Kind::Call(id, _) = formula.expr.kind {
-            if prog.defs[id as usize].cached.is_some() {
+            let def = &prog.defs[id as usize];
+            if def.cached.is_some() && !crate::fold::mentions_variable(prog, &def.body, 0) {
                 return Err(TlaError::Config {
                     location: named.location.clone(),
                     message: format!("the {tlc_name} `{}` cannot be a constant", named.name),

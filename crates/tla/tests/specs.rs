@@ -663,6 +663,15 @@ fn the_instances_of_an_action_level_forall_come_in_tlcs_order() {
 }
 
 #[test]
+fn a_next_state_action_that_mentions_a_variable_is_no_constant() {
+    // `\E p \in {} : x' = p` has a value without the state, FALSE, but mentions `x`: TLC
+    // takes it as an action (1 state), and only a definition of constant level is rejected.
+    let (_, report) = run("EmptyNext.tla", None);
+    assert_eq!(report.distinct_states, 1);
+    assert_eq!(report.generated_states, 1);
+}
+
+#[test]
 fn subexpression_references_name_conjuncts_and_theorem_statements() {
     // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
     let (_, report) = run("Subexpressions.tla", None);
