@@ -745,7 +745,11 @@ impl<'a> Enumerator<'a> {
                 }
             }
             Kind::Exists(bounds, body) => self.exists(bounds, body, frame, env, cont),
-            Kind::ForallAction(bounds, body) => {
+            // In an initial predicate, a `\A` whose state is still incomplete may assign
+            // (`\A i \in {1} : x = i`): TLC enumerates it, one conjunct per element.
+            Kind::ForallAction(bounds, body) | Kind::Forall(bounds, body)
+                if self.init || matches!(e.kind, Kind::ForallAction(..)) =>
+            {
                 let mut bindings = Vec::new();
                 env.base = frame.0;
                 env.size = frame.1;

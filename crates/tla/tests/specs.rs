@@ -672,6 +672,14 @@ fn a_next_state_action_that_mentions_a_variable_is_no_constant() {
 }
 
 #[test]
+fn a_forall_in_the_initial_predicate_may_assign() {
+    // TLC enumerates `\A i \in {1} : x = i` one element at a time: the first assigns x.
+    let (_, report) = run("InitForall.tla", None);
+    assert_eq!(report.distinct_states, 1);
+    assert_eq!(report.generated_states, 2);
+}
+
+#[test]
 fn subexpression_references_name_conjuncts_and_theorem_statements() {
     // `Inv!2`, `Inv!3` and `Bounded!:` (TLC: 5 distinct states, 5 generated).
     let (_, report) = run("Subexpressions.tla", None);
