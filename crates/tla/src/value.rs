@@ -422,6 +422,38 @@ fn header(tag: u64, len: usize) -> u64 {
     )
 }
 
+/// Writes a function as TLC writes one that is neither a sequence nor a record:
+/// `(k1 :> v1 @@ k2 :> v2)`.
+fn write_pairs<'v>(out: &mut String, pairs: impl Iterator<Item = (&'v Value, &'v Value)>) {
+    out.push('(');
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            out.push_str(" @@ ");
+        }
+        k.write_tlc(out);
+        out.push_str(" :> ");
+        v.write_tlc(out);
+    }
+    out.push(')');
+}
+
+/// Whether TLC prints a field named `name` as a record field (FcnRcdValue.isName): letters,
+/// digits and underscores with at least one letter, and not a name of four characters or
+/// more starting with `WF_` or `SF_`.
+fn is_tlc_name(name: &str) -> bool {
+    let mut letter = false;
+    for ch in name.chars() {
+        if ch == '_' {
+            continue;
+        }
+        if !ch.is_alphanumeric() {
+            return false;
+        }
+        letter |= ch.is_alphabetic();
+    }
+    letter && (name.chars().count() < 4 || !(name.starts_with("WF_") || name.starts_with("SF_")))
+}
+
 impl Value {
     /// A 64-bit hash of this value for telling states apart: equal values get equal
     /// fingerprints. Walks the value once with one multiplication per part, several times
@@ -687,7 +719,7 @@ fn write_list<'a>(out: &mut String, items: impl Iterator<Item = &'a Value>) {
 }
 
 impl Value {
-    /// Appends this value in TLC's syntax: `{"a", "b"}`, `[r1 |-> "working"]`, `<<1, 2>>`.
+    /// Appends this value in TLC's syntax: `{"a", "b"}`, `(r1 :> "working")`, `<<1, 2>>`.
     pub fn write_tlc(&self, out: &mut String) {
         match self {
             Value::Bool(true) => out.push_str("TRUE"),
@@ -714,45 +746,30 @@ impl Value {
                 out.push_str(">>");
             }
             Value::Record(fields) => {
-                out.push('[');
                 let mut sorted: Vec<&(Sym, Value)> = fields.iter().collect();
                 sorted.sort_by_key(|f| f.0.rank());
-                for (i, (k, v)) in sorted.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&k.text());
-                    out.push_str(" |-> ");
-                    v.write_tlc(out);
-                }
-                out.push(']');
-            }
-            Value::Func(storage) => {
-                let (domain, values) = func_parts(storage);
-                // TLC prints functions over model values like records, others with :> and @@.
-                if domain.iter().all(|k| matches!(k, Value::Model(_))) {
+                // TLC prints a function over strings as a record when every string is a name
+                // (FcnRcdValue.isRcd), otherwise with :> and @@.
+                if sorted.iter().all(|(k, _)| is_tlc_name(&k.text())) {
                     out.push('[');
-                    for (i, (k, v)) in domain.iter().zip(values).enumerate() {
+                    for (i, (k, v)) in sorted.into_iter().enumerate() {
                         if i > 0 {
                             out.push_str(", ");
                         }
-                        k.write_tlc(out);
+                        out.push_str(&k.text());
                         out.push_str(" |-> ");
                         v.write_tlc(out);
                     }
                     out.push(']');
                 } else {
-                    out.push('(');
-                    for (i, (k, v)) in domain.iter().zip(values).enumerate() {
-                        if i > 0 {
-                            out.push_str(" @@ ");
-                        }
-                        k.write_tlc(out);
-                        out.push_str(" :> ");
-                        v.write_tlc(out);
-                    }
-                    out.push(')');
+                    let keys: Vec<Value> = sorted.iter().map(|(k, _)| Value::Str(*k)).collect();
+                    write_pairs(out, keys.iter().zip(sorted.iter().map(|(_, v)| v)));
                 }
+            }
+            Value::Func(storage) => {
+                // TLC prints any other function, over model values too, with :> and @@.
+                let (domain, values) = func_parts(storage);
+                write_pairs(out, domain.iter().zip(values));
             }
             Value::Lazy(set) => match &**set {
                 LazySet::Nat => out.push_str("Nat"),
@@ -877,6 +894,24 @@ mod tests {
         let f = Value::function(vec![(Value::string("x"), Value::Int(1))]);
         assert_eq!(f, Value::record(vec![(Sym::new("x"), Value::Int(1))]));
         assert_eq!(f.to_tlc(), "[x |-> 1]");
+    }
+
+    /// TLC's FcnRcdValue.toString: a record only when every field is a name; any other
+    /// function that is no sequence, over model values too, with :> and @@ (outputs of TLC's
+    /// PrintT).
+    #[test]
+    fn functions_print_as_tlc_prints_them() {
+        let over = |keys: &[Value]| {
+            Value::function(keys.iter().map(|k| (k.clone(), Value::Int(0))).collect()).to_tlc()
+        };
+        let model = |name: &str| Value::Model(Sym::new(name));
+        assert_eq!(over(&[model("p1"), model("p2")]), "(p1 :> 0 @@ p2 :> 0)");
+        assert_eq!(over(&[Value::string("1")]), "(\"1\" :> 0)");
+        assert_eq!(over(&[Value::string("WF_x")]), "(\"WF_x\" :> 0)");
+        assert_eq!(over(&[Value::string("_")]), "(\"_\" :> 0)");
+        assert_eq!(over(&[Value::string("WF_")]), "[WF_ |-> 0]");
+        assert_eq!(over(&[Value::string("b_2")]), "[b_2 |-> 0]");
+        assert_eq!(over(&[Value::Int(0), Value::Int(1)]), "(0 :> 0 @@ 1 :> 0)");
     }
 
     #[test]

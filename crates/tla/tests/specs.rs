@@ -84,9 +84,10 @@ fn two_phase_names_actions_after_the_disjuncts_of_next() {
             "TMAbort"
         ]
     );
+    // TLC prints a function over model values with :> and @@ (FcnRcdValue.toString).
     assert_eq!(
         valence_check::Model::describe_state(&model, &init[0]),
-        "/\\ rmState = [r1 |-> \"working\", r2 |-> \"working\", r3 |-> \"working\"]\n\
+        "/\\ rmState = (r1 :> \"working\" @@ r2 :> \"working\" @@ r3 :> \"working\")\n\
          /\\ tmState = \"init\"\n/\\ tmPrepared = {}\n/\\ msgs = {}"
     );
 }
