@@ -515,11 +515,7 @@ impl<'a> Enumerator<'a> {
             .next
             .iter()
             .enumerate()
-            .filter_map(move |(i, next)| match next {
-                NextValue::Set(value) => Some(value),
-                NextValue::Same => cur.get(i),
-                NextValue::Unset => None,
-            });
+            .filter_map(move |(i, next)| next.resolve(cur.get(i)));
         let Some(fp) = unknown(
             self.known,
             &mut self.left_out,
@@ -686,7 +682,7 @@ impl<'a> Enumerator<'a> {
     }
 
     fn go(&mut self, e: &Expr, frame: (usize, usize), env: &mut Env, cont: &Cont) -> EResult<()> {
-        if self.complete() && !matches!(e.kind, Kind::And(_) | Kind::Compose(..)) {
+        if !matches!(e.kind, Kind::And(_) | Kind::Compose(..)) && self.complete() {
             // As TLC does, once the next (or initial) state is complete, what remains of the
             // action is evaluated, not enumerated: `x' = 0 /\ (x < 5 \/ x < 6)` gives its
             // state once (TLC's Tool.getNextStatesAllAssigned and getInitStates). `A \cdot B`

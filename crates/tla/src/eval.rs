@@ -27,6 +27,16 @@ impl NextValue {
     pub fn is_unset(&self) -> bool {
         matches!(self, NextValue::Unset)
     }
+
+    /// The variable's value, if assigned, where `current` is its value in the current state.
+    #[inline(always)]
+    pub fn resolve<'v>(&'v self, current: Option<&'v Value>) -> Option<&'v Value> {
+        match self {
+            NextValue::Set(value) => Some(value),
+            NextValue::Same => current,
+            NextValue::Unset => None,
+        }
+    }
 }
 
 /// Where variables are read from.
@@ -960,11 +970,7 @@ impl<'a> Ctx<'a> {
     /// The value variable `index` has in the next state so far, if assigned.
     #[inline(always)]
     pub fn next_var(&self, index: usize) -> Option<&'a Value> {
-        match self.next.get(index)? {
-            NextValue::Set(value) => Some(value),
-            NextValue::Same => self.cur.get(index),
-            NextValue::Unset => None,
-        }
+        self.next.get(index)?.resolve(self.cur.get(index))
     }
 
     /// The next state so far with the unchanged variables' values written out, for reading
