@@ -18,7 +18,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ast::{Builtin, Expr, Kind, Pattern, Span};
-use crate::eval::{bind, check_depth, enumerate, expect_bool, force, Ctx, EResult, Env, Mode};
+use crate::eval::{
+    bind, check_depth, enumerate, expect_bool, force, is_infinite, with_one, Ctx, EResult, Env,
+    Mode,
+};
 use crate::lower::Program;
 use crate::value::{shared, Sym, Value};
 
@@ -542,6 +545,77 @@ fn compile(prog: &Program, e: &Expr) -> Option<Code> {
             }))
         }
         Kind::Call(id, args) => call(prog, *id, args, span),
+        Kind::Let(body, memos) => {
+            // The definitions' memo slots are cleared on entry, as the walk does.
+            let memos: Arc<[u32]> = memos.iter().copied().collect();
+            let body = Arc::new(Sub::of(prog, body));
+            let (memos2, body2) = (Arc::clone(&memos), Arc::clone(&body));
+            Some(Code {
+                value: Box::new(move |ctx, env| {
+                    check_depth(env, span)?;
+                    env.clear_memos(&memos);
+                    body.value(ctx, env)
+                }),
+                boolean: Box::new(move |ctx, env| {
+                    env.clear_memos(&memos2);
+                    body2.boolean(ctx, env)
+                }),
+                chain: None,
+                dispatch: None,
+            })
+        }
+        Kind::SetEnum(items) => {
+            let items: Vec<Sub> = items.iter().map(|i| Sub::of(prog, i)).collect();
+            Some(value_at(span, move |ctx, env| {
+                let mut values = Vec::with_capacity(items.len());
+                for item in &items {
+                    let value = item.value(ctx, env)?;
+                    // An infinite set as an element stays symbolic, as in the walk.
+                    values.push(if is_infinite(&value) {
+                        value
+                    } else {
+                        force(value, item.span())?
+                    });
+                }
+                Ok(Value::set(values))
+            }))
+        }
+        Kind::SetMap(body, bounds) => {
+            let bounds: Vec<Quantified> = bounds
+                .iter()
+                .map(|b| Quantified {
+                    pattern: b.pattern.clone(),
+                    set: QuantifiedSet::Any(Sub::of(prog, &b.set)),
+                    span: b.set.span,
+                })
+                .collect();
+            let body = Sub::of(prog, body);
+            Some(value_at(span, move |ctx, env| {
+                let mut out = Vec::new();
+                map_into(&bounds, &body, ctx, env, &mut out)?;
+                Ok(Value::set(out))
+            }))
+        }
+        Kind::Choose(bound, body) => {
+            let always = matches!(body.kind, Kind::Lit(Value::Bool(true)));
+            let set = Sub::of(prog, &bound.set);
+            let body = Sub::of(prog, body);
+            let bound = bound.clone();
+            Some(value_at(span, move |ctx, env| {
+                if always {
+                    // `CHOOSE x \in S : TRUE` binds nothing: `S` is read in place.
+                    if let Some(Value::Set(elements)) = set.peek(ctx, env) {
+                        if let Some(first) = crate::eval::tlc_first(elements) {
+                            return Ok(first.clone());
+                        }
+                    }
+                }
+                let set = set.value(ctx, env)?;
+                ctx.choose(&set, &bound, always, span, env, |ctx, env| {
+                    body.boolean(ctx, env)
+                })
+            }))
+        }
         Kind::Tuple(items) => {
             let items: Vec<Sub> = items.iter().map(|i| Sub::of(prog, i)).collect();
             Some(value_at(span, move |ctx, env| {
@@ -647,11 +721,21 @@ impl Part {
 fn chain(prog: &Program, e: &Expr) -> Option<Code> {
     let span = e.span;
     let mut steps = Vec::new();
+    // The LET definitions the chain reads, in the order the walk evaluates them: the keys
+    // from the last step to the first, then the root.
+    let mut memos = Vec::new();
     let mut root = e;
     loop {
         match &root.kind {
             Kind::Apply(f, args) if args.len() == 1 => {
-                steps.push(Part::of(prog, &args[0])?);
+                let key = &args[0];
+                match &key.kind {
+                    Kind::LetCall(id, call_args) if call_args.is_empty() => {
+                        steps.push(Part::Memo(prog.lets[*id as usize].cache?));
+                        memos.push(Expr::new(key.kind.clone(), key.span));
+                    }
+                    _ => steps.push(Part::of(prog, key)?),
+                }
                 root = f;
             }
             Kind::Field(f, field) => {
@@ -664,18 +748,18 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
     if steps.is_empty() {
         return None;
     }
-    // A chain from a LET definition not computed yet computes it first (into its memo slot),
-    // as the walk would.
-    let (root, memo) = match &root.kind {
-        Kind::LetCall(id, args) if args.is_empty() => (
-            Part::Memo(prog.lets[*id as usize].cache?),
-            Some(Expr::new(root.kind.clone(), root.span)),
-        ),
-        _ => (Part::of(prog, root)?, None),
+    // A chain that reads LET definitions not computed yet computes them first (into their
+    // memo slots), as the walk would.
+    let root = match &root.kind {
+        Kind::LetCall(id, args) if args.is_empty() => {
+            memos.push(Expr::new(root.kind.clone(), root.span));
+            Part::Memo(prog.lets[*id as usize].cache?)
+        }
+        _ => Part::of(prog, root)?,
     };
     steps.reverse();
     let path: Arc<Chain> = Arc::new((root, steps.into_boxed_slice()));
-    let walk = Arc::new((Expr::new(e.kind.clone(), e.span), memo));
+    let walk = Arc::new((Expr::new(e.kind.clone(), e.span), memos));
     let value = {
         let path = Arc::clone(&path);
         let walk = Arc::clone(&walk);
@@ -686,8 +770,11 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
             }
             // Memos are kept in the current state only: elsewhere the walk computes the
             // definition, once.
-            if let (Some(memo), Mode::Next) = (&walk.1, ctx.mode) {
-                ctx.eval(memo, env)?;
+            if !walk.1.is_empty() && ctx.mode == Mode::Next {
+                // On an error, the walk gives the error it meets first.
+                if walk.1.iter().any(|memo| ctx.eval(memo, env).is_err()) {
+                    return ctx.eval(&walk.0, env);
+                }
                 if let Some(v) = peek_chain(&path.0, &path.1, ctx, env) {
                     return Ok(v.clone());
                 }
@@ -701,8 +788,10 @@ fn chain(prog: &Program, e: &Expr) -> Option<Code> {
         if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
             return Ok(*b);
         }
-        if let (Some(memo), Mode::Next) = (&walk.1, ctx.mode) {
-            ctx.eval(memo, env)?;
+        if !walk.1.is_empty() && ctx.mode == Mode::Next {
+            if walk.1.iter().any(|memo| ctx.eval(memo, env).is_err()) {
+                return ctx.eval_bool(&walk.0, env);
+            }
             if let Some(Value::Bool(b)) = peek_chain(&path.0, &path.1, ctx, env) {
                 return Ok(*b);
             }
@@ -755,6 +844,14 @@ fn has_filter(prog: &Program, e: &Expr) -> bool {
     ctx.has_filter(e, 0)
 }
 
+/// The element of `{x}`, when `e` is written so.
+fn singleton(e: &Expr) -> Option<&Expr> {
+    match &e.kind {
+        Kind::SetEnum(items) if items.len() == 1 => items.first(),
+        _ => None,
+    }
+}
+
 /// Built-in operators, as the walk evaluates them.
 fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Code> {
     let subs: Vec<Sub> = args.iter().map(|a| Sub::of(prog, a)).collect();
@@ -781,6 +878,39 @@ fn builtin(prog: &Program, op: Builtin, args: &[Expr], span: Span) -> Option<Cod
             })
         }
         (2, Builtin::SelectSeq | Builtin::SortSeq | Builtin::Community(_)) => None,
+        // `S \ {x}` and `S \cup {x}`: one new set, without building `{x}`.
+        (2, Builtin::SetMinus | Builtin::Cup) if singleton(&args[1]).is_some() => {
+            let item = Sub::of(prog, singleton(&args[1])?);
+            let a = subs.into_iter().next()?;
+            let remove = op == Builtin::SetMinus;
+            Some(value_at(span, move |ctx, env| {
+                // Evaluated in the walk's order: the set unless it can be read in place, then
+                // `x`, then the set read in place (evaluated, for its error, where it cannot
+                // be: a variable not assigned yet, a step outside a function's domain).
+                let mut a_owned = if a.peekable() {
+                    None
+                } else {
+                    Some(a.value(ctx, env)?)
+                };
+                let x = item.value(ctx, env)?;
+                if a_owned.is_none() && a.peek(ctx, env).is_none() {
+                    a_owned = Some(a.value(ctx, env)?);
+                }
+                let set = match &a_owned {
+                    Some(v) => v,
+                    None => a.peek(ctx, env).expect("read in place above"),
+                };
+                if let Some(result) = with_one(set, &x, remove) {
+                    return Ok(result);
+                }
+                let x = if is_infinite(&x) {
+                    x
+                } else {
+                    force(x, item.span())?
+                };
+                ctx.binary(op, set, &Value::set(vec![x]), span)
+            }))
+        }
         (2, _) => {
             let mut subs = subs.into_iter();
             let (a, b) = (subs.next()?, subs.next()?);
@@ -976,6 +1106,26 @@ impl QuantifiedSet {
     }
 }
 
+/// The values of `body` for every binding of `bounds`, as `{body : bounds}` collects them.
+fn map_into(
+    bounds: &[Quantified],
+    body: &Sub,
+    ctx: &Ctx<'_>,
+    env: &mut Env,
+    out: &mut Vec<Value>,
+) -> EResult<()> {
+    let Some((first, rest)) = bounds.split_first() else {
+        out.push(force(body.value(ctx, env)?, body.span())?);
+        return Ok(());
+    };
+    let (elements, _) = first.set.elements(first.span, ctx, env)?;
+    for element in elements.iter() {
+        bind(&first.pattern, element.clone(), first.span, env)?;
+        map_into(rest, body, ctx, env, out)?;
+    }
+    Ok(())
+}
+
 fn quantify(
     bounds: &[Quantified],
     body: &Sub,
@@ -1002,6 +1152,7 @@ fn quantify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::NextValue;
     use crate::lower::load_program;
 
     /// Definitions `T_...` covering the compiled forms, their fast paths and their errors.
@@ -1063,6 +1214,29 @@ T_card == Cardinality({x, 2, 3})
 T_seqops == Append(s, x) \o <<x>>
 T_set_ops == ({x} \cup {5}) \ {x}
 T_except == [f EXCEPT ![x] = @ + 1]
+T_let_bool == LET m == x > 1 IN m /\ m
+T_choose_true == CHOOSE i \in {3, x, 2} : TRUE
+T_choose == CHOOSE i \in 1..5 : i > x + 1
+T_choose_none == CHOOSE i \in 1..5 : i > 7
+T_choose_strings == CHOOSE i \in {"b", "ab", "a"} : i # "a"
+T_memo_key == LET k == x + 1 IN f[k] + f[k]
+T_memo_keys == LET k == x IN LET j == x + 1 IN q[k][j]
+T_memo_key_out == LET k == x + 5 IN f[k]
+T_map == {<<i, i + x>> : i \in {3, 1, 2}}
+T_map_pairs == {a + b : a \in 1..x, b \in {x, 1}}
+T_map_tuple == {<<b, a>> : <<a, b>> \in {<<1, x>>, <<x, 1>>}}
+T_map_bad == {i : i \in x}
+T_minus_one == ({1, x, 3} \ {x}) \cup ({x} \ {2})
+T_cup_one == ({1, 3} \cup {x}) \cup (s \cup {x})
+T_minus_absent == {1, 3} \ {x + 5}
+T_minus_nat == (Nat \ {x}) = (Nat \ {x})
+T_cup_nat == x \in ({0} \cup {Nat})
+T_minus_bad == x \ {1}
+T_cup_bad == {1} \cup {f[9]}
+T_set_enum == {x, 3, x, <<x>>}
+T_unassigned_minus == s \ {1 \div (x - 1)}
+T_unassigned_cup == f \cup {Assert(FALSE, "the element")}
+T_memo_key_errors == LET k == f[9] IN LET j == 1 \div 0 IN q[j][k]
 ===="#;
 
     fn load(text: &str) -> Program {
@@ -1176,9 +1350,10 @@ Alone(i) == a(i) \/ c(i)
             Value::Int(1),
             Value::Int(2),
         ]))]));
-        let mut checked = 0;
-        for x in [1, 2] {
-            let state = [Value::Int(x), f.clone(), s.clone(), r.clone(), q.clone()];
+        // Every `T_` definition's value and Boolean value, compiled and walked, in `cur` and
+        // `next` as `mode` reads them.
+        let compare = |cur: &[Value], next: &[NextValue], mode: Mode, label: &str| {
+            let mut checked = 0;
             for (id, def) in compiled.defs.iter().enumerate() {
                 let name = def.name.text();
                 if !name.starts_with("T_") {
@@ -1188,19 +1363,35 @@ Alone(i) == a(i) \/ c(i)
                 let run = |prog: &Program| {
                     let ctx = Ctx {
                         prog,
-                        cur: &state,
-                        next: &[],
-                        mode: Mode::Next,
+                        cur,
+                        next,
+                        mode,
                     };
                     let value = outcome(ctx.eval(&call, &mut Env::new()));
                     let boolean = outcome(ctx.eval_bool(&call, &mut Env::new()));
                     (value, boolean)
                 };
-                assert_eq!(run(&compiled), run(&walked), "{name} with x = {x}");
+                assert_eq!(run(&compiled), run(&walked), "{name} {label}");
                 checked += 1;
             }
+            checked
+        };
+        let mut checked = 0;
+        for x in [1, 2] {
+            let state = [Value::Int(x), f.clone(), s.clone(), r.clone(), q.clone()];
+            checked += compare(&state, &[], Mode::Next, &format!("with x = {x}"));
         }
-        assert_eq!(checked, 2 * 48);
+        assert_eq!(checked, 2 * 71);
+        // In an initial predicate with `x` assigned and the others not yet: what is read of
+        // an unassigned variable, and in which order, decides the error.
+        let next = [
+            NextValue::Set(Value::Int(1)),
+            NextValue::Unset,
+            NextValue::Unset,
+            NextValue::Unset,
+            NextValue::Unset,
+        ];
+        compare(&[], &next, Mode::Init, "in an initial predicate");
     }
 
     #[test]

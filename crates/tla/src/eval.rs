@@ -844,6 +844,45 @@ fn has_lazy(elements: &[Value]) -> bool {
     elements.iter().any(|e| matches!(e, Value::Lazy(_)))
 }
 
+/// The first of the elements of a set in TLC's order (which `CHOOSE` picks).
+pub(crate) fn tlc_first(elements: &[Value]) -> Option<&Value> {
+    if !needs_tlc_order(elements) || elements.windows(2).all(|w| tlc_cmp(&w[0], &w[1]).is_lt()) {
+        elements.first()
+    } else {
+        elements.iter().min_by(|a, b| tlc_cmp(a, b))
+    }
+}
+
+/// `set \ {item}` (`remove`) or `set \cup {item}` for a set of plain elements and a plain
+/// element, without building `{item}`: `set` itself when it is unchanged. `None` where the
+/// general rule applies (symbolic sets, a set as the element).
+pub(crate) fn with_one(set: &Value, item: &Value, remove: bool) -> Option<Value> {
+    let Value::Set(elements) = set else {
+        return None;
+    };
+    if matches!(item, Value::Lazy(_) | Value::Op(_)) || has_lazy(elements) {
+        return None;
+    }
+    Some(
+        match (elements.binary_search_by(|e| fast_cmp(e, item)), remove) {
+            (Ok(at), true) => {
+                let mut out = Vec::with_capacity(elements.len() - 1);
+                out.extend_from_slice(&elements[..at]);
+                out.extend_from_slice(&elements[at + 1..]);
+                Value::set_sorted(out)
+            }
+            (Err(at), false) => {
+                let mut out = Vec::with_capacity(elements.len() + 1);
+                out.extend_from_slice(&elements[..at]);
+                out.push(item.clone());
+                out.extend_from_slice(&elements[at..]);
+                Value::set_sorted(out)
+            }
+            _ => set.clone(),
+        },
+    )
+}
+
 /// The elements of the sorted set `a` that are not in the sorted set `b`, by one merge.
 fn sorted_difference(a: &[Value], b: &[Value]) -> Vec<Value> {
     let mut out = Vec::with_capacity(a.len());
@@ -915,7 +954,7 @@ fn seq<'v>(v: &'v Value, span: Span, what: &str) -> EResult<&'v Arc<[Value]>> {
 }
 
 /// Whether `v` is a symbolic set that is infinite (`Nat`, `Seq(S)`, `Nat \ {0}`, ...).
-fn is_infinite(v: &Value) -> bool {
+pub(crate) fn is_infinite(v: &Value) -> bool {
     match v {
         Value::Lazy(lazy) => match &**lazy {
             LazySet::Nat | LazySet::Int | LazySet::String | LazySet::Seq(_) => true,
@@ -1711,39 +1750,11 @@ impl<'a> Ctx<'a> {
             }
             Kind::Exists(bounds, body) => Ok(Value::Bool(self.quantify(bounds, body, false, env)?)),
             Kind::Choose(bound, body) => {
-                // TLC picks the first element in its own order (strings lexicographically).
                 let set = self.eval(&bound.set, env)?;
-                let elements = enumerate(&set, bound.set.span)?;
-                let tlc_ordered = !needs_tlc_order(&elements)
-                    || elements.windows(2).all(|w| tlc_cmp(&w[0], &w[1]).is_lt());
-                if matches!(body.kind, Kind::Lit(Value::Bool(true))) {
-                    // `CHOOSE x \in S : TRUE`: the first element, found without sorting.
-                    let first = if tlc_ordered {
-                        elements.first()
-                    } else {
-                        elements.iter().min_by(|a, b| tlc_cmp(a, b))
-                    };
-                    return match first {
-                        Some(element) => Ok(element.clone()),
-                        None => fail(span, "CHOOSE found no element satisfying its predicate"),
-                    };
-                }
-                let sorted: Vec<Value>;
-                let in_order: &[Value] = if tlc_ordered {
-                    &elements
-                } else {
-                    let mut copy = elements.to_vec();
-                    copy.sort_by(tlc_cmp);
-                    sorted = copy;
-                    &sorted
-                };
-                for element in in_order.iter().cloned() {
-                    bind(&bound.pattern, element.clone(), bound.set.span, env)?;
-                    if self.eval_bool(body, env)? {
-                        return Ok(element);
-                    }
-                }
-                fail(span, "CHOOSE found no element satisfying its predicate")
+                let always = matches!(body.kind, Kind::Lit(Value::Bool(true)));
+                self.choose(&set, bound, always, span, env, |ctx, env| {
+                    ctx.eval_bool(body, env)
+                })
             }
             Kind::SetEnum(items) => {
                 let mut values = Vec::with_capacity(items.len());
@@ -2248,6 +2259,46 @@ impl<'a> Ctx<'a> {
             *slot = new_inner;
         }
         Ok(value)
+    }
+
+    /// `CHOOSE x \in set : P`, with `test` evaluating `P` for the element bound by `bound`'s
+    /// pattern (`always`: `P` is `TRUE`). TLC picks the first element in its own order (strings
+    /// lexicographically).
+    pub(crate) fn choose(
+        &self,
+        set: &Value,
+        bound: &Bound,
+        always: bool,
+        span: Span,
+        env: &mut Env,
+        test: impl Fn(&Self, &mut Env) -> EResult<bool>,
+    ) -> EResult<Value> {
+        let elements = enumerate(set, bound.set.span)?;
+        if always {
+            // `CHOOSE x \in S : TRUE`: the first element, found without sorting.
+            return match tlc_first(&elements) {
+                Some(element) => Ok(element.clone()),
+                None => fail(span, "CHOOSE found no element satisfying its predicate"),
+            };
+        }
+        let tlc_ordered = !needs_tlc_order(&elements)
+            || elements.windows(2).all(|w| tlc_cmp(&w[0], &w[1]).is_lt());
+        let sorted: Vec<Value>;
+        let in_order: &[Value] = if tlc_ordered {
+            &elements
+        } else {
+            let mut copy = elements.to_vec();
+            copy.sort_by(tlc_cmp);
+            sorted = copy;
+            &sorted
+        };
+        for element in in_order.iter().cloned() {
+            bind(&bound.pattern, element.clone(), bound.set.span, env)?;
+            if test(self, env)? {
+                return Ok(element);
+            }
+        }
+        fail(span, "CHOOSE found no element satisfying its predicate")
     }
 
     /// Calls `f` with every binding of `bounds` until it returns false.
