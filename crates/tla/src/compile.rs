@@ -4,11 +4,12 @@
 //! general evaluator's frame is large: `Len(network[p][q]) <= 3` took about 650 instructions
 //! per evaluation that way. Each node of the common forms (comparisons, Boolean connectives,
 //! quantifiers, arithmetic and the other built-in operators, calls of definitions, chains
-//! `f[a][b].c` read in place, tuples and records) gets a closure here that evaluates it, with
-//! the decisions that depend only on the expression (which operands can be read by reference,
-//! the shape `S \ {x}` of a quantifier's set, whether a membership test goes through a set
-//! filter) taken once. The other forms (LET, CHOOSE, EXCEPT, set constructors, primes, ...)
-//! are left to the tree walk, whose operands are in turn compiled.
+//! `f[a][b].c` read in place, tuples and records, LET, CHOOSE, set maps and enumerations) gets
+//! a closure here that evaluates it, with the decisions that depend only on the expression
+//! (which operands can be read by reference, the shape `S \ {x}` of a quantifier's set or of a
+//! set difference, whether a membership test goes through a set filter) taken once. The other
+//! forms (EXCEPT, set filters, function constructors, primes, ...) are left to the tree walk,
+//! whose operands are in turn compiled.
 //!
 //! A compiled node computes exactly what the walk computes, with the same errors: where its
 //! fast path does not apply (a step outside a function's domain, a value of an unexpected
