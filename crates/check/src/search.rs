@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::fingerprint::{Fingerprint, FingerprintSet, ParentMap, Visited};
+use crate::fingerprint::{Fingerprint, FingerprintSet, IdentityHasher, ParentMap, Visited};
 use crate::model::{Condition, Model, ModelError, Property, PropertyKind};
 use crate::report::{ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep};
 
@@ -215,15 +215,19 @@ struct Search<'a, M: Model> {
     liveness: bool,
 }
 
-/// One breadth-first level: segments of states with their fingerprints.
+/// One breadth-first level: chunks of states with their fingerprints. A worker takes a chunk
+/// whole and drops each state once expanded, while it is still in cache, rather than the
+/// whole level at its end.
 type Level<M> = Vec<Vec<(<M as Model>::State, Fingerprint)>>;
 /// A path of states, each with the action that led to it.
 pub(crate) type Path<M> = Vec<(Option<<M as Model>::Action>, <M as Model>::State)>;
 
-/// States a worker takes from the level at a time.
+/// The most states in a chunk of a level (see [`Level`]).
 const CHUNK: usize = 256;
-/// States a worker gathers before handing a segment of the next level over.
-const SEGMENT: usize = 1 << 16;
+/// Chunks a worker gathers before handing them over to the next level.
+const SEGMENT: usize = 256;
+
+type PendingSet = HashSet<Fingerprint, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 /// A breadth-first worker's reusable buffers.
 struct Buffers<M: Model> {
@@ -235,6 +239,9 @@ struct Buffers<M: Model> {
     pending: Vec<(M::State, Fingerprint)>,
     /// ... and the fingerprints of the states they came from.
     parents: Vec<Fingerprint>,
+    /// The fingerprints of `pending`: a state reached again before the batch insert is left
+    /// out at once, rather than built, queued and dropped cold after the insert.
+    pending_fps: PendingSet,
     shard: Vec<u32>,
     offsets: Vec<usize>,
     sorted: Vec<(Fingerprint, Fingerprint)>,
@@ -250,6 +257,7 @@ impl<M: Model> Default for Buffers<M> {
             positions: Vec::new(),
             pending: Vec::new(),
             parents: Vec::new(),
+            pending_fps: PendingSet::default(),
             shard: Vec::new(),
             offsets: Vec::new(),
             sorted: Vec::new(),
@@ -472,7 +480,7 @@ impl<'a, M: Model> Search<'a, M> {
         visited: &V,
         rebuild: Option<(&HashSet<Fingerprint>, usize)>,
     ) -> usize {
-        let mut level: Level<M> = vec![Vec::new()];
+        let mut level: Level<M> = Vec::new();
         let (initial, generated) = self.initial_states(rebuild.is_none());
         for state in initial {
             let fp = self.fingerprint(&state);
@@ -481,7 +489,10 @@ impl<'a, M: Model> Search<'a, M> {
                 if rebuild.is_none() {
                     self.check_state(&state, &|| Target::State { fp, depth: 1 });
                 }
-                level[0].push((state, fp));
+                match level.last_mut() {
+                    Some(chunk) if chunk.len() < CHUNK => chunk.push((state, fp)),
+                    _ => level.push(vec![(state, fp)]),
+                }
             }
         }
         self.generated.fetch_add(generated, Ordering::Relaxed);
@@ -492,7 +503,7 @@ impl<'a, M: Model> Search<'a, M> {
         self.progress.distinct.store(distinct, Ordering::Relaxed);
         self.note_distinct(distinct);
 
-        let mut depth = if level[0].is_empty() { 0 } else { 1 };
+        let mut depth = if level.is_empty() { 0 } else { 1 };
         let threads = self.options.threads.max(1);
         loop {
             let total: usize = level.iter().map(Vec::len).sum();
@@ -506,39 +517,31 @@ impl<'a, M: Model> Search<'a, M> {
             }
             self.progress.depth.store(depth, Ordering::Relaxed);
             self.progress.queued.store(total as u64, Ordering::Relaxed);
-            let starts: Vec<usize> = level
-                .iter()
-                .scan(0, |sum, segment| {
-                    let start = *sum;
-                    *sum += segment.len();
-                    Some(start)
-                })
-                .collect();
+            let chunk_count = level.len();
+            let chunks: Vec<Mutex<Vec<_>>> = level.drain(..).map(Mutex::new).collect();
             let cursor = AtomicUsize::new(0);
             let next: Mutex<Level<M>> = Mutex::new(Vec::new());
             let work = || {
                 let mut buffers = Buffers::default();
                 let mut out = Vec::new();
+                let mut full: Level<M> = Vec::new();
                 loop {
-                    let begin = cursor.fetch_add(CHUNK, Ordering::Relaxed);
-                    if begin >= total || self.should_stop() {
+                    let index = cursor.fetch_add(1, Ordering::Relaxed);
+                    if index >= chunk_count || self.should_stop() {
                         break;
                     }
-                    let end = (begin + CHUNK).min(total);
+                    let chunk = std::mem::take(&mut *chunks[index].lock());
                     let mut tally = Tally::default();
-                    let mut segment = starts.partition_point(|&s| s <= begin) - 1;
-                    for index in begin..end {
-                        while index >= starts[segment] + level[segment].len() {
-                            segment += 1;
-                        }
+                    for entry in chunk {
                         self.expand_bfs(
                             rebuild.is_some(),
                             visited,
-                            &level[segment][index - starts[segment]],
+                            &entry,
                             depth,
                             &mut buffers,
                             &mut tally,
                         );
+                        drop(entry);
                         if self.should_stop() {
                             break;
                         }
@@ -551,9 +554,15 @@ impl<'a, M: Model> Search<'a, M> {
                         &mut out,
                         &mut tally,
                     );
-                    if out.len() >= SEGMENT {
-                        next.lock()
-                            .push(std::mem::replace(&mut out, Vec::with_capacity(SEGMENT)));
+                    if out.len() >= CHUNK {
+                        let mut states = out.drain(..);
+                        while states.len() > 0 {
+                            full.push(states.by_ref().take(CHUNK).collect());
+                        }
+                        drop(states);
+                        if full.len() >= SEGMENT {
+                            next.lock().append(&mut full);
+                        }
                     }
                     self.generated.fetch_add(tally.generated, Ordering::Relaxed);
                     self.progress
@@ -565,7 +574,10 @@ impl<'a, M: Model> Search<'a, M> {
                     self.note_distinct(distinct);
                 }
                 if !out.is_empty() {
-                    next.lock().push(out);
+                    full.push(out);
+                }
+                if !full.is_empty() {
+                    next.lock().append(&mut full);
                 }
             };
             if threads == 1 || total < 2 * CHUNK {
@@ -617,7 +629,11 @@ impl<'a, M: Model> Search<'a, M> {
                 .successors(state, &mut buffers.actions, successors)
                 .map(|passed| (passed, 0))
         } else {
-            let known = |fp: Fingerprint| visited.contains(fp.max(1));
+            let pending = &buffers.pending_fps;
+            let known = |fp: Fingerprint| {
+                let fp = fp.max(1);
+                visited.contains(fp) || pending.contains(&fp)
+            };
             self.model.successors_unknown(
                 state,
                 &mut buffers.actions,
@@ -661,8 +677,9 @@ impl<'a, M: Model> Search<'a, M> {
                 }
             }
             let next_fp = self.fingerprint(&next);
-            // A step back to the same state needs no lookup: that state is known.
-            if next_fp != fp {
+            // A step back to the same state needs no lookup: that state is known. Nor does
+            // one already queued: the first of them is inserted, as the batch would.
+            if next_fp != fp && buffers.pending_fps.insert(next_fp) {
                 buffers.pending.push((next, next_fp));
                 buffers.parents.push(fp);
             }
@@ -731,6 +748,7 @@ impl<'a, M: Model> Search<'a, M> {
             out.push((next, next_fp));
         }
         buffers.parents.clear();
+        buffers.pending_fps.clear();
     }
 
     // ---------------------------------------------------------------- depth-first search
