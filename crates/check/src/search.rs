@@ -554,8 +554,11 @@ impl<'a, M: Model> Search<'a, M> {
                         &mut out,
                         &mut tally,
                     );
-                    if out.len() >= CHUNK {
-                        let mut states = out.drain(..);
+                    // Whole chunks only: the rest waits for the next batch, so that chunks
+                    // (and the batches of the next level) hold CHUNK states.
+                    let whole = out.len() / CHUNK * CHUNK;
+                    if whole > 0 {
+                        let mut states = out.drain(..whole);
                         while states.len() > 0 {
                             full.push(states.by_ref().take(CHUNK).collect());
                         }
