@@ -256,6 +256,10 @@ impl Hasher for IdentityHasher {
 
 type FingerprintMap<V> = HashMap<Fingerprint, V, BuildHasherDefault<IdentityHasher>>;
 
+/// A set of fingerprints, hashed as they are.
+pub(crate) type FingerprintHashSet =
+    std::collections::HashSet<Fingerprint, BuildHasherDefault<IdentityHasher>>;
+
 /// A concurrent map from fingerprint to the fingerprint of the state it was first reached from:
 /// the parent links a trace is rebuilt from.
 pub struct ParentMap {

@@ -235,7 +235,7 @@ enum BuildError {
 }
 
 type FpMap = HashMap<Fingerprint, u32, BuildHasherDefault<IdentityHasher>>;
-type FpSet = std::collections::HashSet<Fingerprint, BuildHasherDefault<IdentityHasher>>;
+type FpSet = crate::fingerprint::FingerprintHashSet;
 
 struct Builder<'a, M: Model> {
     model: &'a M,

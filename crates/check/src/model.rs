@@ -93,9 +93,8 @@ pub trait Model: Send + Sync + Sized {
     /// [`Model::successors`], except that a successor for which `known` is true may be left
     /// out, before it is built. `known` says whether a fingerprint ([`Model::fingerprint`]'s)
     /// is that of a state the search has stored or queued for storing, checked when first
-    /// found. The
-    /// search passes `known` when it would do nothing with such a successor but count it: no
-    /// step properties, no symmetry. A model may leave one out only if [`Model::in_model`]
+    /// found. The search passes `known` when it would do nothing with such a successor but
+    /// count it: no step properties, no symmetry. A model may leave one out only if [`Model::in_model`]
     /// holds for every step into a stored state (it does when the constraints read the next
     /// state alone, never the step or anything else), and its fingerprints are
     /// [`Model::fingerprint`]'s. The default ignores `known`.

@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::fingerprint::{Fingerprint, FingerprintSet, IdentityHasher, ParentMap, Visited};
+use crate::fingerprint::{Fingerprint, FingerprintHashSet, FingerprintSet, ParentMap, Visited};
 use crate::model::{Condition, Model, ModelError, Property, PropertyKind};
 use crate::report::{ErrorReport, PropertyReport, Report, Status, StopReason, Trace, TraceStep};
 
@@ -227,8 +227,6 @@ const CHUNK: usize = 256;
 /// Chunks a worker gathers before handing them over to the next level.
 const SEGMENT: usize = 256;
 
-type PendingSet = HashSet<Fingerprint, std::hash::BuildHasherDefault<IdentityHasher>>;
-
 /// A breadth-first worker's reusable buffers.
 struct Buffers<M: Model> {
     actions: Vec<M::Action>,
@@ -241,7 +239,7 @@ struct Buffers<M: Model> {
     parents: Vec<Fingerprint>,
     /// The fingerprints of `pending`: a state reached again before the batch insert is left
     /// out at once, rather than built, queued and dropped cold after the insert.
-    pending_fps: PendingSet,
+    pending_fps: FingerprintHashSet,
     shard: Vec<u32>,
     offsets: Vec<usize>,
     sorted: Vec<(Fingerprint, Fingerprint)>,
@@ -257,7 +255,7 @@ impl<M: Model> Default for Buffers<M> {
             positions: Vec::new(),
             pending: Vec::new(),
             parents: Vec::new(),
-            pending_fps: PendingSet::default(),
+            pending_fps: FingerprintHashSet::default(),
             shard: Vec::new(),
             offsets: Vec::new(),
             sorted: Vec::new(),
