@@ -174,6 +174,10 @@ pub struct Enumerator<'a> {
     /// When `known` is given: the fingerprint of each state of `out` (0 when not computed)
     /// and its position among all the states found, those left out included.
     pub(crate) kept: Vec<(u64, usize)>,
+    /// When `known` is given: the [`crate::value::word`]s of the variables of `cur` (empty
+    /// when not known), and those of each state of `out`, one after the other.
+    cur_words: &'a [u64],
+    pub(crate) words: Vec<u64>,
     /// When enumerating the initial predicate: the states found, with their fingerprints
     /// ([`crate::value::fingerprint_all`]), in the order found, repetitions included: TLC
     /// counts each as generated.
@@ -195,17 +199,32 @@ fn copied<'v>(len: usize, values: impl Iterator<Item = &'v Value>) -> Box<[Value
 
 /// With `known` (see [`Enumerator::known`]): the fingerprint of the next state whose `len`
 /// values are `values`, or None, counted in `left_out`, if it is known. Without: `Some(0)`.
+/// The [`crate::value::word`]s of a state kept are appended to `words`; a value that is the
+/// current state's own (the same storage) takes its word from `cur_words` when given.
 fn unknown<'v>(
     known: Option<&dyn Fn(u64) -> bool>,
     left_out: &mut u64,
+    (cur, cur_words): (&[Value], &[u64]),
+    words: &mut Vec<u64>,
     len: usize,
-    values: impl Iterator<Item = &'v Value>,
+    values: impl Iterator<Item = &'v Value> + Clone,
 ) -> Option<u64> {
     let Some(known) = known else {
         return Some(0);
     };
-    let fp = crate::value::fingerprint_list(len, values);
+    let start = words.len();
+    let reuse = cur_words.len() == cur.len();
+    for (i, value) in values.clone().enumerate() {
+        words.push(match cur.get(i) {
+            Some(old) if reuse && value.same_storage(old) => cur_words[i],
+            _ => crate::value::word(value),
+        });
+    }
+    // One word per variable, whatever `values` gave, so that the states' words stay aligned.
+    words.resize(start + len, 0);
+    let fp = crate::value::fingerprint_words(len, values.zip(words[start..].iter().copied()));
     if known(fp) {
+        words.truncate(start);
         *left_out += 1;
         return None;
     }
@@ -243,6 +262,8 @@ impl<'a> Enumerator<'a> {
             known: None,
             left_out: 0,
             kept: Vec::new(),
+            cur_words: &[],
+            words: Vec::new(),
             initial: init.then(Default::default),
             dispatching: DISPATCHING.with(|d| d.get()),
         }
@@ -519,6 +540,8 @@ impl<'a> Enumerator<'a> {
         let Some(fp) = unknown(
             self.known,
             &mut self.left_out,
+            (cur, self.cur_words),
+            &mut self.words,
             self.next.len(),
             values.clone(),
         ) else {
@@ -546,10 +569,19 @@ impl<'a> Enumerator<'a> {
 
     /// Leaves out the successors whose fingerprint `known` says is known (see
     /// [`Enumerator::known`]).
-    /// `kept` is an empty buffer for [`Enumerator::kept`].
-    pub fn leave_out(&mut self, known: &'a dyn Fn(u64) -> bool, kept: Vec<(u64, usize)>) {
+    /// `kept` and `words` are empty buffers for [`Enumerator::kept`] and
+    /// [`Enumerator::words`]; `cur_words` are the words of the current state's variables, or
+    /// nothing.
+    pub fn leave_out(
+        &mut self,
+        known: &'a dyn Fn(u64) -> bool,
+        (kept, words): (Vec<(u64, usize)>, Vec<u64>),
+        cur_words: &'a [u64],
+    ) {
         self.known = Some(known);
         self.kept = kept;
+        self.words = words;
+        self.cur_words = cur_words;
     }
 
     /// The initial states found, with their fingerprints, in the order found and as many
@@ -656,8 +688,14 @@ impl<'a> Enumerator<'a> {
                 continue;
             }
             for (_, end) in ends {
-                let Some(fp) = unknown(self.known, &mut self.left_out, end.len(), end.iter())
-                else {
+                let Some(fp) = unknown(
+                    self.known,
+                    &mut self.left_out,
+                    (self.cur, self.cur_words),
+                    &mut self.words,
+                    end.len(),
+                    end.iter(),
+                ) else {
                     continue;
                 };
                 let label = self.label(env);

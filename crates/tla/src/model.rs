@@ -37,6 +37,10 @@ pub struct TlaState {
     /// The fingerprint of `values` ([`crate::value::fingerprint_all`]) when computed on the
     /// way (0: not computed).
     fp: u64,
+    /// The [`crate::value::word`] of each variable when computed on the way (else empty): the
+    /// successors reuse those of the variables they leave unchanged, and the invariants'
+    /// memos key on them.
+    words: Box<[u64]>,
 }
 
 impl TlaState {
@@ -52,18 +56,29 @@ impl TlaState {
             changed: u64::MAX,
             level: 1,
             fp: 0,
+            words: Box::default(),
         }
     }
 
     /// A successor of `previous`, remembering which variables the step left untouched.
-    fn successor(values: Box<[Value]>, previous: &TlaState, fp: u64) -> Self {
+    fn successor(values: Box<[Value]>, previous: &TlaState, fp: u64, words: &[u64]) -> Self {
         let changed = changed_vars(&values, &previous.values);
         TlaState {
             values,
             changed,
             level: previous.level.saturating_add(1),
             fp,
+            words: words.into(),
         }
+    }
+
+    /// The fingerprint of variable `var`'s value (see [`var_hash`]).
+    fn var_fingerprint(&self, var: usize) -> Option<u64> {
+        let value = self.values.get(var)?;
+        Some(match self.words.get(var) {
+            Some(&word) if value.is_compound() => word,
+            _ => var_hash(var, value),
+        })
     }
 }
 
@@ -178,8 +193,8 @@ impl Conjunct {
         while reads != 0 {
             let var = reads.trailing_zeros() as usize;
             reads &= reads - 1;
-            if let Some(value) = state.values.get(var) {
-                key = crate::symmetry::mix(key ^ var_hash(var, value));
+            if let Some(hash) = state.var_fingerprint(var) {
+                key = crate::symmetry::mix(key ^ hash);
             }
         }
         key.max(1)
@@ -958,6 +973,7 @@ impl TlaModel {
         for (values, fp) in found {
             let state = TlaState {
                 fp,
+                words: values.iter().map(crate::value::word).collect(),
                 ..TlaState::initial(values)
             };
             for constraint in &self.constraints {
@@ -1216,7 +1232,7 @@ impl TlaModel {
         Some(
             steps
                 .into_iter()
-                .map(|values| TlaState::successor(values, state, 0))
+                .map(|values| TlaState::successor(values, state, 0, &[]))
                 .collect(),
         )
     }
@@ -1312,21 +1328,24 @@ impl TlaModel {
         out: &mut Vec<(TlaAction, TlaState)>,
         leave_out: Option<(Known<'_>, &mut Vec<usize>)>,
     ) -> Result<(u64, u64), ModelError> {
-        let (mut raw, mut kept) = SUCCESSORS.take();
+        let (mut raw, mut kept, mut words) = SUCCESSORS.take();
         raw.clear();
         kept.clear();
+        words.clear();
         let known = leave_out.as_ref().map(|(known, _)| *known);
         let result = with_env(|env| {
             env.level = state.level;
             let mut enumerator = Enumerator::new(&self.prog, &state.values, false, &mut raw);
             if let Some(known) = known {
-                enumerator.leave_out(known, std::mem::take(&mut kept));
+                let buffers = (std::mem::take(&mut kept), std::mem::take(&mut words));
+                enumerator.leave_out(known, buffers, &state.words);
             }
             let result = enumerator
                 .run(&self.next.expr, self.next.frame_size, env)
                 .map(|()| (enumerator.intermediate, enumerator.left_out));
             if known.is_some() {
                 kept = std::mem::take(&mut enumerator.kept);
+                words = std::mem::take(&mut enumerator.words);
             }
             result
         });
@@ -1334,12 +1353,16 @@ impl TlaModel {
             positions.extend(kept.iter().map(|&(_, position)| position));
         }
         let fps = kept.iter().map(|&(fp, _)| fp).chain(std::iter::repeat(0));
-        out.extend(
-            raw.drain(..)
-                .zip(fps)
-                .map(|((action, values), fp)| (action, TlaState::successor(values, state, fp))),
-        );
-        SUCCESSORS.set((raw, kept));
+        // The words of each state kept, in order (none when not computed).
+        let n = self.prog.vars.len();
+        let mut each_words = words
+            .chunks_exact(n.max(1))
+            .chain(std::iter::repeat(&[][..]));
+        out.extend(raw.drain(..).zip(fps).map(|((action, values), fp)| {
+            let words = each_words.next().unwrap_or_default();
+            (action, TlaState::successor(values, state, fp, words))
+        }));
+        SUCCESSORS.set((raw, kept, words));
         result.map_err(|error| self.model_error(&error, state, "error computing the successors"))
     }
 }
@@ -1348,14 +1371,14 @@ impl TlaModel {
 /// [`Model::successors_unknown`]).
 type Known<'k> = &'k dyn Fn(valence_check::Fingerprint) -> bool;
 
-/// The buffers of [`TlaModel::successors_of`]: the steps found, and the fingerprint and
-/// position of each (see `Enumerator::kept`).
-type Buffers = (Vec<crate::action::Step>, Vec<(u64, usize)>);
+/// The buffers of [`TlaModel::successors_of`]: the steps found, the fingerprint and position
+/// of each (see `Enumerator::kept`), and their words (see `Enumerator::words`).
+type Buffers = (Vec<crate::action::Step>, Vec<(u64, usize)>, Vec<u64>);
 
 thread_local! {
     /// The successors being enumerated and where they stand (see [`Enumerator::kept`]), in
     /// buffers each thread reuses.
-    static SUCCESSORS: std::cell::Cell<Buffers> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    static SUCCESSORS: std::cell::Cell<Buffers> = const { std::cell::Cell::new((Vec::new(), Vec::new(), Vec::new())) };
 }
 
 impl Model for TlaModel {
@@ -2009,7 +2032,13 @@ mod tests {
             }
             f(&state);
             let mut out = Vec::new();
-            if Model::successors(model, &state, &mut Vec::new(), &mut out).is_ok() {
+            // As the search asks for them: the successors carry their fingerprints and words.
+            let known = |_| false;
+            let mut positions = Vec::new();
+            let scratch = &mut Vec::new();
+            if Model::successors_unknown(model, &state, scratch, &mut out, &known, &mut positions)
+                .is_ok()
+            {
                 queue.extend(out.into_iter().map(|(_, next)| next));
             }
         }
@@ -2018,7 +2047,8 @@ mod tests {
 
     /// Every spec of `tests/specs`, in the first 1,000 states reached: the successors left out
     /// as known are exactly those whose fingerprint is known, the others come in the same
-    /// order with the same actions, and the fingerprints they carry are their own.
+    /// order with the same actions, and the fingerprints and words they carry are their own
+    /// (the words of the variables a step leaves unchanged are taken from the state expanded).
     #[test]
     fn successors_whose_fingerprint_is_known_are_left_out_and_counted() {
         let mut compared = 0;
@@ -2065,6 +2095,8 @@ mod tests {
                 for ((action, next), &i) in some.iter().zip(&expected) {
                     assert!(action == &all[i].0 && next == &all[i].1, "{}", what());
                     assert_eq!(next.fp, fps[i], "{}", what());
+                    let words: Vec<u64> = next.values.iter().map(crate::value::word).collect();
+                    assert_eq!(*next.words, *words, "{}", what());
                     assert_eq!(Model::fingerprint(&model, next), fps[i], "{}", what());
                 }
                 compared += 1;

@@ -403,14 +403,36 @@ const FP_SEED: u64 = 0x243f_6a88_85a3_08d3;
 /// TRUE, a string and a model value with the same interned number).
 #[inline(always)]
 fn absorb(state: u64, value: &Value) -> u64 {
-    let (word, multiplier) = match value {
+    let (word, multiplier) = match scalar_word(value) {
+        Some(pair) => pair,
+        None => (value.fingerprint(), COMPOUND),
+    };
+    folded_multiply(state ^ word, multiplier)
+}
+
+/// [`absorb`], with `word` the [`word`] of `value`.
+#[inline(always)]
+fn absorb_word(state: u64, value: &Value, word: u64) -> u64 {
+    let multiplier = match scalar_word(value) {
+        Some((_, multiplier)) => multiplier,
+        None => COMPOUND,
+    };
+    folded_multiply(state ^ word, multiplier)
+}
+
+/// The multiplier [`absorb`] uses for a compound value.
+const COMPOUND: u64 = 0x8ebc_6af0_9c88_c6e3;
+
+/// The bits of a scalar and the multiplier of its kind; `None` for a compound value.
+#[inline(always)]
+fn scalar_word(value: &Value) -> Option<(u64, u64)> {
+    Some(match value {
         Value::Bool(b) => (u64::from(*b), 0x9e37_79b9_7f4a_7c15),
         Value::Int(n) => (*n as u64, 0xd6e8_feb8_6659_fd93),
         Value::Str(s) => (u64::from(s.0), 0xa076_1d64_78bd_642f),
         Value::Model(s) => (u64::from(s.0), 0xe703_7ed1_a0b4_28db),
-        _ => (value.fingerprint(), 0x8ebc_6af0_9c88_c6e3),
-    };
-    folded_multiply(state ^ word, multiplier)
+        _ => return None,
+    })
 }
 
 /// Starts the fingerprint of a compound value of kind `tag` with `len` parts.
@@ -495,9 +517,26 @@ pub fn fingerprint_all(values: &[Value]) -> u64 {
 
 /// [`fingerprint_all`] of the `len` values `values` yields, wherever they are kept.
 pub fn fingerprint_list<'v>(len: usize, values: impl IntoIterator<Item = &'v Value>) -> u64 {
+    fingerprint_words(len, values.into_iter().map(|value| (value, word(value))))
+}
+
+/// What `value` adds to the fingerprint of a list holding it ([`fingerprint_words`]): its
+/// fingerprint if it is compound, its bits if it is a scalar. A state keeps the words of its
+/// variables, so that its successors, which share most of them, do not walk them again.
+#[inline]
+pub fn word(value: &Value) -> u64 {
+    match scalar_word(value) {
+        Some((word, _)) => word,
+        None => value.fingerprint(),
+    }
+}
+
+/// [`fingerprint_list`] of the `len` values `pairs` yields, each with its [`word`].
+#[inline]
+pub fn fingerprint_words<'v>(len: usize, pairs: impl IntoIterator<Item = (&'v Value, u64)>) -> u64 {
     let mut h = header(9, len);
-    for value in values {
-        h = absorb(h, value);
+    for (value, word) in pairs {
+        h = absorb_word(h, value, word);
     }
     match folded_multiply(h, FP_SEED) {
         0 => 1,
@@ -692,6 +731,12 @@ impl Value {
     /// Whether this value is a function (including sequences and records).
     pub fn is_function(&self) -> bool {
         matches!(self, Value::Seq(_) | Value::Record(_) | Value::Func(_))
+    }
+
+    /// Whether this value has parts (it is not a Boolean, an integer, a string or a model
+    /// value).
+    pub fn is_compound(&self) -> bool {
+        scalar_word(self).is_none()
     }
 }
 
