@@ -175,8 +175,10 @@ pub struct Enumerator<'a> {
     /// and its position among all the states found, those left out included.
     pub(crate) kept: Vec<(u64, usize)>,
     /// When `known` is given: the [`crate::value::word`]s of the variables of `cur` (empty
-    /// when not known), and those of each state of `out`, one after the other.
+    /// when not known).
     cur_words: &'a [u64],
+    /// When `known` is given: the words of the variables of each state of `out`, one state
+    /// after the other.
     pub(crate) words: Vec<u64>,
     /// When enumerating the initial predicate: the states found, with their fingerprints
     /// ([`crate::value::fingerprint_all`]), in the order found, repetitions included: TLC

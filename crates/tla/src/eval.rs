@@ -295,41 +295,15 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
                 subsets.sort_unstable();
                 Ok(shared(subsets))
             }
-            LazySet::Functions(domain, range) => {
-                let domain = enumerate(domain, span)?;
-                let range = enumerate(range, span)?;
-                let total = (range.len() as u64).checked_pow(domain.len() as u32);
-                if total.is_none_or(|t| t > ENUMERATION_MAX) {
-                    return fail(
-                        span,
-                        format!(
-                            "the set of functions {} is too large to enumerate",
-                            set.to_tlc()
-                        ),
-                    );
-                }
+            LazySet::Functions(..) => {
                 let mut out = Vec::new();
-                let mut choice = vec![0usize; domain.len()];
-                if range.is_empty() && !domain.is_empty() {
-                    return Ok(shared(out));
-                }
-                loop {
-                    let values = choice.iter().map(|&c| range[c].clone()).collect();
-                    out.push(Value::function_on(Arc::clone(&domain), values));
-                    let mut i = 0;
-                    loop {
-                        if i == choice.len() {
-                            out.sort_unstable();
-                            return Ok(shared(out));
-                        }
-                        choice[i] += 1;
-                        if choice[i] < range.len() {
-                            break;
-                        }
-                        choice[i] = 0;
-                        i += 1;
-                    }
-                }
+                for_each_function(set, span, |function| {
+                    out.push(function);
+                    Ok(true)
+                })?;
+                // Already in order: sorting checks it in one pass.
+                out.sort_unstable();
+                Ok(shared(out))
             }
             LazySet::Records(fields) => {
                 let sets: Vec<Arc<[Value]>> = fields
@@ -361,6 +335,58 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
             span,
             format!("expected a set, found {}: {}", other.kind(), other.to_tlc()),
         ),
+    }
+}
+
+/// Calls `f` with each function of `set`, `[D -> R]`, in the set's order, one at a time (a
+/// filter keeps a few of millions without building them all), until `f` returns false; returns
+/// whether it never did.
+fn for_each_function(
+    set: &Value,
+    span: Span,
+    mut f: impl FnMut(Value) -> EResult<bool>,
+) -> EResult<bool> {
+    let Value::Lazy(lazy) = set else {
+        return fail(span, "expected a set of functions");
+    };
+    let LazySet::Functions(domain, range) = &**lazy else {
+        return fail(span, "expected a set of functions");
+    };
+    let domain = enumerate(domain, span)?;
+    let range = enumerate(range, span)?;
+    let total = (range.len() as u64).checked_pow(domain.len() as u32);
+    if total.is_none_or(|t| t > ENUMERATION_MAX) {
+        return fail(
+            span,
+            format!(
+                "the set of functions {} is too large to enumerate",
+                set.to_tlc()
+            ),
+        );
+    }
+    if range.is_empty() && !domain.is_empty() {
+        return Ok(true);
+    }
+    // An odometer whose last digit turns fastest: the functions, all over one domain, come in
+    // the order of their values read in the domain's order, which is the order of `Value`.
+    let mut choice = vec![0usize; domain.len()];
+    loop {
+        let values = choice.iter().map(|&c| range[c].clone()).collect();
+        if !f(Value::function_on(Arc::clone(&domain), values))? {
+            return Ok(false);
+        }
+        let mut i = choice.len();
+        loop {
+            if i == 0 {
+                return Ok(true);
+            }
+            i -= 1;
+            choice[i] += 1;
+            if choice[i] < range.len() {
+                break;
+            }
+            choice[i] = 0;
+        }
     }
 }
 
@@ -2311,9 +2337,17 @@ impl<'a> Ctx<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return f(self, env);
         };
+        let span = first.set.span;
         let elements = match self.eval(&first.set, env)? {
             Value::Set(elements) => elements,
-            set => enumerate(&set, first.set.span)?,
+            Value::Lazy(lazy) if matches!(*lazy, LazySet::Functions(..)) => {
+                // A set of functions is walked without being built.
+                return for_each_function(&Value::Lazy(lazy), span, |function| {
+                    bind(&first.pattern, function, span, env)?;
+                    self.for_each(rest, env, f)
+                });
+            }
+            set => enumerate(&set, span)?,
         };
         for element in elements.iter() {
             bind(&first.pattern, element.clone(), first.set.span, env)?;
@@ -3022,6 +3056,56 @@ mod tests {
         fn sorted_position_agrees_with_binary_search((elements, key) in elements_and_key()) {
             let Value::Set(sorted) = Value::set(elements) else { unreachable!() };
             prop_assert_eq!(sorted_position(&sorted, &key), sorted.binary_search(&key).ok());
+        }
+    }
+
+    /// The functions of `[D -> R]` come one at a time in the set's order (strictly
+    /// increasing, as many as `|R|^|D|`), over domains that make sequences, records and other
+    /// functions, and over empty domains and ranges.
+    #[test]
+    fn functions_are_walked_in_the_sets_order() {
+        let ints = |r: std::ops::RangeInclusive<i64>| Value::set(r.map(Value::Int).collect());
+        let strings = |names: &[&str]| Value::set(names.iter().map(|n| Value::string(n)).collect());
+        let domains = [
+            ints(1..=3),
+            ints(2..=4),
+            strings(&["a", "b"]),
+            Value::set(Vec::new()),
+        ];
+        let ranges = [ints(0..=2), strings(&["x", "y"]), Value::set(Vec::new())];
+        for domain in &domains {
+            for range in &ranges {
+                let set = Value::Lazy(Arc::new(LazySet::Functions(domain.clone(), range.clone())));
+                let mut walked = Vec::new();
+                let all = for_each_function(&set, Span::default(), |function| {
+                    walked.push(function);
+                    Ok(true)
+                })
+                .expect("enumerable");
+                assert!(all);
+                let (Value::Set(d), Value::Set(r)) = (domain, range) else {
+                    unreachable!()
+                };
+                assert_eq!(
+                    walked.len(),
+                    r.len().pow(d.len() as u32),
+                    "{}",
+                    set.to_tlc()
+                );
+                assert!(walked.windows(2).all(|w| w[0] < w[1]), "{}", set.to_tlc());
+                assert_eq!(
+                    *enumerate(&set, Span::default()).expect("enumerable"),
+                    *walked
+                );
+                // Stopping early stops the walk.
+                let mut seen = 0;
+                let stopped = for_each_function(&set, Span::default(), |_| {
+                    seen += 1;
+                    Ok(false)
+                })
+                .expect("enumerable");
+                assert_eq!((stopped, seen), (walked.is_empty(), walked.len().min(1)));
+            }
         }
     }
 

@@ -733,8 +733,8 @@ impl Value {
         matches!(self, Value::Seq(_) | Value::Record(_) | Value::Func(_))
     }
 
-    /// Whether this value has parts (it is not a Boolean, an integer, a string or a model
-    /// value).
+    /// Whether this value is not a scalar (a Boolean, an integer, a string or a model value):
+    /// its fingerprint is a walk, not its bits.
     pub fn is_compound(&self) -> bool {
         scalar_word(self).is_none()
     }
