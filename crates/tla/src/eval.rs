@@ -3066,13 +3066,29 @@ mod tests {
     fn functions_are_walked_in_the_sets_order() {
         let ints = |r: std::ops::RangeInclusive<i64>| Value::set(r.map(Value::Int).collect());
         let strings = |names: &[&str]| Value::set(names.iter().map(|n| Value::string(n)).collect());
+        let models = Value::set(vec![
+            Value::Model(Sym::new("m2")),
+            Value::Model(Sym::new("m1")),
+        ]);
+        let subsets = Value::set(vec![
+            Value::set(Vec::new()),
+            ints(1..=1),
+            ints(2..=2),
+            ints(1..=2),
+        ]);
         let domains = [
             ints(1..=3),
             ints(2..=4),
-            strings(&["a", "b"]),
+            strings(&["b", "a"]),
+            models,
             Value::set(Vec::new()),
         ];
-        let ranges = [ints(0..=2), strings(&["x", "y"]), Value::set(Vec::new())];
+        let ranges = [
+            ints(0..=2),
+            strings(&["y", "x"]),
+            subsets,
+            Value::set(Vec::new()),
+        ];
         for domain in &domains {
             for range in &ranges {
                 let set = Value::Lazy(Arc::new(LazySet::Functions(domain.clone(), range.clone())));
@@ -3093,10 +3109,25 @@ mod tests {
                     set.to_tlc()
                 );
                 assert!(walked.windows(2).all(|w| w[0] < w[1]), "{}", set.to_tlc());
-                assert_eq!(
-                    *enumerate(&set, Span::default()).expect("enumerable"),
-                    *walked
-                );
+                // The same functions as every choice of values, built and sorted.
+                let mut choices: Vec<Vec<Value>> = vec![Vec::new()];
+                for _ in d.iter() {
+                    choices = choices
+                        .iter()
+                        .flat_map(|c| {
+                            r.iter().map(move |v| {
+                                let mut c = c.clone();
+                                c.push(v.clone());
+                                c
+                            })
+                        })
+                        .collect();
+                }
+                let built = choices
+                    .into_iter()
+                    .map(|values| Value::function_on(Arc::clone(d), values))
+                    .collect();
+                assert_eq!(Value::set(built), Value::Set(shared(walked.clone())));
                 // Stopping early stops the walk.
                 let mut seen = 0;
                 let stopped = for_each_function(&set, Span::default(), |_| {

@@ -609,6 +609,15 @@ fn a_module_with_only_assumptions_has_no_states() {
 }
 
 #[test]
+fn filters_maps_and_functions_over_function_sets_are_built_in_order() {
+    // Every ASSUME compares a filter, map or function constructor over `[D -> R]` (walked one
+    // function at a time) with the set written out; TLC, run on this spec: no error, 0 states.
+    let (_, report) = run("FunctionSets.tla", None);
+    assert_eq!(report.distinct_states, 0);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
 fn the_evaluator_shortcuts_count_as_tlc() {
     // Literal function sets enumerated in Init after other variables, quantifiers over
     // `S \ {x}` in actions and invariants (x in S, x not in S, S symbolic), `Tail` and `Len` of
