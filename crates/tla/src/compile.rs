@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use crate::ast::{Builtin, Expr, Kind, Pattern, Span};
 use crate::eval::{
-    bind, check_depth, enumerate, expect_bool, force, is_infinite, with_one, Ctx, EResult, Env,
-    Mode,
+    bind, check_depth, enumerate, expect_bool, for_each_function, force, is_function_set,
+    is_infinite, quantify_functions, with_one, Ctx, EResult, Env, Mode,
 };
 use crate::lower::Program;
 use crate::value::{shared, Sym, Value};
@@ -1057,13 +1057,9 @@ impl QuantifiedSet {
         QuantifiedSet::Any(Sub::of(prog, e))
     }
 
-    /// The elements, and the one to skip, as the walk's `quantify` finds them.
-    fn elements(
-        &self,
-        span: Span,
-        ctx: &Ctx<'_>,
-        env: &mut Env,
-    ) -> EResult<(Arc<[Value]>, Option<Value>)> {
+    /// The elements, and the one to skip, as the walk's `quantify` finds them; or a set of
+    /// functions, walked without being built (see [`for_each_function`]).
+    fn elements(&self, span: Span, ctx: &Ctx<'_>, env: &mut Env) -> EResult<Elements> {
         let any = match self {
             QuantifiedSet::MinusOne {
                 set,
@@ -1081,30 +1077,32 @@ impl QuantifiedSet {
                 if let Some(elements) = elements {
                     match removed.value(ctx, env)? {
                         Value::Lazy(_) | Value::Op(_) => {}
-                        value => return Ok((elements, Some(value))),
+                        value => return Ok(Elements::Listed(elements, Some(value))),
                     }
                 }
                 whole
             }
             QuantifiedSet::Any(set) => set,
         };
-        if let Some(set) = any.peek(ctx, env) {
-            return Ok((
-                match set {
-                    Value::Set(elements) => Arc::clone(elements),
-                    set => enumerate(set, span)?,
-                },
-                None,
-            ));
-        }
-        Ok((
-            match any.value(ctx, env)? {
-                Value::Set(elements) => elements,
-                set => enumerate(&set, span)?,
-            },
-            None,
-        ))
+        let set = match any.peek(ctx, env) {
+            Some(Value::Set(elements)) => return Ok(Elements::Listed(Arc::clone(elements), None)),
+            Some(set) => set.clone(),
+            None => any.value(ctx, env)?,
+        };
+        Ok(match set {
+            Value::Set(elements) => Elements::Listed(elements, None),
+            set if is_function_set(&set) => Elements::Functions(set),
+            set => Elements::Listed(enumerate(&set, span)?, None),
+        })
     }
+}
+
+/// What a quantifier ranges over (see [`QuantifiedSet::elements`]).
+enum Elements {
+    /// The elements listed, and one to skip.
+    Listed(Arc<[Value]>, Option<Value>),
+    /// A set of functions `[D -> R]`, walked one function at a time.
+    Functions(Value),
 }
 
 /// The values of `body` for every binding of `bounds`, as `{body : bounds}` collects them.
@@ -1119,7 +1117,17 @@ fn map_into(
         out.push(force(body.value(ctx, env)?, body.span())?);
         return Ok(());
     };
-    let (elements, _) = first.set.elements(first.span, ctx, env)?;
+    let elements = match first.set.elements(first.span, ctx, env)? {
+        Elements::Listed(elements, _) => elements,
+        Elements::Functions(set) => {
+            for_each_function(&set, first.span, |function| {
+                bind(&first.pattern, function, first.span, env)?;
+                map_into(rest, body, ctx, env, out)?;
+                Ok(true)
+            })?;
+            return Ok(());
+        }
+    };
     for element in elements.iter() {
         bind(&first.pattern, element.clone(), first.span, env)?;
         map_into(rest, body, ctx, env, out)?;
@@ -1137,7 +1145,14 @@ fn quantify(
     let Some((first, rest)) = bounds.split_first() else {
         return body.boolean(ctx, env);
     };
-    let (elements, skipped) = first.set.elements(first.span, ctx, env)?;
+    let (elements, skipped) = match first.set.elements(first.span, ctx, env)? {
+        Elements::Listed(elements, skipped) => (elements, skipped),
+        Elements::Functions(set) => {
+            return quantify_functions(&set, &first.pattern, first.span, forall, env, |env| {
+                quantify(rest, body, forall, ctx, env)
+            });
+        }
+    };
     for element in elements.iter() {
         if skipped.as_ref() == Some(element) {
             continue;

@@ -338,10 +338,39 @@ pub fn enumerate(set: &Value, span: Span) -> EResult<Arc<[Value]>> {
     }
 }
 
+/// Whether `set` is a set of functions `[D -> R]` kept symbolic, which [`for_each_function`]
+/// walks without building it.
+pub(crate) fn is_function_set(set: &Value) -> bool {
+    matches!(set, Value::Lazy(lazy) if matches!(**lazy, LazySet::Functions(..)))
+}
+
+/// `\A` (with `forall`) or `\E` over the functions of `set` (see [`is_function_set`]), bound
+/// to `pattern` one at a time, of what `body` says of each: stops at the first function that
+/// decides it, as TLC does, without building the others.
+pub(crate) fn quantify_functions(
+    set: &Value,
+    pattern: &Pattern,
+    span: Span,
+    forall: bool,
+    env: &mut Env,
+    mut body: impl FnMut(&mut Env) -> EResult<bool>,
+) -> EResult<bool> {
+    let mut result = forall;
+    for_each_function(set, span, |function| {
+        bind(pattern, function, span, env)?;
+        if body(env)? != forall {
+            result = !forall;
+            return Ok(false);
+        }
+        Ok(true)
+    })?;
+    Ok(result)
+}
+
 /// Calls `f` with each function of `set`, `[D -> R]`, in the set's order, one at a time (a
 /// filter keeps a few of millions without building them all), until `f` returns false; returns
 /// whether it never did.
-fn for_each_function(
+pub(crate) fn for_each_function(
     set: &Value,
     span: Span,
     mut f: impl FnMut(Value) -> EResult<bool>,
@@ -1393,20 +1422,30 @@ impl<'a> Ctx<'a> {
         let Some((first, rest)) = bounds.split_first() else {
             return self.eval_bool(body, env);
         };
-        let (elements, skipped) =
-            if let Some((elements, skipped)) = self.set_minus_one(&first.set, env)? {
-                (elements, Some(skipped))
-            } else if self.peekable(&first.set) {
+        let (elements, skipped) = if let Some((elements, skipped)) =
+            self.set_minus_one(&first.set, env)?
+        {
+            (elements, Some(skipped))
+        } else {
+            let set = if self.peekable(&first.set) {
                 match self.peek(&first.set, env)? {
-                    Value::Set(elements) => (Arc::clone(elements), None),
-                    set => (enumerate(set, first.set.span)?, None),
+                    Value::Set(elements) => Value::Set(Arc::clone(elements)),
+                    set => set.clone(),
                 }
             } else {
-                match self.eval(&first.set, env)? {
-                    Value::Set(elements) => (elements, None),
-                    set => (enumerate(&set, first.set.span)?, None),
-                }
+                self.eval(&first.set, env)?
             };
+            match set {
+                Value::Set(elements) => (elements, None),
+                set if is_function_set(&set) => {
+                    let span = first.set.span;
+                    return quantify_functions(&set, &first.pattern, span, forall, env, |env| {
+                        self.quantify(rest, body, forall, env)
+                    });
+                }
+                set => (enumerate(&set, first.set.span)?, None),
+            }
+        };
         for element in elements.iter() {
             if skipped.as_ref() == Some(element) {
                 continue;
