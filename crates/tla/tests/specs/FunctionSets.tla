@@ -15,6 +15,9 @@ Next == n' = 3 - n
 Inv == /\ \A f \in [1..2 -> 0..n] : f[1] + f[2] <= 2 * n
        /\ \E f \in [1..3 -> 0..n] : f[1] + f[2] + f[3] = 3 * n
        /\ ~\E f \in [1..2 -> 0..n] : f[1] + f[2] > 2 * n
+       /\ ~\A f \in [1..2 -> 0..n] : f[1] < n
+       /\ \E f \in [{} -> 0..n] : f = <<>>
+       /\ \A f \in [1..2 -> {}] : FALSE
        /\ {f[1] * f[2] : f \in [1..2 -> 0..n]} = {a * b : a, b \in 0..n}
        /\ \E f \in [1..2 -> 0..n], g \in [{"a"} -> 0..n] : f[1] + g.a = 2 * n
 
@@ -33,6 +36,10 @@ ASSUME {f \in [1..2 -> SUBSET {1, 2}] : f[1] \subseteq f[2] /\ f[1] # f[2]}
 ASSUME \E f \in [1..4 -> 1..10] : f[1] + f[2] + f[3] + f[4] = 40
 ASSUME \A f \in [1..2 -> {"p", "q"}] : f[1] \in {"p", "q"}
 ASSUME ~\E f \in [{} -> 1..3] : f # <<>>
+ASSUME \E f \in [{} -> 1..3] : f = <<>>
+ASSUME ~\A f \in [1..2 -> 0..1] : f[1] = 0
+ASSUME \A f \in [1..2 -> {}] : FALSE
+ASSUME ~\E f \in [1..2 -> {}] : TRUE
 \* The empty domain has one function, an empty range none.
 ASSUME {f \in [{} -> 1..3] : TRUE} = {<<>>}
 ASSUME {f \in [1..2 -> {}] : TRUE} = {}
