@@ -1428,10 +1428,7 @@ impl<'a> Ctx<'a> {
             (elements, Some(skipped))
         } else {
             let set = if self.peekable(&first.set) {
-                match self.peek(&first.set, env)? {
-                    Value::Set(elements) => Value::Set(Arc::clone(elements)),
-                    set => set.clone(),
-                }
+                self.peek(&first.set, env)?.clone()
             } else {
                 self.eval(&first.set, env)?
             };
@@ -2379,9 +2376,9 @@ impl<'a> Ctx<'a> {
         let span = first.set.span;
         let elements = match self.eval(&first.set, env)? {
             Value::Set(elements) => elements,
-            Value::Lazy(lazy) if matches!(*lazy, LazySet::Functions(..)) => {
+            set if is_function_set(&set) => {
                 // A set of functions is walked without being built.
-                return for_each_function(&Value::Lazy(lazy), span, |function| {
+                return for_each_function(&set, span, |function| {
                     bind(&first.pattern, function, span, env)?;
                     self.for_each(rest, env, f)
                 });
@@ -3149,19 +3146,8 @@ mod tests {
                 );
                 assert!(walked.windows(2).all(|w| w[0] < w[1]), "{}", set.to_tlc());
                 // The same functions as every choice of values, built and sorted.
-                let mut choices: Vec<Vec<Value>> = vec![Vec::new()];
-                for _ in d.iter() {
-                    choices = choices
-                        .iter()
-                        .flat_map(|c| {
-                            r.iter().map(move |v| {
-                                let mut c = c.clone();
-                                c.push(v.clone());
-                                c
-                            })
-                        })
-                        .collect();
-                }
+                let choices =
+                    product(&vec![Arc::clone(r); d.len()], Span::default()).expect("small enough");
                 let built = choices
                     .into_iter()
                     .map(|values| Value::function_on(Arc::clone(d), values))
