@@ -1042,9 +1042,9 @@ impl<'a> Enumerator<'a> {
         }
     }
 
-    /// The disjunction `items`, skipping the disjuncts whose first conjunct `dispatch` shows
-    /// false. A shared expression that cannot be evaluated skips nothing: the disjuncts then
-    /// report the error in their order.
+    /// The disjunction `items`, skipping the disjuncts whose tests `dispatch` shows false. A
+    /// shared expression is evaluated once, when a disjunct first needs it; one that cannot be
+    /// evaluated skips nothing: the disjuncts then report the error in their order.
     fn dispatch(
         &mut self,
         items: &[Expr],
@@ -1054,33 +1054,40 @@ impl<'a> Enumerator<'a> {
         cont: &Cont,
     ) -> EResult<()> {
         enum Known {
+            Pending,
             Value(Value),
             Holds(bool),
             Unknown,
         }
         // At most GROUPS_MAX groups (`Dispatch::of`): known on the stack, no allocation.
-        let mut known: [Known; GROUPS_MAX] = std::array::from_fn(|_| Known::Unknown);
-        for (slot, (expr, test)) in known.iter_mut().zip(&dispatch.groups) {
-            *slot = match test {
-                GroupTest::Value => match self.eval(expr, frame, env) {
-                    Ok(v) => Known::Value(v),
-                    Err(_) => Known::Unknown,
-                },
-                GroupTest::Holds => match self.eval_bool(expr, frame, env) {
-                    Ok(b) => Known::Holds(b),
-                    Err(_) => Known::Unknown,
-                },
-            };
-        }
-        for (item, arm) in items.iter().zip(&dispatch.arms) {
-            let skip = match arm {
-                Some((group, literal)) => match (&known[*group], literal) {
-                    (Known::Value(v), Some(c)) => surely_differ(v, c),
-                    (Known::Holds(holds), None) => !holds,
-                    _ => false,
-                },
-                None => false,
-            };
+        let mut known: [Known; GROUPS_MAX] = std::array::from_fn(|_| Known::Pending);
+        for (item, tests) in items.iter().zip(&dispatch.arms) {
+            let mut skip = false;
+            for (group, literal) in tests {
+                let slot = &mut known[*group];
+                if let Known::Pending = slot {
+                    let (expr, test) = &dispatch.groups[*group];
+                    *slot = match test {
+                        GroupTest::Value => match self.eval(expr, frame, env) {
+                            Ok(v) => Known::Value(v),
+                            Err(_) => Known::Unknown,
+                        },
+                        GroupTest::Holds => match self.eval_bool(expr, frame, env) {
+                            Ok(b) => Known::Holds(b),
+                            Err(_) => Known::Unknown,
+                        },
+                    };
+                }
+                // The next test is taken only once this one is known to hold.
+                match (&*slot, literal) {
+                    (Known::Value(v), Some(c)) if surely_differ(v, c) => skip = true,
+                    (Known::Value(v), Some(c)) if v == c => continue,
+                    (Known::Holds(false), None) => skip = true,
+                    (Known::Holds(true), None) => continue,
+                    _ => {}
+                }
+                break;
+            }
             if !skip {
                 self.go(item, frame, env, cont)?;
             }

@@ -48,20 +48,32 @@ pub struct Code {
 /// How an action's disjunction skips the disjuncts that cannot be enabled without entering
 /// them. PlusCal's `p(self) == ncs(self) \/ e1(self) \/ ...`, whose disjuncts start with
 /// `pc[self] = "ncs"`, `pc[self] = "e1"`, ...: `pc[self]` is read once and only the matching
-/// disjunct is entered; `ReceiveRequest(p, q) \/ ReceiveAck(p, q)`, both starting with
-/// `network[q][p] # << >>`: that guard is evaluated once. A skipped disjunct is one whose
-/// first conjunct is false, so it emits nothing: the successors and their order are those of
-/// the plain enumeration. The shared expressions read only variables, literals and the
-/// disjunction's own bound names or parameters, with operators without side effects.
+/// disjunct is entered. `ReceiveRequest(p, q) \/ ReceiveAck(p, q)`, both starting with
+/// `network[q][p] # << >>` and then `LET m == Head(network[q][p]) IN m.type = "req" /\ ...`
+/// (`"ack"` in the other): the guard is evaluated once, then, where it holds,
+/// `Head(network[q][p]).type` once, and only the disjunct of that type is entered.
+///
+/// A disjunct's tests are its leading conjuncts, in the order it evaluates them (into the body
+/// of a LET, whose definitions without parameters are written out); a shared expression is
+/// evaluated when the first disjunct needing it gets to it, so only after the tests before it
+/// held, as the disjunct itself would. A disjunct is skipped when one of its tests is false,
+/// so it emits nothing: the successors and their order are those of the plain enumeration. A
+/// test that cannot be evaluated (or compares values of different kinds) stops the testing and
+/// the disjunct is entered, to report the error as the plain enumeration does. The shared
+/// expressions read only variables, literals and the disjunction's own bound names or
+/// parameters, with operators without side effects.
 #[derive(Debug)]
 pub(crate) struct Dispatch {
     /// The shared expressions, in the disjunction's frame: a value compared with a literal in
     /// each disjunct, or a whole guard.
     pub(crate) groups: Vec<(Expr, GroupTest)>,
-    /// Per disjunct, the group of its first conjunct and the literal it must equal (`None`:
-    /// the group is the guard itself); `None` for a disjunct always entered.
-    pub(crate) arms: Vec<Option<(usize, Option<Value>)>>,
+    /// Per disjunct, its tests in order: a group and the literal it must equal (`None`: the
+    /// group is the guard itself). Empty for a disjunct always entered.
+    pub(crate) arms: Vec<Vec<(usize, Option<Value>)>>,
 }
+
+/// The most tests taken from one disjunct's leading conjuncts.
+const TESTS_MAX: usize = 3;
 
 /// The most groups a [`Dispatch`] keeps (the others' disjuncts are always entered): their
 /// values are kept on the stack while the disjunction is enumerated.
@@ -80,10 +92,10 @@ impl Dispatch {
     /// The dispatch of the disjunction `items` (in an action), when it saves anything.
     fn of(prog: &Program, items: &[Expr]) -> Option<Dispatch> {
         let mut groups: Vec<(Expr, GroupTest)> = Vec::new();
-        let mut arms = Vec::with_capacity(items.len());
-        let mut members: Vec<usize> = Vec::new();
+        let mut arms: Vec<Vec<(usize, Option<Value>)>> = Vec::with_capacity(items.len());
         for item in items {
-            let arm = first_conjunct(prog, item).map(|(expr, literal)| {
+            let mut arm = Vec::new();
+            for (expr, literal) in leading_tests(prog, item) {
                 let test = match literal {
                     Some(_) => GroupTest::Value,
                     None => GroupTest::Holds,
@@ -95,71 +107,138 @@ impl Dispatch {
                     Some(group) => group,
                     None => {
                         groups.push((expr, test));
-                        members.push(0);
                         groups.len() - 1
                     }
                 };
-                members[group] += 1;
-                (group, literal)
-            });
+                arm.push((group, literal));
+            }
             arms.push(arm);
         }
         // A group of one disjunct saves nothing (its guard is evaluated on entering): it is
-        // dropped, as are the groups beyond GROUPS_MAX, and the others renumbered.
-        let mut renumbered = Vec::with_capacity(groups.len());
-        let mut kept = Vec::new();
-        for (index, group) in groups.into_iter().enumerate() {
-            if members[index] < 2 || kept.len() == GROUPS_MAX {
-                renumbered.push(None);
-            } else {
-                renumbered.push(Some(kept.len()));
-                kept.push(group);
+        // dropped, as are the groups beyond GROUPS_MAX. A disjunct's tests stop before the
+        // first dropped one (a later test may only be taken once the earlier ones held),
+        // which may leave other groups with one disjunct: until none does.
+        let mut kept = vec![false; groups.len()];
+        loop {
+            let mut members = vec![0usize; groups.len()];
+            for &(group, _) in arms.iter().flatten() {
+                members[group] += 1;
+            }
+            let mut count = 0;
+            for (keep, members) in kept.iter_mut().zip(members) {
+                *keep = members >= 2 && count < GROUPS_MAX;
+                count += usize::from(*keep);
+            }
+            let mut cut = false;
+            for arm in arms.iter_mut() {
+                if let Some(at) = arm.iter().position(|(group, _)| !kept[*group]) {
+                    arm.truncate(at);
+                    cut = true;
+                }
+            }
+            if !cut {
+                break;
             }
         }
-        for arm in arms.iter_mut() {
-            *arm = arm
-                .take()
-                .and_then(|(group, literal)| Some((renumbered[group]?, literal)));
+        let mut renumbered = Vec::with_capacity(groups.len());
+        let mut kept_groups = Vec::new();
+        for (group, keep) in groups.into_iter().zip(&kept) {
+            renumbered.push(kept_groups.len());
+            if *keep {
+                kept_groups.push(group);
+            }
         }
-        if kept.is_empty() {
+        for (group, _) in arms.iter_mut().flatten() {
+            *group = renumbered[*group];
+        }
+        if kept_groups.is_empty() {
             return None;
         }
-        for (expr, _) in kept.iter_mut() {
+        for (expr, _) in kept_groups.iter_mut() {
             compile_tree(prog, expr);
         }
-        Some(Dispatch { groups: kept, arms })
+        Some(Dispatch {
+            groups: kept_groups,
+            arms,
+        })
     }
 }
 
-/// The first conjunct of the disjunct `item`, in the disjunction's frame, when it is
-/// `e = literal` (with `Some(literal)`) or another guard (with `None`) over pure expressions:
-/// for a call of a definition, its parameters replaced by the call's arguments.
-fn first_conjunct(prog: &Program, item: &Expr) -> Option<(Expr, Option<Value>)> {
-    let (first, args): (&Expr, &[Expr]) = match &item.kind {
-        Kind::And(conjuncts) => (conjuncts.first()?, &[]),
+/// The tests of the disjunct `item` (see [`Dispatch`]), in the disjunction's frame: its
+/// leading conjuncts that are `e = literal` (with `Some(literal)`) or another guard (with
+/// `None`) over pure expressions, up to the first that is not, going into the body of a LET.
+/// For a call of a definition, its parameters are replaced by the call's arguments.
+fn leading_tests(prog: &Program, item: &Expr) -> Vec<(Expr, Option<Value>)> {
+    let (body, args): (&Expr, &[Expr]) = match &item.kind {
+        Kind::And(_) => (item, &[]),
         Kind::Call(id, args) => {
             let def = &prog.defs[*id as usize];
             if def.cached.is_some() || def.function.is_some() || prog.branching.contains(id) {
-                return None;
+                return Vec::new();
             }
             if !args
                 .iter()
                 .all(|a| matches!(a.kind, Kind::Local(_) | Kind::Lit(_)))
             {
-                return None;
+                return Vec::new();
             }
-            match &def.body.kind {
-                Kind::And(conjuncts) => (conjuncts.first()?, args.as_slice()),
-                _ => return None,
-            }
+            (&def.body, args.as_slice())
         }
-        _ => return None,
+        _ => return Vec::new(),
     };
+    let in_def = matches!(item.kind, Kind::Call(..));
+    let mut tests = Vec::new();
+    collect_tests(prog, conjuncts_of(body), args, in_def, &mut tests);
+    tests
+}
+
+/// The conjuncts of `e`: itself unless it is a conjunction.
+fn conjuncts_of(e: &Expr) -> &[Expr] {
+    match &e.kind {
+        Kind::And(conjuncts) => conjuncts,
+        _ => std::slice::from_ref(e),
+    }
+}
+
+/// Appends to `tests` those of `conjuncts` (see [`leading_tests`]); false once one is not a
+/// test.
+fn collect_tests(
+    prog: &Program,
+    conjuncts: &[Expr],
+    args: &[Expr],
+    in_def: bool,
+    tests: &mut Vec<(Expr, Option<Value>)>,
+) -> bool {
+    for conjunct in conjuncts {
+        if tests.len() == TESTS_MAX {
+            return false;
+        }
+        if let Kind::Let(body, _) = &conjunct.kind {
+            if !collect_tests(prog, conjuncts_of(body), args, in_def, tests) {
+                return false;
+            }
+            continue;
+        }
+        match test_of(prog, conjunct, args, in_def) {
+            Some(test) => tests.push(test),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// `first` as a test of a disjunct (see [`leading_tests`]).
+fn test_of(
+    prog: &Program,
+    first: &Expr,
+    args: &[Expr],
+    in_def: bool,
+) -> Option<(Expr, Option<Value>)> {
     let within = |e: &Expr| -> Option<Expr> {
-        if !pure(e, args.len(), matches!(item.kind, Kind::Call(..)), 0) {
+        if !pure(prog, e, args.len(), in_def, 0) {
             return None;
         }
-        Some(substitute(e, args))
+        Some(substitute(prog, e, args))
     };
     match &first.kind {
         Kind::Builtin(Builtin::Eq, operands) if operands.len() == 2 => {
@@ -195,17 +274,21 @@ pub(crate) fn surely_differ(a: &Value, b: &Value) -> bool {
 
 /// Whether `e` reads only variables (unprimed), literals and, in a definition's body
 /// (`in_def`), its first `arity` parameters (else the frame's own slots), through
-/// applications, fields and operators without side effects.
-fn pure(e: &Expr, arity: usize, in_def: bool, depth: usize) -> bool {
+/// applications, fields, operators without side effects and LET definitions without
+/// parameters (see [`inlined`]).
+fn pure(prog: &Program, e: &Expr, arity: usize, in_def: bool, depth: usize) -> bool {
     if depth > 16 {
         return false;
     }
-    let all = |es: &[Expr]| es.iter().all(|x| pure(x, arity, in_def, depth + 1));
+    let all = |es: &[Expr]| es.iter().all(|x| pure(prog, x, arity, in_def, depth + 1));
     match &e.kind {
         Kind::Lit(_) | Kind::Var(_) => true,
         Kind::Local(slot) => !in_def || (*slot as usize) < arity,
-        Kind::Apply(f, args) => pure(f, arity, in_def, depth + 1) && all(args),
-        Kind::Field(r, _) => pure(r, arity, in_def, depth + 1),
+        Kind::Apply(f, args) => pure(prog, f, arity, in_def, depth + 1) && all(args),
+        Kind::Field(r, _) => pure(prog, r, arity, in_def, depth + 1),
+        Kind::LetCall(..) => {
+            inlined(prog, e).is_some_and(|body| pure(prog, body, arity, in_def, depth + 1))
+        }
         Kind::Builtin(op, args) => {
             (op.is_comparison()
                 || matches!(
@@ -225,17 +308,35 @@ fn pure(e: &Expr, arity: usize, in_def: bool, depth: usize) -> bool {
     }
 }
 
-/// `e` with the parameters `Local(k)` replaced by `args[k]` (none without arguments).
-fn substitute(e: &Expr, args: &[Expr]) -> Expr {
+/// The body of the LET definition `e` calls, when it has no parameters and is neither
+/// recursive nor a function: it reads the frame of the LET, so that it may be written out in
+/// place of the call.
+fn inlined<'p>(prog: &'p Program, e: &Expr) -> Option<&'p Expr> {
+    match &e.kind {
+        Kind::LetCall(id, args) if args.is_empty() => {
+            let def = &prog.lets[*id as usize];
+            (def.params.is_empty() && def.function.is_none() && !def.recursive).then_some(&def.body)
+        }
+        _ => None,
+    }
+}
+
+/// `e` with the parameters `Local(k)` replaced by `args[k]` (none without arguments) and the
+/// LET definitions it calls written out ([`pure`] checked that they can be).
+fn substitute(prog: &Program, e: &Expr, args: &[Expr]) -> Expr {
     let kind = match &e.kind {
         Kind::Local(slot) if !args.is_empty() => return args[*slot as usize].clone(),
+        Kind::LetCall(..) => match inlined(prog, e) {
+            Some(body) => return substitute(prog, body, args),
+            None => e.kind.clone(),
+        },
         Kind::Apply(f, xs) => Kind::Apply(
-            Box::new(substitute(f, args)),
-            xs.iter().map(|x| substitute(x, args)).collect(),
+            Box::new(substitute(prog, f, args)),
+            xs.iter().map(|x| substitute(prog, x, args)).collect(),
         ),
-        Kind::Field(r, name) => Kind::Field(Box::new(substitute(r, args)), *name),
+        Kind::Field(r, name) => Kind::Field(Box::new(substitute(prog, r, args)), *name),
         Kind::Builtin(op, xs) => {
-            Kind::Builtin(*op, xs.iter().map(|x| substitute(x, args)).collect())
+            Kind::Builtin(*op, xs.iter().map(|x| substitute(prog, x, args)).collect())
         }
         other => other.clone(),
     };
@@ -1302,6 +1403,17 @@ Drop(i, j) == net[j][i] # << >> /\ mode' = mode /\ UNCHANGED <<net, pc>>
 Other(i, j) == net[i][j] # << >> /\ mode' = mode /\ UNCHANGED <<net, pc>>
 Recv(i, j) == Take(i, j) \/ Drop(i, j) \/ Other(i, j)
 Alone(i) == a(i) \/ c(i)
+RA(i, j) == net[j][i] # << >> /\ LET m == Head(net[j][i]) IN m.t = "a" /\ pc' = pc
+RB(i, j) == /\ net[j][i] # << >>
+            /\ LET m == Head(net[j][i])
+                   k == m.t
+               IN /\ k = "b"
+                  /\ pc' = pc
+RC(i, j) == net[j][i] # << >> /\ LET m == Head(net[j][i]) IN m.u = "b" /\ pc' = pc
+R(i, j) == RA(i, j) \/ RB(i, j) \/ RC(i, j)
+X1 == mode[1] = 1 /\ pc[1] = "a" /\ pc' = pc
+X2 == mode[2] = 1 /\ pc[1] = "a" /\ pc' = pc
+X == X1 \/ X2
 ===="#,
         );
         let dispatch = |name: &str| {
@@ -1322,17 +1434,33 @@ Alone(i) == a(i) \/ c(i)
         assert_eq!(
             p.arms,
             vec![
-                Some((0, str("a"))),
-                Some((0, str("b"))),
-                None,
-                Some((0, Some(Value::Int(3))))
+                vec![(0, str("a"))],
+                vec![(0, str("b"))],
+                vec![],
+                vec![(0, Some(Value::Int(3)))]
             ]
         );
         let recv = dispatch("Recv").expect("Recv dispatches");
-        assert_eq!(recv.arms, vec![Some((0, None)), Some((0, None)), None]);
+        assert_eq!(recv.arms, vec![vec![(0, None)], vec![(0, None)], vec![]]);
         assert_eq!(recv.groups[0].1, GroupTest::Holds);
         // No two disjuncts share a test.
         assert!(dispatch("Alone").is_none());
+        // The tests go on into the LET, whose definitions are written out: `m.t` and `k` are
+        // both `Head(net[j][i]).t`. `m.u` is RC's alone, so RC is tested on the guard only.
+        let r = dispatch("R").expect("R dispatches");
+        assert_eq!(r.groups.len(), 2);
+        assert_eq!(r.groups[1].1, GroupTest::Value);
+        assert_eq!(
+            r.arms,
+            vec![
+                vec![(0, None), (1, str("a"))],
+                vec![(0, None), (1, str("b"))],
+                vec![(0, None)]
+            ]
+        );
+        // `pc[1] = "a"` is shared, but comes after tests of one disjunct each: not taken
+        // before them, so nothing is.
+        assert!(dispatch("X").is_none());
     }
 
     /// Every definition's value and Boolean value, compiled and walked, in two states.

@@ -780,6 +780,17 @@ fn disjuncts_decided_together_give_tlcs_states() {
 }
 
 #[test]
+fn disjuncts_decided_by_tests_inside_a_let_give_tlcs_states() {
+    // Receivers sharing `net[j][i] # << >>`, then testing `m.type` of `m == Head(net[j][i])`
+    // in a LET, and an inline disjunction testing a LET's value (see `compile::Dispatch`).
+    let (_, report) = run("DispatchLet.tla", None);
+    assert_eq!(report.distinct_states, 193);
+    assert_eq!(report.generated_states, 759);
+    assert_eq!(report.depth, 9);
+    assert_eq!(report.verdict(), Verdict::Holds);
+}
+
+#[test]
 fn a_nested_module_reads_the_names_around_it() {
     // TLC's counts; its unused instance `P(z)`, which valence cannot build, does not stop
     // the load.
