@@ -734,7 +734,9 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
 /// Domains are often intervals of integers or of model values declared together, or grids
 /// `(lo1..hi1) \X (lo2..hi2)` (GameOfLife's cells): the place such a domain would give `key`
 /// is tried first, and kept only if the element there is `key`; otherwise, and for any other
-/// domain, a binary search.
+/// domain, a binary search. A record or other compound key is first looked for as one of the
+/// elements themselves (the same storage) in a small set: `AckMessage` appended to a queue is
+/// the very record the set `Message` holds, and is found by its address.
 #[inline]
 pub(crate) fn sorted_position(elements: &[Value], key: &Value) -> Option<usize> {
     if let Some(guess) = dense_guess(elements, key) {
@@ -742,8 +744,16 @@ pub(crate) fn sorted_position(elements: &[Value], key: &Value) -> Option<usize> 
             return Some(guess);
         }
     }
+    if elements.len() <= SHARED_SCAN_MAX && matches!(key, Value::Record(_) | Value::Seq(_)) {
+        if let Some(place) = elements.iter().position(|e| e.same_storage(key)) {
+            return Some(place);
+        }
+    }
     elements.binary_search_by(|e| fast_cmp(e, key)).ok()
 }
+
+/// The largest set [`sorted_position`] scans for a key's own storage before searching it.
+const SHARED_SCAN_MAX: usize = 16;
 
 /// The place `key` would have in `elements` if they were all the integers (or interned model
 /// values) from the first one on, or all the pairs of integers between the first and the last
