@@ -312,6 +312,25 @@ fn choose_without_a_witness_is_an_error() {
 }
 
 #[test]
+fn a_shared_test_that_fails_is_reported_by_its_disjunct() {
+    // A and B share their tests `f[3] = 1` (outside the domain of `f`) and, in their LETs,
+    // `f[1] = 5` and `f[1] = 6`, both false. The disjunction's dispatch may not take the
+    // second test when the first cannot be decided: A is entered and reports the first, as
+    // in TLC, instead of both being skipped on the second.
+    let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE f\n\
+               Init == f = <<1, 2>>\n\
+               A == f[3] = 1 /\\ LET m == f[1] IN m = 5 /\\ f' = f\n\
+               B == f[3] = 1 /\\ LET m == f[1] IN m = 6 /\\ f' = f\n\
+               Next == A \\/ B\n====\n";
+    let path = write_spec(tla, CFG);
+    let model = load(&path, None).expect("loads");
+    let report = check(&model, &CheckOptions::default());
+    let error = report.error.expect("a model error");
+    assert!(error.message.contains("domain"), "{}", error.message);
+    assert!(error.message.contains("f = <<1, 2>>"), "{}", error.message);
+}
+
+#[test]
 fn enumerating_an_infinite_set_is_an_error() {
     let tla = "---- MODULE Spec ----\nEXTENDS Naturals\nVARIABLE i\n\
                Init == i = 0\nNext == i' \\in Nat\n====\n";
