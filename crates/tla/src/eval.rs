@@ -734,8 +734,8 @@ fn fast_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
 /// Domains are often intervals of integers or of model values declared together, or grids
 /// `(lo1..hi1) \X (lo2..hi2)` (GameOfLife's cells): the place such a domain would give `key`
 /// is tried first, and kept only if the element there is `key`; otherwise, and for any other
-/// domain, a binary search. A record or other compound key is first looked for as one of the
-/// elements themselves (the same storage) in a small set: `AckMessage` appended to a queue is
+/// domain, a binary search. A record or tuple key is first looked for as one of the elements
+/// themselves (the same storage) in a small set: `AckMessage` appended to a queue is
 /// the very record the set `Message` holds, and is found by its address.
 #[inline]
 pub(crate) fn sorted_position(elements: &[Value], key: &Value) -> Option<usize> {
